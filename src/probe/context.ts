@@ -1,0 +1,72 @@
+import type { CheckError, ErrorCode, ProtocolMap } from '../types.js';
+
+/** A target whose name has been resolved exactly once; probes connect to `ip` and send `sni`. */
+export interface ResolvedTarget {
+  host: string;
+  port: number;
+  ip: string;
+  family: 4 | 6;
+  /** Server name to send (null for a bare IP literal without --sni). */
+  sni: string | null;
+}
+
+export interface ProbeContext {
+  target: ResolvedTarget;
+  /** Epoch ms by which every probe must have finished. */
+  deadline: number;
+  /** Aborted at the deadline (or when the caller gives up). */
+  signal: AbortSignal;
+  /** Upper bound for one connection, further capped by the deadline. */
+  connectTimeoutMs: number;
+  /** Runs fn when a socket slot is free: bounds the sockets open to one target at once. */
+  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Extra trust anchors (PEM) from --ca. */
+  ca?: string[];
+  /** Protocol support, filled by the orchestrator before the probes that need it run. */
+  protocols?: ProtocolMap;
+}
+
+/** Time one connection may take now: its own cap, but never past the check's deadline. */
+export function connectionBudget(ctx: Pick<ProbeContext, 'deadline' | 'connectTimeoutMs'>): number {
+  return Math.max(0, Math.min(ctx.connectTimeoutMs, ctx.deadline - Date.now()));
+}
+
+/** A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order. */
+export function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const release = (): void => {
+    active--;
+    const next = waiting.shift();
+    if (next) next();
+  };
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+}
+
+const ERRNO_CODES: Record<string, ErrorCode> = {
+  ECONNREFUSED: 'refused',
+  EHOSTUNREACH: 'refused',
+  ENETUNREACH: 'refused',
+  EADDRNOTAVAIL: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  ETIMEDOUT: 'timeout',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+};
+
+/** Maps a socket error to the contract's error codes; unknown errors count as resets. */
+export function classifyNetError(err: unknown): CheckError {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const code = (e && typeof e.code === 'string' && ERRNO_CODES[e.code]) || 'reset';
+  return { code, message: e?.message ?? String(err) };
+}
