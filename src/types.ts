@@ -103,6 +103,8 @@ export interface CheckResult {
   server?: string | null;
   findings: Finding[];
   durationMs: number;
+  /** Probes that failed unexpectedly (a bug on our side, not a verdict): name → message. */
+  probeErrors?: Record<string, string>;
   /** Filled by the diagnosis layer; most likely first. */
   diagnoses?: Diagnosis[];
 }

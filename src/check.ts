@@ -1,0 +1,207 @@
+// The orchestrator: resolves the target once, runs every probe concurrently under one deadline,
+// then derives findings and diagnoses. Knows nothing of Slack or Redis.
+import type { CheckError, CheckResult, ProtocolMap, TargetInfo } from './types.js';
+import { createLimiter, type ProbeContext, type ResolvedTarget } from './probe/context.js';
+import { parseTarget, resolveTarget, createAddressPolicy, TargetError } from './target/index.js';
+import { deriveFindings, diagnose } from './diagnose/index.js';
+import * as protocolsProbe from './probe/protocols.js';
+import * as ciphersProbe from './probe/ciphers.js';
+import * as secureRenegProbe from './probe/secure-renegotiation.js';
+import * as fallbackProbe from './probe/fallback-scsv.js';
+import * as certificateProbe from './probe/certificate.js';
+import * as clientRenegProbe from './probe/client-renegotiation.js';
+import * as resumptionProbe from './probe/resumption.js';
+import * as sniProbe from './probe/sni.js';
+import * as alpnOcspProbe from './probe/alpn-ocsp.js';
+import * as httpServerProbe from './probe/http-server.js';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** One connection never gets more than this, so a tarpit cannot eat the whole check. */
+const MAX_CONNECTION_MS = 4_000;
+/** Sockets open to one target at once: enough for speed, few enough to be polite. */
+const SOCKETS_PER_TARGET = 6;
+/** Probes run by runProbes, for progress reporting. */
+const PROBE_COUNT = 10;
+
+export interface ProgressEvent {
+  probe: string;
+  done: number;
+  total: number;
+}
+
+export interface CheckOptions {
+  sni?: string;
+  timeoutMs?: number;
+  /** Extra trust anchors, PEM. */
+  ca?: string[];
+  /** With enforcePolicy: addresses allowed despite the policy (CIDRs). */
+  allowCidrs?: string[];
+  /** Refuse loopback, private and metadata addresses (the Slack bot sets this; the CLI does not). */
+  enforcePolicy?: boolean;
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+  /** The pasted error text, when known: ranks the diagnoses by it. */
+  symptom?: string;
+}
+
+/** Input that is not a target at all; the message is one line a user can act on. */
+export class InvalidTargetError extends Error {
+  override name = 'InvalidTargetError';
+}
+
+const ALL_UNKNOWN: ProtocolMap = { SSLv3: null, TLSv1: null, 'TLSv1.1': null, 'TLSv1.2': null, 'TLSv1.3': null };
+
+function emptyResult(target: TargetInfo, error: CheckError | null): CheckResult {
+  return {
+    target,
+    error,
+    protocols: { ...ALL_UNKNOWN },
+    ciphers: {},
+    renegotiation: { secure: null, clientInitiated: 'unknown', acceptedCount: 0, reason: null, protocol: null },
+    resumption: { sessionId: null, tickets: null, consistent: null },
+    certificate: null,
+    sni: { required: null },
+    alpn: null,
+    ocspStapled: null,
+    findings: [],
+    durationMs: 0,
+  };
+}
+
+/** Parses, resolves (once) and checks `input`. Throws InvalidTargetError for input that is not a target. */
+export async function runCheck(input: string, opts: CheckOptions = {}): Promise<CheckResult> {
+  const started = performance.now();
+  const parsed = parseTarget(input, { sni: opts.sni });
+  if (!parsed.ok) throw new InvalidTargetError(parsed.error);
+  const policy = opts.enforcePolicy ? createAddressPolicy(opts.allowCidrs ?? []) : undefined;
+  let target: ResolvedTarget;
+  try {
+    target = await resolveTarget(parsed.target, { policy });
+  } catch (err) {
+    if (!(err instanceof TargetError)) throw err;
+    if (err.code === 'invalid') throw new InvalidTargetError(err.message);
+    const info = { host: parsed.target.host, port: parsed.target.port, ip: '', sni: parsed.target.sni };
+    return finish(emptyResult(info, { code: err.code, message: err.message }), started, opts);
+  }
+  return probeTarget(target, opts, started);
+}
+
+/** Runs every probe against an already resolved target. */
+export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {}, started = performance.now()): Promise<CheckResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(onAbort, timeoutMs);
+  const ctx: ProbeContext = {
+    target,
+    deadline: Date.now() + timeoutMs,
+    signal: controller.signal,
+    connectTimeoutMs: Math.min(MAX_CONNECTION_MS, timeoutMs),
+    limit: createLimiter(SOCKETS_PER_TARGET),
+    ca: opts.ca,
+  };
+  const info: TargetInfo = { host: target.host, port: target.port, ip: target.ip, sni: target.sni };
+  const result = emptyResult(info, null);
+  const progress = progressReporter(opts.onProgress, PROBE_COUNT);
+  try {
+    await runProbes(ctx, result, progress);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    // Releases anything a probe left waiting on the signal.
+    controller.abort();
+  }
+  return finish(result, started, opts);
+}
+
+function progressReporter(onProgress: CheckOptions['onProgress'], total: number) {
+  let done = 0;
+  return <T>(probe: string, p: Promise<T>): Promise<T> =>
+    p.finally(() => {
+      done++;
+      onProgress?.({ probe, done, total });
+    });
+}
+
+/**
+ * Two phases: what needs only an address first (versions, certificate), then the probes that
+ * need to know which versions the server speaks. Each probe settles on its own; one that fails
+ * unexpectedly leaves its fields unknown instead of sinking the check.
+ */
+async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>): Promise<void> {
+  const step = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
+    settle(result, name, track(name, Promise.race([p, overDeadline<T>(ctx.signal, name)])));
+  const [versions, cert] = await Promise.all([
+    step('protocols', protocolsProbe.run(ctx)),
+    step('certificate', certificateProbe.run(ctx)),
+  ]);
+  if (versions) {
+    result.protocols = versions.protocols;
+    result.error = versions.error;
+  }
+  if (cert?.certificate) result.certificate = cert.certificate;
+  if (result.error) return;
+  ctx.protocols = result.protocols;
+
+  const [ciphers, secure, fallback, reneg, resumption, sni, alpnOcsp, http] = await Promise.all([
+    step('ciphers', ciphersProbe.run(ctx)),
+    step('secure-renegotiation', secureRenegProbe.run(ctx)),
+    step('fallback-scsv', fallbackProbe.run(ctx)),
+    step('client-renegotiation', clientRenegProbe.run(ctx)),
+    step('resumption', resumptionProbe.run(ctx)),
+    step('sni', sniProbe.run(ctx)),
+    step('alpn-ocsp', alpnOcspProbe.run(ctx)),
+    step('http-server', httpServerProbe.run(ctx)),
+  ]);
+  if (ciphers) {
+    result.ciphers = ciphers.ciphers;
+    result.serverCipherOrder = ciphers.serverOrder;
+  }
+  if (secure) result.renegotiation.secure = secure.secure;
+  if (reneg) {
+    result.renegotiation = { ...result.renegotiation, ...reneg, secure: result.renegotiation.secure };
+  }
+  if (fallback) result.fallbackScsv = fallback.supported;
+  if (resumption) result.resumption = resumption;
+  if (sni) result.sni = sni;
+  if (alpnOcsp) {
+    result.alpn = alpnOcsp.alpn;
+    result.ocspStapled = alpnOcsp.ocspStapled;
+    result.ocsp = alpnOcsp.ocsp;
+  }
+  if (http) result.server = http.server;
+}
+
+/** Probes honour the deadline themselves; this only guarantees the check returns if one does not. */
+const DEADLINE_GRACE_MS = 250;
+function overDeadline<T>(signal: AbortSignal, name: string): Promise<T> {
+  return new Promise((_, reject) => {
+    const fail = (): void => {
+      setTimeout(() => reject(new Error(`${name} did not finish within the check's deadline`)), DEADLINE_GRACE_MS).unref();
+    };
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+/**
+ * A probe that throws is a bug in the probe, not a verdict about the server: its fields stay
+ * unknown and the failure is recorded in `probeErrors`, so it is seen rather than hidden.
+ */
+async function settle<T>(result: CheckResult, name: string, p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    (result.probeErrors ??= {})[name] = err instanceof Error ? err.message : String(err);
+    return undefined;
+  }
+}
+
+function finish(result: CheckResult, started: number, opts: CheckOptions): CheckResult {
+  result.findings = deriveFindings(result);
+  result.diagnoses = diagnose(result, { symptom: opts.symptom });
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+}
+

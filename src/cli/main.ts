@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// The `tlscheck` command. Only the probe engine is imported, so it starts fast.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { parseCli, USAGE, type CliCommand } from './args.js';
+import { EXIT, exitCodeFor } from './exit-code.js';
+import { InvalidTargetError, runCheck, type CheckOptions, type ProgressEvent } from '../check.js';
+import { explain } from '../diagnose/index.js';
+import { ansiPaint, plainPaint, renderCheck } from '../format/cli-text.js';
+import { renderExplain } from '../format/cli-explain.js';
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function fail(message: string, code: number): number {
+  process.stderr.write(`tlscheck: ${message}\n`);
+  return code;
+}
+
+async function readCa(file: string): Promise<string[] | string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return `cannot read --ca ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+  }
+  const certs = text.match(PEM_CERT);
+  return certs?.length ? certs : `--ca ${file} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`;
+}
+
+/** A one-line progress indicator, only when a person watches stderr. */
+function progressLine(): { update: (e: ProgressEvent) => void; clear: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, clear: () => undefined };
+  let shown = false;
+  return {
+    update: (e) => {
+      shown = true;
+      process.stderr.write(`\r\x1b[2Kchecking… ${e.done}/${e.total} probes (${e.probe} done)`);
+    },
+    clear: () => {
+      if (shown) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+async function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain' }>): Promise<CheckOptions | string> {
+  const opts: CheckOptions = { sni: cmd.sni, timeoutMs: cmd.timeoutMs };
+  if (cmd.caFile) {
+    const ca = await readCa(cmd.caFile);
+    if (typeof ca === 'string') return ca;
+    opts.ca = ca;
+  }
+  return opts;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseCli(argv);
+  if (!parsed.ok) return fail(`${parsed.error}\n\n${USAGE}`, EXIT.invalid);
+  const cmd = parsed.command;
+  if (cmd.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (cmd.kind === 'version') {
+    const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return EXIT.ok;
+  }
+  const paint = process.stdout.isTTY && !process.env.NO_COLOR ? ansiPaint : plainPaint;
+  const opts = await checkOptions(cmd);
+  if (typeof opts === 'string') return fail(opts, EXIT.invalid);
+
+  if (cmd.kind === 'explain' && !cmd.target) {
+    const answer = explain(cmd.text);
+    process.stdout.write(cmd.json ? `${JSON.stringify(answer, null, 2)}\n` : renderExplain(answer, null, paint));
+    return EXIT.ok;
+  }
+
+  const target = cmd.kind === 'check' ? cmd.target : (cmd.target ?? '');
+  const progress = progressLine();
+  let result;
+  try {
+    result = await runCheck(target, { ...opts, onProgress: progress.update, symptom: cmd.kind === 'explain' ? cmd.text : undefined });
+  } catch (err) {
+    progress.clear();
+    if (err instanceof InvalidTargetError) return fail(err.message, EXIT.invalid);
+    throw err;
+  }
+  progress.clear();
+  if (cmd.kind === 'explain') {
+    const answer = explain(cmd.text, result);
+    process.stdout.write(cmd.json ? `${JSON.stringify({ ...answer, check: result }, null, 2)}\n` : renderExplain(answer, result, paint));
+    return EXIT.ok;
+  }
+  process.stdout.write(cmd.json ? `${JSON.stringify(result, null, 2)}\n` : renderCheck(result, paint));
+  return exitCodeFor(result);
+}
+
+// Exit explicitly once output is flushed: the verdict is final, and a socket a hostile peer keeps
+// half-open must not keep the process alive past the deadline.
+function exit(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+main(process.argv.slice(2)).then(exit, (err: unknown) => {
+  exit(fail(`internal error, please report: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, EXIT.internal));
+});
