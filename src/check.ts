@@ -76,7 +76,8 @@ export async function runCheck(input: string, opts: CheckOptions = {}): Promise<
   const policy = opts.enforcePolicy ? createAddressPolicy(opts.allowCidrs ?? []) : undefined;
   let target: ResolvedTarget;
   try {
-    target = await resolveTarget(parsed.target, { policy });
+    target = await withTimeout(resolveTarget(parsed.target, { policy }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      () => new TargetError('dns', `Resolving '${parsed.target.host}' took longer than the check's deadline: check the resolver, or give an IP address with --sni.`));
   } catch (err) {
     if (!(err instanceof TargetError)) throw err;
     if (err.code === 'invalid') throw new InvalidTargetError(err.message);
@@ -84,6 +85,15 @@ export async function runCheck(input: string, opts: CheckOptions = {}): Promise<
     return finish(emptyResult(info, { code: err.code, message: err.message }), started, opts);
   }
   return probeTarget(target, opts, started);
+}
+
+/** getaddrinfo has no timeout of its own; the check's deadline covers it. */
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
 }
 
 /** Runs every probe against an already resolved target. */
