@@ -33,7 +33,7 @@ export async function nodeTlsServer(pair) {
 /** openssl s_server with extra args; resolves once it prints its port. */
 export function sServer(pair, args = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', pair.certFile, '-key', pair.keyFile, '-quiet', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', pair.certFile, '-key', pair.keyFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('s_server did not start')); }, 10_000);
     const onData = (d) => {

@@ -96,7 +96,7 @@ export function startProcessServer(cmd: string, args: string[], portPattern: Reg
 /** `openssl s_server` on 127.0.0.1 with the localhost certificate unless args bring their own. */
 export function startSServer(args: string[] = [], pair: KeyPair = localhostCert()): Promise<Running> {
   return startProcessServer('openssl', [
-    's_server', '-accept', '127.0.0.1:0', '-cert', pair.certFile, '-key', pair.keyFile, '-quiet', ...args,
+    's_server', '-accept', '127.0.0.1:0', '-cert', pair.certFile, '-key', pair.keyFile, ...args,
   ], /ACCEPT 127\.0\.0\.1:(\d+)/);
 }
 

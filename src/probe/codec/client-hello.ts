@@ -1,0 +1,203 @@
+// Hand-built ClientHellos: tlscheck probes what the server speaks without the local TLS library's
+// opinions (Node's OpenSSL refuses SSLv3, export suites, etc.), like sslscan and testssl.sh do.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { SSLV2_CIPHER_KINDS, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV } from './cipher-suites.js';
+
+export type HelloVersion = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/** Wire value of each protocol version. */
+export const VERSION_CODES: Readonly<Record<HelloVersion, number>> = {
+  SSLv3: 0x0300,
+  TLSv1: 0x0301,
+  'TLSv1.1': 0x0302,
+  'TLSv1.2': 0x0303,
+  'TLSv1.3': 0x0304,
+};
+
+export const EXT = {
+  serverName: 0x0000,
+  supportedGroups: 0x000a,
+  ecPointFormats: 0x000b,
+  signatureAlgorithms: 0x000d,
+  alpn: 0x0010,
+  padding: 0x0015,
+  supportedVersions: 0x002b,
+  pskKeyExchangeModes: 0x002d,
+  keyShare: 0x0033,
+  renegotiationInfo: 0xff01,
+} as const;
+
+export const GROUPS = {
+  secp256r1: 0x0017,
+  secp384r1: 0x0018,
+  secp521r1: 0x0019,
+  x25519: 0x001d,
+  x448: 0x001e,
+  ffdhe2048: 0x0100,
+  ffdhe3072: 0x0101,
+} as const;
+
+// TLS ≤ 1.2 hellos advertise only EC groups: a server implementing RFC 7919 that sees FFDHE groups
+// it lacks stops choosing DHE suites, which would hide its (possibly weak) custom DH parameters.
+const GROUPS_TLS12 = [GROUPS.x25519, GROUPS.secp256r1, GROUPS.secp384r1, GROUPS.secp521r1, GROUPS.x448];
+const GROUPS_TLS13 = [...GROUPS_TLS12, GROUPS.ffdhe2048, GROUPS.ffdhe3072];
+
+// Broad on purpose, down to SHA-1 and DSA: the probe must get a ServerHello from old servers too.
+const SIGNATURE_ALGORITHMS = [
+  0x0403, 0x0503, 0x0603, // ecdsa_secp256r1_sha256, secp384r1_sha384, secp521r1_sha512
+  0x0807, 0x0808, // ed25519, ed448
+  0x0804, 0x0805, 0x0806, // rsa_pss_rsae_sha256/384/512
+  0x0809, 0x080a, 0x080b, // rsa_pss_pss_sha256/384/512
+  0x0401, 0x0501, 0x0601, // rsa_pkcs1_sha256/384/512
+  0x0303, 0x0301, 0x0302, // sha224 with ecdsa, rsa, dsa
+  0x0402, 0x0502, 0x0602, // dsa with sha256/384/512
+  0x0203, 0x0201, 0x0202, // ecdsa_sha1, rsa_pkcs1_sha1, dsa_sha1
+];
+
+export interface Extension {
+  type: number;
+  data: Buffer;
+}
+
+export interface ClientHelloOptions {
+  version: HelloVersion;
+  ciphers: readonly number[];
+  /** Host name for SNI; IP literals and null are not sent (RFC 6066 forbids addresses). */
+  sni?: string | null;
+  /** Extra extensions, appended after the ones the builder chooses. */
+  extensions?: readonly Extension[];
+  /** Adds the empty renegotiation_info extension (ignored for SSLv3, which has no extensions). */
+  renegotiationInfo?: boolean;
+  /** Adds TLS_EMPTY_RENEGOTIATION_INFO_SCSV to the cipher list. */
+  renegotiationScsv?: boolean;
+  /** Adds TLS_FALLBACK_SCSV (RFC 7507) to the cipher list. */
+  fallbackScsv?: boolean;
+  alpn?: readonly string[];
+  /** Fixed values make hellos byte-reproducible in tests. */
+  random?: Buffer;
+  sessionId?: Buffer;
+  /** x25519 public key for the TLS 1.3 key_share; a fresh one by default. */
+  x25519PublicKey?: Buffer;
+}
+
+function u8(n: number): Buffer {
+  return Buffer.from([n & 0xff]);
+}
+
+function u16(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n & 0xffff);
+  return b;
+}
+
+function u24(n: number): Buffer {
+  return Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+}
+
+/** A vector with a 1- or 2-byte length prefix. */
+function vec8(data: Buffer): Buffer {
+  return Buffer.concat([u8(data.length), data]);
+}
+
+function vec16(data: Buffer): Buffer {
+  return Buffer.concat([u16(data.length), data]);
+}
+
+function list16(values: readonly number[]): Buffer {
+  return Buffer.concat(values.map(u16));
+}
+
+function ext(type: number, data: Buffer): Extension {
+  return { type, data };
+}
+
+/** A fresh x25519 public key (raw 32 bytes): the handshake never completes, but servers check the point. */
+export function x25519PublicKey(): Buffer {
+  const { publicKey } = generateKeyPairSync('x25519');
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return Buffer.from(der.subarray(der.length - 32));
+}
+
+function serverNameExtension(sni: string | null | undefined): Extension | null {
+  if (!sni || net.isIP(sni) !== 0) return null;
+  const name = Buffer.from(sni.replace(/\.$/, ''), 'ascii');
+  return ext(EXT.serverName, vec16(Buffer.concat([u8(0), vec16(name)])));
+}
+
+function standardExtensions(opts: ClientHelloOptions): Extension[] {
+  const tls13 = opts.version === 'TLSv1.3';
+  const out: Extension[] = [];
+  const sni = serverNameExtension(opts.sni);
+  if (sni) out.push(sni);
+  out.push(ext(EXT.supportedGroups, vec16(list16(tls13 ? GROUPS_TLS13 : GROUPS_TLS12))));
+  out.push(ext(EXT.ecPointFormats, vec8(Buffer.from([0])))); // uncompressed
+  // signature_algorithms only exists from TLS 1.2 on; some 1.0 servers reject unknown extensions.
+  if (opts.version === 'TLSv1.2' || tls13) out.push(ext(EXT.signatureAlgorithms, vec16(list16(SIGNATURE_ALGORITHMS))));
+  if (opts.alpn?.length) {
+    out.push(ext(EXT.alpn, vec16(Buffer.concat(opts.alpn.map((p) => vec8(Buffer.from(p, 'ascii')))))));
+  }
+  if (opts.renegotiationInfo) out.push(ext(EXT.renegotiationInfo, vec8(Buffer.alloc(0))));
+  if (tls13) {
+    // Only 1.3 in supported_versions, so a ServerHello proves 1.3 support rather than a fallback.
+    out.push(ext(EXT.supportedVersions, vec8(u16(VERSION_CODES['TLSv1.3']))));
+    const key = opts.x25519PublicKey ?? x25519PublicKey();
+    out.push(ext(EXT.keyShare, vec16(Buffer.concat([u16(GROUPS.x25519), vec16(key)]))));
+    out.push(ext(EXT.pskKeyExchangeModes, vec8(Buffer.from([1])))); // psk_dhe_ke
+  }
+  return out;
+}
+
+function encodeExtensions(list: readonly Extension[]): Buffer {
+  return Buffer.concat(list.map((e) => Buffer.concat([u16(e.type), vec16(e.data)])));
+}
+
+/** ClientHello record(s) for one probe. */
+export function buildClientHello(opts: ClientHelloOptions): Buffer {
+  const sslv3 = opts.version === 'SSLv3';
+  const legacyVersion = opts.version === 'TLSv1.3' ? VERSION_CODES['TLSv1.2'] : VERSION_CODES[opts.version];
+  const ciphers = [...opts.ciphers];
+  if (opts.renegotiationScsv || (sslv3 && opts.renegotiationInfo)) ciphers.push(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+  if (opts.fallbackScsv) ciphers.push(TLS_FALLBACK_SCSV);
+  // TLS 1.3 servers in middlebox-compatibility mode expect a 32-byte legacy session id.
+  const sessionId = opts.sessionId ?? (opts.version === 'TLSv1.3' ? randomBytes(32) : Buffer.alloc(0));
+  const head = Buffer.concat([
+    u16(legacyVersion),
+    opts.random ?? randomBytes(32),
+    vec8(sessionId),
+    vec16(list16(ciphers)),
+    vec8(Buffer.from([0])), // null compression only
+  ]);
+  let body = head;
+  if (!sslv3) {
+    const exts = [...standardExtensions(opts), ...(opts.extensions ?? [])];
+    // Some load balancers hang on hellos whose handshake body is 256..511 bytes (RFC 7685 §1),
+    // so push such hellos past 512 with the padding extension.
+    const unpadded = head.length + 2 + encodeExtensions(exts).length;
+    if (unpadded + 4 >= 256 && unpadded + 4 < 512) {
+      exts.push(ext(EXT.padding, Buffer.alloc(Math.max(0, 512 - (unpadded + 4) - 4))));
+    }
+    body = Buffer.concat([head, vec16(encodeExtensions(exts))]);
+  }
+  const handshake = Buffer.concat([u8(1), u24(body.length), body]);
+  // Record version: 0x0301 is what deployed clients send for every TLS hello (some servers drop
+  // records with a higher one); SSLv3 hellos say 0x0300 so SSLv3-only stacks accept them.
+  const recordVersion = sslv3 ? VERSION_CODES.SSLv3 : VERSION_CODES.TLSv1;
+  return Buffer.concat([u8(22), u16(recordVersion), u16(handshake.length), handshake]);
+}
+
+/** An SSLv2 CLIENT-HELLO offering every SSLv2 cipher kind: only an SSLv2 server answers it in kind. */
+export function buildSSLv2ClientHello(challenge: Buffer = randomBytes(16)): Buffer {
+  const specs = Buffer.concat(SSLV2_CIPHER_KINDS.map((k) => u24(k.id)));
+  const msg = Buffer.concat([
+    u8(1), // MSG-CLIENT-HELLO
+    u16(0x0002),
+    u16(specs.length),
+    u16(0), // session id length
+    u16(challenge.length),
+    specs,
+    challenge,
+  ]);
+  // Two-byte header, high bit set, 15-bit length.
+  return Buffer.concat([u16(0x8000 | msg.length), msg]);
+}
