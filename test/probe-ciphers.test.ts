@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSServer, type Running } from './helpers/servers.js';
-import { loopbackCtx } from './fixtures/codec/probe-ctx.js';
+import { loopbackCtx } from './helpers/probe-ctx.js';
 import { startFakeTls } from './fixtures/codec/fake-server.js';
 import { alertRecord, serverHelloRecord } from './fixtures/codec/tls-bytes.js';
 import * as protocols from '../src/probe/protocols.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { startNodeTls, startGnutlsServ, startSServer, type Running } from './helpers/servers.js';
-import { loopbackCtx } from './fixtures/codec/probe-ctx.js';
+import { loopbackCtx } from './helpers/probe-ctx.js';
 import { startFakeTls } from './fixtures/codec/fake-server.js';
 import { alertRecord, serverHelloRecord, ext } from './fixtures/codec/tls-bytes.js';
 import * as protocols from '../src/probe/protocols.js';

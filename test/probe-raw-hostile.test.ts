@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type net from 'node:net';
 import { startRawPeer, type Running } from './helpers/servers.js';
 import { createLimiter } from '../src/probe/context.js';
-import { loopbackCtx } from './fixtures/codec/probe-ctx.js';
+import { loopbackCtx } from './helpers/probe-ctx.js';
 import { record, serverHelloRecord } from './fixtures/codec/tls-bytes.js';
 import { MAX_RESPONSE_BYTES, sendHello, type HelloOutcome } from '../src/probe/raw-hello.js';
 import { buildClientHello } from '../src/probe/codec/client-hello.js';

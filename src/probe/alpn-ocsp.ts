@@ -1,0 +1,53 @@
+// ALPN choice and OCSP stapling, read from one handshake that offers h2 and http/1.1 and asks
+// for a stapled status.
+import type tls from 'node:tls';
+import type { ProbeContext } from './context.js';
+import { parseOcspResponse, type OcspCertStatus } from './ocsp-parse.js';
+import { LEGACY_CLIENT, withTls, type TlsFailure } from './tls-connect.js';
+
+export interface AlpnOcspResult {
+  alpn: string | null;
+  ocspStapled: boolean | null;
+  ocsp: { status: OcspCertStatus | null; nextUpdate: string | null } | null;
+}
+
+export const OFFERED_ALPN = ['h2', 'http/1.1'];
+
+const NO_APPLICATION_PROTOCOL = 120;
+
+type Outcome = { ok: true; result: AlpnOcspResult } | { ok: false; failure: TlsFailure };
+
+function attempt(ctx: ProbeContext, options: tls.ConnectionOptions): Promise<Outcome> {
+  const seen: { staple: Buffer | null } = { staple: null };
+  const onSocket = (socket: tls.TLSSocket): void => {
+    // node emits this during the handshake, before secureConnect, whenever a status was requested.
+    socket.on('OCSPResponse', (response?: Buffer) => {
+      if (response?.length) seen.staple = response;
+    });
+  };
+  return withTls(ctx, { tls: { ...options, requestOCSP: true }, onSocket }, (a): Outcome => {
+    if (!a.ok) return { ok: false, failure: a.failure };
+    const protocol = a.socket.alpnProtocol;
+    const alpn = typeof protocol === 'string' && protocol ? protocol : null;
+    const stapled = seen.staple;
+    if (!stapled) return { ok: true, result: { alpn, ocspStapled: false, ocsp: null } };
+    const summary = parseOcspResponse(stapled, a.socket.getPeerX509Certificate()?.serialNumber);
+    return { ok: true, result: { alpn, ocspStapled: true, ocsp: { status: summary.status, nextUpdate: summary.nextUpdate } } };
+  });
+}
+
+const HANDSHAKE_REFUSALS: ReadonlySet<TlsFailure['kind']> = new Set(['alert', 'closed', 'reset', 'tls-error']);
+
+export async function run(ctx: ProbeContext): Promise<AlpnOcspResult> {
+  const unknown: AlpnOcspResult = { alpn: null, ocspStapled: null, ocsp: null };
+  const first = await attempt(ctx, { ALPNProtocols: OFFERED_ALPN });
+  if (first.ok) return first.result;
+  if (!HANDSHAKE_REFUSALS.has(first.failure.kind)) return unknown;
+  // A server that speaks neither protocol may refuse ALPN outright; still learn about OCSP.
+  if (first.failure.alert?.description === NO_APPLICATION_PROTOCOL) {
+    const plain = await attempt(ctx, {});
+    return plain.ok ? { ...plain.result, alpn: null } : unknown;
+  }
+  const legacy = await attempt(ctx, { ...LEGACY_CLIENT, ALPNProtocols: OFFERED_ALPN });
+  return legacy.ok ? legacy.result : unknown;
+}

@@ -1,0 +1,283 @@
+// Pure analysis of a served certificate chain: what each certificate says, whether the chain as
+// sent leads to a trust anchor, and what is wrong with how it was sent.
+import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
+import type { CertificateResult, ChainCert } from '../types.js';
+import { DerError, TAG, children, decodeOid, decodeTime, expectChildren, readDer, type DerNode } from './der.js';
+
+/** Signature algorithm OIDs under OpenSSL's names, as `openssl x509 -text` prints them. */
+const SIGNATURE_ALGORITHMS: Readonly<Record<string, string>> = {
+  '1.2.840.113549.1.1.2': 'md2WithRSAEncryption',
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.2.840.113549.1.1.10': 'rsassaPss',
+  '1.2.840.113549.1.1.11': 'sha256WithRSAEncryption',
+  '1.2.840.113549.1.1.12': 'sha384WithRSAEncryption',
+  '1.2.840.113549.1.1.13': 'sha512WithRSAEncryption',
+  '1.2.840.113549.1.1.14': 'sha224WithRSAEncryption',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10045.4.3.1': 'ecdsa-with-SHA224',
+  '1.2.840.10045.4.3.2': 'ecdsa-with-SHA256',
+  '1.2.840.10045.4.3.3': 'ecdsa-with-SHA384',
+  '1.2.840.10045.4.3.4': 'ecdsa-with-SHA512',
+  '1.3.101.112': 'ED25519',
+  '1.3.101.113': 'ED448',
+  '1.2.840.10040.4.3': 'dsa_with_SHA1',
+  '2.16.840.1.101.3.4.3.2': 'dsa_with_SHA256',
+  '1.2.156.10197.1.501': 'SM2-with-SM3',
+};
+
+const KEY_TYPES: Readonly<Record<string, string>> = {
+  rsa: 'RSA',
+  'rsa-pss': 'RSA-PSS',
+  ec: 'EC',
+  ed25519: 'Ed25519',
+  ed448: 'Ed448',
+  dsa: 'DSA',
+  dh: 'DH',
+};
+
+const CURVE_BITS: Readonly<Record<string, number>> = {
+  prime256v1: 256,
+  secp256k1: 256,
+  secp384r1: 384,
+  secp521r1: 521,
+  secp224r1: 224,
+  prime192v1: 192,
+  brainpoolP256r1: 256,
+  brainpoolP384r1: 384,
+  brainpoolP512r1: 512,
+};
+
+const FIXED_KEY_BITS: Readonly<Record<string, number>> = { ed25519: 256, ed448: 456 };
+
+const SAN_OID = '2.5.29.17';
+
+export interface CertFields {
+  signatureAlgorithm: string;
+  notBefore: string;
+  notAfter: string;
+  san: string[];
+}
+
+function formatIp(bytes: Buffer): string {
+  if (bytes.length === 4) return [...bytes].join('.');
+  if (bytes.length === 16) {
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
+    // The URL parser produces the canonical compressed IPv6 form.
+    return new URL(`http://[${groups.join(':')}]/`).hostname.replace(/^\[|\]$/g, '');
+  }
+  return `<ip ${bytes.toString('hex')}>`;
+}
+
+/** GeneralNames: DNS names and IP addresses plainly, other kinds prefixed with their type. */
+function parseSan(extnValue: Buffer): string[] {
+  const names: string[] = [];
+  for (const gn of children(readDer(extnValue))) {
+    switch (gn.tag) {
+      case 0x82: names.push(gn.value.toString('latin1')); break;
+      case 0x87: names.push(formatIp(gn.value)); break;
+      case 0x81: names.push(`email:${gn.value.toString('latin1')}`); break;
+      case 0x86: names.push(`URI:${gn.value.toString('latin1')}`); break;
+      default: break; // otherName, directoryName...: not names a TLS client matches
+    }
+  }
+  return names;
+}
+
+/** Reads the fields node:crypto does not expose (signature algorithm) or formats loosely. */
+export function certFields(der: Buffer): CertFields {
+  const cert = expectChildren(readDer(der), TAG.sequence);
+  const tbs = expectChildren(cert[0], TAG.sequence);
+  const sigAlg = expectChildren(cert[1], TAG.sequence);
+  if (!sigAlg[0] || sigAlg[0].tag !== TAG.oid) throw new DerError('no signature algorithm');
+  const oid = decodeOid(sigAlg[0].value);
+  // tbsCertificate: [0] version?, serial, signature, issuer, validity, subject, spki, ..., [3] extensions
+  const i = tbs[0]?.tag === 0xa0 ? 1 : 0;
+  const validity = expectChildren(tbs[i + 3], TAG.sequence);
+  if (!validity[0] || !validity[1]) throw new DerError('no validity');
+  let san: string[] = [];
+  const extensions = tbs.find((n) => n.tag === 0xa3);
+  if (extensions) {
+    for (const ext of expectChildren(children(extensions)[0], TAG.sequence)) {
+      const parts = children(ext);
+      if (parts[0]?.tag === TAG.oid && decodeOid(parts[0].value) === SAN_OID) {
+        const value = parts.find((p: DerNode) => p.tag === TAG.octetString);
+        if (value) san = parseSan(value.value);
+      }
+    }
+  }
+  return {
+    signatureAlgorithm: SIGNATURE_ALGORITHMS[oid] ?? oid,
+    notBefore: decodeTime(validity[0]),
+    notAfter: decodeTime(validity[1]),
+    san,
+  };
+}
+
+export function keyInfo(cert: X509Certificate): { keyType: string; keyBits: number } {
+  try {
+    const key = cert.publicKey;
+    const type = key.asymmetricKeyType ?? 'unknown';
+    const details = key.asymmetricKeyDetails ?? {};
+    const curve = details.namedCurve;
+    const bits = details.modulusLength
+      ?? (curve ? CURVE_BITS[curve] ?? Number(/(\d{3})/.exec(curve)?.[1] ?? 0) : FIXED_KEY_BITS[type] ?? 0);
+    return { keyType: KEY_TYPES[type] ?? type, keyBits: bits };
+  } catch {
+    return { keyType: 'unknown', keyBits: 0 };
+  }
+}
+
+/** Whole days until expiry, rounded down; negative once expired. */
+export function daysLeft(notAfter: string, now: Date): number {
+  return Math.floor((Date.parse(notAfter) - now.getTime()) / 86_400_000);
+}
+
+/** "CN=x, O=y" from node's one-attribute-per-line form. */
+export function formatName(name: string): string {
+  return name.split('\n').filter(Boolean).join(', ');
+}
+
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+export function isSelfSigned(cert: X509Certificate): boolean {
+  return issuedBy(cert, cert);
+}
+
+export interface ChainCheck {
+  complete: boolean;
+  issues: string[];
+  /** Indexes into the served list, leaf first, of the certificates the path uses. */
+  path: number[];
+}
+
+/**
+ * Builds the path from the leaf through the served certificates to a trust anchor or a served
+ * self-signed root. `orderKnown` is false when the served order could not be observed, in which
+ * case no order problem is claimed.
+ */
+export function checkChain(served: readonly X509Certificate[], anchors: readonly X509Certificate[], orderKnown = true): ChainCheck {
+  const issues: string[] = [];
+  const path: number[] = [];
+  let complete = false;
+  let current = 0;
+  const used = new Set<number>();
+  // A chain longer than the served list means a loop; the bound keeps a hostile chain finite.
+  for (let depth = 0; depth <= served.length; depth++) {
+    const cert = served[current];
+    if (!cert) break;
+    path.push(current);
+    used.add(current);
+    if (isSelfSigned(cert)) {
+      complete = true;
+      break;
+    }
+    const next = served.findIndex((c, idx) => !used.has(idx) && issuedBy(cert, c));
+    if (next >= 0) {
+      current = next;
+      continue;
+    }
+    complete = anchors.some((a) => issuedBy(cert, a));
+    break;
+  }
+  if (!complete) issues.push('missing-intermediate');
+  if (orderKnown && path.some((idx, pos) => idx !== pos)) issues.push('wrong-order');
+  if (served.some((c, idx) => idx > 0 && isSelfSigned(c))) issues.push('root-sent');
+  if (served.some((_c, idx) => !used.has(idx))) issues.push('extra-cert');
+  return { complete, issues, path };
+}
+
+export interface AnalysisInput {
+  /** DER certificates as the server sent them, leaf first. */
+  served: readonly Buffer[];
+  /** False when the served order was not observed (chain rebuilt from node's issuer links). */
+  orderKnown: boolean;
+  /** node:tls's chain verdict against the trust store (hostname checked separately). */
+  authorized: boolean;
+  authorizationError: string | null;
+  /** Name the client asked for: SNI name, or the IP literal. */
+  hostname: string;
+  anchors: readonly X509Certificate[];
+  now: Date;
+}
+
+function chainCert(cert: X509Certificate, fields: CertFields): ChainCert {
+  return {
+    subject: formatName(cert.subject),
+    issuer: formatName(cert.issuer),
+    notBefore: fields.notBefore,
+    notAfter: fields.notAfter,
+    fingerprint256: cert.fingerprint256,
+    selfIssued: cert.subject === cert.issuer,
+  };
+}
+
+function fieldsOf(cert: X509Certificate): CertFields {
+  try {
+    return certFields(cert.raw);
+  } catch {
+    // Unusual encodings: fall back to what node formats for us.
+    return {
+      signatureAlgorithm: 'unknown',
+      notBefore: new Date(cert.validFrom).toISOString(),
+      notAfter: new Date(cert.validTo).toISOString(),
+      san: cert.subjectAltName ? cert.subjectAltName.split(', ').map((s) => s.replace(/^(DNS|IP Address):/, '')) : [],
+    };
+  }
+}
+
+export function analyseCertificate(input: AnalysisInput): CertificateResult {
+  const certs = input.served.map((der) => new X509Certificate(der));
+  const leaf = certs[0];
+  if (!leaf) throw new Error('no certificate served');
+  const fields = certs.map(fieldsOf);
+  const leafFields = fields[0] as CertFields;
+  const chain = checkChain(certs, input.anchors, input.orderKnown);
+  const identityError = tls.checkServerIdentity(input.hostname, leaf.toLegacyObject());
+  return {
+    trusted: input.authorized,
+    verifyError: input.authorized ? null : input.authorizationError,
+    hostnameMatch: identityError === undefined,
+    selfSigned: isSelfSigned(leaf),
+    chainComplete: chain.complete,
+    chainIssues: chain.issues,
+    notBefore: leafFields.notBefore,
+    notAfter: leafFields.notAfter,
+    daysLeft: daysLeft(leafFields.notAfter, input.now),
+    subject: formatName(leaf.subject),
+    issuer: formatName(leaf.issuer),
+    san: leafFields.san,
+    ...keyInfo(leaf),
+    signatureAlgorithm: leafFields.signatureAlgorithm,
+    chain: certs.map((c, i) => chainCert(c, fields[i] as CertFields)),
+  };
+}
+
+let systemAnchors: X509Certificate[] | undefined;
+
+/** node's bundled roots plus --ca certificates, parsed once; unparsable PEM is skipped. */
+export function trustAnchors(extra: readonly string[] = []): X509Certificate[] {
+  systemAnchors ??= tls.rootCertificates.flatMap(parsePemSafe);
+  return [...systemAnchors, ...extra.flatMap(splitPem).flatMap(parsePemSafe)];
+}
+
+/** Splits a PEM bundle into its certificates. */
+export function splitPem(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+function parsePemSafe(pem: string): X509Certificate[] {
+  try {
+    return [new X509Certificate(pem)];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,108 @@
+// The certificate probe: one handshake, the chain as served, trust decided against node's roots
+// plus --ca, and everything analysed even when the certificate is bad.
+import tls from 'node:tls';
+import type { CertificateResult, CheckError } from '../types.js';
+import type { ProbeContext } from './context.js';
+import { analyseCertificate, trustAnchors } from './cert-analysis.js';
+import { servedChain } from './served-chain.js';
+import { LEGACY_CLIENT, withTls, type TlsConnected, type TlsFailure } from './tls-connect.js';
+
+export interface CertificateProbeResult {
+  certificate: CertificateResult | null;
+  error: CheckError | null;
+}
+
+/** Enough for any sane handshake flight; the capture stops there. */
+const CAPTURE_BYTES = 512 * 1024;
+
+/**
+ * Certificates from node's issuer-linked view, for when the wire bytes cannot be read. node appends
+ * the root from its own store, which the server may not have sent, so trust anchors are left out:
+ * this view can never show "root-sent" or an order problem.
+ */
+function chainFromPeer(socket: tls.TLSSocket, anchorPrints: ReadonlySet<string>): Buffer[] {
+  const out: Buffer[] = [];
+  const seen = new Set<string>();
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  // A root's issuerCertificate is itself: stop at the first repeat.
+  while (cert?.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    if (out.length === 0 || !anchorPrints.has(cert.fingerprint256)) out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}
+
+// node names only the classic verify errors and calls the rest UNSPECIFIED; OpenSSL's message for
+// them is still on the native handle, so map it back to OpenSSL's X509_V_ERR_* name.
+const VERIFY_MESSAGES: Readonly<Record<string, string>> = {
+  'CA signature digest algorithm too weak': 'CA_MD_TOO_WEAK',
+  'EE certificate key too weak': 'EE_KEY_TOO_SMALL',
+  'CA certificate key too weak': 'CA_KEY_TOO_SMALL',
+  'key usage does not include certificate signing': 'KEYUSAGE_NO_CERTSIGN',
+  'unhandled critical extension': 'UNHANDLED_CRITICAL_EXTENSION',
+  'permitted subtree violation': 'PERMITTED_VIOLATION',
+  'excluded subtree violation': 'EXCLUDED_VIOLATION',
+  'subject issuer mismatch': 'SUBJECT_ISSUER_MISMATCH',
+  'Certificate public key has explicit ECC parameters': 'EC_KEY_EXPLICIT_PARAMS',
+  'Cannot find certificate signature algorithm': 'UNSUPPORTED_SIGNATURE_ALGORITHM',
+};
+
+function verifyErrorOf(socket: tls.TLSSocket): string | null {
+  const code = socket.authorizationError ? String(socket.authorizationError) : null;
+  if (code !== 'UNSPECIFIED') return code;
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+  const message = typeof handle?.verifyError === 'function' ? handle.verifyError()?.message : undefined;
+  return (message && VERIFY_MESSAGES[message]) || code;
+}
+
+function analyse(ctx: ProbeContext, attempt: TlsConnected): CertificateProbeResult {
+  const { socket, tap, keylog } = attempt;
+  const anchors = trustAnchors(ctx.ca);
+  const peer = socket.getPeerX509Certificate();
+  if (!peer) return { certificate: null, error: null };
+  let served = servedChain(tap.capturedBuffer(), keylog, socket.getProtocol(), socket.getCipher()?.standardName);
+  let orderKnown = true;
+  // The wire view must agree with what node verified; otherwise trust node's view.
+  if (!served?.[0] || !peer.raw.equals(served[0])) {
+    served = chainFromPeer(socket, new Set(anchors.map((a) => a.fingerprint256)));
+    orderKnown = false;
+  }
+  const authorizationError = verifyErrorOf(socket);
+  const certificate = analyseCertificate({
+    served,
+    orderKnown,
+    authorized: socket.authorized,
+    authorizationError,
+    hostname: ctx.target.sni ?? ctx.target.host,
+    anchors,
+    now: new Date(),
+  });
+  return { certificate, error: null };
+}
+
+type Attempt = CertificateProbeResult & { failure: TlsFailure | null };
+
+function attempt(ctx: ProbeContext, options: tls.ConnectionOptions): Promise<Attempt> {
+  const ca = ctx.ca?.length ? [...tls.rootCertificates, ...ctx.ca] : undefined;
+  return withTls(ctx, { captureBytes: CAPTURE_BYTES, tls: { ...options, ...(ca ? { ca } : {}) } }, (a): Attempt => {
+    if (!a.ok) return { certificate: null, error: a.error, failure: a.failure };
+    try {
+      return { ...analyse(ctx, a), failure: null };
+    } catch (err) {
+      // A certificate node accepted but we cannot parse: report it rather than fail the check.
+      return { certificate: null, error: { code: 'not-tls', message: `unreadable certificate: ${(err as Error).message}` }, failure: null };
+    }
+  });
+}
+
+/** A handshake refusal (not a network problem) may just mean an old protocol or cipher. */
+const RETRY_ON: ReadonlySet<TlsFailure['kind']> = new Set(['alert', 'closed', 'reset', 'tls-error']);
+
+export async function run(ctx: ProbeContext): Promise<CertificateProbeResult> {
+  // First as a current node client would connect, so trust matches what real clients see.
+  const first = await attempt(ctx, {});
+  if (!first.failure || !RETRY_ON.has(first.failure.kind)) return { certificate: first.certificate, error: first.error };
+  const legacy = await attempt(ctx, LEGACY_CLIENT);
+  return legacy.failure ? { certificate: null, error: first.error } : { certificate: legacy.certificate, error: legacy.error };
+}

@@ -1,0 +1,201 @@
+// The certificate chain exactly as the server sent it, read from the captured handshake bytes:
+// in the clear for TLS ≤1.2, decrypted with the handshake secret from node's keylog for TLS 1.3.
+// node:tls itself only offers the chain re-linked by issuer, which hides order mistakes.
+import { createDecipheriv, createHmac } from 'node:crypto';
+
+const HANDSHAKE = 22;
+const CHANGE_CIPHER_SPEC = 20;
+const APPLICATION_DATA = 23;
+const MSG_CERTIFICATE = 11;
+const MSG_FINISHED = 20;
+
+interface TlsRecord {
+  type: number;
+  header: Buffer;
+  payload: Buffer;
+}
+
+export function splitRecords(bytes: Buffer): TlsRecord[] {
+  const records: TlsRecord[] = [];
+  let offset = 0;
+  while (offset + 5 <= bytes.length) {
+    const length = bytes.readUInt16BE(offset + 3);
+    if (offset + 5 + length > bytes.length) break;
+    records.push({
+      type: bytes[offset] ?? 0,
+      header: bytes.subarray(offset, offset + 5),
+      payload: bytes.subarray(offset + 5, offset + 5 + length),
+    });
+    offset += 5 + length;
+  }
+  return records;
+}
+
+/** Handshake messages (type, body) from a reassembled handshake stream; stops at a partial one. */
+export function splitHandshake(stream: Buffer): Array<{ type: number; body: Buffer }> {
+  const out: Array<{ type: number; body: Buffer }> = [];
+  let offset = 0;
+  while (offset + 4 <= stream.length) {
+    const length = stream.readUIntBE(offset + 1, 3);
+    if (offset + 4 + length > stream.length) break;
+    out.push({ type: stream[offset] ?? 0, body: stream.subarray(offset + 4, offset + 4 + length) });
+    offset += 4 + length;
+  }
+  return out;
+}
+
+/** Certificate message body → DER list. TLS 1.3 adds a request context and per-entry extensions. */
+export function parseCertificateMessage(body: Buffer, tls13: boolean): Buffer[] {
+  let offset = 0;
+  if (tls13) offset += 1 + (body[0] ?? 0);
+  const listLength = body.readUIntBE(offset, 3);
+  offset += 3;
+  const end = Math.min(body.length, offset + listLength);
+  const certs: Buffer[] = [];
+  while (offset + 3 <= end) {
+    const length = body.readUIntBE(offset, 3);
+    offset += 3;
+    if (offset + length > end) throw new Error('truncated certificate entry');
+    certs.push(body.subarray(offset, offset + length));
+    offset += length;
+    if (tls13) offset += 2 + body.readUInt16BE(offset);
+  }
+  return certs;
+}
+
+const MSG_SERVER_HELLO = 2;
+
+/** Extension types in the (cleartext) ServerHello, or null when no ServerHello was captured. */
+export function serverHelloExtensions(bytes: Buffer): number[] | null {
+  try {
+    const parts: Buffer[] = [];
+    for (const record of splitRecords(bytes)) {
+      if (record.type !== HANDSHAKE) continue;
+      parts.push(record.payload);
+      const hello = splitHandshake(Buffer.concat(parts)).find((m) => m.type === MSG_SERVER_HELLO);
+      if (!hello) continue;
+      const body = hello.body;
+      let offset = 2 + 32; // version, random
+      offset += 1 + (body[offset] ?? 0); // session id
+      offset += 2 + 1; // cipher suite, compression
+      if (offset + 2 > body.length) return [];
+      const end = Math.min(body.length, offset + 2 + body.readUInt16BE(offset));
+      offset += 2;
+      const types: number[] = [];
+      while (offset + 4 <= end) {
+        types.push(body.readUInt16BE(offset));
+        offset += 4 + body.readUInt16BE(offset + 2);
+      }
+      return types;
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+/** TLS ≤1.2: the handshake is in the clear until the server's ChangeCipherSpec. */
+export function chainFromCleartext(bytes: Buffer): Buffer[] | null {
+  const parts: Buffer[] = [];
+  for (const record of splitRecords(bytes)) {
+    if (record.type === CHANGE_CIPHER_SPEC) break;
+    if (record.type !== HANDSHAKE) continue;
+    parts.push(record.payload);
+    const message = splitHandshake(Buffer.concat(parts)).find((m) => m.type === MSG_CERTIFICATE);
+    if (message) return parseCertificateMessage(message.body, false);
+  }
+  return null;
+}
+
+interface Tls13Suite {
+  cipher: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+  keyLength: number;
+  hash: 'sha256' | 'sha384';
+}
+
+const TLS13_SUITES: Readonly<Partial<Record<string, Tls13Suite>>> = {
+  TLS_AES_128_GCM_SHA256: { cipher: 'aes-128-gcm', keyLength: 16, hash: 'sha256' },
+  TLS_AES_256_GCM_SHA384: { cipher: 'aes-256-gcm', keyLength: 32, hash: 'sha384' },
+  TLS_CHACHA20_POLY1305_SHA256: { cipher: 'chacha20-poly1305', keyLength: 32, hash: 'sha256' },
+};
+
+/** RFC 5869 HKDF-Expand (node's hkdfSync always extracts first, which TLS 1.3 key derivation must skip). */
+function hkdfExpand(hash: string, prk: Buffer, info: Buffer, length: number): Buffer {
+  const blocks: Buffer[] = [];
+  let previous = Buffer.alloc(0);
+  for (let i = 1; Buffer.concat(blocks).length < length; i++) {
+    previous = createHmac(hash, prk).update(Buffer.concat([previous, info, Buffer.from([i])])).digest();
+    blocks.push(previous);
+  }
+  return Buffer.concat(blocks).subarray(0, length);
+}
+
+/** RFC 8446 §7.1 HKDF-Expand-Label with an empty context. */
+export function hkdfExpandLabel(hash: string, secret: Buffer, label: string, length: number): Buffer {
+  const fullLabel = Buffer.from(`tls13 ${label}`, 'latin1');
+  const info = Buffer.concat([
+    Buffer.from([length >> 8, length & 0xff, fullLabel.length]),
+    fullLabel,
+    Buffer.from([0]),
+  ]);
+  return hkdfExpand(hash, secret, info, length);
+}
+
+/** The server handshake traffic secret from NSS key log lines. */
+export function serverHandshakeSecret(keylog: readonly string[]): Buffer | null {
+  for (const line of keylog) {
+    const [label, , secret] = line.trim().split(/\s+/);
+    if (label === 'SERVER_HANDSHAKE_TRAFFIC_SECRET' && secret) return Buffer.from(secret, 'hex');
+  }
+  return null;
+}
+
+/** TLS 1.3: decrypt the server's handshake records (RFC 8446 §5.2-5.3) up to its Certificate. */
+export function chainFromTls13(bytes: Buffer, keylog: readonly string[], suiteName: string): Buffer[] | null {
+  const suite = TLS13_SUITES[suiteName];
+  const secret = serverHandshakeSecret(keylog);
+  if (!suite || !secret) return null;
+  const key = hkdfExpandLabel(suite.hash, secret, 'key', suite.keyLength);
+  const iv = hkdfExpandLabel(suite.hash, secret, 'iv', 12);
+  const handshake: Buffer[] = [];
+  let seq = 0n;
+  for (const record of splitRecords(bytes)) {
+    if (record.type !== APPLICATION_DATA) continue;
+    if (record.payload.length < 17) return null;
+    const nonce = Buffer.from(iv);
+    const seqBytes = Buffer.alloc(8);
+    seqBytes.writeBigUInt64BE(seq++);
+    for (let i = 0; i < 8; i++) nonce[4 + i] = (nonce[4 + i] ?? 0) ^ (seqBytes[i] ?? 0);
+    const decipher = suite.cipher === 'chacha20-poly1305'
+      ? createDecipheriv(suite.cipher, key, nonce, { authTagLength: 16 })
+      : createDecipheriv(suite.cipher, key, nonce, { authTagLength: 16 });
+    decipher.setAAD(record.header, { plaintextLength: record.payload.length - 16 });
+    decipher.setAuthTag(record.payload.subarray(record.payload.length - 16));
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([decipher.update(record.payload.subarray(0, record.payload.length - 16)), decipher.final()]);
+    } catch {
+      return null;
+    }
+    // TLSInnerPlaintext: content, then the real content type, then zero padding.
+    let end = plain.length - 1;
+    while (end >= 0 && plain[end] === 0) end--;
+    if (end < 0 || plain[end] !== HANDSHAKE) return null;
+    handshake.push(plain.subarray(0, end));
+    const messages = splitHandshake(Buffer.concat(handshake));
+    const certificate = messages.find((m) => m.type === MSG_CERTIFICATE);
+    if (certificate) return parseCertificateMessage(certificate.body, true);
+    if (messages.some((m) => m.type === MSG_FINISHED)) return null;
+  }
+  return null;
+}
+
+/** The served chain from a connection's capture, or null when it cannot be read. */
+export function servedChain(bytes: Buffer, keylog: readonly string[], protocol: string | null, suiteName: string | undefined): Buffer[] | null {
+  try {
+    if (protocol === 'TLSv1.3') return suiteName ? chainFromTls13(bytes, keylog, suiteName) : null;
+    return chainFromCleartext(bytes);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,324 @@
+// One TLS connection to the target under the check's deadline, with the server's raw records
+// observed beneath node:tls so probes can report what was actually on the wire.
+import { constants } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Duplex } from 'node:stream';
+import type { CheckError } from '../types.js';
+import { classifyNetError, connectionBudget, type ProbeContext } from './context.js';
+import { alertFromOpenSslError, parseAlertBody, type TlsAlert } from './tls-alerts.js';
+
+/**
+ * Client options that still reach old servers: TLS 1.0+, every cipher OpenSSL has, and servers
+ * without RFC 5746 renegotiation_info, which OpenSSL 3 otherwise refuses outright.
+ */
+export const LEGACY_CLIENT = {
+  minVersion: 'TLSv1',
+  ciphers: 'DEFAULT@SECLEVEL=0',
+  secureOptions: constants.SSL_OP_LEGACY_SERVER_CONNECT,
+} as const satisfies tls.ConnectionOptions;
+
+export const CONTENT_TYPE = { changeCipherSpec: 20, alert: 21, handshake: 22, applicationData: 23 } as const;
+
+export interface RecordInfo {
+  type: number;
+  length: number;
+  /** Set for cleartext alerts (2-byte bodies); encrypted alerts are longer and unreadable here. */
+  alert?: TlsAlert;
+}
+
+/** Server-to-client bytes, split into TLS records as they arrive. */
+export class RecordTap {
+  readonly records: RecordInfo[] = [];
+  /** Raw server bytes, kept only when capturing (for handshake parsing), up to the cap. */
+  readonly captured: Buffer[] = [];
+  capturedBytes = 0;
+  /** The server's first bytes were not a TLS record header. */
+  notTls = false;
+  eof = false;
+  netError: NodeJS.ErrnoException | null = null;
+  private pending: Buffer = Buffer.alloc(0);
+  private sawData = false;
+
+  constructor(private readonly captureCap = 0) {}
+
+  feed(chunk: Buffer): void {
+    if (this.capturedBytes < this.captureCap) {
+      const part = chunk.subarray(0, this.captureCap - this.capturedBytes);
+      this.captured.push(part);
+      this.capturedBytes += part.length;
+    }
+    if (this.notTls) return;
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    if (!this.sawData && this.pending.length >= 3) {
+      this.sawData = true;
+      const type = this.pending[0] ?? 0;
+      if (type < 20 || type > 24 || this.pending[1] !== 3) {
+        this.notTls = true;
+        this.pending = Buffer.alloc(0);
+        return;
+      }
+    }
+    while (this.pending.length >= 5) {
+      const length = this.pending.readUInt16BE(3);
+      if (this.pending.length < 5 + length) break;
+      const type = this.pending[0] ?? 0;
+      const record: RecordInfo = { type, length };
+      if (type === CONTENT_TYPE.alert && length === 2) {
+        const alert = parseAlertBody(this.pending.subarray(5, 7));
+        if (alert) record.alert = { ...alert, source: 'record' };
+      }
+      this.records.push(record);
+      this.pending = this.pending.subarray(5 + length);
+    }
+  }
+
+  capturedBuffer(): Buffer {
+    return Buffer.concat(this.captured);
+  }
+}
+
+/** Why a connection attempt failed, in words a report can use. */
+export type FailureKind = 'alert' | 'closed' | 'reset' | 'timeout' | 'refused' | 'not-tls' | 'tls-error' | 'aborted';
+
+export interface TlsFailure {
+  kind: FailureKind;
+  alert: TlsAlert | null;
+  message: string;
+}
+
+export interface TlsConnectOptions {
+  /** undefined: the target's SNI; null: send no SNI at all. IP literals are never sent. */
+  servername?: string | null;
+  tls?: Omit<tls.ConnectionOptions, 'host' | 'port' | 'socket' | 'servername' | 'path'> & { requestOCSP?: boolean };
+  /** Defaults to connectionBudget(ctx). */
+  timeoutMs?: number;
+  /** Keep up to this many raw server bytes (0: none). */
+  captureBytes?: number;
+  /** Called as soon as the TLS socket exists, for events that fire during the handshake. */
+  onSocket?: (socket: tls.TLSSocket) => void;
+}
+
+export interface TlsConnected {
+  ok: true;
+  socket: tls.TLSSocket;
+  tap: RecordTap;
+  /** NSS key log lines (TLS 1.3 traffic secrets, TLS 1.2 master secret) seen so far. */
+  keylog: string[];
+  /** TCP connect to secureConnect: a round-trip scale for waits on post-handshake messages. */
+  handshakeMs: number;
+}
+
+export interface TlsFailed {
+  ok: false;
+  error: CheckError;
+  failure: TlsFailure;
+  tap: RecordTap;
+}
+
+export type TlsAttempt = TlsConnected | TlsFailed;
+
+/** The server name to put in SNI: never an IP literal, which RFC 6066 forbids. */
+export function sniName(name: string | null | undefined): string | undefined {
+  if (!name || net.isIP(name)) return undefined;
+  return name;
+}
+
+/** Turns a socket/TLS error plus what the tap saw into a failure a report can state truthfully. */
+export function describeFailure(err: unknown, tap: RecordTap, timedOut: boolean, aborted: boolean): TlsFailure {
+  const message = err instanceof Error ? err.message : err ? String(err) : '';
+  if (aborted) return { kind: 'aborted', alert: null, message: 'check deadline reached' };
+  if (timedOut) return { kind: 'timeout', alert: null, message: 'timeout' };
+  const seen = [...tap.records].reverse().find((r) => r.alert)?.alert ?? null;
+  const fromError = alertFromOpenSslError(err);
+  // A cleartext alert record is first-hand; OpenSSL's error text is the fallback for encrypted ones.
+  const alert = seen ?? fromError;
+  if (alert) return { kind: 'alert', alert, message };
+  if (tap.notTls) return { kind: 'not-tls', alert: null, message: 'the server did not answer with TLS' };
+  const code = tap.netError?.code ?? (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { kind: 'refused', alert: null, message };
+  if (tap.netError) return { kind: 'reset', alert: null, message: tap.netError.message };
+  if (tap.eof) return { kind: 'closed', alert: null, message: 'connection closed by the server' };
+  if (code === 'ECONNRESET') return { kind: 'reset', alert: null, message };
+  return { kind: 'tls-error', alert: null, message };
+}
+
+function failureToError(failure: TlsFailure, err: unknown): CheckError {
+  switch (failure.kind) {
+    case 'timeout':
+    case 'aborted':
+      return { code: 'timeout', message: failure.message };
+    case 'not-tls':
+      return { code: 'not-tls', message: failure.message };
+    case 'refused':
+      return { code: 'refused', message: failure.message };
+    case 'closed':
+      return { code: 'reset', message: failure.message };
+    default:
+      return classifyNetError(err ?? new Error(failure.message));
+  }
+}
+
+/** A Duplex over the TCP socket, so node:tls reads through JS and the tap sees every byte. */
+function tappedStream(raw: net.Socket, tap: RecordTap): Duplex {
+  const stream = new Duplex({
+    read() {
+      raw.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (raw.destroyed) return cb(new Error('socket closed'));
+      raw.write(chunk, (err) => cb(err ?? null));
+    },
+    final(cb) {
+      raw.end();
+      cb();
+    },
+    destroy(err, cb) {
+      raw.destroy();
+      cb(err);
+    },
+  });
+  raw.on('data', (chunk: Buffer) => {
+    tap.feed(chunk);
+    if (!stream.push(chunk)) raw.pause();
+  });
+  raw.on('end', () => {
+    tap.eof = true;
+    stream.push(null);
+  });
+  raw.on('error', (err: NodeJS.ErrnoException) => {
+    tap.netError = err;
+    stream.destroy(err);
+  });
+  raw.on('close', () => {
+    if (!stream.destroyed) stream.destroy();
+  });
+  return stream;
+}
+
+/**
+ * Opens one TLS connection. Always resolves; on success the caller owns the socket and must
+ * release it with closeTls. Does not take a ctx.limit slot (withTls does).
+ */
+export function openTls(ctx: ProbeContext, opts: TlsConnectOptions = {}): Promise<TlsAttempt> {
+  const tap = new RecordTap(opts.captureBytes ?? 0);
+  const keylog: string[] = [];
+  const budget = opts.timeoutMs ?? connectionBudget(ctx);
+  const started = Date.now();
+  return new Promise<TlsAttempt>((resolve) => {
+    let settled = false;
+    let timedOut = false;
+    let socket: tls.TLSSocket | null = null;
+    const raw = new net.Socket();
+    raw.on('error', () => undefined);
+
+    const finish = (result: TlsAttempt): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (!result.ok) {
+        socket?.destroy();
+        raw.destroy();
+      }
+      resolve(result);
+    };
+    const fail = (err: unknown): void => {
+      const failure = describeFailure(err, tap, timedOut, ctx.signal.aborted);
+      finish({ ok: false, error: failureToError(failure, err), failure, tap });
+    };
+    const onAbort = (): void => fail(new Error('aborted'));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      fail(new Error('timeout'));
+    }, budget);
+    if (ctx.signal.aborted || budget <= 0) {
+      timedOut = budget <= 0;
+      queueMicrotask(() => fail(new Error('no time left')));
+      return;
+    }
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+    raw.once('error', (err) => {
+      tap.netError = err;
+      fail(err);
+    });
+    raw.connect({ host: ctx.target.ip, port: ctx.target.port }, () => {
+      if (settled) return;
+      const servername = sniName(opts.servername === undefined ? ctx.target.sni : opts.servername);
+      const s = tls.connect({
+        // Trust is judged by the probes themselves; a bad certificate must not end the handshake.
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
+        ...opts.tls,
+        socket: tappedStream(raw, tap),
+        host: ctx.target.ip,
+        servername,
+      });
+      socket = s;
+      opts.onSocket?.(s);
+      s.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1').trim()));
+      // A listener for the socket's whole life: late errors must never become uncaught exceptions.
+      s.on('error', () => undefined);
+      s.once('error', fail);
+      s.once('close', () => fail(new Error('connection closed during the handshake')));
+      s.once('secureConnect', () => {
+        s.off('error', fail);
+        finish({ ok: true, socket: s, tap, keylog, handshakeMs: Date.now() - started });
+      });
+    });
+  });
+}
+
+/** Ends the connection politely (close_notify keeps server session caches valid), then destroys it. */
+export function closeTls(attempt: TlsAttempt, waitMs = 1000): Promise<void> {
+  if (!attempt.ok) return Promise.resolve();
+  const { socket } = attempt;
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    socket.once('close', done);
+    socket.end();
+    socket.resume();
+  });
+}
+
+/** Runs `use` on one connection inside a ctx.limit slot; the socket is always released after. */
+export function withTls<T>(ctx: ProbeContext, opts: TlsConnectOptions, use: (attempt: TlsAttempt) => Promise<T> | T): Promise<T> {
+  return ctx.limit(async () => {
+    const attempt = await openTls(ctx, opts);
+    // Giving up on the check ends the connection, so `use` sees a close rather than waiting on.
+    const onAbort = (): void => {
+      if (attempt.ok) attempt.socket.destroy();
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await use(attempt);
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await closeTls(attempt, Math.min(1000, Math.max(100, connectionBudget(ctx))));
+    }
+  });
+}
+
+/** Waits for an event with a cap; resolves with its first argument, or undefined on timeout/close. */
+export function waitForEvent<T>(emitter: tls.TLSSocket, event: string, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const done = (value: T | undefined): void => {
+      clearTimeout(timer);
+      emitter.off(event, onEvent);
+      emitter.off('close', onClose);
+      resolve(value);
+    };
+    const onEvent = (value: T): void => done(value);
+    const onClose = (): void => done(undefined);
+    const timer = setTimeout(() => done(undefined), Math.max(0, ms));
+    emitter.on(event, onEvent);
+    emitter.on('close', onClose);
+  });
+}

@@ -1,0 +1,30 @@
+// A ProbeContext aimed at a loopback test server, with abort() to end it early.
+import { createLimiter, type ProbeContext } from '../../src/probe/context.js';
+
+export interface CtxOptions extends Partial<Omit<ProbeContext, 'target'>> {
+  sni?: string | null;
+  host?: string;
+  ip?: string;
+  /** The whole check's budget (the deadline), default 15 s. */
+  budgetMs?: number;
+}
+
+export function loopbackCtx(port: number, opts: CtxOptions = {}): ProbeContext & { abort: () => void } {
+  const { sni, host, ip, budgetMs = 15_000, ...rest } = opts;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), budgetMs);
+  timer.unref();
+  const address = ip ?? '127.0.0.1';
+  return {
+    target: { host: host ?? 'localhost', port, ip: address, family: address.includes(':') ? 6 : 4, sni: sni === undefined ? 'localhost' : sni },
+    deadline: Date.now() + budgetMs,
+    signal: controller.signal,
+    connectTimeoutMs: 8_000,
+    limit: createLimiter(6),
+    ...rest,
+    abort: () => {
+      clearTimeout(timer);
+      controller.abort();
+    },
+  };
+}

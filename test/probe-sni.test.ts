@@ -1,0 +1,92 @@
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compareSni, run } from '../src/probe/sni.js';
+import { createPki } from './helpers/pki.js';
+import { startGnutlsServ, startRawPeer, type Running } from './helpers/servers.js';
+import { startSServer } from './helpers/servers.js';
+import { loopbackCtx } from './helpers/probe-ctx.js';
+
+const pki = createPki();
+const running: Running[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((r) => r.stop()));
+});
+async function keep<T extends Running>(p: Promise<T>): Promise<T> {
+  const r = await p;
+  running.push(r);
+  return r;
+}
+
+/** Whether a ClientHello record carries the server_name extension (type 0). */
+function clientHelloHasSni(record: Buffer): boolean {
+  let p = 5 + 4 + 2 + 32; // record header, handshake header, version, random
+  p += 1 + (record[p] ?? 0); // session id
+  p += 2 + record.readUInt16BE(p); // cipher suites
+  p += 1 + (record[p] ?? 0); // compression methods
+  const end = Math.min(record.length, p + 2 + record.readUInt16BE(p));
+  p += 2;
+  while (p + 4 <= end) {
+    if (record.readUInt16BE(p) === 0) return true;
+    p += 4 + record.readUInt16BE(p + 2);
+  }
+  return false;
+}
+
+/**
+ * A front end like SNI-routing proxies: without SNI it answers the ClientHello with a cleartext
+ * fatal unrecognized_name alert; with SNI it passes the connection to the backend.
+ */
+function sniGate(backendPort: number): Promise<Running> {
+  return startRawPeer((client) => {
+    client.once('data', (hello: Buffer) => {
+      if (!clientHelloHasSni(hello)) {
+        client.end(Buffer.from([21, 3, 3, 0, 2, 2, 112]));
+        return;
+      }
+      const upstream = net.connect(backendPort, '127.0.0.1', () => upstream.write(hello));
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+    });
+  });
+}
+
+describe('SNI comparison (pure)', () => {
+  const ok = (fingerprint: string): { ok: true; fingerprint: string } => ({ ok: true, fingerprint });
+  it('treats a network failure without SNI as inconclusive, a refusal as required', () => {
+    expect(compareSni(ok('a'), { ok: false, failure: { kind: 'timeout', alert: null, message: 'timeout' } })).toMatchObject({ required: null });
+    expect(compareSni(ok('a'), { ok: false, failure: { kind: 'reset', alert: null, message: '' } })).toMatchObject({ required: true, reason: 'connection reset' });
+  });
+  it('says nothing when even the handshake with SNI fails', () => {
+    expect(compareSni({ ok: false, failure: { kind: 'reset', alert: null, message: '' } }, ok('a'))).toMatchObject({ required: null, differentCertWithoutSni: null });
+  });
+});
+
+describe('SNI probe', () => {
+  it('same certificate with and without SNI: not required, not different', async () => {
+    const srv = await keep(startSServer());
+    expect(await run(loopbackCtx(srv.port))).toEqual({ required: false, differentCertWithoutSni: false, reason: null });
+  });
+
+  it('a different default certificate without SNI', async () => {
+    const srv = await keep(startSServer(['-servername', 'localhost', '-cert2', pki.leaf.certFile, '-key2', pki.leaf.keyFile], pki.wrongHost));
+    expect(await run(loopbackCtx(srv.port))).toEqual({ required: false, differentCertWithoutSni: true, reason: null });
+  });
+
+  it('a front end that refuses clients without SNI with alert 112', async () => {
+    const backend = await keep(startSServer());
+    const gate = await keep(sniGate(backend.port));
+    expect(await run(loopbackCtx(gate.port))).toEqual({ required: true, differentCertWithoutSni: null, reason: 'fatal alert 112 unrecognized_name' });
+  });
+
+  it('gnutls-serv --sni-hostname-fatal: a missing name is no mismatch; a wrong name is refused', async () => {
+    const srv = await keep(startGnutlsServ(['--sni-hostname', 'localhost', '--sni-hostname-fatal']));
+    expect(await run(loopbackCtx(srv.port))).toEqual({ required: false, differentCertWithoutSni: false, reason: null });
+    // With the asked-for name refused there is no baseline to compare with.
+    expect(await run(loopbackCtx(srv.port, { sni: 'other.example' }))).toEqual({ required: null, differentCertWithoutSni: null, reason: null });
+  });
+
+  it('an IP target without a name: not applicable', async () => {
+    expect(await run(loopbackCtx(1, { sni: null, host: '127.0.0.1' }))).toEqual({ required: null, differentCertWithoutSni: null, reason: null });
+  });
+});
