@@ -1,0 +1,31 @@
+// The entries that apply to a result, as Diagnoses, most likely cause first.
+import type { Diagnosis } from '../types.js';
+import { KNOWLEDGE_BASE } from './kb/index.js';
+import type { Applies, KbEntry, ResultFacts } from './kb/types.js';
+import { entrySeverity, safeApplies, toDiagnosis } from './evaluate.js';
+import { matchText } from './match.js';
+import { byLikelihood } from './rank.js';
+
+/** A match by a pattern shared by at most a few causes (weight 2 of 3), not a generic hint. */
+const SPECIFIC_MATCH = 0.5;
+
+export interface DiagnoseOptions {
+  /** Pasted error text: entries it matches rank first. Empty or missing: ranked by severity. */
+  symptom?: string | null;
+}
+
+export function diagnose(result: ResultFacts, opts: DiagnoseOptions = {}, kb: readonly KbEntry[] = KNOWLEDGE_BASE): Diagnosis[] {
+  const symptom = opts.symptom?.trim() ? matchText(opts.symptom, kb) : [];
+  const scores = new Map(symptom.map((m) => [m.entry, m.score]));
+  const items: Array<{ entry: KbEntry; a: Applies; score: number; order: number; severity: ReturnType<typeof entrySeverity> }> = [];
+  kb.forEach((entry, order) => {
+    const a = safeApplies(entry, result);
+    if (!a) return;
+    const severity = entrySeverity(entry, result);
+    const score = scores.get(entry) ?? 0;
+    // Good news ("renegotiation refused, as it should be") is a diagnosis only when the symptom names it.
+    if (severity === 'ok' && score < SPECIFIC_MATCH) return;
+    items.push({ entry, a, score, order, severity });
+  });
+  return items.sort(byLikelihood).map((i) => toDiagnosis(i.entry, result, i.a));
+}

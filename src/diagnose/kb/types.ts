@@ -1,0 +1,53 @@
+// The shape of one knowledge-base entry. Entries are data: predicates over a CheckResult,
+// the error strings they explain, and the fix lines per platform. No entry calls another.
+import type { CheckResult, Severity } from '../../types.js';
+
+/** A check result before the diagnosis layer has filled `findings` and `diagnoses`. */
+export type ResultFacts = Omit<CheckResult, 'findings' | 'diagnoses'>;
+
+/** Fix platforms. Server side first, then clients; keys are a contract with the CLI and Slack. */
+export const FIX_PLATFORMS = ['nginx', 'apache', 'haproxy', 'node', 'java', 'openssl', 'node-client', 'java-client'] as const;
+export type FixPlatform = (typeof FIX_PLATFORMS)[number];
+export type Fixes = Partial<Record<FixPlatform, string[]>>;
+
+/** Every fix line that weakens security starts with this, so tests and renderers can spot it. */
+export const RISKY = 'Risky workaround:';
+
+export interface ErrorPattern {
+  re: RegExp;
+  /** A real error string (copied from a real run or the library's source) the pattern must match. */
+  example: string;
+  /** 3 = names this cause alone, 2 = one of a few causes, 1 = generic (e.g. curl exit 35). */
+  weight: 1 | 2 | 3;
+}
+
+export interface Applies {
+  /** The concrete values behind the finding, e.g. "TLS 1.0 and TLS 1.1 are enabled". */
+  detail: string;
+}
+
+export interface KbEntry {
+  id: string;
+  title: string;
+  severity: Severity | ((r: ResultFacts) => Severity);
+  applies: (r: ResultFacts) => false | Applies;
+  /**
+   * Whether the result holds the data `applies` needs. When false, explain() says "untested"
+   * instead of ruling the cause out. Defaults to "a TLS connection was made" (error === null).
+   */
+  tested?: (r: ResultFacts) => boolean;
+  errorPatterns: ErrorPattern[];
+  why: string;
+  fixes: Fixes;
+  /** Command template: {connect} = host:port, {servername} = "-servername SNI" or nothing, {url}, {host}, {name} (SNI or host), {port}. */
+  reproduce: string;
+  references: string[];
+}
+
+export function severityOf(entry: KbEntry, r: ResultFacts): Severity {
+  return typeof entry.severity === 'function' ? entry.severity(r) : entry.severity;
+}
+
+export function isTested(entry: KbEntry, r: ResultFacts): boolean {
+  return entry.tested ? entry.tested(r) : r.error === null;
+}
