@@ -1,0 +1,83 @@
+// The buttons under a result: Re-run, Schedule daily (not built yet: says so), Show raw JSON.
+import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
+import type { Logger } from '../src/log.js';
+import type { SlackMessage } from '../src/format/slack-blocks.js';
+import { ACTIONS, capPosts, cliCommand, decodeRef, rawJsonMessages, scheduleComingMessage, type ButtonRef } from '../src/format/slack-messages.js';
+import { usageError } from '../src/format/slack-help.js';
+import { FALLBACK_ERRORS, slackErrorCode } from '../jobs/slack-out.js';
+import { enqueue, ephemeral, type SlashDeps } from './slash.js';
+import { checkTarget } from './target-check.js';
+
+type ButtonArgs = { body: BlockAction<ButtonAction>; action: ButtonAction; respond: RespondFn; client: webApi.WebClient };
+
+const tell = (respond: RespondFn, msg: SlackMessage): Promise<unknown> => respond({ ...ephemeral(msg), replace_original: false });
+
+export function registerActions(app: App, deps: SlashDeps): void {
+  const on = (id: string, handle: (args: ButtonArgs, ref: ButtonRef, log: Logger) => Promise<unknown>): void => {
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, async ({ ack, body, action, respond, client }) => {
+      await ack();
+      const log = deps.logger.child({ action: id, user: body.user.id, channel: body.channel?.id });
+      const ref = decodeRef(action.value);
+      if (!ref) {
+        log.warn('button without a readable value');
+        await tell(respond, usageError('This button is from an older version of tlscheck; run `/tlscheck <host>` again.'));
+        return;
+      }
+      await handle({ body, action, respond, client }, ref, log);
+    });
+  };
+
+  on(ACTIONS.rerun, async ({ body, respond }, ref, log) => {
+    // Re-validated: the policy may have changed since the first run.
+    const target = checkTarget(ref.input, ref.sni, deps.parseTarget, deps.policy);
+    if (!target.ok) return tell(respond, usageError(target.problem));
+    const channel = body.channel?.id;
+    if (!channel) return tell(respond, usageError('I cannot tell which conversation this button is in; run `/tlscheck` again.'));
+    // An explain run is rerun as one, with its error text, as long as the original job is stored.
+    const original = await deps.queue.getJob(ref.jobId).catch(() => null);
+    await tell(respond, { text: `🔁 Checking ${target.label} again…`, blocks: [] });
+    await enqueue(
+      {
+        kind: original?.data.kind ?? 'check',
+        input: target.input,
+        sni: target.sni,
+        symptom: original?.data.symptom ?? null,
+        channel,
+        user: body.user.id,
+        responseUrl: body.response_url,
+      },
+      deps,
+      respond,
+      log,
+    );
+  });
+
+  on(ACTIONS.schedule, ({ respond }, ref) => tell(respond, scheduleComingMessage(ref.input)));
+
+  on(ACTIONS.raw, async ({ body, respond, client }, ref, log) => {
+    const stored = await deps.queue.getJob(ref.jobId).catch((err: unknown) => {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not read the job');
+      return null;
+    });
+    if (!stored?.result) {
+      return tell(respond, usageError(`The raw result of this check of ${ref.input} is no longer stored (results are kept for a day). Press *Re-run* for a fresh one.`));
+    }
+    const messages = rawJsonMessages(stored.result);
+    const channel = body.channel?.id;
+    const threadTs = body.message?.thread_ts ?? body.message?.ts;
+    if (channel && threadTs) {
+      try {
+        for (const msg of messages) {
+          await client.chat.postMessage({ channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks, unfurl_links: false });
+        }
+        return;
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (!code || !FALLBACK_ERRORS.has(code)) throw err;
+        log.info({ slackError: code }, 'cannot post the raw result in the thread; answering privately');
+      }
+    }
+    for (const msg of capPosts(messages, `the raw result of ${ref.input}`, `${cliCommand(ref)} --json`)) await tell(respond, msg);
+  });
+}

@@ -1,0 +1,26 @@
+// Validating a target before it is queued: the same parser as the CLI, then, for an address typed
+// as such, the Slack address policy, so "/tlscheck 10.0.0.1" is refused at once without a job.
+// Names are judged by the worker after DNS (runCheck with enforcePolicy), where the address is known.
+import type { PolicyVerdict } from '../src/target/index.js';
+import type { ParseTargetFn } from './command.js';
+
+export interface AddressPolicyLike {
+  check(ip: string): PolicyVerdict;
+}
+
+export type TargetCheck =
+  | { ok: true; input: string; sni: string | null; label: string }
+  | { ok: false; problem: string };
+
+export function checkTarget(target: string, sni: string | null, parse: ParseTargetFn, policy: AddressPolicyLike): TargetCheck {
+  const parsed = parse(target, sni ? { sni } : {});
+  if (!parsed.ok) return { ok: false, problem: parsed.error };
+  const { host, port, isIp } = parsed.target;
+  const input = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  if (isIp) {
+    const verdict = policy.check(host);
+    if (!verdict.allowed) return { ok: false, problem: `⛔ Not checked: ${verdict.reason}.` };
+  }
+  const label = sni && sni !== host ? `${input} (SNI ${sni})` : input;
+  return { ok: true, input, sni, label };
+}

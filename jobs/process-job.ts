@@ -1,0 +1,180 @@
+// One job: post the parent message, run the check with throttled progress, turn the parent into
+// the verdict and post the diagnosis in its thread; or, where the bot may not post, answer
+// through the response_url. Every step is recorded in the job so a rerun after a stall resumes.
+import type { CheckOptions } from '../src/check.js';
+import type { CheckResult } from '../src/types.js';
+import { scrubText, type Logger } from '../src/log.js';
+import type { SlackMessage } from '../src/format/slack-blocks.js';
+import { divider } from '../src/format/slack-blocks.js';
+import { toMessages } from '../src/format/slack-split.js';
+import { resultThreadBlocks, targetLabel, verdictOf } from '../src/format/slack-result.js';
+import { explainBlocks, topExplanation, type ExplanationView } from '../src/format/slack-explain.js';
+import {
+  failureMessage, fallbackHint, fallbackMessages, pendingMessage, progressMessage, threadMessages, verdictMessage,
+  type ButtonRef,
+} from '../src/format/slack-messages.js';
+import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
+import { FALLBACK_ERRORS, slackErrorCode, type SlackOut } from './slack-out.js';
+import { createThrottle } from './throttle.js';
+
+export type CheckFn = (input: string, opts: CheckOptions) => Promise<CheckResult>;
+export type ExplainFn = (text: string, result?: CheckResult) => ExplanationView;
+
+export interface JobContext {
+  check: CheckFn;
+  explain: ExplainFn;
+  out: SlackOut;
+  logger: Logger;
+  allowCidrs: string[];
+  /** Minimum time between two progress updates of the parent message. */
+  progressIntervalMs: number;
+  checkTimeoutMs?: number;
+}
+
+/** The parts of a BullMQ job this needs; tests pass a plain object. */
+export interface JobHandle {
+  id: string;
+  data: CheckJobData;
+  /** Whether a failure now is final (no retry follows). */
+  isLastAttempt: boolean;
+  save(data: CheckJobData): Promise<void>;
+  signal?: AbortSignal;
+}
+
+export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOutcome> {
+  const log = ctx.logger.child({ jobId: job.id, kind: job.data.kind, target: job.data.input, channel: job.data.channel });
+  const state: CheckJobData = { ...job.data };
+  const save = async (patch: DeliveryState): Promise<void> => {
+    Object.assign(state, patch);
+    await job.save(state);
+  };
+  try {
+    await openParent(state, ctx, save, log);
+    const result = state.result ?? (await runCheck(state, ctx, job.signal));
+    if (!state.result) await save({ result });
+    const messages = reportMessages(state, result, job.id, ctx, log);
+    await deliver(state, messages, ctx, save);
+    const verdict = verdictOf(result);
+    log.info({ verdict, checkError: result.error?.code ?? null, messages: messages.length, mode: state.mode }, 'check reported');
+    return { verdict, messages: messages.length };
+  } catch (err) {
+    if (err instanceof InvalidInput) {
+      await deliverOne(state, failureMessage(state.input, err.message), ctx);
+      return null;
+    }
+    log.error({ err: errorSummary(err), lastAttempt: job.isLastAttempt }, 'job failed');
+    if (job.isLastAttempt) await tellFailure(state, ctx, log);
+    throw err;
+  }
+}
+
+class InvalidInput extends Error {}
+
+/** Posts the "Checking…" parent, or decides on the response_url when the channel is closed to the bot. */
+async function openParent(state: CheckJobData, ctx: JobContext, save: (p: DeliveryState) => Promise<void>, log: Logger): Promise<void> {
+  if (state.mode) return;
+  try {
+    const ts = await ctx.out.post(state.channel, pendingMessage(state.input, state.user));
+    await save({ mode: 'thread', parentTs: ts, posted: 0 });
+  } catch (err) {
+    const code = slackErrorCode(err);
+    if (!code || !FALLBACK_ERRORS.has(code) || !state.responseUrl) throw err;
+    log.info({ slackError: code }, 'cannot post in channel; answering through response_url');
+    await save({ mode: 'response_url', fallbackReason: code, posted: 0 });
+  }
+}
+
+async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSignal | undefined): Promise<CheckResult> {
+  const { mode, parentTs } = state;
+  const progress =
+    mode === 'thread' && parentTs
+      ? createThrottle<{ probe: string; done: number; total: number }>(
+          (p) => ctx.out.update(state.channel, parentTs, progressMessage(state.input, state.user, p)),
+          ctx.progressIntervalMs,
+        )
+      : null;
+  try {
+    // Requests from Slack always run under the address policy: the bot must not become a way
+    // into the network it runs in.
+    return await ctx.check(state.input, {
+      sni: state.sni ?? undefined,
+      enforcePolicy: true,
+      allowCidrs: ctx.allowCidrs,
+      timeoutMs: ctx.checkTimeoutMs,
+      symptom: state.symptom ?? undefined,
+      onProgress: progress ? (e) => progress.push(e) : undefined,
+      signal,
+    });
+  } catch (err) {
+    // The handler validated the input; this only happens if the two parsers ever disagree.
+    if (err instanceof Error && err.name === 'InvalidTargetError') throw new InvalidInput(err.message);
+    throw err;
+  } finally {
+    await progress?.stop();
+  }
+}
+
+/** Everything to send after the parent: the verdict (replacing the parent) and the thread. */
+function reportMessages(state: CheckJobData, result: CheckResult, jobId: string, ctx: JobContext, log: Logger): SlackMessage[] {
+  const ref: ButtonRef = { jobId, input: state.input, sni: state.sni };
+  const explained = state.kind === 'explain' && state.symptom ? explainSafely(state.symptom, result, ctx, log) : null;
+  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result), divider()] : [];
+  const explainedLine = explained ? topExplanation(explained) : null;
+  if (state.mode === 'thread') {
+    const verdict = verdictMessage(result, { ref, user: state.user, explained: explainedLine });
+    const thread = explained
+      ? toMessages([...explainPart, ...resultThreadBlocks(result)], `Explanation and diagnosis for ${targetLabel(result)}`)
+      : threadMessages(result);
+    return [verdict, ...thread];
+  }
+  return fallbackMessages(result, { ref, user: state.user, explained: explainedLine }, fallbackHint(state.channel, state.fallbackReason ?? 'not_in_channel'), explainPart);
+}
+
+function explainSafely(symptom: string, result: CheckResult, ctx: JobContext, log: Logger): ExplanationView | null {
+  try {
+    return ctx.explain(symptom, result);
+  } catch (err) {
+    // The check result is still worth posting without the explanation.
+    log.error({ err: errorSummary(err) }, 'explain failed');
+    return null;
+  }
+}
+
+/**
+ * Thread mode: message 0 replaces the parent, the rest go in its thread. Fallback mode: each
+ * message is one response_url post. `posted` counts what is done, so a rerun skips it.
+ */
+async function deliver(state: CheckJobData, messages: SlackMessage[], ctx: JobContext, save: (p: DeliveryState) => Promise<void>): Promise<void> {
+  for (let i = state.posted ?? 0; i < messages.length; i++) {
+    const msg = messages[i];
+    if (!msg) continue;
+    if (state.mode === 'thread' && state.parentTs) {
+      if (i === 0) await ctx.out.update(state.channel, state.parentTs, msg);
+      else await ctx.out.post(state.channel, msg, state.parentTs);
+    } else if (state.responseUrl) {
+      await ctx.out.respond(state.responseUrl, msg, 'in_channel');
+    }
+    await save({ posted: i + 1 });
+  }
+}
+
+async function deliverOne(state: CheckJobData, msg: SlackMessage, ctx: JobContext): Promise<void> {
+  if (state.mode === 'thread' && state.parentTs) await ctx.out.update(state.channel, state.parentTs, msg);
+  else if (state.responseUrl) await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
+}
+
+/** The user must not be left with "Checking…" forever when the job gives up. */
+async function tellFailure(state: CheckJobData, ctx: JobContext, log: Logger): Promise<void> {
+  try {
+    await deliverOne(state, failureMessage(state.input, 'tlscheck could not finish this check (an internal error, logged). Try again in a minute.'), ctx);
+  } catch (err) {
+    log.warn({ err: errorSummary(err) }, 'could not report the failure to Slack');
+  }
+}
+
+/** Message and Slack error code only: error objects of HTTP clients can carry request headers. */
+export function errorSummary(err: unknown): { message: string; slackError?: string } {
+  const message = scrubText(err instanceof Error ? err.message : String(err));
+  const code = slackErrorCode(err);
+  return code ? { message, slackError: code } : { message };
+}

@@ -1,0 +1,120 @@
+// The check queue: what a job carries, how it is deduplicated, and the producer side used by the
+// web handler. Workers on any number of machines consume the same queue through Redis.
+import { createHash, randomUUID } from 'node:crypto';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Config } from '../src/config.js';
+import type { CheckResult } from '../src/types.js';
+
+export const QUEUE_NAME = 'tlscheck';
+export type JobKind = 'check' | 'explain';
+
+/** What the handler knows when it enqueues. Nothing secret: response_url is short-lived (30 min). */
+export interface CheckRequest {
+  kind: JobKind;
+  /** The target as the handler normalised it, e.g. "example.com:443" or "[2001:db8::1]:443". */
+  input: string;
+  sni: string | null;
+  /** The pasted error text of an explain request. */
+  symptom: string | null;
+  channel: string;
+  user: string;
+  /** The slash command's (or button's) response_url: the fallback when the bot cannot post. */
+  responseUrl: string | null;
+}
+
+/**
+ * Progress the worker writes back into the job, so a job run again after a stall (its worker
+ * died) continues where it was instead of posting the parent and the thread a second time.
+ */
+export interface DeliveryState {
+  mode?: 'thread' | 'response_url';
+  parentTs?: string;
+  /** Why the fallback was needed (Slack's error code), for the hint. */
+  fallbackReason?: string;
+  /** Messages already delivered after the parent. */
+  posted?: number;
+  /**
+   * The check's result, saved before the verdict (and its buttons) is shown: "Show raw JSON"
+   * can always find it, and a rerun after a stall reports it instead of checking again.
+   */
+  result?: CheckResult;
+}
+
+/** A job's return value: small, since the result itself is in the job's data. */
+export type JobOutcome = { verdict: 'pass' | 'warn' | 'fail'; messages: number } | null;
+
+export type CheckJobData = CheckRequest & DeliveryState;
+
+/** Same channel + same request within this window = one job (a double-press or two people at once). */
+export const DEDUP_TTL_MS = 5_000;
+
+export const JOB_OPTIONS: JobsOptions = {
+  // Two tries: a second run after a crash or a Slack outage; checks themselves return results, not errors.
+  attempts: 2,
+  backoff: { type: 'exponential', delay: 3_000 },
+  // The stored result (in the job's data) backs the "Show raw JSON" button for a day.
+  removeOnComplete: { age: 24 * 3600, count: 5_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5_000 },
+};
+
+/** Hex digest: BullMQ ids and dedup ids must not contain ':' (targets do). */
+export function dedupId(req: Pick<CheckRequest, 'kind' | 'channel' | 'input' | 'sni' | 'symptom'>): string {
+  const key = JSON.stringify([req.kind, req.channel, req.input.toLowerCase(), req.sni?.toLowerCase() ?? null, req.symptom]);
+  return `d${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
+/** Never all digits, never ':'. */
+export const newJobId = (): string => `c${randomUUID().replace(/-/g, '')}`;
+
+export interface EnqueueOutcome {
+  jobId: string;
+  /** True when an identical request from the same channel was already queued moments ago. */
+  deduplicated: boolean;
+}
+
+export interface StoredJob {
+  data: CheckJobData;
+  /** The CheckResult once the check ran (null while pending or for a bad target). */
+  result: CheckResult | null;
+}
+
+/** The producer side, as the handlers see it (tests inject an in-memory one where Redis is not the point). */
+export interface CheckQueue {
+  enqueue(req: CheckRequest): Promise<EnqueueOutcome>;
+  getJob(jobId: string): Promise<StoredJob | null>;
+  close(): Promise<void>;
+}
+
+export function redisConnection(url: string, role: 'producer' | 'worker'): { url: string; maxRetriesPerRequest: number | null; connectTimeout: number } {
+  // Workers block on Redis and must keep retrying (BullMQ requires null); a producer should fail
+  // fast so a Slack user hears "try again" instead of waiting.
+  return { url, maxRetriesPerRequest: role === 'worker' ? null : 1, connectTimeout: 5_000 };
+}
+
+export function createQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>): Queue<CheckJobData, JobOutcome> {
+  return new Queue<CheckJobData, JobOutcome>(QUEUE_NAME, {
+    connection: redisConnection(config.redisUrl, 'producer'),
+    prefix: config.queuePrefix,
+    defaultJobOptions: JOB_OPTIONS,
+  });
+}
+
+export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>): CheckQueue {
+  const queue = createQueue(config);
+  return {
+    async enqueue(req) {
+      const jobId = newJobId();
+      const job = await queue.add(req.kind, req, { jobId, deduplication: { id: dedupId(req), ttl: DEDUP_TTL_MS } });
+      // BullMQ answers a deduplicated add with the job that already holds the id.
+      return { jobId: job.id ?? jobId, deduplicated: job.id !== undefined && job.id !== jobId };
+    },
+    async getJob(jobId) {
+      const job = await queue.getJob(jobId);
+      if (!job) return null;
+      return { data: job.data, result: job.data.result ?? null };
+    },
+    async close() {
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// How the worker talks to Slack: the Web API (a WebClient with a retry policy sized for a job)
+// and the slash command's response_url for channels it cannot post in.
+// @slack/web-api through Bolt's re-export: Bolt is the declared dependency.
+import { webApi } from '@slack/bolt';
+import type { Config } from '../src/config.js';
+import type { SlackMessage } from '../src/format/slack-blocks.js';
+import { slackLogger, type Logger } from '../src/log.js';
+
+/**
+ * A job must finish in seconds, not the default thirty minutes of retries: three retries with
+ * backoff, and a 429 waits its Retry-After (the WebClient honours it) before the next try.
+ */
+export const SLACK_RETRY: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true };
+/** One Web API request; a hung connection must not hold a worker slot. */
+export const SLACK_REQUEST_TIMEOUT_MS = 15_000;
+
+export function createWebClient(config: Pick<Config, 'slack'>, logger: Logger): webApi.WebClient {
+  return new webApi.WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: SLACK_RETRY,
+    timeout: SLACK_REQUEST_TIMEOUT_MS,
+    logger: slackLogger(logger, 'slack-web'),
+  });
+}
+
+/** Slack's error code ("not_in_channel", …) of a failed Web API call, or null for anything else. */
+export function slackErrorCode(err: unknown): string | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const data = (err as { data?: { error?: unknown } }).data;
+  return typeof data?.error === 'string' ? data.error : null;
+}
+
+/** Errors that mean "this conversation is closed to the bot", where the response_url still works. */
+export const FALLBACK_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'access_denied']);
+
+export interface SlackOut {
+  post(channel: string, msg: SlackMessage, threadTs?: string): Promise<string>;
+  update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
+  respond(responseUrl: string, msg: SlackMessage, visibility: 'in_channel' | 'ephemeral'): Promise<void>;
+}
+
+export function createSlackOut(client: webApi.WebClient, apiUrl: string | undefined): SlackOut {
+  return {
+    async post(channel, msg, threadTs) {
+      const res = await client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, thread_ts: threadTs, unfurl_links: false, unfurl_media: false });
+      if (!res.ts) throw new Error('chat.postMessage returned no ts');
+      return res.ts;
+    },
+    async update(channel, ts, msg) {
+      await client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks });
+    },
+    async respond(responseUrl, msg, visibility) {
+      await postToResponseUrl(responseUrl, { ...msg, response_type: visibility, replace_original: false }, apiUrl);
+    },
+  };
+}
+
+/**
+ * A response_url comes from a verified Slack request, but it rests in Redis until a worker reads
+ * it: only Slack's hook hosts (or the configured API stand-in's origin) are ever posted to.
+ */
+export function isTrustedResponseUrl(url: string, apiUrl: string | undefined): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'https:' && (u.hostname === 'hooks.slack.com' || u.hostname === 'hooks.slack-gov.com')) return true;
+  if (!apiUrl) return false;
+  return u.origin === new URL(apiUrl).origin;
+}
+
+const RESPONSE_URL_ATTEMPTS = 3;
+
+export async function postToResponseUrl(url: string, body: object, apiUrl: string | undefined): Promise<void> {
+  if (!isTrustedResponseUrl(url, apiUrl)) throw new Error('refusing to post to a response_url outside Slack');
+  let last: unknown;
+  for (let attempt = 1; attempt <= RESPONSE_URL_ATTEMPTS; attempt++) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(body),
+        redirect: 'error',
+        signal: AbortSignal.timeout(SLACK_REQUEST_TIMEOUT_MS),
+      });
+      const text = await res.text();
+      if (res.ok) return;
+      // 4xx other than 429 will not get better (expired or used up: 5 posts in 30 minutes).
+      if (res.status !== 429 && res.status < 500) throw new ResponseUrlError(`response_url answered ${res.status}: ${text.slice(0, 200)}`);
+      last = new Error(`response_url answered ${res.status}`);
+      const retryAfter = Number(res.headers.get('retry-after'));
+      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 500 * attempt);
+    } catch (err) {
+      if (err instanceof ResponseUrlError) throw err;
+      last = err;
+      await sleep(500 * attempt);
+    }
+  }
+  throw last instanceof Error ? last : new Error(String(last));
+}
+
+class ResponseUrlError extends Error {
+  override name = 'ResponseUrlError';
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,138 @@
+// The one place that reads the environment (and `.env`). Everything else receives a Config, so
+// tests build one in memory and nothing else can drift from what was validated at start.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { config as dotenvConfig } from 'dotenv';
+import { z } from 'zod';
+import { parseCidr } from './target/ip.js';
+
+export type Role = 'app' | 'worker';
+
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Only the HTTP receiver needs it; undefined in a worker or in Socket Mode without one. */
+    signingSecret: string | undefined;
+    /** Set: Socket Mode. Unset: HTTP receiver on `port`. */
+    appToken: string | undefined;
+    /** Web API base, e.g. a local stand-in; always ends with '/'. Undefined: Slack's own. */
+    apiUrl: string | undefined;
+  };
+  redisUrl: string;
+  /** Addresses the Slack bot may check despite the private/loopback policy. */
+  allowCidrs: string[];
+  concurrency: number;
+  port: number;
+  logLevel: LogLevel;
+  /** BullMQ key prefix; hash-tagged so every key of a queue lands on one Redis Cluster slot. */
+  queuePrefix: string;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every variable the app reads, with what it is for: `.env.example` and docs/slack.md mirror this. */
+export const ENV_VARS = [
+  'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL',
+  'TLSCHECK_ALLOW_CIDRS', 'TLSCHECK_CONCURRENCY', 'PORT', 'LOG_LEVEL', 'TLSCHECK_QUEUE_PREFIX',
+] as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+// Messages name the variable but never echo its value: a mistyped token is still a secret.
+const schema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'SLACK_BOT_TOKEN is missing (the bot token, xoxb-…, from OAuth & Permissions)' })
+    .trim()
+    .min(1, 'SLACK_BOT_TOKEN is empty (the bot token, xoxb-…, from OAuth & Permissions)')
+    .refine((s) => s.startsWith('xoxb-'), 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine(
+    (s) => s === undefined || s.startsWith('xapp-'),
+    'SLACK_APP_TOKEN must be an app-level token starting with xapp- (or unset for HTTP mode)',
+  ),
+  SLACK_API_URL: optionalText
+    .refine((s) => s === undefined || /^https?:\/\/[^\s]+$/.test(s), 'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/')
+    .transform((s) => (s === undefined || s.endsWith('/') ? s : `${s}/`)),
+  REDIS_URL: optionalText
+    .refine((s) => s === undefined || /^rediss?:\/\//.test(s), 'REDIS_URL must start with redis:// or rediss://')
+    .transform((s) => s ?? 'redis://127.0.0.1:6379'),
+  TLSCHECK_ALLOW_CIDRS: optionalText
+    .transform((s) => (s ?? '').split(',').map((c) => c.trim()).filter((c) => c !== ''))
+    .superRefine((list, ctx) => {
+      for (const entry of list) {
+        const parsed = parseCidr(entry);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `TLSCHECK_ALLOW_CIDRS: '${entry}': ${parsed.error} (comma-separated CIDRs such as 10.0.0.0/8,fd00::/8)` });
+      }
+    }),
+  TLSCHECK_CONCURRENCY: optionalText
+    .transform((s) => (s === undefined ? 4 : Number(s)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 100, 'TLSCHECK_CONCURRENCY must be a whole number from 1 to 100'),
+  PORT: optionalText
+    .transform((s) => (s === undefined ? 3000 : Number(s)))
+    .refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'PORT must be a port number (0-65535)'),
+  LOG_LEVEL: optionalText
+    .transform((s) => (s ?? 'info').toLowerCase())
+    .refine((s): s is LogLevel => (LOG_LEVELS as readonly string[]).includes(s), `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`),
+  TLSCHECK_QUEUE_PREFIX: optionalText
+    .transform((s) => s ?? '{tlscheck}')
+    .refine((s) => !/\s/.test(s), 'TLSCHECK_QUEUE_PREFIX must not contain spaces'),
+});
+
+export interface LoadOptions {
+  /** Defaults to process.env. Values here win over `.env`. */
+  env?: Record<string, string | undefined>;
+  /** Path of the dotenv file; defaults to ./.env; false skips it (tests). */
+  dotenvPath?: string | false;
+  role?: Role;
+}
+
+/** Reads and validates the configuration; throws ConfigError listing every problem at once. */
+export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: LoadOptions = {}): Config {
+  const merged: Record<string, string | undefined> = { ...readDotenv(dotenvPath), ...env };
+  const picked = Object.fromEntries(ENV_VARS.map((k) => [k, merged[k]]));
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid configuration:\n${parsed.error.issues.map((i) => `  - ${i.message}`).join('\n')}`);
+  }
+  const v = parsed.data;
+  // Socket Mode authenticates with the app token; only the HTTP receiver verifies signatures.
+  if (role === 'app' && v.SLACK_APP_TOKEN === undefined && v.SLACK_SIGNING_SECRET === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  - SLACK_SIGNING_SECRET is missing (Basic Information → Signing Secret); it is required in HTTP mode, i.e. when SLACK_APP_TOKEN is unset',
+    );
+  }
+  return {
+    slack: {
+      botToken: v.SLACK_BOT_TOKEN,
+      signingSecret: v.SLACK_SIGNING_SECRET,
+      appToken: v.SLACK_APP_TOKEN,
+      apiUrl: v.SLACK_API_URL,
+    },
+    redisUrl: v.REDIS_URL,
+    allowCidrs: v.TLSCHECK_ALLOW_CIDRS,
+    concurrency: v.TLSCHECK_CONCURRENCY,
+    port: v.PORT,
+    logLevel: v.LOG_LEVEL as LogLevel,
+    queuePrefix: v.TLSCHECK_QUEUE_PREFIX,
+  };
+}
+
+function readDotenv(path: string | false | undefined): Record<string, string> {
+  if (path === false) return {};
+  const file = resolve(path ?? '.env');
+  if (!existsSync(file)) return {};
+  // Parsed into a private object: process.env stays as the operator set it.
+  const into: Record<string, string> = {};
+  const out = dotenvConfig({ path: file, quiet: true, processEnv: into });
+  if (out.error) throw new ConfigError(`Could not read ${file}: ${out.error.message}`);
+  return into;
+}

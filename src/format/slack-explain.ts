@@ -1,0 +1,73 @@
+// `/tlscheck explain`: what an error message most likely means, and with a live check, which
+// candidates the server's behaviour confirms or rules out.
+import type { CheckResult, Diagnosis, Severity } from '../types.js';
+import { codeBlock, context, divider, esc, section, type Block, type SlackMessage } from './slack-blocks.js';
+import { toMessages } from './slack-split.js';
+import { diagnosisBlocks, targetLabel, verdictLine } from './slack-result.js';
+
+/** The shape of explain()'s answer that this view reads (src/diagnose owns the real type). */
+export interface ExplanationView {
+  recognised: boolean;
+  candidates: readonly { id: string; title: string; severity: Severity; score: number; verdict?: string | null }[];
+  diagnoses: readonly Diagnosis[];
+}
+
+/** Verdicts a live check gives a candidate; unknown words are shown as they are. */
+const VERDICT_LABEL: Record<string, { emoji: string; label: string; rank: number }> = {
+  confirmed: { emoji: '✅', label: 'confirmed by the check', rank: 0 },
+  likely: { emoji: '🟡', label: 'likely', rank: 1 },
+  possible: { emoji: '❔', label: 'possible', rank: 2 },
+  untested: { emoji: '❔', label: 'not testable from outside', rank: 3 },
+  unknown: { emoji: '❔', label: 'not determined', rank: 3 },
+  'ruled-out': { emoji: '✖️', label: 'ruled out by the check', rank: 4 },
+  ruled_out: { emoji: '✖️', label: 'ruled out by the check', rank: 4 },
+};
+
+const verdictOf = (v: string | null | undefined): { emoji: string; label: string; rank: number } =>
+  (v ? VERDICT_LABEL[v] : undefined) ?? { emoji: '❔', label: v ? esc(v) : 'not checked', rank: 3 };
+
+/** Shown text of the pasted error: long pastes are kept whole (the splitter spreads them). */
+function quoted(text: string): Block {
+  return section(`*Your error*\n${codeBlock(text)}`);
+}
+
+function candidateLines(e: ExplanationView, live: boolean): string {
+  const sorted = [...e.candidates].sort((a, b) => (live ? verdictOf(a.verdict).rank - verdictOf(b.verdict).rank : 0) || b.score - a.score);
+  return sorted
+    .map((c) => {
+      const score = `${Math.round(c.score * 100)}%`;
+      if (!live) return `• *${esc(c.title)}* — match ${score}`;
+      const v = verdictOf(c.verdict);
+      return `${v.emoji} *${esc(c.title)}* — ${v.label}`;
+    })
+    .join('\n');
+}
+
+/** Blocks for an explanation; with `result`, candidates carry the live check's verdicts. */
+export function explainBlocks(text: string, e: ExplanationView, result?: CheckResult): Block[] {
+  const blocks: Block[] = [];
+  if (result) blocks.push(section(verdictLine(result)));
+  blocks.push(quoted(text));
+  if (!e.recognised || e.candidates.length === 0) {
+    blocks.push(section("I don't recognise this error yet. `/tlscheck <host>` checks the server anyway and often finds the cause."));
+    return blocks;
+  }
+  const heading = result ? `*Possible causes, tested against ${esc(targetLabel(result))}*` : '*Possible causes, most likely first*';
+  blocks.push(section(`${heading}\n${candidateLines(e, result !== undefined)}`));
+  const top = e.diagnoses[0];
+  if (top) blocks.push(divider(), ...diagnosisBlocks(top, result?.server));
+  if (!result) blocks.push(context('Add `--target <host>` to confirm or rule these out with a live check.'));
+  return blocks;
+}
+
+export function explainMessages(text: string, e: ExplanationView, result?: CheckResult): SlackMessage[] {
+  const title = result ? `Explanation checked against ${targetLabel(result)}` : 'Explanation of your error';
+  return toMessages(explainBlocks(text, e, result), title);
+}
+
+/** The most likely cause the live check did not rule out, for the verdict line of an explain run. */
+export function topExplanation(e: ExplanationView): string | null {
+  const best = [...e.candidates].sort((a, b) => verdictOf(a.verdict).rank - verdictOf(b.verdict).rank || b.score - a.score)[0];
+  if (!best || best.verdict === 'ruled-out' || best.verdict === 'ruled_out') return null;
+  return `Your error: most likely *${esc(best.title)}* (${verdictOf(best.verdict).label})`;
+}

@@ -1,0 +1,276 @@
+// Block Kit for a finished check: the one-line verdict (parent message) and the diagnosis (thread).
+// Pure functions of a CheckResult; everything that came from the server is escaped.
+import type { CheckResult, Diagnosis, Finding, ProtocolName, Severity } from '../types.js';
+import { RISKY } from '../diagnose/kb/types.js';
+import {
+  code, codeBlock, context, divider, esc, fieldsSection, header, section,
+  type Block,
+} from './slack-blocks.js';
+
+export type Verdict = 'pass' | 'warn' | 'fail';
+
+const VERDICT: Record<Verdict, { emoji: string; word: string }> = {
+  pass: { emoji: '✅', word: 'no problems found' },
+  warn: { emoji: '⚠️', word: 'works, with warnings' },
+  fail: { emoji: '❌', word: 'problems found' },
+};
+
+const SEVERITY_VERDICT: Record<Severity, Verdict> = { ok: 'pass', info: 'pass', warning: 'warn', error: 'fail', critical: 'fail' };
+const VERDICT_RANK: Record<Verdict, number> = { pass: 0, warn: 1, fail: 2 };
+
+const SEVERITY_LABEL: Record<Severity, { emoji: string; heading: string; rank: number }> = {
+  critical: { emoji: '🛑', heading: 'Critical', rank: 4 },
+  error: { emoji: '❌', heading: 'Errors', rank: 3 },
+  warning: { emoji: '⚠️', heading: 'Warnings', rank: 2 },
+  info: { emoji: 'ℹ️', heading: 'Notes', rank: 1 },
+  ok: { emoji: '✅', heading: 'Passed', rank: 0 },
+};
+
+export function targetLabel(result: Pick<CheckResult, 'target'>): string {
+  const { host, port } = result.target;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The worst of: an error that stopped the check, any finding, the most likely diagnosis. */
+export function verdictOf(result: CheckResult): Verdict {
+  if (result.error) return 'fail';
+  const severities = [...result.findings.map((f) => f.severity), ...(result.diagnoses?.slice(0, 1).map((d) => d.severity) ?? [])];
+  return severities.map((s) => SEVERITY_VERDICT[s]).reduce<Verdict>((a, b) => (VERDICT_RANK[b] > VERDICT_RANK[a] ? b : a), 'pass');
+}
+
+/** "❌ example.com:443 — Server refuses client-initiated renegotiation" (mrkdwn). */
+export function verdictLine(result: CheckResult): string {
+  return `${VERDICT[verdictOf(result)].emoji} *${esc(targetLabel(result))}* — ${esc(mainCause(result))}`;
+}
+
+/** The error that stopped the check, else the most likely diagnosis, else the worst finding. */
+export function mainCause(result: CheckResult): string {
+  const verdict = verdictOf(result);
+  if (result.error) return result.error.message;
+  if (verdict === 'pass') return VERDICT.pass.word;
+  const top = result.diagnoses?.[0];
+  if (top && SEVERITY_VERDICT[top.severity] !== 'pass') return top.title;
+  const worst = [...result.findings].sort((a, b) => SEVERITY_LABEL[b.severity].rank - SEVERITY_LABEL[a.severity].rank)[0];
+  return worst?.title ?? VERDICT[verdict].word;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary
+
+const PROTOCOL_LABEL: Record<ProtocolName, string> = {
+  SSLv2: 'SSL 2', SSLv3: 'SSL 3', TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3',
+};
+const PROTOCOL_ORDER: ProtocolName[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3', 'SSLv2'];
+
+const yesNo = (v: boolean | null | undefined, yes = 'yes', no = 'no'): string => (v === true ? yes : v === false ? no : 'unknown');
+
+function protocolsText(r: CheckResult): string {
+  const by = (want: boolean | null): string[] =>
+    PROTOCOL_ORDER.filter((p) => p in r.protocols && r.protocols[p] === want).map((p) => PROTOCOL_LABEL[p]);
+  const parts = [
+    by(true).length ? `offered: ${by(true).join(', ')}` : 'offered: none',
+    by(false).length ? `refused: ${by(false).join(', ')}` : '',
+    by(null).length ? `unknown: ${by(null).join(', ')}` : '',
+  ];
+  return parts.filter(Boolean).join('\n');
+}
+
+function ciphersText(r: CheckResult): string {
+  const per = PROTOCOL_ORDER.flatMap((p) => (r.ciphers[p]?.length ? [`${PROTOCOL_LABEL[p]}: ${r.ciphers[p]?.length}`] : []));
+  const unique = new Set(Object.values(r.ciphers).flatMap((list) => list ?? []));
+  return unique.size === 0 ? 'none found' : `${unique.size} suites (${per.join(', ')})`;
+}
+
+const CLIENT_RENEG: Record<CheckResult['renegotiation']['clientInitiated'], string> = {
+  accepted: 'accepted',
+  limited: 'limited',
+  rejected: 'refused',
+  'not-applicable': 'not applicable (TLS 1.3 only)',
+  unknown: 'unknown',
+};
+
+function renegotiationText(r: CheckResult): string {
+  const g = r.renegotiation;
+  const secure = g.secure === null && g.clientInitiated === 'not-applicable' ? 'n/a' : yesNo(g.secure);
+  let client = CLIENT_RENEG[g.clientInitiated];
+  if (g.clientInitiated === 'limited' || g.clientInitiated === 'accepted') client += ` (${g.acceptedCount} honoured)`;
+  if (g.reason) client += ` — ${esc(g.reason)}`;
+  return `secure (RFC 5746): ${secure}\nclient-initiated: ${client}`;
+}
+
+function resumptionText(r: CheckResult): string {
+  const s = r.resumption;
+  const lines = [`session IDs: ${yesNo(s.sessionId)}`, `tickets: ${yesNo(s.tickets)}`];
+  if (s.consistent !== null) lines.push(`consistent across connections: ${yesNo(s.consistent)}`);
+  return lines.join('\n');
+}
+
+function certificateText(r: CheckResult): string {
+  const c = r.certificate;
+  if (!c) return 'not seen';
+  const trust = c.trusted ? 'trusted' : `*not trusted*${c.verifyError ? ` (${code(c.verifyError)})` : ''}`;
+  const name = c.hostnameMatch ? 'name matches' : '*name does not match*';
+  const expiry = c.daysLeft < 0 ? `*expired ${-c.daysLeft} days ago*` : `expires in ${c.daysLeft} days`;
+  const issues = c.chainIssues?.length ? `\nchain: ${c.chainIssues.map(esc).join(', ')}` : '';
+  return `${trust}, ${name}, ${expiry}\n${esc(c.subject)} ← ${esc(c.issuer)}${issues}`;
+}
+
+function serverText(r: CheckResult): string {
+  const lines = [`software: ${r.server ? code(r.server) : 'not seen'}`, `ALPN: ${r.alpn ? code(r.alpn) : 'none'}`, `OCSP stapling: ${yesNo(r.ocspStapled)}`];
+  return lines.join('\n');
+}
+
+/** Summary fields: one per aspect, at most 10 (Slack's limit for fields). */
+export function summaryFields(r: CheckResult): string[] {
+  if (r.error && !Object.values(r.protocols).some((v) => v !== null)) {
+    return [`*Could not complete*\n${esc(r.error.message)}`, `*Address*\n${r.target.ip ? code(r.target.ip) : 'not resolved'}`];
+  }
+  const rows: [string, string][] = [
+    ['Protocols', protocolsText(r)],
+    ['Ciphers', ciphersText(r)],
+    ['Renegotiation', renegotiationText(r)],
+    ['Resumption', resumptionText(r)],
+    ['Certificate', certificateText(r)],
+    ['Server', serverText(r)],
+    ['Checked', `${code(r.target.ip || r.target.host)}${r.target.sni ? ` as ${code(r.target.sni)}` : ' without SNI'}, ${(r.durationMs / 1000).toFixed(1)} s`],
+  ];
+  return rows.map(([k, v]) => `*${k}*\n${v}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handshake ladder
+
+const TLS_LABEL = (p: ProtocolName | null | undefined): string => (p ? PROTOCOL_LABEL[p] : 'TLS');
+
+/** How a connection failed, step by step; null when no handshake failed. */
+export function handshakeLadder(r: CheckResult): string | null {
+  const err = r.error;
+  const errorLadders: Partial<Record<NonNullable<typeof err>['code'], string[]>> = {
+    refused: ['TCP SYN', `✗ connection refused (nothing listens on port ${r.target.port})`],
+    reset: ['ClientHello', '✗ connection reset, no TLS alert (often a firewall or middlebox)'],
+    timeout: ['ClientHello', '…', '✗ no answer before the deadline'],
+    'not-tls': ['ClientHello', '✗ the answer is not TLS (plain HTTP on a TLS port?)'],
+  };
+  if (err) {
+    const steps = errorLadders[err.code];
+    return steps ? steps.join(' → ') : null;
+  }
+  const g = r.renegotiation;
+  const proto = TLS_LABEL(g.protocol);
+  const reason = g.reason ? esc(g.reason) : 'the server refused';
+  if (g.clientInitiated === 'rejected') {
+    return `ClientHello → ServerHello → … → Finished ✓ (${proto}) → renegotiation ClientHello → ✗ ${reason}`;
+  }
+  if (g.clientInitiated === 'limited') {
+    return `ClientHello → … → Finished ✓ (${proto}) → ${g.acceptedCount} renegotiation${g.acceptedCount === 1 ? '' : 's'} ✓ → renegotiation ${g.acceptedCount + 1} ✗ ${reason}`;
+  }
+  if (g.secure === false) {
+    return 'ClientHello (+ renegotiation_info) → ServerHello without renegotiation_info ✗ OpenSSL 3 clients stop here: unsafe legacy renegotiation disabled';
+  }
+  const known = Object.values(r.protocols).filter((v) => v !== null);
+  if (known.length > 0 && known.every((v) => v === false)) {
+    return 'ClientHello (SSL 3 … TLS 1.3) → ✗ every version refused';
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings and diagnosis
+
+export function findingsBlocks(findings: readonly Finding[]): Block[] {
+  if (findings.length === 0) return [section('*Findings*\nnone')];
+  const groups = (Object.keys(SEVERITY_LABEL) as Severity[])
+    .sort((a, b) => SEVERITY_LABEL[b].rank - SEVERITY_LABEL[a].rank)
+    .map((sev) => ({ sev, items: findings.filter((f) => f.severity === sev) }))
+    .filter((g) => g.items.length > 0);
+  return groups.map(({ sev, items }) => {
+    const { emoji, heading } = SEVERITY_LABEL[sev];
+    // Passed checks are many and dull: titles only.
+    const lines = sev === 'ok'
+      ? [items.map((f) => esc(f.title)).join(' · ')]
+      : items.map((f) => `• *${esc(f.title)}*${f.detail ? ` — ${esc(f.detail)}` : ''}`);
+    return section(`${emoji} *${heading}* (${items.length})\n${lines.join('\n')}`);
+  });
+}
+
+/** Server software as a knowledge-base platform key, from the Server header. */
+const SERVER_PLATFORMS: [RegExp, string][] = [
+  [/nginx|openresty|tengine/i, 'nginx'],
+  [/apache|httpd/i, 'apache'],
+  [/haproxy/i, 'haproxy'],
+  [/node|express|deno/i, 'node'],
+  [/jetty|tomcat|java|glassfish|wildfly|undertow/i, 'java'],
+];
+/** The main server platforms, shown when the server's own cannot be told. */
+const MAIN_SERVER_PLATFORMS = ['nginx', 'apache', 'haproxy', 'node', 'java'];
+
+const PLATFORM_LABEL: Record<string, string> = {
+  nginx: 'nginx', apache: 'Apache httpd', haproxy: 'HAProxy', node: 'Node.js server', java: 'Java server',
+  openssl: 'OpenSSL / curl client', curl: 'curl', 'node-client': 'Node.js client', 'java-client': 'Java client',
+  client: 'the client', general: 'any server', any: 'any server',
+};
+
+export function detectPlatform(server: string | null | undefined): string | null {
+  if (!server) return null;
+  return SERVER_PLATFORMS.find(([re]) => re.test(server))?.[1] ?? null;
+}
+
+/**
+ * Which fix lists to show, in order: the detected server's own (or every main server platform
+ * when unknown), then every client-side or general list, since many fixes belong to the client.
+ */
+export function fixPlatforms(d: Diagnosis, server: string | null | undefined): string[] {
+  const available = Object.keys(d.fixes).filter((k) => (d.fixes[k]?.length ?? 0) > 0);
+  const detected = detectPlatform(server);
+  const serverSide = detected && available.includes(detected) ? [detected] : MAIN_SERVER_PLATFORMS.filter((p) => available.includes(p));
+  const rest = available.filter((k) => !MAIN_SERVER_PLATFORMS.includes(k));
+  return [...serverSide, ...rest];
+}
+
+/** The knowledge base writes Markdown for the CLI; Slack speaks mrkdwn. */
+export function markdownToMrkdwn(text: string): string {
+  return esc(text)
+    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<$2|$1>')
+    .replace(/\*\*(.+?)\*\*/g, '*$1*')
+    .replace(/^#{1,6}\s+(.*)$/gm, '*$1*');
+}
+
+/** Fixes that weaken security start with RISKY; they must stand out, not read like the others. */
+function fixLine(step: string): string {
+  return step.startsWith(RISKY) ? `⚠️ *${esc(RISKY)}*${markdownToMrkdwn(step.slice(RISKY.length))}` : markdownToMrkdwn(step);
+}
+
+export function diagnosisBlocks(d: Diagnosis, server?: string | null): Block[] {
+  const detected = detectPlatform(server);
+  const blocks: Block[] = [header(`${SEVERITY_LABEL[d.severity].emoji} ${d.title}`), section(markdownToMrkdwn(d.why))];
+  for (const p of fixPlatforms(d, server)) {
+    const steps = d.fixes[p] ?? [];
+    const label = PLATFORM_LABEL[p] ?? p;
+    const note = p === detected && server ? ` (detected from ${code(server)})` : '';
+    const list = steps.map((s, i) => `${i + 1}. ${fixLine(s)}`).join('\n');
+    blocks.push(section(`*Fix on ${esc(label)}*${note}\n${list}`));
+  }
+  if (d.reproduce) blocks.push(section(`*Reproduce*\n${codeBlock(d.reproduce)}`));
+  if (d.references.length) blocks.push(context(`References: ${d.references.map((u) => (/^https?:\/\//.test(u) ? `<${u}>` : esc(u))).join(' · ')}`));
+  return blocks;
+}
+
+/** The whole diagnosis, for the thread (the splitter spreads it over messages). */
+export function resultThreadBlocks(r: CheckResult): Block[] {
+  const blocks: Block[] = [header(`Diagnosis for ${targetLabel(r)}`), fieldsSection(summaryFields(r))];
+  const ladder = handshakeLadder(r);
+  if (ladder) blocks.push(section(`*Where the handshake fails*\n\`\`\`${ladder}\`\`\``));
+  blocks.push(divider(), ...findingsBlocks(r.findings));
+  const [top, ...others] = r.diagnoses ?? [];
+  if (top) {
+    blocks.push(divider(), ...diagnosisBlocks(top, r.server));
+    if (others.length) {
+      blocks.push(context(`Also possible: ${others.map((d) => `${SEVERITY_LABEL[d.severity].emoji} ${esc(d.title)}`).join(' · ')}`));
+    }
+  } else {
+    blocks.push(divider(), section(`*Reproduce*\n${codeBlock(`tlscheck ${targetLabel(r)}${r.target.sni && r.target.sni !== r.target.host ? ` --sni ${r.target.sni}` : ''}`)}`));
+  }
+  return blocks;
+}
+
+export const verdictFallback = (r: CheckResult): string => `${VERDICT[verdictOf(r)].emoji} ${targetLabel(r)}: ${mainCause(r)}`;

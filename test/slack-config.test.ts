@@ -1,0 +1,124 @@
+import { Writable } from 'node:stream';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ENV_VARS, loadConfig } from '../src/config.js';
+import { createLogger, scrubText, slackLogger } from '../src/log.js';
+import { readFileSync } from 'node:fs';
+import { tempDir } from './helpers/servers.js';
+
+const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_SIGNING_SECRET: 'shh-secret' };
+
+function configError(env: Record<string, string | undefined>, role: 'app' | 'worker' = 'app'): string {
+  try {
+    loadConfig({ env, dotenvPath: false, role });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({ env: BASE, dotenvPath: false });
+    expect(c).toEqual({
+      slack: { botToken: 'xoxb-1-abc', signingSecret: 'shh-secret', appToken: undefined, apiUrl: undefined },
+      redisUrl: 'redis://127.0.0.1:6379',
+      allowCidrs: [],
+      concurrency: 4,
+      port: 3000,
+      logLevel: 'info',
+      queuePrefix: '{tlscheck}',
+    });
+  });
+
+  it('names the missing bot token', () => {
+    expect(configError({ SLACK_SIGNING_SECRET: 'x' })).toMatch(/SLACK_BOT_TOKEN is missing/);
+  });
+
+  it('names the missing signing secret in HTTP mode only', () => {
+    expect(configError({ SLACK_BOT_TOKEN: 'xoxb-1' })).toMatch(/SLACK_SIGNING_SECRET is missing/);
+    expect(loadConfig({ env: { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }, dotenvPath: false }).slack.appToken).toBe('xapp-1');
+    expect(loadConfig({ env: { SLACK_BOT_TOKEN: 'xoxb-1' }, dotenvPath: false, role: 'worker' }).slack.signingSecret).toBeUndefined();
+  });
+
+  it('lists every problem at once and never echoes a value', () => {
+    const msg = configError({
+      SLACK_BOT_TOKEN: 'xoxp-user-token-not-a-bot',
+      SLACK_SIGNING_SECRET: 'x',
+      SLACK_APP_TOKEN: 'wrong-app-token',
+      TLSCHECK_CONCURRENCY: '0',
+      PORT: 'http',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'localhost:6379',
+      TLSCHECK_ALLOW_CIDRS: '10.0.0.1/8,nonsense',
+    });
+    for (const v of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'TLSCHECK_CONCURRENCY', 'PORT', 'LOG_LEVEL', 'REDIS_URL', 'TLSCHECK_ALLOW_CIDRS']) {
+      expect(msg).toContain(v);
+    }
+    expect(msg).toContain('did you mean 10.0.0.0/8');
+    expect(msg).not.toContain('xoxp-user-token-not-a-bot');
+    expect(msg).not.toContain('wrong-app-token');
+  });
+
+  it('parses the allow-list and normalises the API URL', () => {
+    const c = loadConfig({
+      env: { ...BASE, TLSCHECK_ALLOW_CIDRS: ' 127.0.0.0/8, fd00::/8 ', SLACK_API_URL: 'http://127.0.0.1:9/api', TLSCHECK_CONCURRENCY: '12', LOG_LEVEL: 'DEBUG' },
+      dotenvPath: false,
+    });
+    expect(c.allowCidrs).toEqual(['127.0.0.0/8', 'fd00::/8']);
+    expect(c.slack.apiUrl).toBe('http://127.0.0.1:9/api/');
+    expect(c.concurrency).toBe(12);
+    expect(c.logLevel).toBe('debug');
+  });
+
+  it('reads .env, with the real environment winning, and leaves process.env alone', () => {
+    const dir = tempDir();
+    const file = join(dir, '.env');
+    writeFileSync(file, 'SLACK_BOT_TOKEN=xoxb-from-file\nSLACK_SIGNING_SECRET=file-secret\nPORT=4000\nTLSCHECK_UNRELATED=1\n');
+    const c = loadConfig({ env: { PORT: '5000' }, dotenvPath: file });
+    expect(c.slack.botToken).toBe('xoxb-from-file');
+    expect(c.port).toBe(5000);
+    expect(process.env.TLSCHECK_UNRELATED).toBeUndefined();
+  });
+
+  it('.env.example documents every variable the app reads', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    for (const v of ENV_VARS) expect(example).toMatch(new RegExp(`^#?\\s*${v}=`, 'm'));
+  });
+});
+
+describe('logger', () => {
+  function capture(): { lines: string[]; stream: Writable } {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    return { lines, stream };
+  }
+
+  it('redacts tokens, secrets and response URLs at any depth it is given them', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('info', stream);
+    log.info({ token: 'xoxb-1', slack: { botToken: 'xoxb-2', signingSecret: 's3' }, job: { data: { responseUrl: 'https://hooks.slack.com/x' } } }, 'hello');
+    const out = lines.join('');
+    expect(out).toContain('hello');
+    expect(out).not.toMatch(/xoxb-1|xoxb-2|s3"|hooks\.slack\.com\/x/);
+    expect(out).toContain('[redacted]');
+  });
+
+  it('scrubs tokens out of free text passed through the Bolt adapter', () => {
+    const { lines, stream } = capture();
+    const bolt = slackLogger(createLogger('debug', stream), 'bolt');
+    bolt.warn('request failed with token xoxb-123-456-abc to', 'https://hooks.slack.com/commands/T/1/2');
+    const out = lines.join('');
+    expect(out).toContain('request failed');
+    expect(out).not.toContain('xoxb-123-456-abc');
+    expect(out).not.toContain('/commands/T/1/2');
+    expect(scrubText('xapp-1-A-2')).toBe('xox?-[redacted]');
+  });
+});
