@@ -1,5 +1,6 @@
 // The orchestrator: resolves the target once, runs every probe concurrently under one deadline,
 // then derives findings and diagnoses. Knows nothing of Slack or Redis.
+import { setMaxListeners } from 'node:events';
 import type { CheckError, CheckResult, ProtocolMap, TargetInfo } from './types.js';
 import { createLimiter, type ProbeContext, type ResolvedTarget } from './probe/context.js';
 import { parseTarget, resolveTarget, createAddressPolicy, TargetError } from './target/index.js';
@@ -100,6 +101,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Prom
 export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {}, started = performance.now()): Promise<CheckResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const controller = new AbortController();
+  // Every open connection listens for the deadline; dozens at once are expected, not a leak.
+  setMaxListeners(200, controller.signal);
   const onAbort = (): void => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(onAbort, timeoutMs);

@@ -11,10 +11,15 @@ export type Mechanism = 'sessionId' | 'tickets' | 'tls13Tickets';
 /** Resumption attempts per mechanism after the first, full handshake. */
 export const RESUMPTION_ATTEMPTS = 4;
 
-/** How long to wait for a TLS 1.3 NewSessionTicket, which arrives about a round trip after the handshake. */
+/**
+ * How long to wait for a TLS 1.3 NewSessionTicket. Servers send it right after the client's
+ * Finished, so it arrives within about one round trip; handshakeMs (two round trips plus crypto)
+ * gives the scale. The floors cover loopback, where handshakeMs is a few milliseconds.
+ */
 const TICKET_WAIT_MS = 2000;
-/** After a resumption a server need not issue a new ticket, so wait only a few round trips. */
-const RENEWAL_WAIT_MIN_MS = 200;
+const FIRST_TICKET_WAIT_MIN_MS = 250;
+/** After a resumption a server need not issue a new ticket (we then keep offering the old one). */
+const RENEWAL_WAIT_MIN_MS = 25;
 
 const LEGACY = { ...LEGACY_CLIENT, maxVersion: 'TLSv1.2' } as const;
 
@@ -48,7 +53,7 @@ async function sessionOf(ctx: ProbeContext, a: TlsConnected, tls13: boolean): Pr
     return { session: socket.getSession() ?? null, hasTicket: Boolean(socket.getTLSTicket()?.length), reused };
   }
   socket.resume();
-  const cap = reused ? Math.max(RENEWAL_WAIT_MIN_MS, 4 * a.handshakeMs) : TICKET_WAIT_MS;
+  const cap = reused ? Math.max(RENEWAL_WAIT_MIN_MS, 2 * a.handshakeMs) : Math.max(FIRST_TICKET_WAIT_MIN_MS, 4 * a.handshakeMs);
   const session = await waitForEvent<Buffer>(socket, 'session', Math.min(cap, TICKET_WAIT_MS, connectionBudget(ctx)));
   return { session: session ?? null, hasTicket: Boolean(session), reused };
 }
