@@ -4,7 +4,6 @@ import { setMaxListeners } from 'node:events';
 import type { CheckError, CheckResult, ProtocolMap, TargetInfo } from './types.js';
 import { createLimiter, type ProbeContext, type ResolvedTarget } from './probe/context.js';
 import { parseTarget, resolveTarget, createAddressPolicy, TargetError } from './target/index.js';
-import { deriveFindings, diagnose } from './diagnose/index.js';
 import * as protocolsProbe from './probe/protocols.js';
 import * as ciphersProbe from './probe/ciphers.js';
 import * as secureRenegProbe from './probe/secure-renegotiation.js';
@@ -118,7 +117,9 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
   const result = emptyResult(info, null);
   const progress = progressReporter(opts.onProgress, PROBE_COUNT);
   try {
-    await runProbes(ctx, result, progress);
+    const probing = runProbes(ctx, result, progress, onAbort);
+    void loadDiagnosis();
+    await probing;
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
@@ -138,43 +139,49 @@ function progressReporter(onProgress: CheckOptions['onProgress'], total: number)
 }
 
 /**
- * Two phases: what needs only an address first (versions, certificate), then the probes that
- * need to know which versions the server speaks. Each probe settles on its own; one that fails
- * unexpectedly leaves its fields unknown instead of sinking the check.
+ * Probes that need only an address start at once; those that must know which versions the server
+ * speaks (ciphers, RFC 5746, fallback, client renegotiation) start when the version probe is done.
+ * Each probe settles on its own; one that fails unexpectedly leaves its fields unknown instead of
+ * sinking the check. When no version got any TLS answer, the rest is cut short.
  */
-async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>): Promise<void> {
+async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void): Promise<void> {
   const step = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
     settle(result, name, track(name, Promise.race([p, overDeadline<T>(ctx.signal, name)])));
-  const [versions, cert] = await Promise.all([
-    step('protocols', protocolsProbe.run(ctx)),
+  const independent = Promise.all([
     step('certificate', certificateProbe.run(ctx)),
-  ]);
-  if (versions) {
-    result.protocols = versions.protocols;
-    result.error = versions.error;
-  }
-  if (cert?.certificate) result.certificate = cert.certificate;
-  if (result.error) return;
-  ctx.protocols = result.protocols;
-
-  const [ciphers, secure, fallback, reneg, resumption, sni, alpnOcsp, http] = await Promise.all([
-    step('ciphers', ciphersProbe.run(ctx)),
-    step('secure-renegotiation', secureRenegProbe.run(ctx)),
-    step('fallback-scsv', fallbackProbe.run(ctx)),
-    step('client-renegotiation', clientRenegProbe.run(ctx)),
     step('resumption', resumptionProbe.run(ctx)),
     step('sni', sniProbe.run(ctx)),
     step('alpn-ocsp', alpnOcspProbe.run(ctx)),
     step('http-server', httpServerProbe.run(ctx)),
   ]);
+  const versions = await step('protocols', protocolsProbe.run(ctx));
+  if (versions) {
+    result.protocols = versions.protocols;
+    result.error = versions.error;
+  }
+  if (result.error) {
+    abort();
+    await independent;
+    return;
+  }
+  ctx.protocols = result.protocols;
+  const [[cert, resumption, sni, alpnOcsp, http], [ciphers, secure, fallback, reneg]] = await Promise.all([
+    independent,
+    Promise.all([
+      step('ciphers', ciphersProbe.run(ctx)),
+      step('secure-renegotiation', secureRenegProbe.run(ctx)),
+      step('fallback-scsv', fallbackProbe.run(ctx)),
+      step('client-renegotiation', clientRenegProbe.run(ctx)),
+    ]),
+  ]);
+  if (cert?.certificate) result.certificate = cert.certificate;
   if (ciphers) {
     result.ciphers = ciphers.ciphers;
     result.serverCipherOrder = ciphers.serverOrder;
   }
-  if (secure) result.renegotiation.secure = secure.secure;
-  if (reneg) {
-    result.renegotiation = { ...result.renegotiation, ...reneg, secure: result.renegotiation.secure };
-  }
+  if (reneg) result.renegotiation = { ...result.renegotiation, ...reneg };
+  // The raw-hello probe asks for RFC 5746 explicitly; the full handshake's view is the fallback.
+  result.renegotiation.secure = secure?.secure ?? reneg?.secure ?? null;
   if (fallback) result.fallbackScsv = fallback.supported;
   if (resumption) result.resumption = resumption;
   if (sni) result.sni = sni;
@@ -211,7 +218,15 @@ async function settle<T>(result: CheckResult, name: string, p: Promise<T>): Prom
   }
 }
 
-function finish(result: CheckResult, started: number, opts: CheckOptions): CheckResult {
+/**
+ * The knowledge base is the largest module graph; loading it while the probes wait on sockets,
+ * instead of before they start, takes its load time off a CLI run's wall time.
+ */
+let diagnosis: Promise<typeof import('./diagnose/index.js')> | undefined;
+const loadDiagnosis = (): Promise<typeof import('./diagnose/index.js')> => (diagnosis ??= import('./diagnose/index.js'));
+
+async function finish(result: CheckResult, started: number, opts: CheckOptions): Promise<CheckResult> {
+  const { deriveFindings, diagnose } = await loadDiagnosis();
   result.findings = deriveFindings(result);
   result.diagnoses = diagnose(result, { symptom: opts.symptom });
   result.durationMs = Math.round(performance.now() - started);

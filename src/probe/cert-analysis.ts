@@ -164,7 +164,9 @@ export interface ChainCheck {
  * self-signed root. `orderKnown` is false when the served order could not be observed, in which
  * case no order problem is claimed.
  */
-export function checkChain(served: readonly X509Certificate[], anchors: readonly X509Certificate[], orderKnown = true): ChainCheck {
+export type Anchors = readonly X509Certificate[] | (() => readonly X509Certificate[]);
+
+export function checkChain(served: readonly X509Certificate[], anchors: Anchors, orderKnown = true): ChainCheck {
   const issues: string[] = [];
   const path: number[] = [];
   let complete = false;
@@ -185,7 +187,8 @@ export function checkChain(served: readonly X509Certificate[], anchors: readonly
       current = next;
       continue;
     }
-    complete = anchors.some((a) => issuedBy(cert, a));
+    // Parsing the whole system store costs tens of milliseconds: only when the chain needs it.
+    complete = (typeof anchors === 'function' ? anchors() : anchors).some((a) => issuedBy(cert, a));
     break;
   }
   if (!complete) issues.push('missing-intermediate');
@@ -205,7 +208,7 @@ export interface AnalysisInput {
   authorizationError: string | null;
   /** Name the client asked for: SNI name, or the IP literal. */
   hostname: string;
-  anchors: readonly X509Certificate[];
+  anchors: Anchors;
   now: Date;
 }
 

@@ -58,14 +58,15 @@ function verifyErrorOf(socket: tls.TLSSocket): string | null {
 
 function analyse(ctx: ProbeContext, attempt: TlsConnected): CertificateProbeResult {
   const { socket, tap, keylog } = attempt;
-  const anchors = trustAnchors(ctx.ca);
+  let parsed: ReturnType<typeof trustAnchors> | undefined;
+  const anchors = (): ReturnType<typeof trustAnchors> => (parsed ??= trustAnchors(ctx.ca));
   const peer = socket.getPeerX509Certificate();
   if (!peer) return { certificate: null, error: null };
   let served = servedChain(tap.capturedBuffer(), keylog, socket.getProtocol(), socket.getCipher()?.standardName);
   let orderKnown = true;
   // The wire view must agree with what node verified; otherwise trust node's view.
   if (!served?.[0] || !peer.raw.equals(served[0])) {
-    served = chainFromPeer(socket, new Set(anchors.map((a) => a.fingerprint256)));
+    served = chainFromPeer(socket, new Set(anchors().map((a) => a.fingerprint256)));
     orderKnown = false;
   }
   const authorizationError = verifyErrorOf(socket);
