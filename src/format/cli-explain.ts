@@ -1,7 +1,7 @@
 // Renders `tlscheck explain` for a person. Pure: colour is a parameter.
 import type { CheckResult } from '../types.js';
 import type { ExplainResult } from '../diagnose/index.js';
-import type { Paint } from './cli-text.js';
+import { reproduceLines, type Paint } from './cli-text.js';
 
 const VERDICT_LABEL: Record<string, [Parameters<Paint>[0], string]> = {
   confirmed: ['red', 'confirmed by the live check'],
@@ -30,7 +30,7 @@ export function renderExplain(answer: ExplainResult, result: CheckResult | null,
       if (!steps?.length) continue;
       lines.push(paint('cyan', `Fix (${platform}):`), ...steps.map((s) => `  ${s}`));
     }
-    if (top.reproduce) lines.push(paint('dim', `Reproduce: ${top.reproduce}`));
+    if (top.reproduce) lines.push(...reproduceLines(top.reproduce, '', paint));
     if (top.references.length) lines.push(paint('dim', `See: ${top.references.join(' ')}`));
   }
   if (result?.error) lines.push('', paint('yellow', `The live check could not complete a handshake: ${result.error.message}`));

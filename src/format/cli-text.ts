@@ -154,10 +154,15 @@ function diagnosisLines(diagnoses: readonly Diagnosis[], paint: Paint): string[]
         for (const s of steps) out.push(`     ${s}`);
       }
     }
-    if (d.reproduce) out.push(`   ${paint('dim', `Reproduce: ${d.reproduce}`)}`);
+    if (d.reproduce) out.push(...reproduceLines(d.reproduce, '   ', paint));
     if (i === 0 && d.references.length) out.push(`   ${paint('dim', `See: ${d.references.join(' ')}`)}`);
   });
   return out;
+}
+
+/** A reproduce recipe may hold several commands, one a line: keep each under the label. */
+export function reproduceLines(reproduce: string, indent: string, paint: Paint): string[] {
+  return reproduce.split('\n').map((cmd, i) => `${indent}${paint('dim', `${i === 0 ? 'Reproduce: ' : '           '}${cmd}`)}`);
 }
 
 export function renderCheck(r: CheckResult, paint: Paint = plainPaint): string {
