@@ -19,7 +19,7 @@ export const RESUMPTION_ATTEMPTS = 4;
 const TICKET_WAIT_MS = 2000;
 const FIRST_TICKET_WAIT_MIN_MS = 250;
 /** After a resumption a server need not issue a new ticket (we then keep offering the old one). */
-const RENEWAL_WAIT_MIN_MS = 10;
+const RENEWAL_WAIT_MIN_MS = 5;
 
 const LEGACY = { ...LEGACY_CLIENT, maxVersion: 'TLSv1.2' } as const;
 
@@ -64,7 +64,7 @@ export interface MechanismOutcome {
   attempts: boolean[];
 }
 
-export async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism): Promise<MechanismOutcome> {
+async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism): Promise<MechanismOutcome> {
   const spec = MECHANISMS[mechanism];
   const tls13 = mechanism === 'tls13Tickets';
   const connect = (session?: Buffer): Promise<Established | null> =>

@@ -282,6 +282,7 @@ export function closeTls(attempt: TlsAttempt, waitMs = 1000): Promise<void> {
       resolve();
     };
     const timer = setTimeout(done, waitMs);
+    timer.unref();
     socket.once('close', done);
     socket.end();
     socket.resume();
@@ -301,7 +302,10 @@ export function withTls<T>(ctx: ProbeContext, opts: TlsConnectOptions, use: (att
       return await use(attempt);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
-      await closeTls(attempt, Math.min(1000, Math.max(100, connectionBudget(ctx))));
+      // The close_notify is written at once; waiting for the server's own close would only add a
+      // round trip to every probe (resumption's sequential attempts most of all), so the socket
+      // finishes closing in the background and is destroyed by the timer if the server lingers.
+      void closeTls(attempt, Math.min(1000, Math.max(100, connectionBudget(ctx))));
     }
   });
 }
