@@ -10,7 +10,7 @@ import { summarize, fmt } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const CLI = join(root, 'dist/src/cli/main.js');
+const CLI = join(root, 'dist/tlscheck.mjs');
 const QUICK = process.argv.includes('--quick');
 const RUNS = QUICK ? 5 : 21;
 const report = [];

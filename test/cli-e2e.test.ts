@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localhostCert, startNodeTls, startRawPeer, type Running } from './helpers/servers.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'tlscheck.mjs');
 
 interface Run { code: number | null; stdout: string; stderr: string }
 function cli(args: string[], timeoutMs = 30_000): Promise<Run> {

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // The `tlscheck` command. Only the probe engine is imported, so it starts fast.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { parseCli, USAGE, type CliCommand } from './args.js';
 import { EXIT, exitCodeFor } from './exit-code.js';
 import { InvalidTargetError, runCheck, type CheckOptions, type ProgressEvent } from '../check.js';
 import { explain } from '../diagnose/index.js';
 import { ansiPaint, plainPaint, renderCheck } from '../format/cli-text.js';
 import { renderExplain } from '../format/cli-explain.js';
+import pkg from '../../package.json' with { type: 'json' };
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -61,7 +61,6 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (cmd.kind === 'version') {
-    const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
     process.stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
