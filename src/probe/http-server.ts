@@ -11,7 +11,15 @@ export interface HttpServerResult {
 
 /** Response headers beyond this are not read: the Server header comes early in practice. */
 export const MAX_HEAD_BYTES = 16 * 1024;
-const MAX_WAIT_MS = 5000;
+/**
+ * The Server header is a hint for fix advice, not worth stalling the check for: a web server
+ * answers HEAD within a few round trips, and a server that handles one connection at a time
+ * (embedded stacks, `openssl s_server`) would make every other probe wait while we do.
+ */
+const MAX_WAIT_MS = 1000;
+const MIN_WAIT_MS = 250;
+/** handshakeMs spans about two round trips; a HEAD answer needs one plus the server's work. */
+const WAIT_PER_HANDSHAKE = 5;
 const MAX_VALUE_LENGTH = 200;
 
 /** The Server header of an HTTP/1.x response head, from complete lines only. */
@@ -58,7 +66,8 @@ export async function run(ctx: ProbeContext): Promise<HttpServerResult> {
         size += chunk.length;
         if (size >= MAX_HEAD_BYTES || Buffer.concat(chunks).includes('\r\n\r\n')) done();
       };
-      const timer = setTimeout(done, Math.min(MAX_WAIT_MS, connectionBudget(ctx)));
+      const wait = Math.max(MIN_WAIT_MS, WAIT_PER_HANDSHAKE * a.handshakeMs);
+      const timer = setTimeout(done, Math.min(MAX_WAIT_MS, wait, connectionBudget(ctx)));
       socket.on('data', onData);
       socket.on('end', done);
       socket.on('close', done);

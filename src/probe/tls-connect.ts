@@ -196,6 +196,29 @@ function tappedStream(raw: net.Socket, tap: RecordTap): Duplex {
   return stream;
 }
 
+/** The options that shape an OpenSSL context rather than one connection, as probes use them. */
+const CONTEXT_OPTIONS = ['minVersion', 'maxVersion', 'ciphers', 'secureOptions'] as const;
+const UNSHARED_OPTIONS = ['secureContext', 'ca', 'cert', 'key', 'pfx', 'sigalgs', 'ecdhCurve', 'secureProtocol', 'crl'] as const;
+const sharedContexts = new Map<string, tls.SecureContext>();
+
+/**
+ * One SecureContext per distinct set of probe options, shared by every connection that uses it
+ * (as an https.Agent would): building one costs milliseconds, and a check opens dozens. Client
+ * contexts keep no internal session store, so sharing one cannot resume a session by accident.
+ * Options outside the few the probes vary (a --ca bundle, say) get a context of their own.
+ */
+function sharedSecureContext(options: tls.ConnectionOptions): tls.SecureContext | undefined {
+  if (UNSHARED_OPTIONS.some((k) => options[k] !== undefined)) return undefined;
+  const picked = Object.fromEntries(CONTEXT_OPTIONS.map((k) => [k, options[k]]));
+  const key = JSON.stringify(CONTEXT_OPTIONS.map((k) => options[k] ?? null));
+  let context = sharedContexts.get(key);
+  if (!context) {
+    context = tls.createSecureContext(picked);
+    sharedContexts.set(key, context);
+  }
+  return context;
+}
+
 /**
  * Opens one TLS connection. Always resolves; on success the caller owns the socket and must
  * release it with closeTls. Does not take a ctx.limit slot (withTls does).
@@ -246,11 +269,13 @@ export function openTls(ctx: ProbeContext, opts: TlsConnectOptions = {}): Promis
     raw.connect({ host: ctx.target.ip, port: ctx.target.port }, () => {
       if (settled) return;
       const servername = sniName(opts.servername === undefined ? ctx.target.sni : opts.servername);
+      const secureContext = sharedSecureContext(opts.tls ?? {});
       const s = tls.connect({
         // Trust is judged by the probes themselves; a bad certificate must not end the handshake.
         rejectUnauthorized: false,
         checkServerIdentity: () => undefined,
         ...opts.tls,
+        ...(secureContext ? { secureContext } : {}),
         socket: tappedStream(raw, tap),
         host: ctx.target.ip,
         servername,

@@ -423,12 +423,22 @@ function preferenceRank(s: CipherSuite): number {
  * credentials or static-DH certificates (offered apart so the main list stays under 128 suites,
  * which some old servers cannot parse).
  */
+const suitesCache = new Map<string, readonly number[]>();
+
+/** Every hello of a check asks for these lists: computed once, handed out as fresh copies. */
 export function suitesForVersion(version: ProtocolName, opts: { rare?: boolean } = {}): number[] {
-  const v = VERSION_RANK[version];
-  return CIPHER_SUITES.filter((s) => VERSION_RANK[s.minVersion] <= v && v <= VERSION_RANK[s.maxVersion] && s.rare === (opts.rare ?? false))
-    .map((s) => ({ s, rank: preferenceRank(s) }))
-    .sort((a, b) => a.rank - b.rank || a.s.id - b.s.id)
-    .map(({ s }) => s.id);
+  const rare = opts.rare ?? false;
+  const key = `${version}/${rare}`;
+  let list = suitesCache.get(key);
+  if (!list) {
+    const v = VERSION_RANK[version];
+    list = CIPHER_SUITES.filter((s) => VERSION_RANK[s.minVersion] <= v && v <= VERSION_RANK[s.maxVersion] && s.rare === rare)
+      .map((s) => ({ s, rank: preferenceRank(s) }))
+      .sort((a, b) => a.rank - b.rank || a.s.id - b.s.id)
+      .map(({ s }) => s.id);
+    suitesCache.set(key, list);
+  }
+  return [...list];
 }
 
 export interface SSLv2CipherKind {

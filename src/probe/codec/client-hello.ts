@@ -112,11 +112,18 @@ function ext(type: number, data: Buffer): Extension {
   return { type, data };
 }
 
-/** A fresh x25519 public key (raw 32 bytes): the handshake never completes, but servers check the point. */
+/**
+ * An x25519 public key (raw 32 bytes) for the key_share. Probe handshakes never complete, so one
+ * key per process is enough: servers only check that the point is valid, and generating a key
+ * for each of the dozens of hellos in a check costs measurable CPU.
+ */
+let sharedX25519: Buffer | undefined;
 export function x25519PublicKey(): Buffer {
-  const { publicKey } = generateKeyPairSync('x25519');
-  const der = publicKey.export({ type: 'spki', format: 'der' });
-  return Buffer.from(der.subarray(der.length - 32));
+  if (!sharedX25519) {
+    const { publicKey } = generateKeyPairSync('x25519');
+    sharedX25519 = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  }
+  return sharedX25519;
 }
 
 function serverNameExtension(sni: string | null | undefined): Extension | null {
