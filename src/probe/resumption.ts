@@ -68,7 +68,7 @@ async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism): Promise<
   const spec = MECHANISMS[mechanism];
   const tls13 = mechanism === 'tls13Tickets';
   const connect = (session?: Buffer): Promise<Established | null> =>
-    withTls(ctx, { tls: session ? { ...spec.options, session } : spec.options }, async (a) => (a.ok ? sessionOf(ctx, a, tls13) : null));
+    withTls(ctx, { tls: session ? { ...spec.options, session } : spec.options, tap: false }, async (a) => (a.ok ? sessionOf(ctx, a, tls13) : null));
 
   const first = await connect();
   if (!first) return { supported: null, attempts: [] };
