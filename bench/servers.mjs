@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 
-export function makeCert() {
+/** kind: 'rsa' (RSA 2048) or 'ec' (ECDSA P-256). */
+export function makeCert(kind = 'rsa') {
   const dir = mkdtempSync(join(tmpdir(), 'tlscheck-bench-'));
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
+  const keyArgs = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+  execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', keyFile, '-out', certFile,
     '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore', timeout: 20_000 });
   return { dir, keyFile, certFile, key: readFileSync(keyFile), cert: readFileSync(certFile), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
