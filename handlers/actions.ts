@@ -1,19 +1,24 @@
-// The buttons under a result: Re-run, Schedule daily (not built yet: says so), Show raw JSON.
+// The buttons under a result: Re-run, Schedule daily (the same as `/tlscheck schedule <target>
+// daily` in that channel), Show raw JSON.
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
 import type { SlackMessage } from '../src/format/slack-blocks.js';
-import { ACTIONS, capPosts, cliCommand, decodeRef, rawJsonMessages, scheduleComingMessage, type ButtonRef } from '../src/format/slack-messages.js';
+import { ACTIONS, capPosts, cliCommand, decodeRef, rawJsonMessages, type ButtonRef } from '../src/format/slack-messages.js';
 import { usageError } from '../src/format/slack-help.js';
+import { scheduleProblem } from '../src/format/schedule-replies.js';
+import { parseScheduleCommand } from '../src/schedule/command.js';
 import { FALLBACK_ERRORS, slackErrorCode } from '../jobs/slack-out.js';
-import { enqueue, ephemeral, type SlashDeps } from './slash.js';
+import { executeScheduleOp } from './schedule-ops.js';
+import { refreshParent, settle, storeDown } from './schedule-slash.js';
+import { enqueue, ephemeral, type HandlerDeps } from './slash.js';
 import { checkTarget } from './target-check.js';
 
 type ButtonArgs = { body: BlockAction<ButtonAction>; action: ButtonAction; respond: RespondFn; client: webApi.WebClient };
 
 const tell = (respond: RespondFn, msg: SlackMessage): Promise<unknown> => respond({ ...ephemeral(msg), replace_original: false });
 
-export function registerActions(app: App, deps: SlashDeps): void {
+export function registerActions(app: App, deps: HandlerDeps): void {
   const on = (id: string, handle: (args: ButtonArgs, ref: ButtonRef, log: Logger) => Promise<unknown>): void => {
     app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, async ({ ack, body, action, respond, client }) => {
       await ack();
@@ -53,7 +58,18 @@ export function registerActions(app: App, deps: SlashDeps): void {
     );
   });
 
-  on(ACTIONS.schedule, ({ respond }, ref) => tell(respond, scheduleComingMessage(ref.input)));
+  on(ACTIONS.schedule, async ({ body, respond, client }, ref, log) => {
+    const channel = body.channel?.id;
+    if (!channel) return tell(respond, usageError('I cannot tell which conversation this button is in; use `/tlscheck schedule <host>` there.'));
+    // Through the command parser, so the button and the command normalise the target alike.
+    const parsed = parseScheduleCommand(`schedule ${ref.input}${ref.sni ? ` sni ${ref.sni}` : ''} daily`, { parseTarget: deps.parseTarget });
+    if (!parsed.ok) return tell(respond, scheduleProblem(parsed.error));
+    const opsDeps = { ...deps.scheduling, parseTarget: deps.parseTarget, policy: deps.policy, logger: deps.logger };
+    // Already acked: no deadline here, one answer through the response_url.
+    const result = await settle(executeScheduleOp(parsed.command, { userId: body.user.id, channel }, opsDeps), log);
+    await tell(respond, result?.message ?? storeDown());
+    await refreshParent(client, result, log);
+  });
 
   on(ACTIONS.raw, async ({ body, respond, client }, ref, log) => {
     const stored = await deps.queue.getJob(ref.jobId).catch((err: unknown) => {

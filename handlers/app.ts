@@ -7,6 +7,7 @@ import { createCheckQueue } from '../jobs/queue.js';
 import { realCheck, realExplain } from '../jobs/defaults.js';
 import { closeOnSignals, isMain } from '../jobs/shutdown.js';
 import { startWorker } from '../jobs/worker.js';
+import { startScheduleWorker } from '../jobs/schedule-worker.js';
 import { createApp } from './create-app.js';
 
 export { createApp } from './create-app.js';
@@ -18,11 +19,13 @@ async function main(): Promise<void> {
   const deps = { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: realExplain, logger };
   const app = createApp(config, deps);
   const worker = await startWorker(config, { check: realCheck, explain: realExplain, logger });
+  const scheduleWorker = await startScheduleWorker(config, { check: realCheck, logger });
+  // start() reconciles the schedulers with the store once, then takes requests.
   await app.start();
   closeOnSignals(logger, async () => {
     // Stop accepting requests first, then let running checks finish and report.
     await app.stop();
-    await worker.close();
+    await Promise.all([worker.close(), scheduleWorker.close()]);
     await queue.close();
   });
 }

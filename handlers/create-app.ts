@@ -3,12 +3,20 @@
 import { App } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import { slackLogger } from '../src/log.js';
+import { reconcile, type ReconcileReport } from '../src/schedule/engine.js';
+import { errorSummary } from '../jobs/process-job.js';
+import { createScheduling } from '../jobs/scheduling.js';
 import { SLACK_REQUEST_TIMEOUT_MS, SLACK_RETRY } from '../jobs/slack-out.js';
 import { registerActions } from './actions.js';
 import { registerHome } from './home.js';
-import { registerSlashCommand, type SlashDeps } from './slash.js';
+import { registerScheduleActions } from './schedule-actions.js';
+import { createUserDirectory } from './slack-users.js';
+import { registerSlashCommand, type HandlerDeps, type ScheduleServices, type SlashDeps } from './slash.js';
+import { createSlashLimits } from '../src/limits/index.js';
 
 export type AppDeps = SlashDeps;
+
+export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
 
 export interface ListenOptions {
   port?: number;
@@ -21,11 +29,15 @@ export interface RunningApp {
   /** Starts the HTTP server (resolving to its port) or the Socket Mode connection (port null). */
   start(listen?: ListenOptions): Promise<{ port: number | null }>;
   stop(): Promise<void>;
+  /** The scheduling services the handlers use (built from the config unless injected). */
+  scheduling: ScheduleServices;
+  /** What reconcile() did at start: null when another replica held the lock or it failed. */
+  reconciled(): ReconcileReport | null;
 }
 
 export const EVENTS_PATH = '/slack/events';
 
-export function createApp(config: Pick<Config, 'slack' | 'port'>, deps: AppDeps): RunningApp {
+export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   const log = deps.logger.child({ component: 'app' });
   const socketMode = config.slack.appToken !== undefined;
   const common = {
@@ -43,16 +55,44 @@ export function createApp(config: Pick<Config, 'slack' | 'port'>, deps: AppDeps)
         customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('ok'); } }],
       });
 
-  registerSlashCommand(app, deps);
-  registerActions(app, deps);
-  registerHome(app, deps.logger);
+  // Built here unless injected; what the app builds, it closes on stop. Injected: the caller's.
+  const built = deps.scheduling ? { services: deps.scheduling, close: async () => undefined } : buildScheduling(config, app, deps.logger);
+  const scheduling = built.services;
+  // Hardening: rate limits whenever the config has them (loadConfig always sets them); injected ones are the caller's to close.
+  const ownLimits = !deps.limits && config.limits ? createSlashLimits(config) : null;
+  const handlerDeps: HandlerDeps = { ...deps, scheduling, limits: deps.limits ?? ownLimits ?? undefined };
+  let report: ReconcileReport | null = null;
+
+  registerSlashCommand(app, handlerDeps);
+  registerActions(app, handlerDeps);
+  registerScheduleActions(app, handlerDeps);
+  registerHome(app, { ...scheduling, logger: deps.logger });
   app.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'unhandled error in a listener');
   });
 
+  /**
+   * Once per start, before taking requests: BullMQ's schedulers are brought in line with the
+   * store (after a restore, or a crash between a store write and its upsert). Idempotent and
+   * locked, so replicas starting together are fine. Failure is logged, not fatal: the schedulers
+   * already in Redis keep firing, and the next start tries again.
+   */
+  const reconcileOnce = async (): Promise<void> => {
+    try {
+      report = await reconcile(scheduling.queue, scheduling.store);
+      if (report) log.info({ upserted: report.upserted.length, removed: report.removed.length, unchanged: report.unchanged }, 'schedules reconciled');
+      else log.info('another process is reconciling schedules');
+    } catch (err) {
+      log.error({ err: errorSummary(err) }, 'could not reconcile schedules');
+    }
+  };
+
   return {
     app,
+    scheduling,
+    reconciled: () => report,
     async start(listen = {}) {
+      await reconcileOnce();
       if (socketMode) {
         await app.start();
         log.info('connected in Socket Mode');
@@ -66,6 +106,14 @@ export function createApp(config: Pick<Config, 'slack' | 'port'>, deps: AppDeps)
     },
     async stop() {
       await app.stop();
+      await built.close();
+      await ownLimits?.close();
     },
   };
+}
+
+function buildScheduling(config: AppConfig, app: App, logger: AppDeps['logger']): { services: ScheduleServices; close(): Promise<void> } {
+  const { store, history, queue, close } = createScheduling(config, 'producer');
+  const users = createUserDirectory(app.client, { admins: config.admins, logger });
+  return { services: { store, history, queue, users }, close };
 }

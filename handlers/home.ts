@@ -1,16 +1,58 @@
-// The App Home tab: usage, so people who find the app in the sidebar know what to type.
-import type { App } from '@slack/bolt';
+// The App Home tab: the schedules of the user's channels (last status, next run, days to
+// certificate expiry, Run now / Pause / Remove), then the usage. Published when the tab opens,
+// after each schedule button pressed there, and by the worker after a Run now from it.
+import type { App, webApi } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
 import { messageViolations, SLACK_LIMITS } from '../src/format/slack-blocks.js';
 import { homeBlocks } from '../src/format/slack-help.js';
+import { appHomeView } from '../src/format/app-home.js';
+import type { Block } from '../src/format/schedule-blocks.js';
+import { nextRuns, type SchedulerQueue } from '../src/schedule/engine.js';
+import type { Schedule } from '../src/schedule/model.js';
+import type { ScheduleStore } from '../src/schedule/store.js';
+import { errorSummary } from '../jobs/process-job.js';
+import type { UserDirectory } from './slack-users.js';
 
-export function registerHome(app: App, logger: Logger): void {
-  const blocks = homeBlocks();
-  const problems = messageViolations(blocks, SLACK_LIMITS.blocksPerHomeView);
+export interface HomeDeps {
+  store: ScheduleStore;
+  queue: SchedulerQueue;
+  users: UserDirectory;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** More than a Home view can show; next-run lookups stop here. */
+const MAX_SHOWN = 50;
+
+const byChannelThenAge = (a: Schedule, b: Schedule): number => a.channel.localeCompare(b.channel) || a.createdAt - b.createdAt;
+
+/** The user's schedules: those in channels they are in, and any they created (they may change those). */
+export async function homeSchedules(deps: Pick<HomeDeps, 'store' | 'users'>, userId: string): Promise<Schedule[]> {
+  const [channels, all] = await Promise.all([deps.users.channelsOf(userId), deps.store.listAll()]);
+  const theirs = new Set(channels);
+  return all.filter((s) => theirs.has(s.channel) || s.createdBy === userId).sort(byChannelThenAge);
+}
+
+export async function publishHome(client: Pick<webApi.WebClient, 'views'>, deps: HomeDeps, userId: string, notice?: readonly Block[]): Promise<void> {
+  const [schedules, isAdmin] = await Promise.all([homeSchedules(deps, userId), deps.users.isAdmin(userId)]);
+  const next = await nextRuns(deps.queue, schedules.slice(0, MAX_SHOWN).map((s) => s.id));
+  const view = appHomeView({ userId, isAdmin, schedules, nextRuns: next, now: (deps.now ?? Date.now)(), notice });
+  await client.views.publish({ user_id: userId, view });
+}
+
+export function registerHome(app: App, deps: HomeDeps): void {
+  const problems = messageViolations(homeBlocks(), SLACK_LIMITS.blocksPerHomeView);
   if (problems.length > 0) throw new Error(`home view breaks Block Kit limits: ${problems.join('; ')}`);
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    await client.views.publish({ user_id: event.user, view: { type: 'home', blocks } });
-    logger.debug({ user: event.user }, 'home tab published');
+    try {
+      await publishHome(client, deps, event.user);
+    } catch (err) {
+      // Redis down: still show the usage, so the tab is never blank.
+      deps.logger.warn({ user: event.user, err: errorSummary(err) }, 'could not list schedules for the home tab');
+      await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: homeBlocks() } });
+      return;
+    }
+    deps.logger.debug({ user: event.user }, 'home tab published');
   });
 }

@@ -7,7 +7,7 @@ import { scrubText, type Logger } from '../src/log.js';
 import type { SlackMessage } from '../src/format/slack-blocks.js';
 import { divider } from '../src/format/slack-blocks.js';
 import { toMessages } from '../src/format/slack-split.js';
-import { resultThreadBlocks, targetLabel, verdictOf } from '../src/format/slack-result.js';
+import { resultThreadBlocks, targetLabel, verdictFallback, verdictOf } from '../src/format/slack-result.js';
 import { explainBlocks, topExplanation, type ExplanationView } from '../src/format/slack-explain.js';
 import {
   failureMessage, fallbackHint, fallbackMessages, pendingMessage, progressMessage, threadMessages, verdictMessage,
@@ -16,6 +16,9 @@ import {
 import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
 import { FALLBACK_ERRORS, slackErrorCode, type SlackOut } from './slack-out.js';
 import { createThrottle } from './throttle.js';
+import type { MessageClaims } from '../src/limits/claims.js';
+import { HostBusyError } from '../src/limits/host-semaphore.js';
+import type { UndeliveredStore } from '../src/limits/undelivered.js';
 
 export type CheckFn = (input: string, opts: CheckOptions) => Promise<CheckResult>;
 export type ExplainFn = (text: string, result?: CheckResult) => ExplanationView;
@@ -29,6 +32,13 @@ export interface JobContext {
   /** Minimum time between two progress updates of the parent message. */
   progressIntervalMs: number;
   checkTimeoutMs?: number;
+  // --- Hardening (src/limits): all optional, so a bare context still works (tests, the CLI). ---
+  /** Idempotency keys: the parent and each message of a job go out at most once, even across overlapping runs. */
+  claims?: MessageClaims;
+  /** Where a result goes when Slack would not take it, so it is shown later instead of lost. */
+  undelivered?: UndeliveredStore;
+  /** Runs the check holding one of its host's slots; throws HostBusyError when none came free. */
+  withHostSlot?: <T>(input: string, run: () => Promise<T>) => Promise<T>;
 }
 
 /** The parts of a BullMQ job this needs; tests pass a plain object. */
@@ -49,21 +59,26 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     await job.save(state);
   };
   try {
-    await openParent(state, ctx, save, log);
+    await openParent(state, job.id, ctx, save, log);
     const result = state.result ?? (await runCheck(state, ctx, job.signal));
     if (!state.result) await save({ result });
     const messages = reportMessages(state, result, job.id, ctx, log);
-    await deliver(state, messages, ctx, save);
+    await deliver(state, job.id, messages, ctx, save);
     const verdict = verdictOf(result);
     log.info({ verdict, checkError: result.error?.code ?? null, messages: messages.length, mode: state.mode }, 'check reported');
     return { verdict, messages: messages.length };
   } catch (err) {
-    if (err instanceof InvalidInput) {
+    // Not a failure: the worker puts the job back for later (see jobs/worker.ts).
+    if (err instanceof HostBusyError && !err.final) throw err;
+    if (err instanceof InvalidInput || err instanceof HostBusyError) {
       await deliverOne(state, failureMessage(state.input, err.message), ctx);
       return null;
     }
     log.error({ err: errorSummary(err), lastAttempt: job.isLastAttempt }, 'job failed');
-    if (job.isLastAttempt) await tellFailure(state, ctx, log);
+    if (job.isLastAttempt) {
+      const told = await tellFailure(state, ctx, log);
+      if (state.result || !told) await keepUndelivered(state, job.id, err, ctx, log);
+    }
     throw err;
   }
 }
@@ -71,10 +86,12 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
 class InvalidInput extends Error {}
 
 /** Posts the "Checking…" parent, or decides on the response_url when the channel is closed to the bot. */
-async function openParent(state: CheckJobData, ctx: JobContext, save: (p: DeliveryState) => Promise<void>, log: Logger): Promise<void> {
+async function openParent(state: CheckJobData, jobId: string, ctx: JobContext, save: (p: DeliveryState) => Promise<void>, log: Logger): Promise<void> {
   if (state.mode) return;
   try {
-    const ts = await ctx.out.post(state.channel, pendingMessage(state.input, state.user));
+    // A run that died after Slack took the parent but before the save finds its ts here.
+    const ts = await sendOnce(ctx, jobId, 'parent', () => ctx.out.post(state.channel, pendingMessage(state.input, state.user)));
+    if (!ts) throw new Error('the parent message has no ts');
     await save({ mode: 'thread', parentTs: ts, posted: 0 });
   } catch (err) {
     const code = slackErrorCode(err);
@@ -96,7 +113,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
   try {
     // Requests from Slack always run under the address policy: the bot must not become a way
     // into the network it runs in.
-    return await ctx.check(state.input, {
+    const check = (): Promise<CheckResult> => ctx.check(state.input, {
       sni: state.sni ?? undefined,
       enforcePolicy: true,
       allowCidrs: ctx.allowCidrs,
@@ -105,6 +122,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
       onProgress: progress ? (e) => progress.push(e) : undefined,
       signal,
     });
+    return await (ctx.withHostSlot ? ctx.withHostSlot(state.input, check) : check());
   } catch (err) {
     // The handler validated the input; this only happens if the two parsers ever disagree.
     if (err instanceof Error && err.name === 'InvalidTargetError') throw new InvalidInput(err.message);
@@ -144,16 +162,19 @@ function explainSafely(symptom: string, result: CheckResult, ctx: JobContext, lo
  * Thread mode: message 0 replaces the parent, the rest go in its thread. Fallback mode: each
  * message is one response_url post. `posted` counts what is done, so a rerun skips it.
  */
-async function deliver(state: CheckJobData, messages: SlackMessage[], ctx: JobContext, save: (p: DeliveryState) => Promise<void>): Promise<void> {
+async function deliver(state: CheckJobData, jobId: string, messages: SlackMessage[], ctx: JobContext, save: (p: DeliveryState) => Promise<void>): Promise<void> {
   for (let i = state.posted ?? 0; i < messages.length; i++) {
     const msg = messages[i];
     if (!msg) continue;
-    if (state.mode === 'thread' && state.parentTs) {
-      if (i === 0) await ctx.out.update(state.channel, state.parentTs, msg);
-      else await ctx.out.post(state.channel, msg, state.parentTs);
-    } else if (state.responseUrl) {
-      await ctx.out.respond(state.responseUrl, msg, 'in_channel');
-    }
+    await sendOnce(ctx, jobId, `m${i}`, async () => {
+      if (state.mode === 'thread' && state.parentTs) {
+        if (i === 0) await ctx.out.update(state.channel, state.parentTs, msg);
+        else return ctx.out.post(state.channel, msg, state.parentTs);
+      } else if (state.responseUrl) {
+        await ctx.out.respond(state.responseUrl, msg, 'in_channel');
+      }
+      return undefined;
+    });
     await save({ posted: i + 1 });
   }
 }
@@ -163,14 +184,49 @@ async function deliverOne(state: CheckJobData, msg: SlackMessage, ctx: JobContex
   else if (state.responseUrl) await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
 }
 
-/** The user must not be left with "Checking…" forever when the job gives up. */
-async function tellFailure(state: CheckJobData, ctx: JobContext, log: Logger): Promise<void> {
+/** The user must not be left with "Checking…" forever when the job gives up. True when Slack took the notice. */
+async function tellFailure(state: CheckJobData, ctx: JobContext, log: Logger): Promise<boolean> {
+  // A verdict already shown stays: the notice would replace the one thing that did get through.
+  if (state.mode === 'thread' && (state.posted ?? 0) > 0) return true;
   try {
     await deliverOne(state, failureMessage(state.input, 'tlscheck could not finish this check (an internal error, logged). Try again in a minute.'), ctx);
+    return true;
   } catch (err) {
     log.warn({ err: errorSummary(err) }, 'could not report the failure to Slack');
+    return false;
   }
 }
+
+// --- Hardening: idempotent sends and undelivered results ----------------------------------------
+/** Sends under the job's idempotency key for this message when claims are configured. */
+async function sendOnce(ctx: JobContext, jobId: string, key: string, send: () => Promise<string | undefined>): Promise<string | undefined> {
+  if (!ctx.claims) return send();
+  return (await ctx.claims.once(jobId, key, send)).ts;
+}
+
+/** Slack would not take the result (or even the failure notice): keep it where `/tlscheck list` shows it. */
+async function keepUndelivered(state: CheckJobData, jobId: string, err: unknown, ctx: JobContext, log: Logger): Promise<void> {
+  const { message, slackError } = errorSummary(err);
+  const verdict = state.result ? verdictOf(state.result) : null;
+  log.error({ undelivered: true, verdict, reason: slackError ?? message }, 'result not delivered to Slack; kept for /tlscheck list');
+  if (!ctx.undelivered) return;
+  try {
+    await ctx.undelivered.add({
+      jobId,
+      channel: state.channel,
+      user: state.user,
+      input: state.input,
+      verdict,
+      summary: state.result ? verdictFallback(state.result) : `${state.input}: not checked (Slack could not be reached)`,
+      reason: (slackError ?? message).slice(0, 200),
+      at: new Date().toISOString(),
+    });
+  } catch (e) {
+    // The failed job still holds the result for a week; say loudly that the list missed it.
+    log.error({ err: errorSummary(e) }, 'could not record the undelivered result');
+  }
+}
+// --- end hardening -------------------------------------------------------------------------------
 
 /** Message and Slack error code only: error objects of HTTP clients can carry request headers. */
 export function errorSummary(err: unknown): { message: string; slackError?: string } {

@@ -20,8 +20,36 @@ export function createWebClient(config: Pick<Config, 'slack'>, logger: Logger): 
     retryConfig: SLACK_RETRY,
     timeout: SLACK_REQUEST_TIMEOUT_MS,
     logger: slackLogger(logger, 'slack-web'),
+    // Hardening: 429s come back to createSlackOut, which waits a sane Retry-After and refuses an
+    // absurd one; the client itself would sleep whatever Slack (or a proxy) says, holding the job.
+    rejectRateLimitedCalls: true,
   });
 }
+
+// --- Hardening: bounded Retry-After ------------------------------------------------------------
+/** The longest Retry-After a job waits out in place; a longer one fails the attempt, which the queue retries later. */
+export const MAX_RETRY_AFTER_S = 30;
+/** 429s in a row one call waits out before failing its attempt. */
+const RATE_LIMIT_WAITS = 3;
+
+/** Seconds Slack asked to wait, for a rate-limited call of a client with rejectRateLimitedCalls. */
+export function retryAfterOf(err: unknown): number | null {
+  const e = err as { code?: unknown; retryAfter?: unknown } | null;
+  return e?.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? e.retryAfter : null;
+}
+
+async function honouringRetryAfter<T>(call: () => Promise<T>): Promise<T> {
+  for (let waited = 0; ; waited++) {
+    try {
+      return await call();
+    } catch (err) {
+      const seconds = retryAfterOf(err);
+      if (seconds === null || seconds > MAX_RETRY_AFTER_S || waited >= RATE_LIMIT_WAITS) throw err;
+      await sleep(Math.max(1, seconds) * 1000);
+    }
+  }
+}
+// --- end hardening -------------------------------------------------------------------------------
 
 /** Slack's error code ("not_in_channel", …) of a failed Web API call, or null for anything else. */
 export function slackErrorCode(err: unknown): string | null {
@@ -42,12 +70,14 @@ export interface SlackOut {
 export function createSlackOut(client: webApi.WebClient, apiUrl: string | undefined): SlackOut {
   return {
     async post(channel, msg, threadTs) {
-      const res = await client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, thread_ts: threadTs, unfurl_links: false, unfurl_media: false });
+      const res = await honouringRetryAfter(() =>
+        client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, thread_ts: threadTs, unfurl_links: false, unfurl_media: false }),
+      );
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return res.ts;
     },
     async update(channel, ts, msg) {
-      await client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks });
+      await honouringRetryAfter(() => client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks }));
     },
     async respond(responseUrl, msg, visibility) {
       await postToResponseUrl(responseUrl, { ...msg, response_type: visibility, replace_original: false }, apiUrl);

@@ -1,12 +1,17 @@
 // The worker factory: BullMQ workers that run checks and report to Slack. `npm start` runs it
 // next to the web handler; `npm run worker` runs it alone, on as many machines as needed.
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { webApi } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { QUEUE_NAME, redisConnection, type CheckJobData, type JobOutcome } from './queue.js';
 import { processJob, errorSummary, type CheckFn, type ExplainFn } from './process-job.js';
 import { createSlackOut, createWebClient, type SlackOut } from './slack-out.js';
+import { createMessageClaims } from '../src/limits/claims.js';
+import { DEFAULT_LIMITS } from '../src/limits/defaults.js';
+import { createHostSemaphore, HostBusyError, hostOf, type HostSemaphore } from '../src/limits/host-semaphore.js';
+import { createLimitsRedis } from '../src/limits/redis.js';
+import { createUndeliveredStore } from '../src/limits/undelivered.js';
 
 export interface WorkerDeps {
   check: CheckFn;
@@ -18,7 +23,22 @@ export interface WorkerDeps {
   /** Default 1000: Slack's pace for writes to one channel. */
   progressIntervalMs?: number;
   checkTimeoutMs?: number;
+  /** Hardening: stalled-job detection, shortened by tests that kill workers. */
+  tuning?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
+  /** Hardening: how long a job waits for a slot of its host, in place and in all. */
+  hostWait?: Partial<HostWaitOptions>;
 }
+
+export interface HostWaitOptions {
+  /** Polling for a slot inside one run. */
+  inPlaceMs: number;
+  /** Then the job is put back for this long, freeing the worker slot. */
+  delayMs: number;
+  /** From the job's creation: past this the user is told the host is busy. */
+  maxQueuedMs: number;
+}
+
+const HOST_WAIT: HostWaitOptions = { inPlaceMs: 5_000, delayMs: 5_000, maxQueuedMs: 3 * 60_000 };
 
 export interface RunningWorker {
   worker: Worker<CheckJobData, JobOutcome>;
@@ -26,7 +46,7 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'queuePrefix' | 'concurrency' | 'allowCidrs'>;
+export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits'>;
 
 export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'worker' });
@@ -38,25 +58,55 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     logger: log,
     allowCidrs: config.allowCidrs,
     progressIntervalMs: deps.progressIntervalMs ?? 1_000,
-    checkTimeoutMs: deps.checkTimeoutMs,
+    checkTimeoutMs: deps.checkTimeoutMs ?? config.limits?.checkTimeoutMs,
   };
+  // Hardening: idempotent sends, undelivered results and per-host slots share one connection.
+  const limitsRedis = createLimitsRedis(config.redisUrl, 'worker');
+  const hostWait = { ...HOST_WAIT, ...deps.hostWait };
+  const slots = createHostSemaphore(limitsRedis, {
+    prefix: config.queuePrefix,
+    maxPerHost: config.limits?.hostConcurrency ?? DEFAULT_LIMITS.hostConcurrency,
+    onRenewFailed: (host, err) => log.warn({ host, err: errorSummary(err) }, 'could not renew a host slot lease'),
+  });
+  const claims = createMessageClaims(limitsRedis, { prefix: config.queuePrefix });
+  const hardened = {
+    ...ctx,
+    claims,
+    undelivered: createUndeliveredStore(limitsRedis, { prefix: config.queuePrefix }),
+  };
+  // Hardening: jobs running in this process, so close() knows when they are done (see close()).
+  let running = 0;
+  let onIdle: (() => void) | null = null;
   const worker = new Worker<CheckJobData, JobOutcome>(
     QUEUE_NAME,
-    async (job: Job<CheckJobData, JobOutcome>, _token?: string, signal?: AbortSignal) =>
-      processJob(
-        {
-          id: job.id ?? 'unknown',
-          data: job.data,
-          isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
-          save: (data) => job.updateData(data),
-          signal,
-        },
-        ctx,
-      ),
+    async (job: Job<CheckJobData, JobOutcome>, token?: string, signal?: AbortSignal) => {
+      running++;
+      try {
+        return await processJob(
+          {
+            id: job.id ?? 'unknown',
+            data: job.data,
+            isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+            save: (data) => job.updateData(data),
+            signal,
+          },
+          { ...hardened, withHostSlot: hostSlot(slots, job.timestamp, hostWait, signal) },
+        );
+      } catch (err) {
+        if (!(err instanceof HostBusyError) || err.final) throw err;
+        // The host has its share of checks running: come back later without holding a worker slot.
+        log.info({ jobId: job.id, host: err.host }, 'host busy; job delayed');
+        await job.moveToDelayed(Date.now() + Math.max(hostWait.delayMs, err.retryInMs), token);
+        throw new DelayedError();
+      } finally {
+        if (--running === 0) onIdle?.();
+      }
+    },
     {
       connection: redisConnection(config.redisUrl, 'worker'),
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
+      ...deps.tuning,
     },
   );
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: errorSummary(err) }, 'job attempt failed'));
@@ -66,8 +116,38 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
   return {
     worker,
     async close() {
-      await worker.close();
+      // BullMQ's close() lets running jobs finish, then quits its connections. Called while a
+      // connection is still reconnecting (Redis restarted moments before), that quit never returns
+      // (BullMQ 6.7) and the process would hang until killed. The jobs are what must not be cut
+      // short: once they are done, the connections get a bounded time.
+      const closing = worker.close();
+      const jobsDone = running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve));
+      const closed = await Promise.race([closing.then(() => true), jobsDone.then(() => sleep(CLOSE_CONNECTIONS_MS)).then(() => false)]);
+      if (!closed) log.warn('the queue connections did not close in time (reconnecting after a Redis outage?); leaving them');
+      // Stops the heartbeat at once; removing its key needs Redis, which may be away.
+      const stopping = claims.stop();
+      if (limitsRedis.status === 'ready') await Promise.race([stopping, sleep(CLOSE_CONNECTIONS_MS)]);
+      if (limitsRedis.status === 'ready') await Promise.race([limitsRedis.quit().catch(() => undefined), sleep(CLOSE_CONNECTIONS_MS)]);
+      limitsRedis.disconnect();
       log.info('worker closed');
     },
+  };
+}
+
+/** After the last running job, how long BullMQ gets to close its connections. */
+const CLOSE_CONNECTIONS_MS = 3_000;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/** Runs a check holding a slot of its host: waits a little in place, then asks to be delayed, until the job is too old. */
+function hostSlot(slots: HostSemaphore, createdAt: number, wait: HostWaitOptions, signal?: AbortSignal) {
+  return async <T>(input: string, run: () => Promise<T>): Promise<T> => {
+    const host = hostOf(input);
+    const lease = await slots.acquire(host, wait.inPlaceMs, signal);
+    if (!lease) throw new HostBusyError(host, Date.now() - createdAt >= wait.maxQueuedMs, wait.delayMs);
+    try {
+      return await run();
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
   };
 }

@@ -175,6 +175,7 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
     ]),
   ]);
   if (cert?.certificate) result.certificate = cert.certificate;
+  else if (cert) result.error = brokenHandshake(ctx, result, cert);
   if (ciphers) {
     result.ciphers = ciphers.ciphers;
     result.serverCipherOrder = ciphers.serverOrder;
@@ -191,6 +192,23 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
     result.ocsp = alpnOcsp.ocsp;
   }
   if (http) result.server = http.server;
+}
+
+/**
+ * ClientHellos are answered (some version is supported) but no handshake completes for reasons
+ * that are not a refusal: a certificate chain larger than any client accepts, a server that hangs
+ * up mid-handshake. Without this the result had no certificate and no finding, and read as ✅.
+ * Alerts (old-protocol-only servers, mutual TLS) and timeouts are left to the findings.
+ */
+const BROKEN_HANDSHAKE: ReadonlySet<string> = new Set(['closed', 'reset', 'tls-error']);
+function brokenHandshake(ctx: ProbeContext, result: CheckResult, cert: certificateProbe.CertificateProbeResult): CheckError | null {
+  if (result.error || !cert.error || !cert.handshakeFailure || !BROKEN_HANDSHAKE.has(cert.handshakeFailure)) return result.error;
+  if (!Object.values(result.protocols).some((v) => v === true)) return result.error;
+  // OpenSSL's "…:SSL routines:read_state_machine:excessive message size:…/statem.c:609:" → its reason.
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(cert.error.message)?.[1] ?? cert.error.message;
+  const where = `${ctx.target.ip.includes(':') ? `[${ctx.target.ip}]` : ctx.target.ip}:${ctx.target.port}`;
+  const hint = /excessive message size/i.test(reason) ? ' — its certificate chain is larger than TLS clients accept' : '';
+  return { code: 'reset', message: `${where}: the server answers ClientHellos, but no TLS handshake completes (${reason.trim()}${hint})` };
 }
 
 /** Probes honour the deadline themselves; this only guarantees the check returns if one does not. */

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { config as dotenvConfig } from 'dotenv';
 import { z } from 'zod';
 import { parseCidr } from './target/ip.js';
+import { DEFAULT_LIMITS, type LimitsConfig } from './limits/defaults.js';
 
 export type Role = 'app' | 'worker';
 
@@ -26,6 +27,16 @@ export interface Config {
   logLevel: LogLevel;
   /** BullMQ key prefix; hash-tagged so every key of a queue lands on one Redis Cluster slot. */
   queuePrefix: string;
+  /**
+   * Slack user ids allowed to pause or remove anyone's schedule, besides Slack's own workspace
+   * admins and owners. loadConfig always sets this and the next; they are optional so configs
+   * built in code (tests, other entry points) need not name them.
+   */
+  admins?: string[];
+  /** Schedules one channel may hold (default 50). */
+  maxSchedulesPerChannel?: number;
+  /** Rate limits, per-host concurrency and the check deadline (src/limits); loadConfig always sets it. */
+  limits?: LimitsConfig;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,10 +46,24 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const ENV_VARS = [
   'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL',
   'TLSCHECK_ALLOW_CIDRS', 'TLSCHECK_CONCURRENCY', 'PORT', 'LOG_LEVEL', 'TLSCHECK_QUEUE_PREFIX',
+  'TLSCHECK_ADMINS', 'TLSCHECK_MAX_SCHEDULES_PER_CHANNEL',
+  'TLSCHECK_RATE_USER_PER_MIN', 'TLSCHECK_RATE_CHANNEL_PER_MIN', 'TLSCHECK_HOST_CONCURRENCY', 'TLSCHECK_CHECK_TIMEOUT_MS',
 ] as const;
+
+export const DEFAULT_MAX_SCHEDULES_PER_CHANNEL = 50;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** A whole-number variable with a default and a range; the message names the variable and the range, never the value. */
+function wholeNumber(name: string, fallback: number, min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === undefined || s === '' ? fallback : Number(s)))
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, `${name} must be a whole number from ${min} to ${max}`);
 }
 
 const optionalText = z
@@ -85,6 +110,22 @@ const schema = z.object({
   TLSCHECK_QUEUE_PREFIX: optionalText
     .transform((s) => s ?? '{tlscheck}')
     .refine((s) => !/\s/.test(s), 'TLSCHECK_QUEUE_PREFIX must not contain spaces'),
+  TLSCHECK_ADMINS: optionalText
+    .transform((s) => (s ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''))
+    .superRefine((list, ctx) => {
+      // Ids, not names: names change and are not unique. The entry is named by position, not
+      // echoed, like every other value here (a token pasted into the wrong variable is still one).
+      list.forEach((id, i) => {
+        if (!/^[UW][A-Z0-9]{2,}$/.test(id)) ctx.addIssue({ code: 'custom', message: `TLSCHECK_ADMINS: entry ${i + 1} is not a Slack user id (comma-separated ids such as U012ABCDEF: profile → ⋮ → Copy member ID)` });
+      });
+    }),
+  TLSCHECK_MAX_SCHEDULES_PER_CHANNEL: optionalText
+    .transform((s) => (s === undefined ? DEFAULT_MAX_SCHEDULES_PER_CHANNEL : Number(s)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'TLSCHECK_MAX_SCHEDULES_PER_CHANNEL must be a whole number from 1 to 1000'),
+  TLSCHECK_RATE_USER_PER_MIN: wholeNumber('TLSCHECK_RATE_USER_PER_MIN', DEFAULT_LIMITS.userPerMin, 1, 10_000),
+  TLSCHECK_RATE_CHANNEL_PER_MIN: wholeNumber('TLSCHECK_RATE_CHANNEL_PER_MIN', DEFAULT_LIMITS.channelPerMin, 1, 10_000),
+  TLSCHECK_HOST_CONCURRENCY: wholeNumber('TLSCHECK_HOST_CONCURRENCY', DEFAULT_LIMITS.hostConcurrency, 1, 50),
+  TLSCHECK_CHECK_TIMEOUT_MS: wholeNumber('TLSCHECK_CHECK_TIMEOUT_MS', DEFAULT_LIMITS.checkTimeoutMs, 1_000, 60_000),
 });
 
 export interface LoadOptions {
@@ -123,6 +164,14 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
     port: v.PORT,
     logLevel: v.LOG_LEVEL as LogLevel,
     queuePrefix: v.TLSCHECK_QUEUE_PREFIX,
+    admins: v.TLSCHECK_ADMINS,
+    maxSchedulesPerChannel: v.TLSCHECK_MAX_SCHEDULES_PER_CHANNEL,
+    limits: {
+      userPerMin: v.TLSCHECK_RATE_USER_PER_MIN,
+      channelPerMin: v.TLSCHECK_RATE_CHANNEL_PER_MIN,
+      hostConcurrency: v.TLSCHECK_HOST_CONCURRENCY,
+      checkTimeoutMs: v.TLSCHECK_CHECK_TIMEOUT_MS,
+    },
   };
 }
 

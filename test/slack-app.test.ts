@@ -250,12 +250,12 @@ describe('buttons under a result', () => {
     expect(text(raw)).toContain('\\"clientInitiated\\": \\"rejected\\"');
   });
 
-  it('Schedule daily says honestly that scheduling is not there yet', async () => {
+  it('Schedule daily schedules the target daily in that channel (test/slack-schedule.test.ts covers the rest)', async () => {
     const res = await press(ACTIONS.schedule, 'sched');
     expect(res.status).toBe(200);
     const post = await slack.waitFor(() => slack.responses.find((r) => r.id === 'sched'), 'schedule reply');
     expect(post.body.response_type).toBe('ephemeral');
-    expect(String(post.body.text)).toMatch(/^Scheduling is coming/);
+    expect(String(post.body.text)).toMatch(/Scheduled [a-z0-9]+: buttons\.example:443 daily\./);
   });
 
   it('Re-run queues the check again', async () => {

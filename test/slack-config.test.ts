@@ -30,7 +30,20 @@ describe('loadConfig', () => {
       port: 3000,
       logLevel: 'info',
       queuePrefix: '{tlscheck}',
+      admins: [],
+      maxSchedulesPerChannel: 50,
+      limits: { userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: 10_000 },
     });
+  });
+
+  it('reads the schedule admins and the per-channel limit, naming bad entries without echoing them', () => {
+    const c = loadConfig({ env: { ...BASE, TLSCHECK_ADMINS: ' U0ADMIN1, W0ADMIN2 ', TLSCHECK_MAX_SCHEDULES_PER_CHANNEL: '3' }, dotenvPath: false });
+    expect(c.admins).toEqual(['U0ADMIN1', 'W0ADMIN2']);
+    expect(c.maxSchedulesPerChannel).toBe(3);
+    const msg = configError({ ...BASE, TLSCHECK_ADMINS: 'U0OK,xoxb-pasted-here', TLSCHECK_MAX_SCHEDULES_PER_CHANNEL: '0' });
+    expect(msg).toContain('TLSCHECK_ADMINS: entry 2 is not a Slack user id');
+    expect(msg).toContain('TLSCHECK_MAX_SCHEDULES_PER_CHANNEL must be a whole number from 1 to 1000');
+    expect(msg).not.toContain('xoxb-pasted-here');
   });
 
   it('names the missing bot token', () => {

@@ -14,6 +14,13 @@ export function renderExplain(answer: ExplainResult, result: CheckResult | null,
   if (!answer.recognised) {
     lines.push(paint('yellow', 'Not recognised: no known error matches this text exactly.'));
     if (answer.candidates.length) lines.push('Nearest candidates:');
+    else {
+      lines.push(
+        'Paste the whole error line as the client printed it (OpenSSL, curl, Java, Node.js, Go, .NET or',
+        'a browser), e.g. "tlsv1 alert protocol version" or "unable to get local issuer certificate",',
+        'or run `tlscheck check <host>` to see what the server itself does wrong.',
+      );
+    }
   } else {
     lines.push(paint('bold', 'Likely causes, most likely first:'));
   }

@@ -7,6 +7,8 @@ const EXAMPLES: [string, string][] = [
   ['/tlscheck 203.0.113.10:8443 --sni api.example.com', 'an address, sending a different server name'],
   ['/tlscheck explain ssl3_read_bytes:no renegotiation', 'what an error message means and how to fix it'],
   ['/tlscheck explain unsafe legacy renegotiation disabled --target api.example.com', 'the same, confirmed or ruled out by a live check'],
+  ['/tlscheck schedule example.com every 6h', 'check every 6 hours; post in this channel only when something changes'],
+  ['/tlscheck schedule example.com cron "0 9 * * 1-5" tz Europe/Berlin', 'weekdays at 9:00 Berlin time'],
 ];
 
 export function helpBlocks(): Block[] {
@@ -18,6 +20,12 @@ export function helpBlocks(): Block[] {
         '`/tlscheck explain <error text> [--target <host>]` — explain an error message; with a target (or a host as the last word), check it live.\n' +
         '`/tlscheck help` — this message.',
     ),
+    section(
+      '*Recurring checks*\n' +
+        '`/tlscheck schedule <host>[:port] [every 15m|1h|6h|daily|weekly | cron "<expr>"] [tz <zone>] [sni <name>]` — check regularly (daily by default; never more often than every 5 minutes) and post here only when something changes or the certificate nears expiry.\n' +
+        '`/tlscheck list` — this channel\'s schedules, with ids.\n' +
+        '`/tlscheck unschedule <id|host>` · `/tlscheck pause <id>` · `/tlscheck resume <id>` — only whoever scheduled it, or an admin, may change someone\'s schedule.',
+    ),
     section(`*Examples*\n${EXAMPLES.map(([cmd, what]) => `\`${cmd}\` — ${what}`).join('\n')}`),
     context(
       'Private and internal addresses are not checked from Slack unless your admin allows them (TLSCHECK_ALLOW_CIDRS). ' +
@@ -27,7 +35,10 @@ export function helpBlocks(): Block[] {
 }
 
 export function helpMessage(): SlackMessage {
-  return { text: 'tlscheck usage: /tlscheck <host>[:port] [--sni NAME] | explain <error> [--target host] | help', blocks: helpBlocks() };
+  return {
+    text: 'tlscheck usage: /tlscheck <host>[:port] [--sni NAME] | explain <error> [--target host] | schedule <host> [every 6h] | list | unschedule <id> | pause <id> | resume <id> | help',
+    blocks: helpBlocks(),
+  };
 }
 
 /** An input error, with the usage line so the fix is one glance away. */
@@ -38,6 +49,7 @@ export function usageError(problem: string): SlackMessage {
   };
 }
 
+/** The usage part of the App Home tab; the handler puts the user's schedules above it. */
 export function homeBlocks(): Block[] {
-  return [...helpBlocks(), divider(), section('*Scheduled checks*\nComing soon: daily checks with a message when a result changes.')];
+  return [divider(), ...helpBlocks()];
 }

@@ -146,10 +146,3 @@ export function rawJsonMessages(r: CheckResult): SlackMessage[] {
   const json = JSON.stringify(r, null, 2);
   return toMessages([section(`*Raw result for ${esc(targetLabel(r))}* (${json.length} characters)`), section(codeBlock(json))], `Raw result for ${targetLabel(r)}`);
 }
-
-export function scheduleComingMessage(label: string): SlackMessage {
-  const text =
-    `🗓️ Scheduling is coming: tlscheck cannot run daily checks of *${esc(label)}* yet, and this button does not set one up. ` +
-    `Until it can, press *Re-run* when you want a fresh result, or run ${code(`tlscheck ${label}`)} from cron.`;
-  return { text: `Scheduling is coming: daily checks of ${label} are not available yet`, blocks: [section(text)] };
-}

@@ -10,6 +10,8 @@ import { LEGACY_CLIENT, withTls, type TlsConnected, type TlsFailure } from './tl
 export interface CertificateProbeResult {
   certificate: CertificateResult | null;
   error: CheckError | null;
+  /** How the handshake failed when no certificate was read (the orchestrator reports broken handshakes). */
+  handshakeFailure?: TlsFailure['kind'] | null;
 }
 
 /** Enough for any sane handshake flight; the capture stops there. */
@@ -105,5 +107,5 @@ export async function run(ctx: ProbeContext): Promise<CertificateProbeResult> {
   const first = await attempt(ctx, {});
   if (!first.failure || !RETRY_ON.has(first.failure.kind)) return { certificate: first.certificate, error: first.error };
   const legacy = await attempt(ctx, LEGACY_CLIENT);
-  return legacy.failure ? { certificate: null, error: first.error } : { certificate: legacy.certificate, error: legacy.error };
+  return legacy.failure ? { certificate: null, error: first.error, handshakeFailure: first.failure.kind } : { certificate: legacy.certificate, error: legacy.error };
 }

@@ -23,6 +23,8 @@ export interface Schedule {
   daysLeft?: number;
   /** Alerts that could not be posted in a row (bot removed from the channel, channel archived). */
   undelivered?: number;
+  /** ts of the channel message whose thread holds this schedule's alerts (one per target and channel). */
+  parentTs?: string;
 }
 
 /** Who asks: Slack user id, and whether Slack (is_admin/is_owner) or TLSCHECK_ADMINS says admin. */

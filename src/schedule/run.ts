@@ -16,14 +16,25 @@ export interface RunDeps {
   history: ResultHistory;
   /** Runs the check for the schedule's target and SNI (diagnoses filled in). */
   check: (schedule: Schedule) => Promise<CheckResult>;
-  /** Posts to the channel; throws when Slack refuses (not_in_channel, is_archived, ...). */
-  post: (channel: string, message: Message) => Promise<void>;
+  /**
+   * Posts to the channel; throws when Slack refuses (not_in_channel, is_archived, ...). The
+   * context lets the poster thread by schedule and decide how loud to be.
+   */
+  post: (channel: string, message: Message, context: PostContext) => Promise<void>;
   now?: () => number;
   /** Finding ids the expiry warnings already cover (see DiffOptions.ignoreFindings). */
   ignoreFindings?: readonly string[];
   diagnosisFor?: DiagnosisFinder;
   /** Longest a check may take; a second run of the same schedule waits this out at most. */
   lockTtlMs?: number;
+}
+
+export interface PostContext {
+  schedule: Schedule;
+  result: CheckResult;
+  changes: readonly Change[];
+  warnings: readonly ExpiryWarning[];
+  checkedAt: number;
 }
 
 export type RunOutcome =
@@ -57,7 +68,7 @@ export async function runScheduledCheck(deps: RunDeps, scheduleId: string): Prom
     if (!shouldPost(changes, warnings)) return { status: 'quiet', ...outcome };
     const message = buildScheduleAlert({ schedule, result, changes, warnings, checkedAt: ranAt, diagnosisFor: deps.diagnosisFor });
     try {
-      await deps.post(schedule.channel, message);
+      await deps.post(schedule.channel, message, { schedule, result, changes, warnings, checkedAt: ranAt });
     } catch (err) {
       // Warnings stay unmarked, so the next run tries them again; the change itself is in the
       // history now and will not be repeated: the list shows the undelivered count instead.

@@ -299,6 +299,11 @@ export class ScheduleStore {
     return (await this.redis.eval(INCREMENT, 1, this.key.schedule(id), 'undelivered')) === 1;
   }
 
+  /** The message alerts thread under; a new one replaces a parent that was deleted. No-op once removed. */
+  async recordParent(id: string, ts: string): Promise<boolean> {
+    return this.update(id, { parentTs: ts }, []);
+  }
+
   private async update(id: string, set: Record<string, string>, drop: readonly string[]): Promise<boolean> {
     const pairs = Object.entries(set).flat();
     const done = await this.redis.eval(UPDATE, 1, this.key.schedule(id), String(pairs.length / 2), ...pairs, ...drop);
@@ -325,7 +330,7 @@ function notFound(id: string): StoreError {
 }
 
 const NUMBER_FIELDS = ['every', 'createdAt', 'lastRunAt', 'daysLeft', 'undelivered'] as const;
-const TEXT_FIELDS = ['sni', 'pattern', 'tz', 'lastStatus'] as const;
+const TEXT_FIELDS = ['sni', 'pattern', 'tz', 'lastStatus', 'parentTs'] as const;
 
 function toFields(s: Schedule): string[] {
   const out: string[] = [];

@@ -37,6 +37,8 @@ export interface SlackStandin {
   failNext(method: string, failure: Failure, times?: number): void;
   /** Every chat.* call to `channel` answers { ok: false, error } (e.g. a channel the bot is not in). */
   closeChannel(channel: string, error: string): void;
+  /** From now on `method` answers what `answer` returns for the call's arguments (users.info, users.conversations…). */
+  answerWith(method: string, answer: (args: Record<string, unknown>) => Record<string, unknown>): void;
   /** The next `times` posts to response URLs answer with this HTTP status. */
   failResponseUrl(status: number, times?: number): void;
   /** Polls until `probe` returns a truthy value; rejects with `what` after `timeoutMs`. */
@@ -69,6 +71,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   const responses: ResponsePost[] = [];
   const failures = new Map<string, Failure[]>();
   const closedChannels = new Map<string, string>();
+  const custom = new Map<string, (args: Record<string, unknown>) => Record<string, unknown>>();
   let responseFailures: number[] = [];
   let tsCounter = 0;
   const nextTs = (): string => `1700000000.${String(++tsCounter).padStart(6, '0')}`;
@@ -81,6 +84,8 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
     const channel = typeof args.channel === 'string' ? args.channel : undefined;
     if (method.startsWith('chat.') && channel && closedChannels.has(channel)) return { ok: false, error: closedChannels.get(channel) };
+    const own = custom.get(method);
+    if (own) return own(args);
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://standin.slack.test/', team: 'Standin', user: 'tlscheck', team_id: 'T0STANDIN', user_id: 'U0BOT', bot_id: 'B0BOT' };
@@ -155,6 +160,9 @@ export async function startSlackStandin(): Promise<SlackStandin> {
     closeChannel(channel, error) {
       closedChannels.set(channel, error);
     },
+    answerWith(method, answer) {
+      custom.set(method, answer);
+    },
     failResponseUrl(status, times = 1) {
       responseFailures = [...responseFailures, ...Array<number>(times).fill(status)];
     },
@@ -172,6 +180,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       responses.length = 0;
       failures.clear();
       closedChannels.clear();
+      custom.clear();
       responseFailures = [];
     },
     close: () =>

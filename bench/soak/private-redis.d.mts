@@ -1,0 +1,14 @@
+// Types of private-redis.mjs for the TypeScript tests that share it with the soak.
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  running(): boolean;
+  /** SIGKILL, like a crash. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port; the data survives (AOF, fsync always). */
+  start(): Promise<void>;
+  restart(downMs?: number): Promise<void>;
+  /** Stops it for good and removes its data folder. */
+  close(): Promise<void>;
+}
+export function startPrivateRedis(port?: number): Promise<PrivateRedis>;

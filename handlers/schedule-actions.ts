@@ -1,0 +1,51 @@
+// The schedule buttons: Run now, Pause, Resume and Remove, on the App Home tab and on the
+// schedule's card and alerts in a channel (value = schedule id). On the Home tab the answer
+// becomes a notice at the top of the republished tab (a view has no response_url); in a
+// channel it is an ephemeral reply.
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { HOME_ACTIONS } from '../src/format/schedule-home.js';
+import { scheduleProblem } from '../src/format/schedule-replies.js';
+import { looksLikeScheduleId } from '../src/schedule/model.js';
+import { errorSummary } from '../jobs/process-job.js';
+import { publishHome } from './home.js';
+import { executeScheduleOp, type OpResult, type ScheduleOp } from './schedule-ops.js';
+import { refreshParent, storeDown } from './schedule-slash.js';
+import type { HandlerDeps } from './slash.js';
+
+const OPS: Record<string, (id: string) => ScheduleOp> = {
+  [HOME_ACTIONS.run]: (id) => ({ kind: 'run', id }),
+  [HOME_ACTIONS.pause]: (id) => ({ kind: 'pause', id }),
+  [HOME_ACTIONS.resume]: (id) => ({ kind: 'resume', id }),
+  [HOME_ACTIONS.remove]: (id) => ({ kind: 'unschedule', ref: id }),
+};
+
+export function registerScheduleActions(app: App, deps: HandlerDeps): void {
+  const opsDeps = { ...deps.scheduling, parseTarget: deps.parseTarget, policy: deps.policy, logger: deps.logger };
+  for (const [actionId, toOp] of Object.entries(OPS)) {
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond, client }) => {
+      await ack();
+      const userId = body.user.id;
+      const log = deps.logger.child({ action: actionId, user: userId, channel: body.channel?.id });
+      const id = action.value ?? '';
+      let result: OpResult | null = null;
+      if (looksLikeScheduleId(id)) {
+        try {
+          result = await executeScheduleOp(toOp(id), { userId, channel: body.channel?.id ?? '' }, opsDeps);
+        } catch (err) {
+          log.error({ err: errorSummary(err) }, 'schedule button failed');
+        }
+      }
+      const message = result?.message ?? (looksLikeScheduleId(id) ? storeDown() : scheduleProblem('This button carries no schedule id; open the Home tab again.'));
+      if (body.view?.type === 'home') {
+        try {
+          await publishHome(client, { ...deps.scheduling, logger: deps.logger }, userId, message.blocks);
+        } catch (err) {
+          log.warn({ err: errorSummary(err) }, 'could not republish the home tab');
+        }
+      } else {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+      }
+      await refreshParent(client, result, log);
+    });
+  }
+}

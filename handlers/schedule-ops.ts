@@ -1,0 +1,129 @@
+// What the schedule commands and buttons do, once: change the store, then bring BullMQ in line
+// (syncScheduler/removeScheduler are called from here and from reconcile at start-up only, never
+// from workers, so two upserts of one scheduler cannot race). The slash command, the Schedule
+// daily button and the Home/alert buttons all come through here and differ only in how they answer.
+import type { Logger } from '../src/log.js';
+import { estimateNextRun } from '../src/schedule/cadence.js';
+import type { ScheduleCommand } from '../src/schedule/command.js';
+import { nextRuns, removeScheduler, runNow, schedulerId, syncScheduler } from '../src/schedule/engine.js';
+import { historyKey, type ResultHistory } from '../src/schedule/history.js';
+import type { Actor, Schedule } from '../src/schedule/model.js';
+import type { NewSchedule, ScheduleStore } from '../src/schedule/store.js';
+import type { Message } from '../src/format/schedule-blocks.js';
+import type { ParentState } from '../src/format/schedule-parent.js';
+import { buildScheduleList } from '../src/format/schedule-list.js';
+import {
+  pausedReply, removedReply, resumedReply, runQueuedReply, scheduledReply, scheduleProblem,
+} from '../src/format/schedule-replies.js';
+import type { ScheduleQueue } from '../jobs/scheduling.js';
+import type { ParseTargetFn } from './command.js';
+import type { UserDirectory } from './slack-users.js';
+import { checkTarget, type AddressPolicyLike } from './target-check.js';
+
+/** The scheduling services the handlers use (createApp builds them from the config). */
+export interface SchedulingParts {
+  store: ScheduleStore;
+  history: ResultHistory;
+  queue: ScheduleQueue;
+  users: UserDirectory;
+  now?: () => number;
+}
+
+export interface ScheduleOpsDeps extends SchedulingParts {
+  parseTarget: ParseTargetFn;
+  policy: AddressPolicyLike;
+  logger: Logger;
+}
+
+/** The commands, plus what only buttons do. */
+export type ScheduleOp = ScheduleCommand | { kind: 'run'; id: string };
+
+export interface OpRequest {
+  userId: string;
+  /** Where it was asked; '' from the App Home (ids work from anywhere). */
+  channel: string;
+}
+
+export interface OpResult {
+  /** The answer for the person who asked. */
+  message: Message;
+  /** The schedule's parent card to rewrite afterwards (best effort, after the answer). */
+  parent?: { schedule: Schedule; state: ParentState };
+}
+
+const answer = (message: Message, parent?: OpResult['parent']): OpResult => (parent ? { message, parent } : { message });
+const problem = (text: string): OpResult => ({ message: scheduleProblem(text) });
+
+export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: ScheduleOpsDeps): Promise<OpResult> {
+  const now = deps.now ?? Date.now;
+  switch (op.kind) {
+    case 'schedule':
+      return schedule(op, req, deps, now());
+    case 'list': {
+      const schedules = await deps.store.listByChannel(req.channel);
+      const next = await nextRuns(deps.queue, schedules.map((s) => s.id));
+      return answer(buildScheduleList({ channel: req.channel, schedules, now: now(), nextRuns: next, maxPerChannel: deps.store.maxPerChannel }));
+    }
+    case 'unschedule': {
+      const found = await deps.store.resolve(req.channel, { id: op.ref, target: op.target, sni: op.sni });
+      if (!found.ok) return problem(found.error);
+      const removed = await deps.store.remove(found.value.id, await actorFor(found.value, req.userId, deps));
+      if (!removed.ok) return problem(removed.error);
+      await removeScheduler(deps.queue, removed.value.id);
+      await deps.history.clear(historyKey(removed.value));
+      return answer(removedReply(removed.value), { schedule: removed.value, state: { kind: 'removed', by: req.userId, at: now() } });
+    }
+    case 'pause':
+    case 'resume': {
+      const current = await deps.store.get(op.id);
+      if (!current) return problem(`No schedule '${op.id}'. See /tlscheck list.`);
+      const actor = await actorFor(current, req.userId, deps);
+      const changed = op.kind === 'pause' ? await deps.store.pause(op.id, actor) : await deps.store.resume(op.id, actor);
+      if (!changed.ok) return problem(changed.error);
+      await syncScheduler(deps.queue, changed.value);
+      const reply = op.kind === 'pause' ? pausedReply(changed.value) : resumedReply(changed.value);
+      return answer(reply, { schedule: changed.value, state: { kind: op.kind === 'pause' ? 'paused' : 'resumed', by: req.userId, at: now() } });
+    }
+    case 'run': {
+      // Anyone who sees a schedule may run it: a check changes nothing but the history.
+      const current = await deps.store.get(op.id);
+      if (!current) return problem(`No schedule '${op.id}': it was removed. See /tlscheck list.`);
+      if (current.paused) return problem(`Schedule ${op.id} (${current.target}) is paused: resume it first (/tlscheck resume ${op.id}).`);
+      await runNow(deps.queue, current.id, req.userId);
+      return answer(runQueuedReply(current));
+    }
+  }
+}
+
+async function schedule(op: Extract<ScheduleOp, { kind: 'schedule' }>, req: OpRequest, deps: ScheduleOpsDeps, now: number): Promise<OpResult> {
+  if (!req.channel) return problem('Schedules belong to a channel: run `/tlscheck schedule` in the channel that should get the alerts.');
+  // The same address policy as a one-off check: a literal private address is refused now, a
+  // name after DNS on every run (the worker enforces the policy).
+  const target = checkTarget(op.target, op.sni ?? null, deps.parseTarget, deps.policy);
+  if (!target.ok) return problem(target.problem);
+  const input: NewSchedule = { channel: req.channel, target: op.target, createdBy: req.userId };
+  if (op.sni !== undefined) input.sni = op.sni;
+  if (op.every !== undefined) input.every = op.every;
+  if (op.pattern !== undefined) input.pattern = op.pattern;
+  if (op.tz !== undefined) input.tz = op.tz;
+  // Ask Slack whether the user is an admin only when the answer matters: re-timing someone
+  // else's schedule. Almost every create is new or the user's own.
+  let created = await deps.store.create(input, { isAdmin: false });
+  if (!created.ok && created.code === 'forbidden' && (await deps.users.isAdmin(req.userId))) {
+    created = await deps.store.create(input, { isAdmin: true });
+  }
+  if (!created.ok) return problem(created.error);
+  const { schedule: s, outcome } = created.value;
+  // 'unchanged' still repairs a scheduler that is missing (a Redis hiccup between the store
+  // write and the upsert on an earlier try), so asking again always fixes it.
+  if (outcome !== 'unchanged' || (!s.paused && !(await deps.queue.getJobScheduler(schedulerId(s.id))))) {
+    await syncScheduler(deps.queue, s);
+  }
+  const firstRun = s.pattern !== undefined ? estimateNextRun(s, now) : now;
+  return answer(scheduledReply(s, outcome, firstRun, now));
+}
+
+/** The Slack admin lookup only when the user is not the creator: their own schedule needs none. */
+async function actorFor(s: Schedule, userId: string, deps: Pick<ScheduleOpsDeps, 'users'>): Promise<Actor> {
+  return { userId, isAdmin: s.createdBy === userId ? false : await deps.users.isAdmin(userId) };
+}

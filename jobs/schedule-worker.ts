@@ -1,0 +1,119 @@
+// The worker for recurring checks: consumes `scheduled-check` jobs from the schedule queue (fired
+// by BullMQ job schedulers, or by Run now) and runs runScheduledCheck with the real engine under
+// the Slack address policy. Runs in `npm start` and in every `npm run worker`; BullMQ hands each
+// fired job to exactly one of them. Workers never upsert schedulers: only the handlers do.
+import { Worker, type Job } from 'bullmq';
+import type { webApi } from '@slack/bolt';
+import { DEFAULT_TIMEOUT_MS } from '../src/check.js';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/log.js';
+import { SCHEDULED_JOB_NAME, type ScheduledCheckData } from '../src/schedule/engine.js';
+import type { Schedule } from '../src/schedule/model.js';
+import { runScheduledCheck, type RunOutcome } from '../src/schedule/run.js';
+import { runQuietReply } from '../src/format/schedule-replies.js';
+import { publishHome } from '../handlers/home.js';
+import { createUserDirectory, type UserDirectory } from '../handlers/slack-users.js';
+import { errorSummary, type CheckFn } from './process-job.js';
+import { redisConnection } from './queue.js';
+import { createAlertPoster } from './schedule-post.js';
+import { SCHEDULE_QUEUE_NAME, createScheduling, type Scheduling } from './scheduling.js';
+import { createWebClient } from './slack-out.js';
+
+export type ScheduleWorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'admins' | 'maxSchedulesPerChannel'>;
+
+export interface ScheduleWorkerDeps {
+  check: CheckFn;
+  logger: Logger;
+  /** Defaults to a WebClient for config.slack. */
+  client?: webApi.WebClient;
+  /** Store, history and queue; built from the config (and closed with the worker) when not given. */
+  scheduling?: Omit<Scheduling, 'close'>;
+  users?: UserDirectory;
+  checkTimeoutMs?: number;
+}
+
+/** A job's return value: what happened, for BullMQ's records and the logs. */
+export interface ScheduledJobOutcome {
+  status: RunOutcome['status'];
+  changes: number;
+}
+
+export interface RunningScheduleWorker {
+  worker: Worker<ScheduledCheckData, ScheduledJobOutcome | null>;
+  close(): Promise<void>;
+}
+
+/**
+ * How long one run of a schedule holds its lock: the check's deadline (plus DNS), and the Slack
+ * posts with their rate-limit waits. A crashed run's lock frees after this, not five minutes.
+ */
+export function runLockMs(checkTimeoutMs: number): number {
+  return checkTimeoutMs * 2 + 2 * 60_000;
+}
+
+export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: ScheduleWorkerDeps): Promise<RunningScheduleWorker> {
+  const log = deps.logger.child({ component: 'schedule-worker' });
+  const client = deps.client ?? createWebClient(config, deps.logger);
+  const own = deps.scheduling ? null : createScheduling(config, 'worker');
+  const { store, history, queue } = deps.scheduling ?? ownParts(own);
+  const users = deps.users ?? createUserDirectory(client, { admins: config.admins, logger: deps.logger });
+  const timeoutMs = deps.checkTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const post = createAlertPoster(client, store);
+
+  // Scheduled checks come from Slack users too: the same address policy as a one-off check.
+  const check = (s: Schedule) => deps.check(s.target, { sni: s.sni, enforcePolicy: true, allowCidrs: config.allowCidrs, timeoutMs });
+
+  /** Run now: the presser hears "no change" (the channel does not), and their Home tab is refreshed. */
+  const answerRunNow = async (outcome: RunOutcome, userId: string): Promise<void> => {
+    try {
+      if (outcome.status === 'quiet') {
+        const s = (await store.get(outcome.schedule.id)) ?? outcome.schedule;
+        const msg = runQuietReply(s);
+        await client.chat.postEphemeral({ channel: s.channel, user: userId, text: msg.text, blocks: msg.blocks });
+      }
+    } catch (err) {
+      log.info({ user: userId, err: errorSummary(err) }, 'could not tell the Run now result');
+    }
+    try {
+      await publishHome(client, { store, queue, users, logger: deps.logger }, userId);
+    } catch (err) {
+      log.info({ user: userId, err: errorSummary(err) }, 'could not refresh the home tab');
+    }
+  };
+
+  const worker = new Worker<ScheduledCheckData, ScheduledJobOutcome | null>(
+    SCHEDULE_QUEUE_NAME,
+    async (job: Job<ScheduledCheckData, ScheduledJobOutcome | null>) => {
+      if (job.name !== SCHEDULED_JOB_NAME) {
+        log.warn({ jobId: job.id, name: job.name }, 'unknown job on the schedule queue');
+        return null;
+      }
+      const { scheduleId, requestedBy } = job.data;
+      const outcome = await runScheduledCheck({ store, history, check, post, lockTtlMs: runLockMs(timeoutMs) }, scheduleId);
+      const changes = 'changes' in outcome ? outcome.changes.length : 0;
+      const fields = { jobId: job.id, scheduleId, status: outcome.status, changes, ...('reason' in outcome ? { reason: outcome.reason } : {}) };
+      if (outcome.status === 'undelivered') log.warn({ ...fields, err: outcome.error }, 'scheduled alert not delivered');
+      else log.info(fields, 'scheduled check done');
+      if (requestedBy) await answerRunNow(outcome, requestedBy);
+      return { status: outcome.status, changes };
+    },
+    { connection: redisConnection(config.redisUrl, 'worker'), prefix: config.queuePrefix, concurrency: config.concurrency },
+  );
+  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, scheduleId: job?.data.scheduleId, err: errorSummary(err) }, 'scheduled check failed'));
+  worker.on('error', (err) => log.error({ err: errorSummary(err) }, 'schedule worker error'));
+  await worker.waitUntilReady();
+  log.info({ concurrency: config.concurrency }, 'schedule worker started');
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await own?.close();
+      log.info('schedule worker closed');
+    },
+  };
+}
+
+function ownParts(own: Scheduling | null): Omit<Scheduling, 'close'> {
+  if (!own) throw new Error('no scheduling services');
+  return own;
+}

@@ -1,0 +1,55 @@
+// The scheduling stack both processes share through Redis: the schedule store, the result
+// history, and the BullMQ queue whose job schedulers fire `scheduled-check` jobs. The web handler
+// changes schedules and upserts schedulers; workers consume the jobs. Recurring checks get a
+// queue of their own so a burst of slash-command checks never delays them, and the reverse.
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { DEFAULT_MAX_SCHEDULES_PER_CHANNEL, type Config } from '../src/config.js';
+import type { RunNowQueue, SchedulerQueue, ScheduledCheckData } from '../src/schedule/engine.js';
+import { ResultHistory } from '../src/schedule/history.js';
+import { ScheduleStore } from '../src/schedule/store.js';
+import { redisConnection } from './queue.js';
+
+export const SCHEDULE_QUEUE_NAME = 'tlscheck-schedule';
+
+export type ScheduleQueue = SchedulerQueue & RunNowQueue;
+
+export interface Scheduling {
+  store: ScheduleStore;
+  history: ResultHistory;
+  queue: ScheduleQueue;
+  close(): Promise<void>;
+}
+
+export type SchedulingConfig = Pick<Config, 'redisUrl' | 'queuePrefix' | 'maxSchedulesPerChannel'>;
+
+/**
+ * Store and history keys sit under the queue prefix plus ':' ("{tlscheck}:schedule:<id>"), so one
+ * TLSCHECK_QUEUE_PREFIX separates installations, and the hash tag keeps the store's multi-key
+ * scripts on one Redis Cluster slot.
+ */
+export function storePrefix(config: Pick<Config, 'queuePrefix'>): string {
+  return `${config.queuePrefix}:`;
+}
+
+export function createScheduleQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>): Queue<ScheduledCheckData> {
+  return new Queue<ScheduledCheckData>(SCHEDULE_QUEUE_NAME, { connection: redisConnection(config.redisUrl, 'producer'), prefix: config.queuePrefix });
+}
+
+export function createScheduling(config: SchedulingConfig, role: 'producer' | 'worker'): Scheduling {
+  const { url, ...options } = redisConnection(config.redisUrl, role);
+  const redis = new Redis(url, options);
+  // ioredis reconnects on its own; without a listener an outage would be an unhandled 'error'.
+  redis.on('error', () => undefined);
+  const prefix = storePrefix(config);
+  const queue = createScheduleQueue(config);
+  return {
+    store: new ScheduleStore(redis, { prefix, maxPerChannel: config.maxSchedulesPerChannel ?? DEFAULT_MAX_SCHEDULES_PER_CHANNEL }),
+    history: new ResultHistory(redis, { prefix }),
+    queue,
+    async close() {
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// What the web handler needs from the limits, built from the configuration in one call.
+import type { Config } from '../config.js';
+import { DEFAULT_LIMITS } from './defaults.js';
+import { createRateLimiter, type RateLimiter } from './rate.js';
+import { createLimitsRedis } from './redis.js';
+import { createUndeliveredStore, type UndeliveredStore } from './undelivered.js';
+
+export interface SlashLimits {
+  rate: RateLimiter;
+  undelivered: UndeliveredStore;
+  close(): Promise<void>;
+}
+
+export function createSlashLimits(config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'limits'>): SlashLimits {
+  const redis = createLimitsRedis(config.redisUrl, 'app');
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  return {
+    rate: createRateLimiter(redis, { prefix: config.queuePrefix, limits }),
+    undelivered: createUndeliveredStore(redis, { prefix: config.queuePrefix }),
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
