@@ -42,7 +42,7 @@ export interface Config {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Every variable the app reads, with what it is for: `.env.example` and docs/slack.md mirror this. */
+/** Every variable the app reads, with what it is for: `.env.example` and the README mirror this. */
 export const ENV_VARS = [
   'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL',
   'TLSCHECK_ALLOW_CIDRS', 'TLSCHECK_CONCURRENCY', 'PORT', 'LOG_LEVEL', 'TLSCHECK_QUEUE_PREFIX',
