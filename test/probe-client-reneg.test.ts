@@ -1,20 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refusalReason, run, verdict, type StepObservation } from '../src/probe/client-renegotiation.js';
 import { alertFromOpenSslError } from '../src/probe/tls-alerts.js';
-import { startGnutlsServ, startNodeTls, type Running } from './helpers/servers.js';
-import { startSServer } from './helpers/servers.js';
+import { keepServers, startGnutlsServ, startNodeTls, startSServer } from './helpers/servers.js';
 import { startProxy } from './helpers/tcp-proxy.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 
-const running: Running[] = [];
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.stop()));
-});
-async function keep<T extends Running>(p: Promise<T>): Promise<T> {
-  const r = await p;
-  running.push(r);
-  return r;
-}
+const keep = keepServers();
 
 const step = (o: Partial<StepObservation>): StepObservation => ({
   completed: false, timedOut: false, error: null, records: [], eof: false, netError: null, closed: false, ...o,

@@ -1,20 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { consistency, run, RESUMPTION_ATTEMPTS } from '../src/probe/resumption.js';
-import { startNodeTls, type Running } from './helpers/servers.js';
-import { startSServer } from './helpers/servers.js';
+import { keepServers, startNodeTls, startSServer } from './helpers/servers.js';
 import { startProxy } from './helpers/tcp-proxy.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 
-const running: Running[] = [];
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.stop()));
-});
-async function keep<T extends Running>(p: Promise<T>): Promise<T> {
-  const r = await p;
-  running.push(r);
-  return r;
-}
+const keep = keepServers();
 const all = (value: boolean): boolean[] => Array<boolean>(RESUMPTION_ATTEMPTS).fill(value);
 
 describe('consistency (pure)', () => {

@@ -1,21 +1,12 @@
 import net from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compareSni, run } from '../src/probe/sni.js';
 import { createPki } from './helpers/pki.js';
-import { startGnutlsServ, startRawPeer, type Running } from './helpers/servers.js';
-import { startSServer } from './helpers/servers.js';
+import { keepServers, startGnutlsServ, startRawPeer, startSServer, type Running } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 
 const pki = createPki();
-const running: Running[] = [];
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.stop()));
-});
-async function keep<T extends Running>(p: Promise<T>): Promise<T> {
-  const r = await p;
-  running.push(r);
-  return r;
-}
+const keep = keepServers();
 
 /** Whether a ClientHello record carries the server_name extension (type 0). */
 function clientHelloHasSni(record: Buffer): boolean {

@@ -1,18 +1,9 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RecordTap, closeTls, openTls, sniName, withTls } from '../src/probe/tls-connect.js';
-import { startNodeTls, startRawPeer, type Running } from './helpers/servers.js';
-import { startSServer } from './helpers/servers.js';
+import { keepServers, startNodeTls, startRawPeer, startSServer } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 
-const running: Running[] = [];
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.stop()));
-});
-async function keep<T extends Running>(p: Promise<T>): Promise<T> {
-  const r = await p;
-  running.push(r);
-  return r;
-}
+const keep = keepServers();
 
 describe('RecordTap (pure)', () => {
   it('splits records across chunk boundaries and reads cleartext alerts', () => {

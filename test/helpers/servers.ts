@@ -2,6 +2,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { afterAll } from 'vitest';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,4 +164,20 @@ export async function startRawPeer(onConnection: (socket: net.Socket) => void): 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { port: (server.address() as net.AddressInfo).port, stop: () => closeServer(server, sockets) };
+}
+
+/**
+ * For a test file that starts servers as it goes: `const keep = keepServers();` then
+ * `const srv = await keep(startSServer(...))`. Every server kept is stopped after the file's tests.
+ */
+export function keepServers(): <T extends Running>(p: Promise<T>) => Promise<T> {
+  const running: Running[] = [];
+  afterAll(async () => {
+    await Promise.all(running.map((r) => r.stop()));
+  });
+  return async (p) => {
+    const r = await p;
+    running.push(r);
+    return r;
+  };
 }
