@@ -31,15 +31,8 @@ export interface StoreOptions {
   newId?: () => string;
 }
 
-export interface NewSchedule {
-  channel: string;
-  target: string;
-  sni?: string;
-  every?: number;
-  pattern?: string;
-  tz?: string;
-  createdBy: string;
-}
+/** What a caller gives to create a schedule; the store fills in the rest. */
+export type NewSchedule = Pick<Schedule, 'channel' | 'target' | 'sni' | 'every' | 'pattern' | 'tz' | 'createdBy'>;
 
 export type StoreError = { ok: false; code: 'not-found' | 'forbidden' | 'limit' | 'ambiguous'; error: string };
 export type StoreResult<T> = { ok: true; value: T } | StoreError;
