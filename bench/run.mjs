@@ -145,6 +145,18 @@ async function main() {
     for (const stop of stops.reverse()) await stop();
     pair.cleanup();
   }
+  // The Slack bot (bench/bot.mjs: needs Redis on 127.0.0.1:6379), once every server above is
+  // stopped. Imported here so that even a failure to load it leaves the rest of the report.
+  log();
+  try {
+    const { runBotBench } = await import('./bot.mjs');
+    await runBotBench({ quick: QUICK, log });
+  } catch (err) {
+    console.error('bot bench failed:', err);
+    log('## Slack bot (local stand-in)');
+    log();
+    log(`Not measured: ${err instanceof Error ? err.message : String(err)}`);
+  }
   writeFileSync(join(here, 'results.md'), report.join('\n') + '\n');
   console.log('\nwritten to bench/results.md');
 }
