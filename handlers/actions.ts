@@ -42,7 +42,7 @@ export function registerActions(app: App, deps: HandlerDeps): void {
     // An explain run is rerun as one, with its error text, as long as the original job is stored.
     const original = await deps.queue.getJob(ref.jobId).catch(() => null);
     await tell(respond, { text: `🔁 Checking ${target.label} again…`, blocks: [] });
-    await enqueue(
+    const queued = await enqueue(
       {
         kind: original?.data.kind ?? 'check',
         input: target.input,
@@ -56,6 +56,9 @@ export function registerActions(app: App, deps: HandlerDeps): void {
       respond,
       log,
     );
+    // Re-run from `/tlscheck list` (or under a verdict whose thread was lost): the fresh run
+    // replaces the result kept as undelivered, so the list stops offering it.
+    if (queued) await forgetUndelivered(deps, channel, ref.jobId, log);
   });
 
   on(ACTIONS.schedule, async ({ body, respond, client }, ref, log) => {
@@ -96,4 +99,13 @@ export function registerActions(app: App, deps: HandlerDeps): void {
     }
     for (const msg of capPosts(messages, `the raw result of ${ref.input}`, `${cliCommand(ref)} --json`)) await tell(respond, msg);
   });
+}
+
+async function forgetUndelivered(deps: HandlerDeps, channel: string, jobId: string, log: Logger): Promise<void> {
+  try {
+    const removed = (await deps.scheduling.undelivered?.remove(channel, jobId)) ?? 0;
+    if (removed > 0) log.info({ jobId, removed }, 'undelivered result re-run; removed from the list');
+  } catch (err) {
+    log.warn({ jobId, err: err instanceof Error ? err.message : String(err) }, 'could not forget the undelivered result');
+  }
 }

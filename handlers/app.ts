@@ -15,7 +15,7 @@ export { createApp } from './create-app.js';
 async function main(): Promise<void> {
   const config = loadConfig({ role: 'app' });
   const logger = createLogger(config.logLevel);
-  const queue = createCheckQueue(config);
+  const queue = createCheckQueue(config, logger);
   const deps = { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: realExplain, logger };
   const app = createApp(config, deps);
   const worker = await startWorker(config, { check: realCheck, explain: realExplain, logger });

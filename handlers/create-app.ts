@@ -113,7 +113,7 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
 }
 
 function buildScheduling(config: AppConfig, app: App, logger: AppDeps['logger']): { services: ScheduleServices; close(): Promise<void> } {
-  const { store, history, queue, close } = createScheduling(config, 'producer');
+  const { store, history, queue, undelivered, close } = createScheduling(config, 'producer', logger);
   const users = createUserDirectory(app.client, { admins: config.admins, logger });
-  return { services: { store, history, queue, users }, close };
+  return { services: { store, history, queue, users, undelivered }, close };
 }

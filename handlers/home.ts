@@ -11,6 +11,7 @@ import { nextRuns, type SchedulerQueue } from '../src/schedule/engine.js';
 import type { Schedule } from '../src/schedule/model.js';
 import type { ScheduleStore } from '../src/schedule/store.js';
 import { errorSummary } from '../jobs/process-job.js';
+import type { UndeliveredEntry, UndeliveredStore } from '../src/limits/undelivered.js';
 import type { UserDirectory } from './slack-users.js';
 
 export interface HomeDeps {
@@ -18,8 +19,13 @@ export interface HomeDeps {
   queue: SchedulerQueue;
   users: UserDirectory;
   logger: Logger;
+  /** When given, the tab also lists one-off results Slack would not take (src/limits/undelivered.ts). */
+  undelivered?: Pick<UndeliveredStore, 'listAll'>;
   now?: () => number;
 }
+
+/** Newest undelivered results read for one Home tab: plenty for the few lines it shows. */
+const UNDELIVERED_READ = 200;
 
 /** More than a Home view can show; next-run lookups stop here. */
 const MAX_SHOWN = 50;
@@ -33,10 +39,27 @@ export async function homeSchedules(deps: Pick<HomeDeps, 'store' | 'users'>, use
   return all.filter((s) => theirs.has(s.channel) || s.createdBy === userId).sort(byChannelThenAge);
 }
 
+/**
+ * Undelivered results the user may see: of channels they are in, or asked for by them. One read
+ * of the operator-wide list (capped) instead of one per channel; the channel list is the
+ * directory's cached answer homeSchedules used. Decoration: a Redis error leaves the part out.
+ */
+export async function homeUndelivered(deps: Pick<HomeDeps, 'undelivered' | 'users' | 'logger'>, userId: string): Promise<UndeliveredEntry[]> {
+  if (!deps.undelivered) return [];
+  try {
+    const [channels, all] = await Promise.all([deps.users.channelsOf(userId), deps.undelivered.listAll(UNDELIVERED_READ)]);
+    const theirs = new Set(channels);
+    return all.filter((e) => theirs.has(e.channel) || e.user === userId);
+  } catch (err) {
+    deps.logger.warn({ user: userId, err: errorSummary(err) }, 'could not read the undelivered results for the home tab');
+    return [];
+  }
+}
+
 export async function publishHome(client: Pick<webApi.WebClient, 'views'>, deps: HomeDeps, userId: string, notice?: readonly Block[]): Promise<void> {
-  const [schedules, isAdmin] = await Promise.all([homeSchedules(deps, userId), deps.users.isAdmin(userId)]);
+  const [schedules, isAdmin, undelivered] = await Promise.all([homeSchedules(deps, userId), deps.users.isAdmin(userId), homeUndelivered(deps, userId)]);
   const next = await nextRuns(deps.queue, schedules.slice(0, MAX_SHOWN).map((s) => s.id));
-  const view = appHomeView({ userId, isAdmin, schedules, nextRuns: next, now: (deps.now ?? Date.now)(), notice });
+  const view = appHomeView({ userId, isAdmin, schedules, nextRuns: next, now: (deps.now ?? Date.now)(), notice, undelivered });
   await client.views.publish({ user_id: userId, view });
 }
 

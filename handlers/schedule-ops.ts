@@ -16,6 +16,8 @@ import {
   pausedReply, removedReply, resumedReply, runQueuedReply, scheduledReply, scheduleProblem,
 } from '../src/format/schedule-replies.js';
 import type { ScheduleQueue } from '../jobs/scheduling.js';
+import { errorSummary } from '../jobs/process-job.js';
+import type { UndeliveredEntry, UndeliveredStore } from '../src/limits/undelivered.js';
 import type { ParseTargetFn } from './command.js';
 import type { UserDirectory } from './slack-users.js';
 import { checkTarget, type AddressPolicyLike } from './target-check.js';
@@ -26,8 +28,12 @@ export interface SchedulingParts {
   history: ResultHistory;
   queue: ScheduleQueue;
   users: UserDirectory;
+  /** One-off results Slack would not take: listed by `/tlscheck list`, forgotten on Re-run. */
+  undelivered?: UndeliveredReader;
   now?: () => number;
 }
+
+export type UndeliveredReader = Pick<UndeliveredStore, 'list' | 'listAll' | 'remove'>;
 
 export interface ScheduleOpsDeps extends SchedulingParts {
   parseTarget: ParseTargetFn;
@@ -60,9 +66,9 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
     case 'schedule':
       return schedule(op, req, deps, now());
     case 'list': {
-      const schedules = await deps.store.listByChannel(req.channel);
+      const [schedules, undelivered] = await Promise.all([deps.store.listByChannel(req.channel), undeliveredIn(req.channel, deps)]);
       const next = await nextRuns(deps.queue, schedules.map((s) => s.id));
-      return answer(buildScheduleList({ channel: req.channel, schedules, now: now(), nextRuns: next, maxPerChannel: deps.store.maxPerChannel }));
+      return answer(buildScheduleList({ channel: req.channel, schedules, now: now(), nextRuns: next, maxPerChannel: deps.store.maxPerChannel, undelivered }));
     }
     case 'unschedule': {
       const found = await deps.store.resolve(req.channel, { id: op.ref, target: op.target, sni: op.sni });
@@ -121,6 +127,17 @@ async function schedule(op: Extract<ScheduleOp, { kind: 'schedule' }>, req: OpRe
   }
   const firstRun = s.pattern !== undefined ? estimateNextRun(s, now) : now;
   return answer(scheduledReply(s, outcome, firstRun, now));
+}
+
+/** The channel's undelivered results; on a Redis error the list still shows the schedules (logged). */
+async function undeliveredIn(channel: string, deps: Pick<ScheduleOpsDeps, 'undelivered' | 'logger'>): Promise<UndeliveredEntry[]> {
+  if (!deps.undelivered || !channel) return [];
+  try {
+    return await deps.undelivered.list(channel);
+  } catch (err) {
+    deps.logger.warn({ channel, err: errorSummary(err) }, 'could not read the undelivered results for /tlscheck list');
+    return [];
+  }
 }
 
 /** The Slack admin lookup only when the user is not the creator: their own schedule needs none. */

@@ -25,7 +25,7 @@ export interface SlashDeps {
   logger: Logger;
   /** Recurring checks; createApp builds them from the config when not given. */
   scheduling?: ScheduleServices;
-  /** Hardening: rate limits (and undelivered results); createApp builds them when the config has limits. */
+  /** Hardening: rate limits; createApp builds them when the config has limits. (Undelivered results come with `scheduling`.) */
   limits?: SlashLimits;
 }
 
@@ -95,24 +95,25 @@ export function registerSlashCommand(app: App, deps: HandlerDeps): void {
   });
 }
 
-/** Queues a request; a queue that is down is reported to the user, not just logged. */
+/** Queues a request; a queue that is down is reported to the user, not just logged. True when queued. */
 export async function enqueue(
   req: CheckRequest,
   deps: Pick<SlashDeps, 'queue' | 'limits'>,
   respond: RespondFn,
   log: Logger,
   opts: { rateChecked?: boolean } = {},
-): Promise<void> {
+): Promise<boolean> {
   // Hardening: the same caps for every way in; a Re-run button counts against the rate limits too.
   const tooLarge = jobRequestProblem(req);
   const refusal = tooLarge ? `❌ ${tooLarge}` : deps.limits && !opts.rateChecked ? await checkRefusal(deps.limits, { user: req.user, channel: req.channel }, log) : null;
   if (refusal) {
     await respond({ response_type: 'ephemeral', replace_original: false, text: refusal }).catch(() => undefined);
-    return;
+    return false;
   }
   try {
     const { jobId, deduplicated } = await deps.queue.enqueue(req);
     log.info({ jobId, deduplicated, kind: req.kind, target: req.input }, deduplicated ? 'joined a check already queued' : 'check queued');
+    return true;
   } catch (err) {
     log.error({ err: err instanceof Error ? err.message : String(err), target: req.input }, 'could not queue the check');
     await respond({
@@ -120,5 +121,6 @@ export async function enqueue(
       replace_original: false,
       text: `❌ Could not queue the check of ${req.input}: the job queue is unavailable. Please try again in a minute.`,
     }).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not tell the user either'));
+    return false;
   }
 }

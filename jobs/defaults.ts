@@ -1,7 +1,9 @@
 // The real engine behind the Slack layer, wired in one place: entries import this, tests inject fakes.
 import { runCheck } from '../src/check.js';
 import { explain } from '../src/diagnose/index.js';
+import { createAddressedCheck } from './addressed-check.js';
 import type { CheckFn, ExplainFn } from './process-job.js';
 
-export const realCheck: CheckFn = runCheck;
+/** runCheck; the one-off worker uses its two-step form, so a host slot is the resolved address's. */
+export const realCheck: CheckFn = Object.assign((input: string, opts: Parameters<CheckFn>[1]) => runCheck(input, opts), { atAddress: createAddressedCheck() });
 export const realExplain: ExplainFn = explain;

@@ -17,10 +17,17 @@ import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
 import { FALLBACK_ERRORS, slackErrorCode, type SlackOut } from './slack-out.js';
 import { createThrottle } from './throttle.js';
 import type { MessageClaims } from '../src/limits/claims.js';
-import { HostBusyError } from '../src/limits/host-semaphore.js';
+import { HostBusyError, hostOf } from '../src/limits/host-semaphore.js';
+import type { AddressedCheckFn, HoldSlot } from './addressed-check.js';
 import type { UndeliveredStore } from '../src/limits/undelivered.js';
 
-export type CheckFn = (input: string, opts: CheckOptions) => Promise<CheckResult>;
+export type CheckFn = ((input: string, opts: CheckOptions) => Promise<CheckResult>) & {
+  /**
+   * The same check in two steps (jobs/addressed-check.ts), so the per-host slot is the resolved
+   * address's. The real check has it; a check without it (test fakes) holds a slot per host name.
+   */
+  atAddress?: AddressedCheckFn;
+};
 export type ExplainFn = (text: string, result?: CheckResult) => ExplanationView;
 
 export interface JobContext {
@@ -38,7 +45,7 @@ export interface JobContext {
   /** Where a result goes when Slack would not take it, so it is shown later instead of lost. */
   undelivered?: UndeliveredStore;
   /** Runs the check holding one of its host's slots; throws HostBusyError when none came free. */
-  withHostSlot?: <T>(input: string, run: () => Promise<T>) => Promise<T>;
+  withHostSlot?: HoldSlot;
 }
 
 /** The parts of a BullMQ job this needs; tests pass a plain object. */
@@ -76,8 +83,8 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     }
     log.error({ err: errorSummary(err), lastAttempt: job.isLastAttempt }, 'job failed');
     if (job.isLastAttempt) {
-      const told = await tellFailure(state, ctx, log);
-      if (state.result || !told) await keepUndelivered(state, job.id, err, ctx, log);
+      const told = await tellFailure(state, INTERNAL_ERROR_TEXT, ctx, log);
+      if (state.result || !told) await keepUndelivered(state, job.id, lossOf(err), ctx, log);
     }
     throw err;
   }
@@ -113,7 +120,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
   try {
     // Requests from Slack always run under the address policy: the bot must not become a way
     // into the network it runs in.
-    const check = (): Promise<CheckResult> => ctx.check(state.input, {
+    const opts: CheckOptions = {
       sni: state.sni ?? undefined,
       enforcePolicy: true,
       allowCidrs: ctx.allowCidrs,
@@ -121,8 +128,11 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
       symptom: state.symptom ?? undefined,
       onProgress: progress ? (e) => progress.push(e) : undefined,
       signal,
-    });
-    return await (ctx.withHostSlot ? ctx.withHostSlot(state.input, check) : check());
+    };
+    const hold: HoldSlot = ctx.withHostSlot ?? ((_slot, run) => run());
+    if (ctx.check.atAddress) return await ctx.check.atAddress(state.input, opts, hold);
+    const host = hostOf(state.input);
+    return await hold({ key: host, label: host }, () => ctx.check(state.input, opts));
   } catch (err) {
     // The handler validated the input; this only happens if the two parsers ever disagree.
     if (err instanceof Error && err.name === 'InvalidTargetError') throw new InvalidInput(err.message);
@@ -184,12 +194,15 @@ async function deliverOne(state: CheckJobData, msg: SlackMessage, ctx: JobContex
   else if (state.responseUrl) await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
 }
 
+const INTERNAL_ERROR_TEXT = 'tlscheck could not finish this check (an internal error, logged). Try again in a minute.';
+export const ABANDONED_TEXT = 'tlscheck could not finish this check: the worker running it stopped more than once. Try again in a minute.';
+
 /** The user must not be left with "Checking…" forever when the job gives up. True when Slack took the notice. */
-async function tellFailure(state: CheckJobData, ctx: JobContext, log: Logger): Promise<boolean> {
+async function tellFailure(state: CheckJobData, reason: string, ctx: JobContext, log: Logger): Promise<boolean> {
   // A verdict already shown stays: the notice would replace the one thing that did get through.
   if (state.mode === 'thread' && (state.posted ?? 0) > 0) return true;
   try {
-    await deliverOne(state, failureMessage(state.input, 'tlscheck could not finish this check (an internal error, logged). Try again in a minute.'), ctx);
+    await deliverOne(state, failureMessage(state.input, reason), ctx);
     return true;
   } catch (err) {
     log.warn({ err: errorSummary(err) }, 'could not report the failure to Slack');
@@ -204,11 +217,23 @@ async function sendOnce(ctx: JobContext, jobId: string, key: string, send: () =>
   return (await ctx.claims.once(jobId, key, send)).ts;
 }
 
-/** Slack would not take the result (or even the failure notice): keep it where `/tlscheck list` shows it. */
-async function keepUndelivered(state: CheckJobData, jobId: string, err: unknown, ctx: JobContext, log: Logger): Promise<void> {
+/** Why a result is kept instead of shown: the entry's reason, and what an unchecked entry says. */
+interface Loss {
+  reason: string;
+  unchecked: string;
+}
+
+const lossOf = (err: unknown): Loss => {
   const { message, slackError } = errorSummary(err);
+  return { reason: slackError ?? message, unchecked: 'not checked (Slack could not be reached)' };
+};
+
+const ABANDONED: Loss = { reason: 'the worker running it stopped more than once', unchecked: 'not checked (the worker running it stopped more than once)' };
+
+/** Slack would not take the result (or even the failure notice): keep it where `/tlscheck list` shows it. */
+async function keepUndelivered(state: CheckJobData, jobId: string, loss: Loss, ctx: JobContext, log: Logger): Promise<void> {
   const verdict = state.result ? verdictOf(state.result) : null;
-  log.error({ undelivered: true, verdict, reason: slackError ?? message }, 'result not delivered to Slack; kept for /tlscheck list');
+  log.error({ undelivered: true, verdict, reason: loss.reason }, 'result not delivered to Slack; kept for /tlscheck list');
   if (!ctx.undelivered) return;
   try {
     await ctx.undelivered.add({
@@ -216,14 +241,38 @@ async function keepUndelivered(state: CheckJobData, jobId: string, err: unknown,
       channel: state.channel,
       user: state.user,
       input: state.input,
+      sni: state.sni,
       verdict,
-      summary: state.result ? verdictFallback(state.result) : `${state.input}: not checked (Slack could not be reached)`,
-      reason: (slackError ?? message).slice(0, 200),
+      summary: state.result ? verdictFallback(state.result) : `${state.input}: ${loss.unchecked}`,
+      reason: loss.reason.slice(0, 200),
       at: new Date().toISOString(),
     });
   } catch (e) {
     // The failed job still holds the result for a week; say loudly that the list missed it.
     log.error({ err: errorSummary(e) }, 'could not record the undelivered result');
+  }
+}
+
+/**
+ * A job BullMQ failed itself: its runs kept dying (the worker process crashed or hung past its
+ * lock, more than maxStalledCount times), so no run of processJob is left to say so. Turns its
+ * "Checking…" parent into a notice (unless a verdict is already shown) and keeps the entry for
+ * `/tlscheck list`. Once per job, whichever process hears of it first: under a claim.
+ */
+export async function reportAbandoned(job: { id: string; data: CheckJobData }, ctx: JobContext): Promise<void> {
+  const state = job.data;
+  const log = ctx.logger.child({ jobId: job.id, kind: state.kind, target: state.input, channel: state.channel });
+  const report = async (): Promise<undefined> => {
+    log.error({ mode: state.mode ?? null, posted: state.posted ?? 0 }, 'job abandoned by the queue: its worker stopped more than once');
+    await tellFailure(state, ABANDONED_TEXT, ctx, log);
+    await keepUndelivered(state, job.id, ABANDONED, ctx, log);
+    return undefined;
+  };
+  try {
+    await sendOnce(ctx, job.id, 'abandoned', report);
+  } catch (err) {
+    // Only the claim itself can fail here (Redis): the report catches its own Slack errors.
+    log.error({ err: errorSummary(err) }, 'could not report the abandoned job');
   }
 }
 // --- end hardening -------------------------------------------------------------------------------

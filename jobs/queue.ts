@@ -3,7 +3,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Config } from '../src/config.js';
+import type { Logger } from '../src/log.js';
 import type { CheckResult } from '../src/types.js';
+import { logErrorsQuietly } from './queue-errors.js';
 
 export const QUEUE_NAME = 'tlscheck';
 export type JobKind = 'check' | 'explain';
@@ -91,16 +93,19 @@ export function redisConnection(url: string, role: 'producer' | 'worker'): { url
   return { url, maxRetriesPerRequest: role === 'worker' ? null : 1, connectTimeout: 5_000 };
 }
 
-export function createQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>): Queue<CheckJobData, JobOutcome> {
-  return new Queue<CheckJobData, JobOutcome>(QUEUE_NAME, {
+/** `logger` gets Redis errors, rate-limited (jobs/queue-errors.ts); without one they are dropped, never printed. */
+export function createQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>, logger?: Logger): Queue<CheckJobData, JobOutcome> {
+  const queue = new Queue<CheckJobData, JobOutcome>(QUEUE_NAME, {
     connection: redisConnection(config.redisUrl, 'producer'),
     prefix: config.queuePrefix,
     defaultJobOptions: JOB_OPTIONS,
   });
+  logErrorsQuietly(queue, logger, 'check queue');
+  return queue;
 }
 
-export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>): CheckQueue {
-  const queue = createQueue(config);
+export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>, logger?: Logger): CheckQueue {
+  const queue = createQueue(config, logger);
   return {
     async enqueue(req) {
       const jobId = newJobId();

@@ -10,7 +10,7 @@ import type { ChangeKind } from '../src/schedule/changes.js';
 import type { Schedule } from '../src/schedule/model.js';
 import type { PostContext } from '../src/schedule/run.js';
 import type { ScheduleStore } from '../src/schedule/store.js';
-import { MAX_RETRY_AFTER_S, retryAfterOf, slackErrorCode } from './slack-out.js';
+import { slackErrorCode, withRetryAfter } from './slack-out.js';
 
 export type ChatClient = Pick<webApi.WebClient, 'chat'>;
 
@@ -26,28 +26,11 @@ export function shouldBroadcast(ctx: Pick<PostContext, 'changes' | 'warnings'>):
 /** Slack's answers when the parent is gone (deleted by someone) rather than the channel closed. */
 const PARENT_GONE: ReadonlySet<string> = new Set(['message_not_found', 'cant_update_message', 'thread_not_found']);
 
-/** 429s in a row one call waits out (each at most MAX_RETRY_AFTER_S) before the alert counts as undelivered. */
-const RATE_LIMIT_WAITS = 3;
-
-/**
- * The worker's WebClient hands 429s back instead of sleeping whatever Retry-After says
- * (jobs/slack-out.ts): an alert waits a sane one out, since a lost alert is not retried.
- */
-async function patiently<T>(call: () => Promise<T>): Promise<T> {
-  for (let waited = 0; ; waited++) {
-    try {
-      return await call();
-    } catch (err) {
-      const seconds = retryAfterOf(err);
-      if (seconds === null || seconds > MAX_RETRY_AFTER_S || waited >= RATE_LIMIT_WAITS) throw err;
-      await new Promise((r) => setTimeout(r, Math.max(1, seconds) * 1000));
-    }
-  }
-}
-
+// The worker's WebClient hands 429s back instead of sleeping whatever Retry-After says
+// (jobs/slack-out.ts): an alert waits a sane one out (withRetryAfter), since a lost alert is not retried.
 async function postMessage(client: ChatClient, channel: string, msg: Message, opts: { threadTs?: string; broadcast?: boolean } = {}): Promise<string> {
   const common = { channel, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false };
-  const res = await patiently(() =>
+  const res = await withRetryAfter(() =>
     client.chat.postMessage(opts.threadTs ? { ...common, thread_ts: opts.threadTs, reply_broadcast: opts.broadcast === true } : common),
   );
   if (!res.ts) throw new Error('chat.postMessage returned no ts');
@@ -59,7 +42,7 @@ export async function updateParent(client: ChatClient, schedule: Schedule, state
   if (!schedule.parentTs) return;
   const msg = buildScheduleParent(schedule, state);
   const ts = schedule.parentTs;
-  await patiently(() => client.chat.update({ channel: schedule.channel, ts, text: msg.text, blocks: msg.blocks }));
+  await withRetryAfter(() => client.chat.update({ channel: schedule.channel, ts, text: msg.text, blocks: msg.blocks }));
 }
 
 /**

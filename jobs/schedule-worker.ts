@@ -15,6 +15,7 @@ import { publishHome } from '../handlers/home.js';
 import { createUserDirectory, type UserDirectory } from '../handlers/slack-users.js';
 import { errorSummary, type CheckFn } from './process-job.js';
 import { redisConnection } from './queue.js';
+import { logErrorsQuietly } from './queue-errors.js';
 import { createAlertPoster } from './schedule-post.js';
 import { SCHEDULE_QUEUE_NAME, createScheduling, type Scheduling } from './scheduling.js';
 import { createWebClient } from './slack-out.js';
@@ -27,7 +28,7 @@ export interface ScheduleWorkerDeps {
   /** Defaults to a WebClient for config.slack. */
   client?: webApi.WebClient;
   /** Store, history and queue; built from the config (and closed with the worker) when not given. */
-  scheduling?: Omit<Scheduling, 'close'>;
+  scheduling?: ScheduleWorkerServices;
   users?: UserDirectory;
   checkTimeoutMs?: number;
 }
@@ -54,8 +55,8 @@ export function runLockMs(checkTimeoutMs: number): number {
 export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: ScheduleWorkerDeps): Promise<RunningScheduleWorker> {
   const log = deps.logger.child({ component: 'schedule-worker' });
   const client = deps.client ?? createWebClient(config, deps.logger);
-  const own = deps.scheduling ? null : createScheduling(config, 'worker');
-  const { store, history, queue } = deps.scheduling ?? ownParts(own);
+  const own = deps.scheduling ? null : createScheduling(config, 'worker', deps.logger);
+  const { store, history, queue, undelivered } = deps.scheduling ?? ownParts(own);
   const users = deps.users ?? createUserDirectory(client, { admins: config.admins, logger: deps.logger });
   const timeoutMs = deps.checkTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const post = createAlertPoster(client, store);
@@ -75,7 +76,7 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
       log.info({ user: userId, err: errorSummary(err) }, 'could not tell the Run now result');
     }
     try {
-      await publishHome(client, { store, queue, users, logger: deps.logger }, userId);
+      await publishHome(client, { store, queue, users, undelivered, logger: deps.logger }, userId);
     } catch (err) {
       log.info({ user: userId, err: errorSummary(err) }, 'could not refresh the home tab');
     }
@@ -100,7 +101,7 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
     { connection: redisConnection(config.redisUrl, 'worker'), prefix: config.queuePrefix, concurrency: config.concurrency },
   );
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, scheduleId: job?.data.scheduleId, err: errorSummary(err) }, 'scheduled check failed'));
-  worker.on('error', (err) => log.error({ err: errorSummary(err) }, 'schedule worker error'));
+  logErrorsQuietly(worker, log, 'schedule worker');
   await worker.waitUntilReady();
   log.info({ concurrency: config.concurrency }, 'schedule worker started');
   return {
@@ -113,7 +114,10 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
   };
 }
 
-function ownParts(own: Scheduling | null): Omit<Scheduling, 'close'> {
+/** What the worker uses of the scheduling services; tests may leave out the undelivered results. */
+export type ScheduleWorkerServices = Omit<Scheduling, 'close' | 'undelivered'> & Partial<Pick<Scheduling, 'undelivered'>>;
+
+function ownParts(own: Scheduling | null): ScheduleWorkerServices {
   if (!own) throw new Error('no scheduling services');
   return own;
 }

@@ -5,10 +5,13 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DEFAULT_MAX_SCHEDULES_PER_CHANNEL, type Config } from '../src/config.js';
+import type { Logger } from '../src/log.js';
+import { createUndeliveredStore, type UndeliveredStore } from '../src/limits/undelivered.js';
 import type { RunNowQueue, SchedulerQueue, ScheduledCheckData } from '../src/schedule/engine.js';
 import { ResultHistory } from '../src/schedule/history.js';
 import { ScheduleStore } from '../src/schedule/store.js';
 import { redisConnection } from './queue.js';
+import { logErrorsQuietly } from './queue-errors.js';
 
 export const SCHEDULE_QUEUE_NAME = 'tlscheck-schedule';
 
@@ -18,6 +21,8 @@ export interface Scheduling {
   store: ScheduleStore;
   history: ResultHistory;
   queue: ScheduleQueue;
+  /** Shown by `/tlscheck list` and the Home tab next to the schedules. */
+  undelivered: UndeliveredStore;
   close(): Promise<void>;
 }
 
@@ -32,20 +37,24 @@ export function storePrefix(config: Pick<Config, 'queuePrefix'>): string {
   return `${config.queuePrefix}:`;
 }
 
-export function createScheduleQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>): Queue<ScheduledCheckData> {
-  return new Queue<ScheduledCheckData>(SCHEDULE_QUEUE_NAME, { connection: redisConnection(config.redisUrl, 'producer'), prefix: config.queuePrefix });
+export function createScheduleQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>, logger?: Logger): Queue<ScheduledCheckData> {
+  const queue = new Queue<ScheduledCheckData>(SCHEDULE_QUEUE_NAME, { connection: redisConnection(config.redisUrl, 'producer'), prefix: config.queuePrefix });
+  logErrorsQuietly(queue, logger, 'schedule queue');
+  return queue;
 }
 
-export function createScheduling(config: SchedulingConfig, role: 'producer' | 'worker'): Scheduling {
+export function createScheduling(config: SchedulingConfig, role: 'producer' | 'worker', logger?: Logger): Scheduling {
   const { url, ...options } = redisConnection(config.redisUrl, role);
   const redis = new Redis(url, options);
   // ioredis reconnects on its own; without a listener an outage would be an unhandled 'error'.
   redis.on('error', () => undefined);
   const prefix = storePrefix(config);
-  const queue = createScheduleQueue(config);
+  const queue = createScheduleQueue(config, logger);
   return {
     store: new ScheduleStore(redis, { prefix, maxPerChannel: config.maxSchedulesPerChannel ?? DEFAULT_MAX_SCHEDULES_PER_CHANNEL }),
     history: new ResultHistory(redis, { prefix }),
+    // The one-off results Slack would not take, kept by the check worker under the queue prefix.
+    undelivered: createUndeliveredStore(redis, { prefix: config.queuePrefix }),
     queue,
     async close() {
       await queue.close();

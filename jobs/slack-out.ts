@@ -29,8 +29,8 @@ export function createWebClient(config: Pick<Config, 'slack'>, logger: Logger): 
 // --- Hardening: bounded Retry-After ------------------------------------------------------------
 /** The longest Retry-After a job waits out in place; a longer one fails the attempt, which the queue retries later. */
 export const MAX_RETRY_AFTER_S = 30;
-/** 429s in a row one call waits out before failing its attempt. */
-const RATE_LIMIT_WAITS = 3;
+/** 429s in a row one call waits out before failing its attempt (or, for an alert, counting it undelivered). */
+export const RATE_LIMIT_WAITS = 3;
 
 /** Seconds Slack asked to wait, for a rate-limited call of a client with rejectRateLimitedCalls. */
 export function retryAfterOf(err: unknown): number | null {
@@ -38,7 +38,13 @@ export function retryAfterOf(err: unknown): number | null {
   return e?.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? e.retryAfter : null;
 }
 
-async function honouringRetryAfter<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * Runs a Web API call of a client with rejectRateLimitedCalls, waiting out up to RATE_LIMIT_WAITS
+ * 429s in a row whose Retry-After is at most MAX_RETRY_AFTER_S; anything else is thrown as is.
+ * One helper for every worker path (check results, scheduled alerts): the bound is a policy, not
+ * a detail of one caller.
+ */
+export async function withRetryAfter<T>(call: () => Promise<T>): Promise<T> {
   for (let waited = 0; ; waited++) {
     try {
       return await call();
@@ -70,14 +76,14 @@ export interface SlackOut {
 export function createSlackOut(client: webApi.WebClient, apiUrl: string | undefined): SlackOut {
   return {
     async post(channel, msg, threadTs) {
-      const res = await honouringRetryAfter(() =>
+      const res = await withRetryAfter(() =>
         client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, thread_ts: threadTs, unfurl_links: false, unfurl_media: false }),
       );
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return res.ts;
     },
     async update(channel, ts, msg) {
-      await honouringRetryAfter(() => client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks }));
+      await withRetryAfter(() => client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks }));
     },
     async respond(responseUrl, msg, visibility) {
       await postToResponseUrl(responseUrl, { ...msg, response_type: visibility, replace_original: false }, apiUrl);

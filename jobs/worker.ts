@@ -5,11 +5,13 @@ import type { webApi } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { QUEUE_NAME, redisConnection, type CheckJobData, type JobOutcome } from './queue.js';
-import { processJob, errorSummary, type CheckFn, type ExplainFn } from './process-job.js';
+import { processJob, errorSummary, reportAbandoned, type CheckFn, type ExplainFn } from './process-job.js';
 import { createSlackOut, createWebClient, type SlackOut } from './slack-out.js';
+import { logErrorsQuietly } from './queue-errors.js';
 import { createMessageClaims } from '../src/limits/claims.js';
 import { DEFAULT_LIMITS } from '../src/limits/defaults.js';
-import { createHostSemaphore, HostBusyError, hostOf, type HostSemaphore } from '../src/limits/host-semaphore.js';
+import { createHostSemaphore, HostBusyError, type HostSemaphore } from '../src/limits/host-semaphore.js';
+import type { HoldSlot, SlotRef } from './addressed-check.js';
 import { createLimitsRedis } from '../src/limits/redis.js';
 import { createUndeliveredStore } from '../src/limits/undelivered.js';
 
@@ -109,8 +111,18 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       ...deps.tuning,
     },
   );
-  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: errorSummary(err) }, 'job attempt failed'));
-  worker.on('error', (err) => log.error({ err: errorSummary(err) }, 'worker error'));
+  // Hardening: a job whose runs kept dying is failed by BullMQ itself, not by processJob, which
+  // then never tells anyone. The worker that picks it up after the last stall fails it (BullMQ 6
+  // marks it and moves it back to wait), so this event fires in exactly one process; the report
+  // is claimed per job anyway, so it cannot go out twice whatever BullMQ does.
+  const reports = new Set<Promise<void>>();
+  worker.on('failed', (job, err) => {
+    log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: errorSummary(err) }, 'job attempt failed');
+    if (!job?.id || !isStallLimit(err, job.failedReason)) return;
+    const report = reportAbandoned({ id: job.id, data: job.data }, hardened).finally(() => reports.delete(report));
+    reports.add(report);
+  });
+  logErrorsQuietly(worker, log, 'worker');
   await worker.waitUntilReady();
   log.info({ concurrency: config.concurrency, prefix: config.queuePrefix }, 'worker started');
   return {
@@ -124,6 +136,8 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       const jobsDone = running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve));
       const closed = await Promise.race([closing.then(() => true), jobsDone.then(() => sleep(CLOSE_CONNECTIONS_MS)).then(() => false)]);
       if (!closed) log.warn('the queue connections did not close in time (reconnecting after a Redis outage?); leaving them');
+      // Reports of abandoned jobs in flight need Slack and the limits connection: let them end (bounded).
+      if (reports.size > 0) await Promise.race([Promise.allSettled([...reports]), sleep(CLOSE_CONNECTIONS_MS)]);
       // Stops the heartbeat at once; removing its key needs Redis, which may be away.
       const stopping = claims.stop();
       if (limitsRedis.status === 'ready') await Promise.race([stopping, sleep(CLOSE_CONNECTIONS_MS)]);
@@ -134,16 +148,26 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
   };
 }
 
+/** BullMQ 6's failedReason for a job that stalled more than maxStalledCount times (moveStalledJobsToWait). */
+export const STALL_LIMIT_REASON = 'job stalled more than allowable limit';
+
+function isStallLimit(err: Error | undefined, failedReason: string | undefined): boolean {
+  return err?.message === STALL_LIMIT_REASON || failedReason === STALL_LIMIT_REASON;
+}
+
 /** After the last running job, how long BullMQ gets to close its connections. */
 const CLOSE_CONNECTIONS_MS = 3_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
-/** Runs a check holding a slot of its host: waits a little in place, then asks to be delayed, until the job is too old. */
-function hostSlot(slots: HostSemaphore, createdAt: number, wait: HostWaitOptions, signal?: AbortSignal) {
-  return async <T>(input: string, run: () => Promise<T>): Promise<T> => {
-    const host = hostOf(input);
-    const lease = await slots.acquire(host, wait.inPlaceMs, signal);
-    if (!lease) throw new HostBusyError(host, Date.now() - createdAt >= wait.maxQueuedMs, wait.delayMs);
+/**
+ * Runs a check holding a slot of its host (the resolved address for the real check, the name for
+ * a check that does not resolve first): waits a little in place, then asks to be delayed, until
+ * the job is too old.
+ */
+function hostSlot(slots: HostSemaphore, createdAt: number, wait: HostWaitOptions, signal?: AbortSignal): HoldSlot {
+  return async <T>(slot: SlotRef, run: () => Promise<T>): Promise<T> => {
+    const lease = await slots.acquire(slot.key, wait.inPlaceMs, signal);
+    if (!lease) throw new HostBusyError(slot.label, Date.now() - createdAt >= wait.maxQueuedMs, wait.delayMs);
     try {
       return await run();
     } finally {

@@ -3,7 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import type { CheckError, CheckResult, ProtocolMap, TargetInfo } from './types.js';
 import { createLimiter, type ProbeContext, type ResolvedTarget } from './probe/context.js';
-import { parseTarget, resolveTarget, createAddressPolicy, TargetError } from './target/index.js';
+import { parseTarget, resolveTarget, createAddressPolicy, TargetError, type LookupFn } from './target/index.js';
 import * as protocolsProbe from './probe/protocols.js';
 import * as ciphersProbe from './probe/ciphers.js';
 import * as secureRenegProbe from './probe/secure-renegotiation.js';
@@ -42,6 +42,13 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** The pasted error text, when known: ranks the diagnoses by it. */
   symptom?: string;
+  /** The resolver (default: the system's, through dns.lookup); tests resolve without DNS. */
+  lookup?: LookupFn;
+  /**
+   * Runs the probes once the target is resolved, e.g. while holding a slot for that address
+   * (the bot's per-host limit). It must call `probe` at most once and return its result.
+   */
+  aroundProbes?: (target: ResolvedTarget, probe: () => Promise<CheckResult>) => Promise<CheckResult>;
 }
 
 /** Input that is not a target at all; the message is one line a user can act on. */
@@ -76,7 +83,7 @@ export async function runCheck(input: string, opts: CheckOptions = {}): Promise<
   const policy = opts.enforcePolicy ? createAddressPolicy(opts.allowCidrs ?? []) : undefined;
   let target: ResolvedTarget;
   try {
-    target = await withTimeout(resolveTarget(parsed.target, { policy }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    target = await withTimeout(resolveTarget(parsed.target, { policy, lookup: opts.lookup }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       () => new TargetError('dns', `Resolving '${parsed.target.host}' took longer than the check's deadline: check the resolver, or give an IP address with --sni.`));
   } catch (err) {
     if (!(err instanceof TargetError)) throw err;
@@ -84,7 +91,10 @@ export async function runCheck(input: string, opts: CheckOptions = {}): Promise<
     const info = { host: parsed.target.host, port: parsed.target.port, ip: '', sni: parsed.target.sni };
     return finish(emptyResult(info, { code: err.code, message: err.message }), started, opts);
   }
-  return probeTarget(target, opts, started);
+  const resolvedIn = performance.now() - started;
+  // Time spent waiting inside aroundProbes (for a slot) is not the check's: DNS plus probes is.
+  const probe = (): Promise<CheckResult> => probeTarget(target, opts, performance.now() - resolvedIn);
+  return opts.aroundProbes ? opts.aroundProbes(target, probe) : probe();
 }
 
 /** getaddrinfo has no timeout of its own; the check's deadline covers it. */

@@ -4,7 +4,6 @@
 // reported, queued jobs are left for other workers, the process exits 0).
 // The workers are child processes running dist/ (npm test builds it first).
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
@@ -17,27 +16,13 @@ import { startSlackStandin, type SlackStandin } from './helpers/slack-standin.js
 import { baseResult, fakeExplanation, hugeResult } from './helpers/slack-fixtures.js';
 import { spawnWorker, type WorkerProc } from '../bench/soak/worker-proc.mjs';
 import { startPrivateRedis } from '../bench/soak/private-redis.mjs';
-import { callText, deleteKeys, finalsIn, parentsIn, REDIS_URL } from './hardening-stack.js';
+import { assertFreshBuild, callText, deleteKeys, finalsIn, parentsIn, REDIS_URL } from './hardening-stack.js';
 
 const PREFIX = `{tlscheck-faultw-${randomUUID().slice(0, 8)}}`;
 let slack: SlackStandin;
 let queue: CheckQueue;
 let redis: Redis;
 const procs: WorkerProc[] = [];
-
-/** The child workers run dist/: refuse to test a stale build rather than pass or fail on old code. */
-function assertFreshBuild(): void {
-  for (const [src, built] of [['jobs/worker.ts', 'dist/jobs/worker.js'], ['jobs/process-job.ts', 'dist/jobs/process-job.js'], ['src/limits/claims.ts', 'dist/src/limits/claims.js']]) {
-    const s = statSync(new URL(`../${src}`, import.meta.url)).mtimeMs;
-    let b = 0;
-    try {
-      b = statSync(new URL(`../${built}`, import.meta.url)).mtimeMs;
-    } catch {
-      b = 0;
-    }
-    if (b < s) throw new Error(`${built} is older than ${src}: run \`npm run build\` first (npm test does)`);
-  }
-}
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {

@@ -2,6 +2,7 @@
 // in-process worker, Slack played by the stand-in, every Redis key under a prefix of its own that
 // close() deletes. Not a test file itself.
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
@@ -143,4 +144,22 @@ export function finalsIn(slack: SlackStandin, channel: string): RecordedCall[] {
 /** Top-level messages (parents) the bot posted in `channel`. */
 export function parentsIn(slack: SlackStandin, channel: string): RecordedCall[] {
   return slack.callsOf('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts && c.response?.ok === true);
+}
+
+/** Sources whose build the child-process workers (bench/soak/worker-child.mjs) run. */
+const CHILD_SOURCES = ['jobs/worker.ts', 'jobs/process-job.ts', 'jobs/addressed-check.ts', 'jobs/queue-errors.ts', 'src/limits/claims.ts', 'src/limits/undelivered.ts'];
+
+/** The child workers run dist/: refuse to test a stale build rather than pass or fail on old code. */
+export function assertFreshBuild(sources: readonly string[] = CHILD_SOURCES): void {
+  for (const src of sources) {
+    const built = `dist/${src.replace(/\.ts$/, '.js')}`;
+    const s = statSync(new URL(`../${src}`, import.meta.url)).mtimeMs;
+    let b = 0;
+    try {
+      b = statSync(new URL(`../${built}`, import.meta.url)).mtimeMs;
+    } catch {
+      b = 0;
+    }
+    if (b < s) throw new Error(`${built} is older than ${src}: run \`npm run build\` first (npm test does)`);
+  }
 }

@@ -43,7 +43,7 @@ export interface ButtonElement {
 
 export type Block =
   | { type: 'header'; text: { type: 'plain_text'; text: string; emoji?: boolean }; block_id?: string }
-  | { type: 'section'; text: MrkdwnText; block_id?: string }
+  | { type: 'section'; text: MrkdwnText; block_id?: string; accessory?: ButtonElement }
   | { type: 'context'; elements: MrkdwnText[] }
   | { type: 'divider'; block_id?: string }
   | { type: 'actions'; elements: ButtonElement[]; block_id?: string };
@@ -88,9 +88,11 @@ export function header(text: string): Block {
   return { type: 'header', text: { type: 'plain_text', text: truncate(text, LIMITS.headerText), emoji: true } };
 }
 
-export function section(mrkdwn: string, blockId?: string): Block {
+/** A section; `accessory` puts one button at its right, e.g. Re-run beside a line. */
+export function section(mrkdwn: string, blockId?: string, accessory?: ButtonElement): Block {
   const block: Block = { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn, LIMITS.sectionText) } };
   if (blockId) block.block_id = truncate(blockId, LIMITS.blockId);
+  if (accessory) block.accessory = accessory;
   return block;
 }
 

@@ -3,6 +3,8 @@
 
 import { describeCadence, estimateNextRun } from '../schedule/cadence.js';
 import type { Schedule } from '../schedule/model.js';
+import type { UndeliveredEntry } from '../limits/undelivered.js';
+import { newestPerJob, undeliveredBlocks } from './undelivered-list.js';
 import { LIMITS, code, context, escapeMrkdwn, header, packLines, relative, section, slackDate, statusEmoji, truncate, type Block, type Message } from './schedule-blocks.js';
 
 export interface LineContext {
@@ -34,25 +36,33 @@ export interface ListInput extends LineContext {
   channel: string;
   schedules: readonly Schedule[];
   maxPerChannel?: number;
+  /** One-off results of this channel Slack would not take, newest first: listed after the schedules. */
+  undelivered?: readonly UndeliveredEntry[];
 }
+
+/** Blocks the undelivered part may take from the message, so the schedules always keep most of it. */
+const UNDELIVERED_BLOCKS = 15;
 
 export function buildScheduleList(input: ListInput): Message {
   const { schedules, channel } = input;
+  const lostEntries = newestPerJob(input.undelivered ?? []);
+  const lost = undeliveredBlocks({ entries: lostEntries, where: 'channel', maxBlocks: UNDELIVERED_BLOCKS });
+  const lostText = lost.length > 0 ? ` ${lostEntries.length} result${lostEntries.length === 1 ? '' : 's'} could not be delivered.` : '';
   if (schedules.length === 0) {
     return {
-      text: 'No schedules in this channel.',
-      blocks: [section(`No schedules in <#${channel}> yet. Add one: ${code('/tlscheck schedule example.com daily')}`)],
+      text: `No schedules in this channel.${lostText}`,
+      blocks: [section(`No schedules in <#${channel}> yet. Add one: ${code('/tlscheck schedule example.com daily')}`), ...lost],
     };
   }
   const limit = input.maxPerChannel ? `/${input.maxPerChannel}` : '';
   const head: Block[] = [header(`TLS check schedules (${schedules.length}${limit})`)];
   const foot = context(`Pause, resume or remove: ${code('/tlscheck pause <id>')} · ${code('/tlscheck resume <id>')} · ${code('/tlscheck unschedule <id>')}, or the app's Home tab.`);
   const sections = packLines(schedules.map((s) => scheduleLine(s, input)));
-  const room = LIMITS.messageBlocks - head.length - 2;
+  const room = LIMITS.messageBlocks - head.length - 2 - lost.length;
   const body = sections.slice(0, room).map((t) => section(t));
   if (sections.length > room) body.push(context(`…more schedules than one message can show; see the Home tab.`));
   return {
-    text: truncate(`${schedules.length} TLS check schedule${schedules.length === 1 ? '' : 's'} in this channel: ${schedules.map((s) => s.target).join(', ')}`, LIMITS.fallbackText),
-    blocks: [...head, ...body, foot],
+    text: truncate(`${schedules.length} TLS check schedule${schedules.length === 1 ? '' : 's'} in this channel: ${schedules.map((s) => s.target).join(', ')}${lostText ? `.${lostText}` : ''}`, LIMITS.fallbackText),
+    blocks: [...head, ...body, foot, ...lost],
   };
 }

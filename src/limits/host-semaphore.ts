@@ -1,7 +1,10 @@
 // At most N checks of one target host at once across every worker, so a queue full of requests
-// for one host cannot turn the bot into a load generator against it. Slots are leases in a Redis
-// sorted set scored by their expiry: a holder renews its lease while its check runs, and a worker
-// that dies simply stops renewing, so its slot frees itself within one lease time.
+// for one host cannot turn the bot into a load generator against it. The worker's real check keys
+// slots by the address it resolved and is about to probe (jobs/addressed-check.ts), so many names
+// of one server share its slots; a check that does not resolve first keys by name (hostOf).
+// Slots are leases in a Redis sorted set scored by their expiry: a holder renews its lease while
+// its check runs, and a worker that dies simply stops renewing, so its slot frees itself within
+// one lease time.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 

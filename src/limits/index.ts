@@ -3,11 +3,9 @@ import type { Config } from '../config.js';
 import { DEFAULT_LIMITS } from './defaults.js';
 import { createRateLimiter, type RateLimiter } from './rate.js';
 import { createLimitsRedis } from './redis.js';
-import { createUndeliveredStore, type UndeliveredStore } from './undelivered.js';
 
 export interface SlashLimits {
   rate: RateLimiter;
-  undelivered: UndeliveredStore;
   close(): Promise<void>;
 }
 
@@ -16,7 +14,6 @@ export function createSlashLimits(config: Pick<Config, 'redisUrl' | 'queuePrefix
   const limits = config.limits ?? DEFAULT_LIMITS;
   return {
     rate: createRateLimiter(redis, { prefix: config.queuePrefix, limits }),
-    undelivered: createUndeliveredStore(redis, { prefix: config.queuePrefix }),
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -3,6 +3,7 @@
 // `/tlscheck list` there, and one capped list for the operator. The job itself (with the full
 // result) stays in the queue's failed set for a week.
 import type { Redis } from 'ioredis';
+import { escapeMrkdwn } from '../format/schedule-blocks.js';
 
 export interface UndeliveredEntry {
   jobId: string;
@@ -11,6 +12,8 @@ export interface UndeliveredEntry {
   user: string;
   /** The target as queued, e.g. "example.com:443". */
   input: string;
+  /** The SNI asked for, so Re-run checks the same thing (absent in entries kept before it was recorded). */
+  sni?: string | null;
   /** The verdict, when the check ran; null when Slack failed before it could. */
   verdict: 'pass' | 'warn' | 'fail' | null;
   /** One line a person can read, e.g. "❌ example.com:443: the certificate expired". */
@@ -28,7 +31,7 @@ export interface UndeliveredStore {
   /** Every conversation's, newest first (for operators and tests). */
   listAll(limit?: number): Promise<UndeliveredEntry[]>;
   count(channel: string): Promise<number>;
-  /** Forgets the entries of one job in a conversation, e.g. once its result was shown there. */
+  /** Forgets the entries of one job in a conversation (and in the operator-wide list), e.g. once it was re-run. Returns how many. */
   remove(channel: string, jobId: string): Promise<number>;
 }
 
@@ -70,14 +73,20 @@ export function createUndeliveredStore(redis: Redis, opts: { prefix: string }): 
       const entries = await redis.lrange(channelKey(channel), 0, -1);
       let removed = 0;
       for (const raw of entries) {
-        if (parse(raw)?.jobId === jobId) removed += await redis.lrem(channelKey(channel), 0, raw);
+        if (parse(raw)?.jobId !== jobId) continue;
+        // The same JSON sits in the operator-wide list (the Home tab reads it): it goes too.
+        const replies = await redis.multi().lrem(channelKey(channel), 0, raw).lrem(allKey, 0, raw).exec();
+        removed += Number(replies?.[0]?.[1] ?? 0);
       }
       return removed;
     },
   };
 }
 
-/** The lines `/tlscheck list` shows for a conversation's undelivered results. */
+/**
+ * The lines `/tlscheck list` shows for a conversation's undelivered results (mrkdwn). The summary
+ * and reason carry server- and Slack-supplied text, so they are escaped; the user mention is ours.
+ */
 export function undeliveredLines(entries: readonly UndeliveredEntry[]): string[] {
-  return entries.map((e) => `${e.summary} — checked for <@${e.user}> ${e.at.slice(0, 16).replace('T', ' ')} UTC, not delivered (${e.reason})`);
+  return entries.map((e) => `${escapeMrkdwn(e.summary)} — checked for <@${e.user}> ${e.at.slice(0, 16).replace('T', ' ')} UTC, not delivered (${escapeMrkdwn(e.reason)})`);
 }
