@@ -24,8 +24,8 @@ import { createLogger } from '../dist/src/log.js';
 import { createAddressPolicy, parseTarget } from '../dist/src/target/index.js';
 import { createApp } from '../dist/handlers/create-app.js';
 import { createCheckQueue, createQueue } from '../dist/jobs/queue.js';
-import { realCheck, realExplain } from '../dist/jobs/defaults.js';
-import { startWorker } from '../dist/jobs/worker.js';
+import { realExplain } from '../dist/jobs/defaults.js';
+import { Worker } from 'node:worker_threads';
 import { startBenchSlack } from './bot/slack-standin.mjs';
 import { fmt, quantile } from './stats.mjs';
 
@@ -230,8 +230,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
 
     const prefix = `{tlscheck-bench-${randomUUID().slice(0, 8)}}`;
     stops.push(async () => { await deleteKeys(prefix); });
-    const config = loadConfig({
-      env: {
+    const env = {
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: slack.apiUrl,
@@ -244,10 +243,8 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
         TLSCHECK_RATE_USER_PER_MIN: '10000',
         TLSCHECK_RATE_CHANNEL_PER_MIN: '10000',
         LOG_LEVEL: 'silent',
-      },
-      dotenvPath: false,
-      role: 'app',
-    });
+    };
+    const config = loadConfig({ env, dotenvPath: false, role: 'app' });
     const logger = createLogger('silent');
     const queue = createCheckQueue(config, logger);
     stops.push(() => queue.close());
@@ -255,11 +252,21 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     const { port: appPort } = await app.start({ port: 0, host: '127.0.0.1' });
     stops.push(() => app.stop());
     const url = `http://127.0.0.1:${appPort}/slack/events`;
-    const worker = await startWorker(config, { check: realCheck, explain: realExplain, logger });
-    stops.push(() => worker.close());
+    // The workers on their own thread, as `npm start` runs them (handlers/app.ts).
+    const thread = new Worker(new URL('./bot/worker-thread.mjs', import.meta.url), { workerData: { env } });
+    const replies = [];
     let finished = 0;
-    worker.worker.on('completed', () => finished++);
-    worker.worker.on('failed', () => finished++);
+    thread.on('message', (m) => { if (m.type === 'done') finished++; else replies.push(m.type); });
+    const ask = async (type, answer) => {
+      thread.postMessage({ type });
+      const until = performance.now() + 15_000;
+      while (!replies.includes(answer) && performance.now() < until) await sleep(5);
+      replies.splice(replies.indexOf(answer), 1);
+    };
+    const untilReady = performance.now() + 15_000;
+    while (!replies.includes('ready') && performance.now() < untilReady) await sleep(10);
+    stops.push(async () => { await ask('close', 'closed'); await thread.terminate(); });
+    const worker = { worker: { pause: () => ask('pause', 'paused'), resume: () => ask('resume', 'resumed') } };
     // Watches the queue (counts, and removing the jobs of bursts no worker is meant to run).
     const monitor = createQueue(config);
     stops.push(() => monitor.close());
@@ -326,11 +333,11 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
       }
       await sleep(300);
     }
-    // App and worker in one process, as `npm start` runs them: a burst's checks start while its
+    // App and workers in one process, the workers on their own thread, as `npm start` runs them: a burst's checks start while its
     // later commands are still being acknowledged. Each burst starts with the worker idle and
     // ends when its 50 diagnoses are threaded. The first (the engine's first checks) is not counted.
     const shared = { acks: [], loopMax: 0, warm: null, lastDiagnosis: [] };
-    worker.worker.resume();
+    await worker.worker.resume();
     for (let b = 0; b <= bursts; b++) {
       checkTime();
       const r = await burst('worker');
@@ -398,7 +405,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
 
     out('## Slack bot (local stand-in)');
     out();
-    out(`Bolt app (HTTP receiver) and worker in one process, as \`npm start\` runs them (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in the same process; Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
+    out(`Bolt app (HTTP receiver) and workers in one process, the workers on a thread of their own as \`npm start\` runs them (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in the same process; Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
     out();
     out('| measure | figure | target | met? |');
     out('|---|---|---|---|');

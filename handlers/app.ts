@@ -1,16 +1,45 @@
-// `npm start`: the web handler and workers in one process (small installs). Bigger ones add
-// `npm run worker` processes on other machines; they share the queue through Redis.
+// `npm start`: the web handler and workers in one process (small installs), the workers on a
+// thread of their own so checks never delay an ack. Bigger installs add `npm run worker`
+// processes on other machines; they share the queue through Redis.
+import { Worker } from 'node:worker_threads';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createAddressPolicy, parseTarget } from '../src/target/index.js';
 import { createCheckQueue } from '../jobs/queue.js';
-import { realCheck, realExplain } from '../jobs/defaults.js';
+import { realExplain } from '../jobs/defaults.js';
 import { closeOnSignals, isMain } from '../jobs/shutdown.js';
-import { startWorker } from '../jobs/worker.js';
-import { startScheduleWorker } from '../jobs/schedule-worker.js';
+import type { FromWorkerThread, ToWorkerThread } from '../jobs/worker-thread.js';
+import type { Logger } from '../src/log.js';
 import { createApp } from './create-app.js';
 
 export { createApp } from './create-app.js';
+
+/** Starts the workers' thread; resolves once they take jobs. A thread that dies ends the process. */
+function startWorkerThread(logger: Logger): Promise<{ close: () => Promise<void> }> {
+  const thread = new Worker(new URL('../jobs/worker-thread.js', import.meta.url));
+  let closing = false;
+  thread.on('error', (err) => logger.error({ err: err.message }, 'worker thread failed'));
+  thread.on('exit', (code) => {
+    if (closing) return;
+    logger.error({ code }, 'worker thread exited; stopping so that the supervisor restarts the app');
+    process.exit(1);
+  });
+  const close = (): Promise<void> => {
+    closing = true;
+    return new Promise((resolve) => {
+      thread.once('exit', () => resolve());
+      thread.on('message', (msg: FromWorkerThread) => {
+        if (msg.type === 'closed') void thread.terminate();
+      });
+      thread.postMessage({ type: 'close' } satisfies ToWorkerThread);
+    });
+  };
+  return new Promise((resolve) => {
+    thread.on('message', (msg: FromWorkerThread) => {
+      if (msg.type === 'ready') resolve({ close });
+    });
+  });
+}
 
 async function main(): Promise<void> {
   const config = loadConfig({ role: 'app' });
@@ -18,14 +47,13 @@ async function main(): Promise<void> {
   const queue = createCheckQueue(config, logger);
   const deps = { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: realExplain, logger };
   const app = createApp(config, deps);
-  const worker = await startWorker(config, { check: realCheck, explain: realExplain, logger });
-  const scheduleWorker = await startScheduleWorker(config, { check: realCheck, logger });
+  const workers = await startWorkerThread(logger);
   // start() reconciles the schedulers with the store once, then takes requests.
   await app.start();
   closeOnSignals(logger, async () => {
     // Stop accepting requests first, then let running checks finish and report.
     await app.stop();
-    await Promise.all([worker.close(), scheduleWorker.close()]);
+    await workers.close();
     await queue.close();
   });
 }

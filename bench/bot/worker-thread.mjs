@@ -1,0 +1,20 @@
+// The bench's workers on a thread of their own, as `npm start` runs them (handlers/app.ts): the
+// checks' CPU stays off the web handler's event loop. Messages: pause, resume, close; it reports
+// ready, paused, resumed, closed, and one 'done' per finished job.
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadConfig } from '../../dist/src/config.js';
+import { createLogger } from '../../dist/src/log.js';
+import { realCheck, realExplain } from '../../dist/jobs/defaults.js';
+import { startWorker } from '../../dist/jobs/worker.js';
+
+const config = loadConfig({ env: workerData.env, dotenvPath: false, role: 'worker' });
+const logger = createLogger('silent');
+const running = await startWorker(config, { check: realCheck, explain: realExplain, logger });
+running.worker.on('completed', () => parentPort.postMessage({ type: 'done' }));
+running.worker.on('failed', () => parentPort.postMessage({ type: 'done' }));
+parentPort.on('message', async (msg) => {
+  if (msg.type === 'pause') { await running.worker.pause(); parentPort.postMessage({ type: 'paused' }); }
+  if (msg.type === 'resume') { running.worker.resume(); parentPort.postMessage({ type: 'resumed' }); }
+  if (msg.type === 'close') { await running.close(); parentPort.postMessage({ type: 'closed' }); }
+});
+parentPort.postMessage({ type: 'ready' });

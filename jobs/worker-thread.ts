@@ -1,0 +1,28 @@
+// The workers of `npm start`, on a thread of their own: checks are CPU-bound (dozens of TLS
+// handshakes each) and, on the web handler's event loop, delayed slash-command acks past 100 ms
+// under load. Signals reach only the main thread, which asks this one to close by message.
+import { parentPort } from 'node:worker_threads';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { startWorkers } from './run-workers.js';
+
+export type ToWorkerThread = { type: 'close' };
+export type FromWorkerThread = { type: 'ready' } | { type: 'closed' };
+
+const port = parentPort;
+if (!port) throw new Error('jobs/worker-thread.js runs as a worker thread of handlers/app.js');
+
+const config = loadConfig({ role: 'worker' });
+const logger = createLogger(config.logLevel).child({ thread: 'workers' });
+const workers = await startWorkers(config, logger);
+port.postMessage({ type: 'ready' } satisfies FromWorkerThread);
+port.on('message', (msg: ToWorkerThread) => {
+  if (msg.type !== 'close') return;
+  workers.close().then(
+    () => port.postMessage({ type: 'closed' } satisfies FromWorkerThread),
+    (err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'error while closing the workers');
+      port.postMessage({ type: 'closed' } satisfies FromWorkerThread);
+    },
+  );
+});
