@@ -2,7 +2,6 @@
 // within the deadline with a clear error or a sensible verdict, memory stays bounded, nothing
 // rejects unhandled, and the worker goes on serving good targets afterwards.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
@@ -14,6 +13,7 @@ import { startWorker, type RunningWorker } from '../jobs/worker.js';
 import { startNodeTls, tempDir, type Running } from './helpers/servers.js';
 import { startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
 import { makeHugeChainCerts, startHostilePeer, type HostileKind, type HostilePeer, type HugeChainCerts } from '../bench/soak/hostile-peers.mjs';
+import { deleteKeysAt } from './helpers/redis-keys.js';
 
 const TIMEOUT_MS = 3_000;
 /** The check's own grace (250 ms) for a probe that overruns, plus diagnosis on a loaded CI box. */
@@ -194,14 +194,7 @@ describe('the worker after hostile targets', () => {
   afterAll(async () => {
     await worker?.close();
     await queue?.close();
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queuePrefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteKeysAt(REDIS_URL, `${config.queuePrefix}:`);
     await slack?.close();
   });
 

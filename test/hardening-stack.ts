@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { DEFAULT_LIMITS, type LimitsConfig } from '../src/limits/defaults.js';
@@ -16,6 +15,7 @@ import type { CheckFn } from '../jobs/process-job.js';
 import type { CheckResult } from '../src/types.js';
 import { baseResult, fakeExplanation } from './helpers/slack-fixtures.js';
 import { sendSlashCommand, type RecordedCall, type SignedResponse, type SlackStandin } from './helpers/slack-standin.js';
+import { deleteKeysAt } from './helpers/redis-keys.js';
 
 export const SECRET = 'hardening-signing-secret-9f3a';
 export const BOT_TOKEN = 'xoxb-hardening-bot-token-77c1';
@@ -110,29 +110,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await app.stop().catch(() => undefined);
       await worker?.close().catch(() => undefined);
       await queue.close().catch(() => undefined);
-      await deleteKeys(config.redisUrl, config.queuePrefix);
+      await deleteKeysAt(config.redisUrl, config.queuePrefix);
     },
   };
 }
 
-/** Deletes every key under `prefix` (this test's own; never FLUSHDB). */
-export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } catch {
-    // A private Redis already stopped takes its keys with it.
-  } finally {
-    redis.disconnect();
-  }
-}
+export { deleteKeysAt as deleteKeys };
 
 export const callText = (c: RecordedCall | undefined): string => `${String(c?.args.text ?? '')} ${JSON.stringify(c?.args.blocks ?? [])}`;
 

@@ -73,15 +73,4 @@ export function connect(): Redis {
   return new Redis(REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
 }
 
-/** Deletes this test's keys only (SCAN + DEL on its prefix): never FLUSHALL/FLUSHDB. */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
+export { deleteKeys } from './helpers/redis-keys.js';

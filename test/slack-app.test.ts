@@ -1,7 +1,6 @@
 // The Bolt app end to end over HTTP: signed slash commands, buttons and events sent to the running
 // app, jobs through the real Redis, a worker with a fake check, Slack played by the stand-in.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
@@ -18,6 +17,7 @@ import {
   type RecordedCall, type SignedResponse, type SlackStandin,
 } from './helpers/slack-standin.js';
 import { baseResult, fakeExplanation } from './helpers/slack-fixtures.js';
+import { deleteKeysAt } from './helpers/redis-keys.js';
 
 const SECRET = 'test-signing-secret';
 const SLACK_ACK_LIMIT_MS = 3_000;
@@ -70,14 +70,7 @@ afterAll(async () => {
   await worker?.close();
   await queue?.close();
   // Only this file's keys: the prefix is unique to this run.
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queuePrefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
+  await deleteKeysAt(REDIS_URL, `${config.queuePrefix}:`);
   await slack?.close();
 }, 30_000);
 

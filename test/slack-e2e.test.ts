@@ -1,7 +1,6 @@
 // The whole path with the real engine: a signed /tlscheck → Redis → worker → real runCheck
 // against a node:tls server on 127.0.0.1 → verdict and thread at the Slack stand-in.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
@@ -12,6 +11,7 @@ import { realCheck, realExplain } from '../jobs/defaults.js';
 import { startWorker, type RunningWorker } from '../jobs/worker.js';
 import { startNodeTls, type Running } from './helpers/servers.js';
 import { sendSlashCommand, startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
+import { deleteKeysAt } from './helpers/redis-keys.js';
 
 const SECRET = 'e2e-signing-secret';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -49,14 +49,7 @@ async function startStack(slack: SlackStandin, allowCidrs: string): Promise<Stac
       await app.stop();
       await worker.close();
       await queue.close();
-      const redis = new Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queuePrefix}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-      await redis.quit();
+      await deleteKeysAt(REDIS_URL, `${config.queuePrefix}:`);
     },
   };
 }

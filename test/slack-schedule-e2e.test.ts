@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type tls from 'node:tls';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckOptions } from '../src/check.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -22,6 +21,7 @@ import { realCheck, realExplain } from '../jobs/defaults.js';
 import { startScheduleWorker, type RunningScheduleWorker } from '../jobs/schedule-worker.js';
 import { startNodeTls, tempDir, type Running } from './helpers/servers.js';
 import { sendSlashCommand, startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
+import { deleteKeysAt } from './helpers/redis-keys.js';
 
 const SECRET = 'schedule-e2e-secret';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -95,14 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopStack();
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queuePrefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
+  await deleteKeysAt(REDIS_URL, `${config.queuePrefix}:`);
   await server?.stop();
   await slack?.close();
 }, 30_000);

@@ -2,7 +2,6 @@
 // the Schedule daily button, the App Home tab and its buttons, against the real Redis and BullMQ,
 // a schedule worker with a fake check, and Slack played by the stand-in.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckOptions } from '../src/check.js';
 import type { Config } from '../src/config.js';
@@ -20,6 +19,7 @@ import {
   type RecordedCall, type SignedResponse, type SlackStandin,
 } from './helpers/slack-standin.js';
 import { baseResult, cleanResult, fakeExplanation } from './helpers/slack-fixtures.js';
+import { deleteKeysAt } from './helpers/redis-keys.js';
 
 const SECRET = 'schedule-signing-secret';
 const SLACK_ACK_LIMIT_MS = 3_000;
@@ -81,14 +81,7 @@ afterAll(async () => {
   await worker?.close();
   await queue?.close();
   // Only this file's keys: the prefix is unique to this run.
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queuePrefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
+  await deleteKeysAt(REDIS_URL, `${config.queuePrefix}:`);
   await slack?.close();
 }, 30_000);
 
