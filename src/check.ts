@@ -92,8 +92,10 @@ export async function runCheck(input: string, opts: CheckOptions = {}): Promise<
     return finish(emptyResult(info, { code: err.code, message: err.message }), started, opts);
   }
   const resolvedIn = performance.now() - started;
-  // Time spent waiting inside aroundProbes (for a slot) is not the check's: DNS plus probes is.
-  const probe = (): Promise<CheckResult> => probeTarget(target, opts, performance.now() - resolvedIn);
+  // One deadline for the whole check: the probes get what DNS left of it. Time spent waiting
+  // inside aroundProbes (for a slot) is not the check's: DNS plus probes is.
+  const left = Math.max(1, Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) - resolvedIn));
+  const probe = (): Promise<CheckResult> => probeTarget(target, { ...opts, timeoutMs: left }, performance.now() - resolvedIn);
   return opts.aroundProbes ? opts.aroundProbes(target, probe) : probe();
 }
 
