@@ -14,7 +14,7 @@ import { startScheduleWorker, type RunningScheduleWorker } from '../jobs/schedul
 import { startWorker, type RunningWorker } from '../jobs/worker.js';
 import { startPrivateRedis, type PrivateRedis } from '../bench/soak/private-redis.mjs';
 import { fakeExplanation } from './helpers/slack-fixtures.js';
-import { captureLogs, fakeCheck } from './hardening-stack.js';
+import { captureLogs, fakeCheck, watchProcessProblems } from './hardening-stack.js';
 
 describe('logErrorsQuietly', () => {
   it('logs the first error at warn, then at most one line per interval, counting what it left out', () => {
@@ -50,14 +50,9 @@ describe('Redis down under the queue objects', () => {
   let scheduling: Scheduling;
   let worker: RunningWorker;
   let scheduleWorker: RunningScheduleWorker;
-  const problems: unknown[] = [];
-  const onProblem = (err: unknown): void => {
-    problems.push(err);
-  };
+  const problems = watchProcessProblems();
 
   beforeAll(async () => {
-    process.on('unhandledRejection', onProblem);
-    process.on('uncaughtException', onProblem);
     redis = await startPrivateRedis();
     config = {
       slack: { botToken: 'xoxb-queue-errors', signingSecret: undefined, appToken: undefined, apiUrl: 'http://127.0.0.1:9/api/' },
@@ -91,8 +86,6 @@ describe('Redis down under the queue objects', () => {
     await scheduling?.close();
     await queue?.close();
     await redis?.close();
-    process.off('unhandledRejection', onProblem);
-    process.off('uncaughtException', onProblem);
   }, 30_000);
 
   it('prints nothing to stderr and logs at most one warn line per object while it lasts', async () => {

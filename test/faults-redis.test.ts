@@ -6,19 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_DOWN_TEXT } from '../src/limits/gate.js';
 import { startSlackStandin, type SlackStandin } from './helpers/slack-standin.js';
 import { startPrivateRedis, type PrivateRedis } from '../bench/soak/private-redis.mjs';
-import { fakeCheck, finalsIn, parentsIn, startStack, type Stack } from './hardening-stack.js';
+import { fakeCheck, finalsIn, parentsIn, startStack, watchProcessProblems, type Stack } from './hardening-stack.js';
 
 let slack: SlackStandin;
 let redis: PrivateRedis;
 let stack: Stack;
-const problems: unknown[] = [];
-const onProblem = (err: unknown): void => {
-  problems.push(err);
-};
+const problems = watchProcessProblems();
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onProblem);
-  process.on('uncaughtException', onProblem);
   slack = await startSlackStandin();
   redis = await startPrivateRedis();
   const check = fakeCheck(0);
@@ -34,8 +29,6 @@ afterAll(async () => {
   await stack?.close();
   await redis?.close();
   await slack?.close();
-  process.off('unhandledRejection', onProblem);
-  process.off('uncaughtException', onProblem);
 }, 30_000);
 
 /** A user trying again until the bot takes the check (bounded). */

@@ -13,7 +13,7 @@ import { MAX_RETRY_AFTER_S } from '../jobs/slack-out.js';
 import { startWorker, type RunningWorker } from '../jobs/worker.js';
 import { startSlackStandin, type SlackStandin } from './helpers/slack-standin.js';
 import { fakeExplanation } from './helpers/slack-fixtures.js';
-import { captureLogs, deleteKeys, fakeCheck, finalsIn, parentsIn, REDIS_URL } from './hardening-stack.js';
+import { captureLogs, deleteKeys, fakeCheck, finalsIn, parentsIn, REDIS_URL, waitUntil } from './hardening-stack.js';
 
 let slack: SlackStandin;
 let redis: Redis;
@@ -121,12 +121,3 @@ describe('Slack answers 5xx past every retry', () => {
   }, 30_000);
 });
 
-async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const v = await probe();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -17,7 +17,7 @@ import { STALL_LIMIT_REASON } from '../jobs/worker.js';
 import { startSlackStandin, type SlackStandin } from './helpers/slack-standin.js';
 import { baseResult, fakeExplanation } from './helpers/slack-fixtures.js';
 import { spawnWorker, type WorkerProc } from '../bench/soak/worker-proc.mjs';
-import { assertFreshBuild, callText, deleteKeys, finalsIn, parentsIn, REDIS_URL } from './hardening-stack.js';
+import { assertFreshBuild, callText, deleteKeys, finalsIn, parentsIn, REDIS_URL, waitUntil } from './hardening-stack.js';
 
 const PREFIX = `{tlscheck-stall-${randomUUID().slice(0, 8)}}`;
 const config = { redisUrl: REDIS_URL, queuePrefix: PREFIX } as Pick<Config, 'redisUrl' | 'queuePrefix'>;
@@ -159,12 +159,3 @@ describe('reportAbandoned', () => {
   });
 });
 
-async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const v = await probe();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

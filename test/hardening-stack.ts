@@ -1,6 +1,7 @@
 // The bot assembled for the hardening and fault tests: the Bolt app on 127.0.0.1, optionally an
 // in-process worker, Slack played by the stand-in, every Redis key under a prefix of its own that
 // close() deletes. Not a test file itself.
+import { afterAll, beforeAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -145,4 +146,35 @@ export function assertFreshBuild(sources: readonly string[] = CHILD_SOURCES): vo
     }
     if (b < s) throw new Error(`${built} is older than ${src}: run \`npm run build\` first (npm test does)`);
   }
+}
+
+/** Polls `probe` every 100 ms until it gives a value; fails naming `what` after `timeoutMs`. */
+export async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const v = await probe();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Collects unhandled rejections and uncaught exceptions while the calling file (or describe
+ * block) runs, so a test can assert there were none.
+ */
+export function watchProcessProblems(): unknown[] {
+  const problems: unknown[] = [];
+  const onProblem = (err: unknown): void => {
+    problems.push(err);
+  };
+  beforeAll(() => {
+    process.on('unhandledRejection', onProblem);
+    process.on('uncaughtException', onProblem);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onProblem);
+    process.off('uncaughtException', onProblem);
+  });
+  return problems;
 }
