@@ -167,6 +167,19 @@ describe('per-host concurrency across workers', () => {
     expect((await sem.tryAcquire('target.example')).lease).toBeTruthy();
   });
 
+  it('counts one server once whatever spelling of its address the check resolved', async () => {
+    const sem = createHostSemaphore(redis, { prefix: `${PREFIX}:h3`, maxPerHost: 2 });
+    const a = await sem.tryAcquire('127.0.0.1');
+    const b = await sem.tryAcquire('::ffff:127.0.0.1');
+    expect(a.lease && b.lease).toBeTruthy();
+    expect((await sem.tryAcquire('[::FFFF:7f00:1]')).lease).toBeNull();
+    expect(await sem.holders('127.0.0.1')).toBe(2);
+    expect((await sem.tryAcquire('2001:DB8:0:0::1')).lease).toBeTruthy();
+    expect(await sem.holders('2001:db8::1')).toBe(1);
+    await a.lease?.release();
+    await b.lease?.release();
+  });
+
   it('a crashed holder (no release, no renewal) cannot keep its slot past the lease time', async () => {
     const crashed = new Redis(REDIS_URL);
     const dead = createHostSemaphore(crashed, { prefix: `${PREFIX}:h2`, maxPerHost: 1, leaseMs: 600 });

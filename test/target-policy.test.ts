@@ -143,6 +143,8 @@ describe('createAddressPolicy: refused without an allow list', () => {
     ['127.255.255.254', 'a loopback address'],
     ['169.254.0.1', 'a link-local address'],
     ['169.254.169.254', 'a cloud metadata endpoint'],
+    ['168.63.129.16', 'a cloud metadata endpoint'],
+    ['192.0.0.192', 'a cloud metadata endpoint'],
     ['172.16.0.1', 'a private address'],
     ['172.31.255.255', 'a private address'],
     ['192.0.0.1', 'an IETF protocol assignment address'],

@@ -7,6 +7,7 @@
 // one lease time.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { canonicalAddress } from '../target/ip.js';
 
 export const DEFAULT_HOST_CONCURRENCY = 2;
 /** Long enough that a renewal (every third of it) survives a slow Redis; short enough that a crashed worker's slot is back soon. */
@@ -105,7 +106,7 @@ export function createHostSemaphore(redis: Redis, opts: HostSemaphoreOptions): H
   const max = opts.maxPerHost ?? DEFAULT_HOST_CONCURRENCY;
   const leaseMs = opts.leaseMs ?? LEASE_MS;
   const pollMs = opts.pollMs ?? 250;
-  const keyOf = (host: string): string => `${opts.prefix}:hostslots:${host.toLowerCase()}`;
+  const keyOf = (host: string): string => `${opts.prefix}:hostslots:${canonicalAddress(host)}`;
 
   const lease = (host: string, id: string): Lease => {
     const key = keyOf(host);

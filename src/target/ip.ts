@@ -115,6 +115,21 @@ export function formatIp(addr: IpAddress): string {
   return addr.family === 4 ? formatIPv4(addr.value) : formatIPv6(addr.value);
 }
 
+const MAPPED_PREFIX = 0xffffn << 32n;
+
+/**
+ * One spelling per address, so limits keyed by address count a server once: an IPv4-mapped IPv6
+ * address (`::ffff:127.0.0.1`) is the IPv4 address it maps, and IPv6 takes its RFC 5952 form.
+ * Text that is not an address (a name) is only lower-cased.
+ */
+export function canonicalAddress(text: string): string {
+  const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  const addr = parseIp(bare);
+  if (!addr) return text.toLowerCase();
+  if (addr.family === 6 && addr.value >> 32n === MAPPED_PREFIX >> 32n) return formatIPv4(addr.value & 0xffffffffn);
+  return formatIp(addr);
+}
+
 /**
  * `10.0.0.0/8`, `fd00::/8`, or a single address (a /32 or /128). Host bits must be zero: a
  * typo like `10.0.0.1/8` is reported instead of silently widened or narrowed.

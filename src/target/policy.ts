@@ -56,8 +56,10 @@ const RULES: ReadonlyArray<{ cidr: string; kind?: Kind; embeds?: Embedding }> = 
   { cidr: '100.64.0.0/10', kind: 'shared' },
   { cidr: '127.0.0.0/8', kind: 'loopback' },
   { cidr: '169.254.169.254/32', kind: 'metadata' }, // AWS, GCP, Azure, OCI, DigitalOcean…
+  { cidr: '168.63.129.16/32', kind: 'metadata' }, // Azure WireServer (platform agent, DNS, health probes)
   { cidr: '169.254.0.0/16', kind: 'link-local' },
   { cidr: '172.16.0.0/12', kind: 'private' },
+  { cidr: '192.0.0.192/32', kind: 'metadata' }, // Oracle Cloud (classic)
   { cidr: '192.0.0.0/24', kind: 'protocol' },
   { cidr: '192.0.2.0/24', kind: 'documentation' },
   { cidr: '192.168.0.0/16', kind: 'private' },
