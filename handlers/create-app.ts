@@ -13,6 +13,10 @@ import { registerScheduleActions } from './schedule-actions.js';
 import { createUserDirectory } from './slack-users.js';
 import { registerSlashCommand, type HandlerDeps, type ScheduleServices, type SlashDeps } from './slash.js';
 import { createSlashLimits } from '../src/limits/index.js';
+import { createLimitsRedis } from '../src/limits/redis.js';
+import { SlackHttpReceiver } from './receiver.js';
+import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
 
 export type AppDeps = SlashDeps;
 
@@ -40,6 +44,7 @@ export const EVENTS_PATH = '/slack/events';
 export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   const log = deps.logger.child({ component: 'app' });
   const socketMode = config.slack.appToken !== undefined;
+  const replayRedis = socketMode ? null : createLimitsRedis(config.redisUrl, 'app');
   const common = {
     token: config.slack.botToken,
     logger: slackLogger(deps.logger, 'bolt'),
@@ -47,13 +52,7 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   };
   const app = socketMode
     ? new App({ ...common, socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret })
-    : new App({
-        ...common,
-        signingSecret: config.slack.signingSecret,
-        endpoints: [EVENTS_PATH],
-        // For load balancers and orchestrators; carries no data.
-        customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('ok'); } }],
-      });
+    : new App({ ...common, receiver: createReceiver(config, deps, replayRedis) });
 
   // Built here unless injected; what the app builds, it closes on stop. Injected: the caller's.
   const built = deps.scheduling ? { services: deps.scheduling, close: async () => undefined } : buildScheduling(config, app, deps.logger);
@@ -98,7 +97,7 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
         log.info('connected in Socket Mode');
         return { port: null };
       }
-      const server = await app.start({ port: listen.port ?? config.port, host: listen.host });
+      const server = (await app.start({ port: listen.port ?? config.port, host: listen.host })) as Server;
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : null;
       log.info({ port, path: EVENTS_PATH }, 'listening for Slack requests');
@@ -108,8 +107,23 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
       await app.stop();
       await built.close();
       await ownLimits?.close();
+      await replayRedis?.quit().catch(() => replayRedis.disconnect());
     },
   };
+}
+
+function createReceiver(config: AppConfig, deps: AppDeps, redis: Redis | null): SlackHttpReceiver {
+  // loadConfig refuses HTTP mode without a signing secret; an empty one would verify nothing.
+  const signingSecret = config.slack.signingSecret;
+  if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode (when SLACK_APP_TOKEN is unset)');
+  return new SlackHttpReceiver({
+    signingSecret,
+    logger: deps.logger.child({ component: 'receiver' }),
+    path: EVENTS_PATH,
+    firstSeen: async (signature, ttlSec) => (await redis?.set(`${config.queuePrefix}:seen:${signature.slice(3, 35)}`, '1', 'EX', ttlSec, 'NX')) === 'OK',
+    // For load balancers and orchestrators; carries no data.
+    routes: { '/healthz': (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') },
+  });
 }
 
 function buildScheduling(config: AppConfig, app: App, logger: AppDeps['logger']): { services: ScheduleServices; close(): Promise<void> } {
