@@ -2,26 +2,16 @@
 // then derives findings and diagnoses. Knows nothing of Slack or Redis.
 import { setMaxListeners } from 'node:events';
 import type { CheckError, CheckResult, ProtocolMap, TargetInfo } from './types.js';
-import { createLimiter, type ProbeContext, type ResolvedTarget } from './probe/context.js';
+import { createLimiter, type Probe, type ProbeContext, type ResolvedTarget } from './probe/context.js';
 import { parseTarget, resolveTarget, createAddressPolicy, TargetError, type LookupFn } from './target/index.js';
-import * as protocolsProbe from './probe/protocols.js';
-import * as ciphersProbe from './probe/ciphers.js';
-import * as secureRenegProbe from './probe/secure-renegotiation.js';
-import * as fallbackProbe from './probe/fallback-scsv.js';
-import * as certificateProbe from './probe/certificate.js';
-import * as clientRenegProbe from './probe/client-renegotiation.js';
-import * as resumptionProbe from './probe/resumption.js';
-import * as sniProbe from './probe/sni.js';
-import * as alpnOcspProbe from './probe/alpn-ocsp.js';
-import * as httpServerProbe from './probe/http-server.js';
+import { PROBES, VERSIONS_PROBE } from './probe/registry.js';
+import type { ProtocolsResult } from './probe/protocols.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** One connection never gets more than this, so a tarpit cannot eat the whole check. */
 const MAX_CONNECTION_MS = 4_000;
 /** Sockets open to one target at once: enough for speed, few enough to be polite. */
 const SOCKETS_PER_TARGET = 6;
-/** Probes run by runProbes, for progress reporting. */
-const PROBE_COUNT = 10;
 
 export interface ProgressEvent {
   probe: string;
@@ -127,7 +117,7 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
   };
   const info: TargetInfo = { host: target.host, port: target.port, ip: target.ip, sni: target.sni };
   const result = emptyResult(info, null);
-  const progress = progressReporter(opts.onProgress, PROBE_COUNT);
+  const progress = progressReporter(opts.onProgress, PROBES.length);
   try {
     const probing = runProbes(ctx, result, progress, onAbort);
     void loadDiagnosis();
@@ -152,75 +142,31 @@ function progressReporter(onProgress: CheckOptions['onProgress'], total: number)
 
 /**
  * Probes that need only an address start at once; those that must know which versions the server
- * speaks (ciphers, RFC 5746, fallback, client renegotiation) start when the version probe is done.
- * Each probe settles on its own; one that fails unexpectedly leaves its fields unknown instead of
- * sinking the check. When no version got any TLS answer, the rest is cut short.
+ * speaks start when the version probe is done. Each probe settles on its own; one that fails
+ * unexpectedly leaves its fields unknown instead of sinking the check. When no version got any TLS
+ * answer, the rest is cut short and only the version probe's verdict is kept.
  */
 async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void): Promise<void> {
-  const step = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
-    settle(result, name, track(name, Promise.race([p, overDeadline<T>(ctx.signal, name)])));
-  const independent = Promise.all([
-    step('certificate', certificateProbe.run(ctx)),
-    step('resumption', resumptionProbe.run(ctx)),
-    step('sni', sniProbe.run(ctx)),
-    step('alpn-ocsp', alpnOcspProbe.run(ctx)),
-    step('http-server', httpServerProbe.run(ctx)),
-  ]);
-  const versions = await step('protocols', protocolsProbe.run(ctx));
-  if (versions) {
-    result.protocols = versions.protocols;
-    result.error = versions.error;
-  }
+  const settled = new Map<Probe<unknown>, Promise<unknown>>();
+  const start = (probe: Probe<unknown>): void => {
+    const p = Promise.race([probe.run(ctx), overDeadline<unknown>(ctx.signal, probe.name)]);
+    settled.set(probe, settle(result, probe.name, track(probe.name, p)));
+  };
+  for (const probe of PROBES) if (probe.phase === 'address') start(probe);
+  const versions = await settled.get(VERSIONS_PROBE);
+  if (versions !== undefined) VERSIONS_PROBE.apply(result, versions as ProtocolsResult, ctx);
   if (result.error) {
     abort();
-    await independent;
+    await Promise.all(settled.values());
     return;
   }
   ctx.protocols = result.protocols;
-  const [[cert, resumption, sni, alpnOcsp, http], [ciphers, secure, fallback, reneg]] = await Promise.all([
-    independent,
-    Promise.all([
-      step('ciphers', ciphersProbe.run(ctx)),
-      step('secure-renegotiation', secureRenegProbe.run(ctx)),
-      step('fallback-scsv', fallbackProbe.run(ctx)),
-      step('client-renegotiation', clientRenegProbe.run(ctx)),
-    ]),
-  ]);
-  if (cert?.certificate) result.certificate = cert.certificate;
-  else if (cert) result.error = brokenHandshake(ctx, result, cert);
-  if (ciphers) {
-    result.ciphers = ciphers.ciphers;
-    result.serverCipherOrder = ciphers.serverOrder;
-  }
-  if (reneg) result.renegotiation = { ...result.renegotiation, ...reneg };
-  // The raw-hello probe asks for RFC 5746 explicitly; the full handshake's view is the fallback.
-  result.renegotiation.secure = secure?.secure ?? reneg?.secure ?? null;
-  if (fallback) result.fallbackScsv = fallback.supported;
-  if (resumption) result.resumption = resumption;
-  if (sni) result.sni = sni;
-  if (alpnOcsp) {
-    result.alpn = alpnOcsp.alpn;
-    result.ocspStapled = alpnOcsp.ocspStapled;
-    result.ocsp = alpnOcsp.ocsp;
-  }
-  if (http) result.server = http.server;
-}
-
-/**
- * ClientHellos are answered (some version is supported) but no handshake completes for reasons
- * that are not a refusal: a certificate chain larger than any client accepts, a server that hangs
- * up mid-handshake. Without this the result had no certificate and no finding, and read as ✅.
- * Alerts (old-protocol-only servers, mutual TLS) and timeouts are left to the findings.
- */
-const BROKEN_HANDSHAKE: ReadonlySet<string> = new Set(['closed', 'reset', 'tls-error']);
-function brokenHandshake(ctx: ProbeContext, result: CheckResult, cert: certificateProbe.CertificateProbeResult): CheckError | null {
-  if (result.error || !cert.error || !cert.handshakeFailure || !BROKEN_HANDSHAKE.has(cert.handshakeFailure)) return result.error;
-  if (!Object.values(result.protocols).some((v) => v === true)) return result.error;
-  // OpenSSL's "…:SSL routines:read_state_machine:excessive message size:…/statem.c:609:" → its reason.
-  const reason = /SSL routines:[^:]*:([^:]+):/.exec(cert.error.message)?.[1] ?? cert.error.message;
-  const where = `${ctx.target.ip.includes(':') ? `[${ctx.target.ip}]` : ctx.target.ip}:${ctx.target.port}`;
-  const hint = /excessive message size/i.test(reason) ? ' — its certificate chain is larger than TLS clients accept' : '';
-  return { code: 'reset', message: `${where}: the server answers ClientHellos, but no TLS handshake completes (${reason.trim()}${hint})` };
+  for (const probe of PROBES) if (probe.phase === 'versions') start(probe);
+  const values = await Promise.all(PROBES.map((probe) => settled.get(probe)));
+  PROBES.forEach((probe, i) => {
+    const value = values[i];
+    if (probe !== VERSIONS_PROBE && value !== undefined) probe.apply(result, value, ctx);
+  });
 }
 
 /** Probes honour the deadline themselves; this only guarantees the check returns if one does not. */

@@ -1,9 +1,13 @@
 // ALPN choice and OCSP stapling, read from one handshake that offers h2 and http/1.1 and asks
 // for a stapled status.
 import type tls from 'node:tls';
+import type { CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { parseOcspResponse, type OcspCertStatus } from './ocsp-parse.js';
 import { LEGACY_CLIENT, withTls, type TlsFailure } from './tls-connect.js';
+
+export const name = 'alpn-ocsp';
+export const phase = 'address';
 
 export interface AlpnOcspResult {
   alpn: string | null;
@@ -50,4 +54,10 @@ export async function run(ctx: ProbeContext): Promise<AlpnOcspResult> {
   }
   const legacy = await attempt(ctx, { ...LEGACY_CLIENT, ALPNProtocols: OFFERED_ALPN });
   return legacy.ok ? legacy.result : unknown;
+}
+
+export function apply(result: CheckResult, value: AlpnOcspResult): void {
+  result.alpn = value.alpn;
+  result.ocspStapled = value.ocspStapled;
+  result.ocsp = value.ocsp;
 }

@@ -1,11 +1,14 @@
 // The certificate probe: one handshake, the chain as served, trust decided against node's roots
 // plus --ca, and everything analysed even when the certificate is bad.
 import tls from 'node:tls';
-import type { CertificateResult, CheckError } from '../types.js';
+import type { CertificateResult, CheckError, CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { analyseCertificate, trustAnchors } from './cert-analysis.js';
 import { servedChain } from './served-chain.js';
 import { LEGACY_CLIENT, withTls, type TlsConnected, type TlsFailure } from './tls-connect.js';
+
+export const name = 'certificate';
+export const phase = 'address';
 
 export interface CertificateProbeResult {
   certificate: CertificateResult | null;
@@ -108,4 +111,26 @@ export async function run(ctx: ProbeContext): Promise<CertificateProbeResult> {
   if (!first.failure || !RETRY_ON.has(first.failure.kind)) return { certificate: first.certificate, error: first.error };
   const legacy = await attempt(ctx, LEGACY_CLIENT);
   return legacy.failure ? { certificate: null, error: first.error, handshakeFailure: first.failure.kind } : { certificate: legacy.certificate, error: legacy.error };
+}
+
+export function apply(result: CheckResult, value: CertificateProbeResult, ctx: ProbeContext): void {
+  if (value.certificate) result.certificate = value.certificate;
+  else result.error = brokenHandshake(ctx, result, value);
+}
+
+/**
+ * ClientHellos are answered (some version is supported) but no handshake completes for reasons
+ * that are not a refusal: a certificate chain larger than any client accepts, a server that hangs
+ * up mid-handshake. Without this the result had no certificate and no finding, and read as ✅.
+ * Alerts (old-protocol-only servers, mutual TLS) and timeouts are left to the findings.
+ */
+const BROKEN_HANDSHAKE: ReadonlySet<string> = new Set(['closed', 'reset', 'tls-error']);
+function brokenHandshake(ctx: ProbeContext, result: CheckResult, cert: CertificateProbeResult): CheckError | null {
+  if (result.error || !cert.error || !cert.handshakeFailure || !BROKEN_HANDSHAKE.has(cert.handshakeFailure)) return result.error;
+  if (!Object.values(result.protocols).some((v) => v === true)) return result.error;
+  // OpenSSL's "…:SSL routines:read_state_machine:excessive message size:…/statem.c:609:" → its reason.
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(cert.error.message)?.[1] ?? cert.error.message;
+  const where = `${ctx.target.ip.includes(':') ? `[${ctx.target.ip}]` : ctx.target.ip}:${ctx.target.port}`;
+  const hint = /excessive message size/i.test(reason) ? ' — its certificate chain is larger than TLS clients accept' : '';
+  return { code: 'reset', message: `${where}: the server answers ClientHellos, but no TLS handshake completes (${reason.trim()}${hint})` };
 }

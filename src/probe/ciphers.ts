@@ -1,11 +1,14 @@
 // Which suites the server accepts per version, and whether it imposes its own order: offer
 // everything, note the pick, strike it, ask again, until the server refuses.
-import type { ProtocolName } from '../types.js';
+import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { CIPHER_SUITES, cipherName, suitesForVersion } from './codec/cipher-suites.js';
 import { buildSSLv2ClientHello, type HelloVersion } from './codec/client-hello.js';
 import { helloFor, HELLO_VERSIONS } from './protocols.js';
 import { sendHello, type HelloOutcome } from './raw-hello.js';
+
+export const name = 'ciphers';
+export const phase = 'versions';
 
 export interface CiphersResult {
   /** IANA names per version; in the server's preference order when it enforces one. */
@@ -90,4 +93,9 @@ export async function run(ctx: ProbeContext): Promise<CiphersResult> {
   }
   await Promise.all(tasks);
   return result;
+}
+
+export function apply(result: CheckResult, value: CiphersResult): void {
+  result.ciphers = value.ciphers;
+  result.serverCipherOrder = value.serverOrder;
 }

@@ -3,11 +3,14 @@
 // refusing server as vulnerable; here "accepted" is only ever said after completed handshakes.
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
-import type { ProtocolMap, ProtocolName, RenegotiationResult } from '../types.js';
+import type { CheckResult, ProtocolMap, ProtocolName, RenegotiationResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
 import { serverHelloExtensions } from './served-chain.js';
 import { CONTENT_TYPE, LEGACY_CLIENT, withTls, type RecordInfo, type RecordTap, type TlsFailure } from './tls-connect.js';
 import { alertFromOpenSslError, describeAlert } from './tls-alerts.js';
+
+export const name = 'client-renegotiation';
+export const phase = 'versions';
 
 export type ClientRenegotiationResult = Required<RenegotiationResult>;
 
@@ -159,4 +162,8 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
     return { secure: null, clientInitiated: 'not-applicable', acceptedCount: 0, reason, protocol: 'TLSv1.3' };
   }
   return unknown(describeHandshakeFailure(failure));
+}
+
+export function apply(result: CheckResult, value: ClientRenegotiationResult): void {
+  result.renegotiation = { ...result.renegotiation, ...value };
 }

@@ -1,4 +1,4 @@
-import type { CheckError, ErrorCode, ProtocolMap } from '../types.js';
+import type { CheckError, CheckResult, ErrorCode, ProtocolMap } from '../types.js';
 
 /** A target whose name has been resolved exactly once; probes connect to `ip` and send `sni`. */
 export interface ResolvedTarget {
@@ -24,6 +24,24 @@ export interface ProbeContext {
   ca?: string[];
   /** Protocol support, filled by the orchestrator before the probes that need it run. */
   protocols?: ProtocolMap;
+}
+
+/**
+ * 'address': needs only the resolved address, starts at once. 'versions': needs to know which
+ * versions the server speaks (ctx.protocols), starts when the version probe is done.
+ */
+export type ProbePhase = 'address' | 'versions';
+
+/**
+ * What a probe module exports for the orchestrator's registry (src/probe/registry.ts): its name
+ * (progress events, probeErrors), its phase, run(ctx), and apply, which writes its value into the
+ * check's result. Method syntax keeps apply bivariant, so one list can hold every probe.
+ */
+export interface Probe<T> {
+  readonly name: string;
+  readonly phase: ProbePhase;
+  run(ctx: ProbeContext): Promise<T>;
+  apply(result: CheckResult, value: T, ctx: ProbeContext): void;
 }
 
 /** Time one connection may take now: its own cap, but never past the check's deadline. */

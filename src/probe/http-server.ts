@@ -1,9 +1,13 @@
 // The HTTP Server header, read over TLS with one HEAD request, so fix advice can name the
 // software (nginx, Apache...). Anything that is not HTTP gives null without complaint.
 import net from 'node:net';
+import type { CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { connectionBudget } from './context.js';
 import { LEGACY_CLIENT, withTls } from './tls-connect.js';
+
+export const name = 'http-server';
+export const phase = 'address';
 
 export interface HttpServerResult {
   server: string | null;
@@ -74,4 +78,8 @@ export async function run(ctx: ProbeContext): Promise<HttpServerResult> {
       socket.write(`HEAD / HTTP/1.1\r\nHost: ${hostHeader(name, ctx.target.port)}\r\nUser-Agent: tlscheck\r\nAccept: */*\r\nConnection: close\r\n\r\n`);
     });
   });
+}
+
+export function apply(result: CheckResult, value: HttpServerResult): void {
+  result.server = value.server;
 }

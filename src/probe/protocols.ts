@@ -1,10 +1,14 @@
 // Which protocol versions the server speaks: one hand-built hello per version, all at once.
-import type { CheckError, ErrorCode, ProtocolMap, ProtocolName } from '../types.js';
+import type { CheckError, CheckResult, ErrorCode, ProtocolMap, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { buildClientHello, buildSSLv2ClientHello, VERSION_CODES, type ClientHelloOptions, type HelloVersion } from './codec/client-hello.js';
 import { suitesForVersion } from './codec/cipher-suites.js';
 import { describeOutcome, isTlsAnswer, sendHello, type HelloOutcome } from './raw-hello.js';
 import type { NotTlsLabel } from './codec/server-response.js';
+
+export const name = 'protocols';
+/** The phase boundary: the orchestrator starts the 'versions' probes once this one is applied. */
+export const phase = 'address';
 
 export const HELLO_VERSIONS: readonly HelloVersion[] = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
@@ -96,4 +100,9 @@ export async function run(ctx: ProbeContext, opts: { sslv2?: boolean } = {}): Pr
   });
   const error = outcomes.some(isTlsAnswer) ? null : classifyFailure(ctx, outcomes);
   return { protocols, outcomes: summaries, error };
+}
+
+export function apply(result: CheckResult, value: ProtocolsResult): void {
+  result.protocols = value.protocols;
+  result.error = value.error;
 }

@@ -2,9 +2,12 @@
 // resume and others do not (unshared session caches or ticket keys) shows up as inconsistent.
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
-import type { ProtocolMap, ResumptionResult } from '../types.js';
+import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
 import { LEGACY_CLIENT, waitForEvent, withTls, type TlsConnected } from './tls-connect.js';
+
+export const name = 'resumption';
+export const phase = 'address';
 
 export type Mechanism = 'sessionId' | 'tickets' | 'tls13Tickets';
 
@@ -123,4 +126,8 @@ export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
     consistent: consistency(attempts),
     attempts,
   };
+}
+
+export function apply(result: CheckResult, value: ResumptionResult): void {
+  result.resumption = value;
 }

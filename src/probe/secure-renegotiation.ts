@@ -1,10 +1,13 @@
 // RFC 5746 secure renegotiation: does the ServerHello carry renegotiation_info? Asked on the
 // highest version up to TLS 1.2 (TLS 1.3 dropped renegotiation altogether).
-import type { ProtocolName } from '../types.js';
+import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
 import type { HelloVersion } from './codec/client-hello.js';
 import { helloFor } from './protocols.js';
 import { sendHello, type HelloOutcome } from './raw-hello.js';
+
+export const name = 'secure-renegotiation';
+export const phase = 'versions';
 
 export interface SecureRenegotiationResult {
   /** null: unknown (network trouble) or not applicable (TLS 1.3 only, or no version at all). */
@@ -33,4 +36,12 @@ export async function run(ctx: ProbeContext): Promise<SecureRenegotiationResult>
   const verdicts = outcomes.map((o) => verdict(version, o));
   const secure = verdicts.includes(true) ? true : verdicts.includes(false) ? false : null;
   return { secure, protocol: version };
+}
+
+/**
+ * This probe asks for RFC 5746 explicitly; the client-renegotiation probe's full handshake is the
+ * fallback view, so the registry applies that one first and this one only overrides a known answer.
+ */
+export function apply(result: CheckResult, value: SecureRenegotiationResult): void {
+  result.renegotiation.secure = value.secure ?? result.renegotiation.secure ?? null;
 }

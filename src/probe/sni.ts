@@ -1,8 +1,12 @@
 // Does the server need SNI, and does it serve another certificate to clients that send none
 // (old clients, some monitoring agents, IP-based health checks)?
+import type { CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { LEGACY_CLIENT, sniName, withTls, type TlsFailure } from './tls-connect.js';
 import { describeAlert } from './tls-alerts.js';
+
+export const name = 'sni';
+export const phase = 'address';
 
 export interface SniResult {
   required: boolean | null;
@@ -45,4 +49,8 @@ export async function run(ctx: ProbeContext): Promise<SniResult> {
   if (!sniName(ctx.target.sni)) return { required: null, differentCertWithoutSni: null, reason: null };
   const [withSni, withoutSni] = await Promise.all([handshake(ctx, undefined), handshake(ctx, null)]);
   return compareSni(withSni, withoutSni);
+}
+
+export function apply(result: CheckResult, value: SniResult): void {
+  result.sni = value;
 }
