@@ -16,7 +16,7 @@ import { createSlashLimits } from '../src/limits/index.js';
 
 export type AppDeps = SlashDeps;
 
-export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
+export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
 
 export interface ListenOptions {
   port?: number;
