@@ -16,11 +16,11 @@ import { createSlashLimits } from '../src/limits/index.js';
 import { createLimitsRedis } from '../src/limits/redis.js';
 import { SlackHttpReceiver } from './receiver.js';
 import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis.js';
 
 export type AppDeps = SlashDeps;
 
-export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
+export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
 
 export interface ListenOptions {
   port?: number;
@@ -44,7 +44,7 @@ export const EVENTS_PATH = '/slack/events';
 export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   const log = deps.logger.child({ component: 'app' });
   const socketMode = config.slack.appToken !== undefined;
-  const replayRedis = socketMode ? null : createLimitsRedis(config.redisUrl, 'app');
+  const replayRedis = socketMode ? null : createLimitsRedis(config, 'app');
   const common = {
     token: config.slack.botToken,
     logger: slackLogger(deps.logger, 'bolt'),
@@ -112,7 +112,7 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   };
 }
 
-function createReceiver(config: AppConfig, deps: AppDeps, redis: Redis | null): SlackHttpReceiver {
+function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient | null): SlackHttpReceiver {
   // loadConfig refuses HTTP mode without a signing secret; an empty one would verify nothing.
   const signingSecret = config.slack.signingSecret;
   if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode (when SLACK_APP_TOKEN is unset)');

@@ -6,6 +6,7 @@ import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import type { CheckResult } from '../src/types.js';
 import { logErrorsQuietly } from './queue-errors.js';
+import { bullConnection, closeWithQueue } from '../src/redis.js';
 
 export const QUEUE_NAME = 'tlscheck';
 export type JobKind = 'check' | 'explain';
@@ -94,17 +95,19 @@ export function redisConnection(url: string, role: 'producer' | 'worker'): { url
 }
 
 /** `logger` gets Redis errors, rate-limited (jobs/queue-errors.ts); without one they are dropped, never printed. */
-export function createQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>, logger?: Logger): Queue<CheckJobData, JobOutcome> {
+export function createQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger): Queue<CheckJobData, JobOutcome> {
+  const bull = bullConnection(config, 'producer');
   const queue = new Queue<CheckJobData, JobOutcome>(QUEUE_NAME, {
-    connection: redisConnection(config.redisUrl, 'producer'),
+    connection: bull.connection,
     prefix: config.queuePrefix,
     defaultJobOptions: JOB_OPTIONS,
   });
+  closeWithQueue(queue, bull.close);
   logErrorsQuietly(queue, logger, 'check queue');
   return queue;
 }
 
-export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>, logger?: Logger): CheckQueue {
+export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger): CheckQueue {
   const queue = createQueue(config, logger);
   return {
     async enqueue(req) {

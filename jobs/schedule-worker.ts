@@ -14,13 +14,13 @@ import { runQuietReply } from '../src/format/schedule-replies.js';
 import { publishHome } from '../handlers/home.js';
 import { createUserDirectory, type UserDirectory } from '../handlers/slack-users.js';
 import { errorSummary, type CheckFn } from './process-job.js';
-import { redisConnection } from './queue.js';
 import { logErrorsQuietly } from './queue-errors.js';
 import { createAlertPoster } from './schedule-post.js';
 import { SCHEDULE_QUEUE_NAME, createScheduling, type Scheduling } from './scheduling.js';
 import { createWebClient } from './slack-out.js';
+import { bullConnection } from '../src/redis.js';
 
-export type ScheduleWorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'admins' | 'maxSchedulesPerChannel'>;
+export type ScheduleWorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'admins' | 'maxSchedulesPerChannel'>;
 
 export interface ScheduleWorkerDeps {
   check: CheckFn;
@@ -82,6 +82,7 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
     }
   };
 
+  const bull = bullConnection(config, 'blocking');
   const worker = new Worker<ScheduledCheckData, ScheduledJobOutcome | null>(
     SCHEDULE_QUEUE_NAME,
     async (job: Job<ScheduledCheckData, ScheduledJobOutcome | null>) => {
@@ -98,7 +99,7 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
       if (requestedBy) await answerRunNow(outcome, requestedBy);
       return { status: outcome.status, changes };
     },
-    { connection: redisConnection(config.redisUrl, 'worker'), prefix: config.queuePrefix, concurrency: config.concurrency },
+    { connection: bull.connection, prefix: config.queuePrefix, concurrency: config.concurrency },
   );
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, scheduleId: job?.data.scheduleId, err: errorSummary(err) }, 'scheduled check failed'));
   logErrorsQuietly(worker, log, 'schedule worker');
@@ -108,6 +109,7 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
     worker,
     async close() {
       await worker.close();
+      await bull.close();
       await own?.close();
       log.info('schedule worker closed');
     },

@@ -3,14 +3,13 @@
 // changes schedules and upserts schedulers; workers consume the jobs. Recurring checks get a
 // queue of their own so a burst of slash-command checks never delays them, and the reverse.
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { DEFAULT_MAX_SCHEDULES_PER_CHANNEL, type Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { createUndeliveredStore, type UndeliveredStore } from '../src/limits/undelivered.js';
 import type { RunNowQueue, SchedulerQueue, ScheduledCheckData } from '../src/schedule/engine.js';
 import { ResultHistory } from '../src/schedule/history.js';
 import { ScheduleStore } from '../src/schedule/store.js';
-import { redisConnection } from './queue.js';
+import { bullConnection, closeRedis, closeWithQueue, createRedis } from '../src/redis.js';
 import { logErrorsQuietly } from './queue-errors.js';
 
 export const SCHEDULE_QUEUE_NAME = 'tlscheck-schedule';
@@ -26,7 +25,7 @@ export interface Scheduling {
   close(): Promise<void>;
 }
 
-export type SchedulingConfig = Pick<Config, 'redisUrl' | 'queuePrefix' | 'maxSchedulesPerChannel'>;
+export type SchedulingConfig = Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'maxSchedulesPerChannel'>;
 
 /**
  * Store and history keys sit under the queue prefix plus ':' ("{tlscheck}:schedule:<id>"), so one
@@ -37,17 +36,17 @@ export function storePrefix(config: Pick<Config, 'queuePrefix'>): string {
   return `${config.queuePrefix}:`;
 }
 
-export function createScheduleQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>, logger?: Logger): Queue<ScheduledCheckData> {
-  const queue = new Queue<ScheduledCheckData>(SCHEDULE_QUEUE_NAME, { connection: redisConnection(config.redisUrl, 'producer'), prefix: config.queuePrefix });
+export function createScheduleQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger): Queue<ScheduledCheckData> {
+  const bull = bullConnection(config, 'producer');
+  const queue = new Queue<ScheduledCheckData>(SCHEDULE_QUEUE_NAME, { connection: bull.connection, prefix: config.queuePrefix });
+  closeWithQueue(queue, bull.close);
   logErrorsQuietly(queue, logger, 'schedule queue');
   return queue;
 }
 
 export function createScheduling(config: SchedulingConfig, role: 'producer' | 'worker', logger?: Logger): Scheduling {
-  const { url, ...options } = redisConnection(config.redisUrl, role);
-  const redis = new Redis(url, options);
-  // ioredis reconnects on its own; without a listener an outage would be an unhandled 'error'.
-  redis.on('error', () => undefined);
+  // A worker's store waits out a Redis restart; the web handler's fails fast.
+  const redis = createRedis(config, role === 'worker' ? 'blocking' : 'producer');
   const prefix = storePrefix(config);
   const queue = createScheduleQueue(config, logger);
   return {
@@ -58,7 +57,7 @@ export function createScheduling(config: SchedulingConfig, role: 'producer' | 'w
     queue,
     async close() {
       await queue.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
 }

@@ -4,7 +4,7 @@ import { DelayedError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { webApi } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
-import { QUEUE_NAME, redisConnection, type CheckJobData, type JobOutcome } from './queue.js';
+import { QUEUE_NAME, type CheckJobData, type JobOutcome } from './queue.js';
 import { processJob, errorSummary, reportAbandoned, type CheckFn, type ExplainFn } from './process-job.js';
 import { createSlackOut, createWebClient, type SlackOut } from './slack-out.js';
 import { logErrorsQuietly } from './queue-errors.js';
@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS } from '../src/limits/defaults.js';
 import { createHostSemaphore, HostBusyError, type HostSemaphore } from '../src/limits/host-semaphore.js';
 import type { HoldSlot, SlotRef } from './addressed-check.js';
 import { createLimitsRedis } from '../src/limits/redis.js';
+import { bullConnection } from '../src/redis.js';
 import { createUndeliveredStore } from '../src/limits/undelivered.js';
 
 export interface WorkerDeps {
@@ -48,7 +49,7 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits'>;
+export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits'>;
 
 export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'worker' });
@@ -63,7 +64,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     checkTimeoutMs: deps.checkTimeoutMs ?? config.limits?.checkTimeoutMs,
   };
   // Hardening: idempotent sends, undelivered results and per-host slots share one connection.
-  const limitsRedis = createLimitsRedis(config.redisUrl, 'worker');
+  const limitsRedis = createLimitsRedis(config, 'worker');
   const hostWait = { ...HOST_WAIT, ...deps.hostWait };
   const slots = createHostSemaphore(limitsRedis, {
     prefix: config.queuePrefix,
@@ -79,6 +80,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
   // Hardening: jobs running in this process, so close() knows when they are done (see close()).
   let running = 0;
   let onIdle: (() => void) | null = null;
+  const bull = bullConnection(config, 'blocking');
   const worker = new Worker<CheckJobData, JobOutcome>(
     QUEUE_NAME,
     async (job: Job<CheckJobData, JobOutcome>, token?: string, signal?: AbortSignal) => {
@@ -105,7 +107,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       }
     },
     {
-      connection: redisConnection(config.redisUrl, 'worker'),
+      connection: bull.connection,
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
       ...deps.tuning,
@@ -143,6 +145,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       if (limitsRedis.status === 'ready') await Promise.race([stopping, sleep(CLOSE_CONNECTIONS_MS)]);
       if (limitsRedis.status === 'ready') await Promise.race([limitsRedis.quit().catch(() => undefined), sleep(CLOSE_CONNECTIONS_MS)]);
       limitsRedis.disconnect();
+      await bull.close();
       log.info('worker closed');
     },
   };

@@ -6,6 +6,7 @@ import { config as dotenvConfig } from 'dotenv';
 import { z } from 'zod';
 import { parseCidr } from './target/ip.js';
 import { DEFAULT_LIMITS, type LimitsConfig } from './limits/defaults.js';
+import { hashTag, parseClusterNodes, type RedisNode } from './redis.js';
 
 export type Role = 'app' | 'worker';
 
@@ -20,6 +21,12 @@ export interface Config {
     apiUrl: string | undefined;
   };
   redisUrl: string;
+  /**
+   * Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES); set, every connection is a cluster one
+   * (src/redis.ts) and redisUrl only lends credentials and TLS. Optional so configs built in code
+   * need not name it.
+   */
+  redisClusterNodes?: RedisNode[];
   /** Addresses the Slack bot may check despite the private/loopback policy. */
   allowCidrs: string[];
   concurrency: number;
@@ -44,7 +51,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Every variable the app reads, with what it is for: `.env.example` and the README mirror this. */
 export const ENV_VARS = [
-  'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL',
+  'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES',
   'TLSCHECK_ALLOW_CIDRS', 'TLSCHECK_CONCURRENCY', 'PORT', 'LOG_LEVEL', 'TLSCHECK_QUEUE_PREFIX',
   'TLSCHECK_ADMINS', 'TLSCHECK_MAX_SCHEDULES_PER_CHANNEL',
   'TLSCHECK_RATE_USER_PER_MIN', 'TLSCHECK_RATE_CHANNEL_PER_MIN', 'TLSCHECK_HOST_CONCURRENCY', 'TLSCHECK_CHECK_TIMEOUT_MS',
@@ -90,6 +97,15 @@ const schema = z.object({
   REDIS_URL: optionalText
     .refine((s) => s === undefined || /^rediss?:\/\//.test(s), 'REDIS_URL must start with redis:// or rediss://')
     .transform((s) => s ?? 'redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: optionalText.transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    const parsed = parseClusterNodes(s);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: `REDIS_CLUSTER_NODES: ${parsed.error} (comma-separated seed nodes such as 10.0.0.1:6379,10.0.0.2:6379)` });
+      return z.NEVER;
+    }
+    return parsed.nodes.length > 0 ? parsed.nodes : undefined;
+  }),
   TLSCHECK_ALLOW_CIDRS: optionalText
     .transform((s) => (s ?? '').split(',').map((c) => c.trim()).filter((c) => c !== ''))
     .superRefine((list, ctx) => {
@@ -145,6 +161,12 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
     throw new ConfigError(`Invalid configuration:\n${parsed.error.issues.map((i) => `  - ${i.message}`).join('\n')}`);
   }
   const v = parsed.data;
+  // A cluster runs a multi-key script only when all its keys hash to one slot; the prefix's hash tag is what does that.
+  if (v.REDIS_CLUSTER_NODES && hashTag(v.TLSCHECK_QUEUE_PREFIX) === null) {
+    throw new ConfigError(
+      'Invalid configuration:\n  - TLSCHECK_QUEUE_PREFIX needs a Redis Cluster hash tag such as {tlscheck} when REDIS_CLUSTER_NODES is set (every key must land on one slot)',
+    );
+  }
   // Socket Mode authenticates with the app token; only the HTTP receiver verifies signatures.
   if (role === 'app' && v.SLACK_APP_TOKEN === undefined && v.SLACK_SIGNING_SECRET === undefined) {
     throw new ConfigError(
@@ -159,6 +181,7 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
       apiUrl: v.SLACK_API_URL,
     },
     redisUrl: v.REDIS_URL,
+    ...(v.REDIS_CLUSTER_NODES ? { redisClusterNodes: v.REDIS_CLUSTER_NODES } : {}),
     allowCidrs: v.TLSCHECK_ALLOW_CIDRS,
     concurrency: v.TLSCHECK_CONCURRENCY,
     port: v.PORT,

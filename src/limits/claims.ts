@@ -5,7 +5,7 @@
 // process stopped heartbeating, else when the claim expires: the one message that was in flight
 // at the crash may then go out again, nothing else can.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /** A sender that has not finished by then is taken for dead: a Slack call with all its retries ends well before. */
 export const CLAIM_PENDING_MS = 90_000;
@@ -68,7 +68,7 @@ export interface ClaimOptions {
   pollMs?: number;
 }
 
-export function createMessageClaims(redis: Redis, opts: ClaimOptions): MessageClaims {
+export function createMessageClaims(redis: RedisClient, opts: ClaimOptions): MessageClaims {
   const runId = randomUUID().replace(/-/g, '');
   const pendingMs = opts.pendingMs ?? CLAIM_PENDING_MS;
   const pollMs = opts.pollMs ?? 250;

@@ -6,7 +6,7 @@
 // its check runs, and a worker that dies simply stops renewing, so its slot frees itself within
 // one lease time.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { canonicalAddress } from '../target/ip.js';
 
 export const DEFAULT_HOST_CONCURRENCY = 2;
@@ -102,7 +102,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-export function createHostSemaphore(redis: Redis, opts: HostSemaphoreOptions): HostSemaphore {
+export function createHostSemaphore(redis: RedisClient, opts: HostSemaphoreOptions): HostSemaphore {
   const max = opts.maxPerHost ?? DEFAULT_HOST_CONCURRENCY;
   const leaseMs = opts.leaseMs ?? LEASE_MS;
   const pollMs = opts.pollMs ?? 250;

@@ -9,8 +9,8 @@ export interface SlashLimits {
   close(): Promise<void>;
 }
 
-export function createSlashLimits(config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'limits'>): SlashLimits {
-  const redis = createLimitsRedis(config.redisUrl, 'app');
+export function createSlashLimits(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'limits'>): SlashLimits {
+  const redis = createLimitsRedis(config, 'app');
   const limits = config.limits ?? DEFAULT_LIMITS;
   return {
     rate: createRateLimiter(redis, { prefix: config.queuePrefix, limits }),

@@ -3,7 +3,7 @@
 // script, so a request refused for its channel does not use up its user's quota and two handlers
 // can never both let the limit + 1st request through.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 export interface RateLimits {
   userPerMin: number;
@@ -50,7 +50,7 @@ const SCOPES: readonly RateScope[] = ['user', 'channel'];
  * `prefix` is the queue prefix ({tlscheck} by default): its hash tag keeps both keys of a request
  * on one Redis Cluster slot, which a two-key script needs.
  */
-export function createRateLimiter(redis: Redis, opts: { prefix: string; limits: RateLimits; windowMs?: number }): RateLimiter {
+export function createRateLimiter(redis: RedisClient, opts: { prefix: string; limits: RateLimits; windowMs?: number }): RateLimiter {
   const windowMs = opts.windowMs ?? RATE_WINDOW_MS;
   const { userPerMin, channelPerMin } = opts.limits;
   if (!(userPerMin >= 1 && channelPerMin >= 1)) throw new Error('rate limits must be at least 1 per window');

@@ -2,7 +2,7 @@
 // retry). They are kept, never dropped: one capped list per conversation, shown by
 // `/tlscheck list` there, and one capped list for the operator. The job itself (with the full
 // result) stays in the queue's failed set for a week.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { escapeMrkdwn } from '../format/schedule-blocks.js';
 
 export interface UndeliveredEntry {
@@ -48,7 +48,7 @@ function parse(raw: string): UndeliveredEntry | null {
   }
 }
 
-export function createUndeliveredStore(redis: Redis, opts: { prefix: string }): UndeliveredStore {
+export function createUndeliveredStore(redis: RedisClient, opts: { prefix: string }): UndeliveredStore {
   const channelKey = (channel: string): string => `${opts.prefix}:undelivered:${channel}`;
   const allKey = `${opts.prefix}:undelivered`;
   const read = async (key: string, limit: number): Promise<UndeliveredEntry[]> =>

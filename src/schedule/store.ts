@@ -13,13 +13,13 @@
 //   schedules:lock:<name>          reconcile lock
 
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { describeCadence } from './cadence.js';
 import { newScheduleId, refusal, targetIdentity, type Actor, type Schedule } from './model.js';
 
 export type { Actor, Schedule } from './model.js';
 
-export type RedisClient = Redis | Cluster;
+export type { RedisClient } from '../redis.js';
 
 export const DEFAULT_PREFIX = '{tlscheck}:';
 export const DEFAULT_MAX_PER_CHANNEL = 50;
