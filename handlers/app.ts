@@ -10,12 +10,19 @@ import { realExplain } from '../jobs/defaults.js';
 import { closeOnSignals, isMain } from '../jobs/shutdown.js';
 import type { FromWorkerThread, ToWorkerThread } from '../jobs/worker-thread.js';
 import type { Logger } from '../src/log.js';
+import type { MetricJson } from '../jobs/metrics.js';
 import { createApp } from './create-app.js';
 
 export { createApp } from './create-app.js';
 
+interface WorkerThread {
+  close: () => Promise<void>;
+  /** The thread's own metrics (checks it ran, its Slack calls), for the web process's /metrics. */
+  metrics: () => Promise<MetricJson>;
+}
+
 /** Starts the workers' thread; resolves once they take jobs. A thread that dies ends the process. */
-function startWorkerThread(logger: Logger): Promise<{ close: () => Promise<void> }> {
+function startWorkerThread(logger: Logger): Promise<WorkerThread> {
   const thread = new Worker(new URL('../jobs/worker-thread.js', import.meta.url));
   let closing = false;
   thread.on('error', (err) => logger.error({ err: err.message }, 'worker thread failed'));
@@ -34,9 +41,26 @@ function startWorkerThread(logger: Logger): Promise<{ close: () => Promise<void>
       thread.postMessage({ type: 'close' } satisfies ToWorkerThread);
     });
   };
+  let nextId = 0;
+  const waiting = new Map<number, (m: MetricJson) => void>();
+  const metrics = (): Promise<MetricJson> =>
+    new Promise((resolve) => {
+      const id = ++nextId;
+      // A thread busy past a scrape's patience answers nothing rather than holding the scrape.
+      const timer = setTimeout(() => waiting.delete(id) && resolve([]), 2_000);
+      waiting.set(id, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      thread.postMessage({ type: 'metrics', id } satisfies ToWorkerThread);
+    });
   return new Promise((resolve) => {
     thread.on('message', (msg: FromWorkerThread) => {
-      if (msg.type === 'ready') resolve({ close });
+      if (msg.type === 'ready') resolve({ close, metrics });
+      if (msg.type === 'metrics') {
+        waiting.get(msg.id)?.(msg.metrics);
+        waiting.delete(msg.id);
+      }
     });
   });
 }
@@ -45,9 +69,9 @@ async function main(): Promise<void> {
   const config = loadConfig({ role: 'app' });
   const logger = createLogger(config.logLevel);
   const queue = createCheckQueue(config, logger);
-  const deps = { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: realExplain, logger };
-  const app = createApp(config, deps);
   const workers = await startWorkerThread(logger);
+  const deps = { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: realExplain, logger, workerMetrics: workers.metrics };
+  const app = createApp(config, deps);
   // start() reconciles the schedulers with the store once, then takes requests.
   await app.start();
   closeOnSignals(logger, async () => {

@@ -16,9 +16,18 @@ import { createSlashLimits } from '../src/limits/index.js';
 import { createLimitsRedis } from '../src/limits/redis.js';
 import { SlackHttpReceiver } from './receiver.js';
 import type { Server } from 'node:http';
-import type { RedisClient } from '../src/redis.js';
+import { closeRedis, type RedisClient } from '../src/redis.js';
+import type { RateLimiter } from '../src/limits/rate.js';
+import type { Schedule } from '../src/schedule/model.js';
+import { countSlackCalls, createMetrics, type Metrics, type MetricJson } from '../jobs/metrics.js';
+import { opsRoutes, queueView, startOpsServer, type RouteHandler } from '../jobs/health.js';
+import { createQueue } from '../jobs/queue.js';
+import { createScheduleQueue } from '../jobs/scheduling.js';
 
-export type AppDeps = SlashDeps;
+export type AppDeps = SlashDeps & {
+  /** `npm start`: the workers' thread's metrics, added to this process's /metrics. */
+  workerMetrics?: () => Promise<MetricJson>;
+};
 
 export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
 
@@ -44,7 +53,11 @@ export const EVENTS_PATH = '/slack/events';
 export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   const log = deps.logger.child({ component: 'app' });
   const socketMode = config.slack.appToken !== undefined;
-  const replayRedis = socketMode ? null : createLimitsRedis(config, 'app');
+  // Replay guard (HTTP mode) and the health probe's ping.
+  const opsRedis = createLimitsRedis(config, 'app');
+  const ops = createOps(config, deps, opsRedis);
+  // Before Bolt builds any client: they bind their methods when constructed.
+  const stopCounting = countSlackCalls(ops.metrics);
   const common = {
     token: config.slack.botToken,
     logger: slackLogger(deps.logger, 'bolt'),
@@ -52,14 +65,17 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   };
   const app = socketMode
     ? new App({ ...common, socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret })
-    : new App({ ...common, receiver: createReceiver(config, deps, replayRedis) });
+    : new App({ ...common, receiver: createReceiver(config, deps, opsRedis, ops.routes) });
 
   // Built here unless injected; what the app builds, it closes on stop. Injected: the caller's.
   const built = deps.scheduling ? { services: deps.scheduling, close: async () => undefined } : buildScheduling(config, app, deps.logger);
   const scheduling = built.services;
   // Hardening: rate limits whenever the config has them (loadConfig always sets them); injected ones are the caller's to close.
   const ownLimits = !deps.limits && config.limits ? createSlashLimits(config) : null;
-  const handlerDeps: HandlerDeps = { ...deps, scheduling, limits: deps.limits ?? ownLimits ?? undefined };
+  const limits = deps.limits ?? ownLimits ?? undefined;
+  const handlerDeps: HandlerDeps = { ...deps, scheduling, limits: limits && { ...limits, rate: countRefusals(limits.rate, ops.metrics) } };
+  ops.schedules = () => scheduling.store.listAll();
+  let opsServer: Server | null = null;
   let report: ReconcileReport | null = null;
 
   registerSlashCommand(app, handlerDeps);
@@ -94,8 +110,10 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
       await reconcileOnce();
       if (socketMode) {
         await app.start();
+        // No Slack endpoint to serve: the port carries only /healthz and /metrics.
+        opsServer = await startOpsServer(ops.routes, { port: listen.port ?? config.port, host: listen.host });
         log.info('connected in Socket Mode');
-        return { port: null };
+        return { port: (opsServer.address() as { port: number }).port };
       }
       const server = (await app.start({ port: listen.port ?? config.port, host: listen.host })) as Server;
       const addr = server.address();
@@ -107,12 +125,54 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
       await app.stop();
       await built.close();
       await ownLimits?.close();
-      await replayRedis?.quit().catch(() => replayRedis.disconnect());
+      if (opsServer) await new Promise((resolve) => { opsServer?.close(resolve); opsServer?.closeAllConnections(); });
+      await ops.close();
+      stopCounting();
+      await closeRedis(opsRedis);
     },
   };
 }
 
-function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient | null): SlackHttpReceiver {
+/** Metrics and health of the web process: the queues' depth and every schedule, read from Redis at scrape time. */
+interface Ops {
+  /** Set once the schedule store exists. */
+  schedules: (() => Promise<Schedule[]>) | undefined;
+  metrics: Metrics;
+  routes: Record<string, RouteHandler>;
+  close(): Promise<void>;
+}
+
+function createOps(config: AppConfig, deps: AppDeps, redis: RedisClient): Ops {
+  const checkQueue = createQueue(config);
+  const scheduleQueue = createScheduleQueue(config);
+  const queues = { checks: queueView(checkQueue), schedules: queueView(scheduleQueue) };
+  const ops: Ops = {
+    schedules: undefined,
+    metrics: createMetrics({
+      queues: { checks: queues.checks.counts, schedules: queues.schedules.counts },
+      schedules: (): Promise<Schedule[]> => ops.schedules?.() ?? Promise.resolve([]),
+      also: deps.workerMetrics,
+    }),
+    routes: {},
+    close: async () => {
+      await Promise.all([checkQueue.close(), scheduleQueue.close()]);
+    },
+  };
+  ops.routes = opsRoutes({ ping: () => redis.ping(), queues }, ops.metrics);
+  return ops;
+}
+
+function countRefusals(rate: RateLimiter, metrics: Pick<Metrics, 'recordRefusal'>): RateLimiter {
+  return {
+    async take(who) {
+      const decision = await rate.take(who);
+      if (!decision.allowed) metrics.recordRefusal(decision.scope);
+      return decision;
+    },
+  };
+}
+
+function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient, routes: Record<string, RouteHandler>): SlackHttpReceiver {
   // loadConfig refuses HTTP mode without a signing secret; an empty one would verify nothing.
   const signingSecret = config.slack.signingSecret;
   if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode (when SLACK_APP_TOKEN is unset)');
@@ -120,9 +180,8 @@ function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient | n
     signingSecret,
     logger: deps.logger.child({ component: 'receiver' }),
     path: EVENTS_PATH,
-    firstSeen: async (signature, ttlSec) => (await redis?.set(`${config.queuePrefix}:seen:${signature.slice(3, 35)}`, '1', 'EX', ttlSec, 'NX')) === 'OK',
-    // For load balancers and orchestrators; carries no data.
-    routes: { '/healthz': (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') },
+    firstSeen: async (signature, ttlSec) => (await redis.set(`${config.queuePrefix}:seen:${signature.slice(3, 35)}`, '1', 'EX', ttlSec, 'NX')) === 'OK',
+    routes,
   });
 }
 

@@ -5,9 +5,10 @@ import { parentPort } from 'node:worker_threads';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { startWorkers } from './run-workers.js';
+import type { MetricJson } from './metrics.js';
 
-export type ToWorkerThread = { type: 'close' };
-export type FromWorkerThread = { type: 'ready' } | { type: 'closed' };
+export type ToWorkerThread = { type: 'close' } | { type: 'metrics'; id: number };
+export type FromWorkerThread = { type: 'ready' } | { type: 'closed' } | { type: 'metrics'; id: number; metrics: MetricJson };
 
 const port = parentPort;
 if (!port) throw new Error('jobs/worker-thread.js runs as a worker thread of handlers/app.js');
@@ -17,7 +18,10 @@ const logger = createLogger(config.logLevel).child({ thread: 'workers' });
 const workers = await startWorkers(config, logger);
 port.postMessage({ type: 'ready' } satisfies FromWorkerThread);
 port.on('message', (msg: ToWorkerThread) => {
-  if (msg.type !== 'close') return;
+  if (msg.type === 'metrics') {
+    void workers.metrics.registry.getMetricsAsJSON().then((metrics) => port.postMessage({ type: 'metrics', id: msg.id, metrics } satisfies FromWorkerThread));
+    return;
+  }
   workers.close().then(
     () => port.postMessage({ type: 'closed' } satisfies FromWorkerThread),
     (err: unknown) => {

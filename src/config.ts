@@ -44,6 +44,8 @@ export interface Config {
   maxSchedulesPerChannel?: number;
   /** Rate limits, per-host concurrency and the check deadline (src/limits); loadConfig always sets it. */
   limits?: LimitsConfig;
+  /** `npm run worker`: port of its GET /healthz and /metrics; unset, it serves none. */
+  healthPort?: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -55,6 +57,7 @@ export const ENV_VARS = [
   'TLSCHECK_ALLOW_CIDRS', 'TLSCHECK_CONCURRENCY', 'PORT', 'LOG_LEVEL', 'TLSCHECK_QUEUE_PREFIX',
   'TLSCHECK_ADMINS', 'TLSCHECK_MAX_SCHEDULES_PER_CHANNEL',
   'TLSCHECK_RATE_USER_PER_MIN', 'TLSCHECK_RATE_CHANNEL_PER_MIN', 'TLSCHECK_HOST_CONCURRENCY', 'TLSCHECK_CHECK_TIMEOUT_MS',
+  'TLSCHECK_HEALTH_PORT',
 ] as const;
 
 export const DEFAULT_MAX_SCHEDULES_PER_CHANNEL = 50;
@@ -142,6 +145,9 @@ const schema = z.object({
   TLSCHECK_RATE_CHANNEL_PER_MIN: wholeNumber('TLSCHECK_RATE_CHANNEL_PER_MIN', DEFAULT_LIMITS.channelPerMin, 1, 10_000),
   TLSCHECK_HOST_CONCURRENCY: wholeNumber('TLSCHECK_HOST_CONCURRENCY', DEFAULT_LIMITS.hostConcurrency, 1, 50),
   TLSCHECK_CHECK_TIMEOUT_MS: wholeNumber('TLSCHECK_CHECK_TIMEOUT_MS', DEFAULT_LIMITS.checkTimeoutMs, 1_000, 60_000),
+  TLSCHECK_HEALTH_PORT: optionalText
+    .transform((s) => (s === undefined ? undefined : Number(s)))
+    .refine((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n <= 65535), 'TLSCHECK_HEALTH_PORT must be a port number (0-65535)'),
 });
 
 export interface LoadOptions {
@@ -195,6 +201,7 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
       hostConcurrency: v.TLSCHECK_HOST_CONCURRENCY,
       checkTimeoutMs: v.TLSCHECK_CHECK_TIMEOUT_MS,
     },
+    ...(v.TLSCHECK_HEALTH_PORT !== undefined ? { healthPort: v.TLSCHECK_HEALTH_PORT } : {}),
   };
 }
 
