@@ -3,10 +3,11 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
-import type { SlackMessage } from '../src/format/slack-blocks.js';
-import { ACTIONS, capPosts, cliCommand, decodeRef, rawJsonMessages, type ButtonRef } from '../src/format/slack-messages.js';
+import type { SlackMessage } from '../src/format/slack/blocks.js';
+import { capPosts, cliCommand, rawJsonMessages } from '../src/format/slack-messages.js';
+import { ACTION_IDS, decodeRef, type ResultRef } from '../src/format/slack/actions.js';
 import { usageError } from '../src/format/slack-help.js';
-import { scheduleProblem } from '../src/format/schedule-replies.js';
+import { scheduleProblem } from '../src/format/slack-schedule-replies.js';
 import { parseScheduleCommand } from '../src/schedule/command.js';
 import { FALLBACK_ERRORS, slackErrorCode } from '../jobs/slack-out.js';
 import { executeScheduleOp } from './schedule-ops.js';
@@ -19,7 +20,7 @@ type ButtonArgs = { body: BlockAction<ButtonAction>; action: ButtonAction; respo
 const tell = (respond: RespondFn, msg: SlackMessage): Promise<unknown> => respond({ ...ephemeral(msg), replace_original: false });
 
 export function registerActions(app: App, deps: HandlerDeps): void {
-  const on = (id: string, handle: (args: ButtonArgs, ref: ButtonRef, log: Logger) => Promise<unknown>): void => {
+  const on = (id: string, handle: (args: ButtonArgs, ref: ResultRef, log: Logger) => Promise<unknown>): void => {
     app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, async ({ ack, body, action, respond, client }) => {
       await ack();
       const log = deps.logger.child({ action: id, user: body.user.id, channel: body.channel?.id });
@@ -33,7 +34,7 @@ export function registerActions(app: App, deps: HandlerDeps): void {
     });
   };
 
-  on(ACTIONS.rerun, async ({ body, respond }, ref, log) => {
+  on(ACTION_IDS.rerun, async ({ body, respond }, ref, log) => {
     // Re-validated: the policy may have changed since the first run.
     const target = checkTarget(ref.input, ref.sni, deps.parseTarget, deps.policy);
     if (!target.ok) return tell(respond, usageError(target.problem));
@@ -61,7 +62,7 @@ export function registerActions(app: App, deps: HandlerDeps): void {
     if (queued) await forgetUndelivered(deps, channel, ref.jobId, log);
   });
 
-  on(ACTIONS.schedule, async ({ body, respond, client }, ref, log) => {
+  on(ACTION_IDS.schedule, async ({ body, respond, client }, ref, log) => {
     const channel = body.channel?.id;
     if (!channel) return tell(respond, usageError('I cannot tell which conversation this button is in; use `/tlscheck schedule <host>` there.'));
     // Through the command parser, so the button and the command normalise the target alike.
@@ -74,7 +75,7 @@ export function registerActions(app: App, deps: HandlerDeps): void {
     await refreshParent(client, result, log);
   });
 
-  on(ACTIONS.raw, async ({ body, respond, client }, ref, log) => {
+  on(ACTION_IDS.raw, async ({ body, respond, client }, ref, log) => {
     const stored = await deps.queue.getJob(ref.jobId).catch((err: unknown) => {
       log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not read the job');
       return null;

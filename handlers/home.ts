@@ -3,10 +3,10 @@
 // after each schedule button pressed there, and by the worker after a Run now from it.
 import type { App, webApi } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
-import { messageViolations, SLACK_LIMITS } from '../src/format/slack-blocks.js';
+import { messageViolations, SLACK_LIMITS } from '../src/format/slack/blocks.js';
 import { homeBlocks } from '../src/format/slack-help.js';
-import { appHomeView } from '../src/format/app-home.js';
-import type { Block } from '../src/format/schedule-blocks.js';
+import { appHomeView } from '../src/format/slack-home.js';
+import type { Block } from '../src/format/slack/blocks.js';
 import { nextRuns, type SchedulerQueue } from '../src/schedule/engine.js';
 import type { Schedule } from '../src/schedule/model.js';
 import type { ScheduleStore } from '../src/schedule/store.js';

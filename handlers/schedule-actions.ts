@@ -3,8 +3,8 @@
 // becomes a notice at the top of the republished tab (a view has no response_url); in a
 // channel it is an ephemeral reply.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { HOME_ACTIONS } from '../src/format/schedule-home.js';
-import { scheduleProblem } from '../src/format/schedule-replies.js';
+import { ACTION_IDS } from '../src/format/slack/actions.js';
+import { scheduleProblem } from '../src/format/slack-schedule-replies.js';
 import { looksLikeScheduleId } from '../src/schedule/model.js';
 import { errorSummary } from '../jobs/process-job.js';
 import { publishHome } from './home.js';
@@ -13,10 +13,10 @@ import { refreshParent, storeDown } from './schedule-slash.js';
 import type { HandlerDeps } from './slash.js';
 
 const OPS: Record<string, (id: string) => ScheduleOp> = {
-  [HOME_ACTIONS.run]: (id) => ({ kind: 'run', id }),
-  [HOME_ACTIONS.pause]: (id) => ({ kind: 'pause', id }),
-  [HOME_ACTIONS.resume]: (id) => ({ kind: 'resume', id }),
-  [HOME_ACTIONS.remove]: (id) => ({ kind: 'unschedule', ref: id }),
+  [ACTION_IDS.scheduleRun]: (id) => ({ kind: 'run', id }),
+  [ACTION_IDS.schedulePause]: (id) => ({ kind: 'pause', id }),
+  [ACTION_IDS.scheduleResume]: (id) => ({ kind: 'resume', id }),
+  [ACTION_IDS.scheduleRemove]: (id) => ({ kind: 'unschedule', ref: id }),
 };
 
 export function registerScheduleActions(app: App, deps: HandlerDeps): void {

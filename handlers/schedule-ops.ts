@@ -9,12 +9,12 @@ import { nextRuns, removeScheduler, runNow, schedulerId, syncScheduler } from '.
 import { historyKey, type ResultHistory } from '../src/schedule/history.js';
 import type { Actor, Schedule } from '../src/schedule/model.js';
 import type { NewSchedule, ScheduleStore } from '../src/schedule/store.js';
-import type { Message } from '../src/format/schedule-blocks.js';
-import type { ParentState } from '../src/format/schedule-parent.js';
-import { buildScheduleList } from '../src/format/schedule-list.js';
+import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
+import type { ParentState } from '../src/format/slack-schedule-card.js';
+import { buildScheduleList } from '../src/format/slack-list.js';
 import {
   pausedReply, removedReply, resumedReply, runQueuedReply, scheduledReply, scheduleProblem,
-} from '../src/format/schedule-replies.js';
+} from '../src/format/slack-schedule-replies.js';
 import type { ScheduleQueue } from '../jobs/scheduling.js';
 import { errorSummary } from '../jobs/process-job.js';
 import type { UndeliveredEntry, UndeliveredStore } from '../src/limits/undelivered.js';

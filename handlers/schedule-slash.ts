@@ -3,9 +3,9 @@
 // the ack itself; past the budget, ack "working on it" and answer through the response_url.
 import type { RespondArguments, RespondFn, webApi } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
-import type { Message } from '../src/format/schedule-blocks.js';
+import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
 import { parseScheduleCommand } from '../src/schedule/command.js';
-import { scheduleProblem } from '../src/format/schedule-replies.js';
+import { scheduleProblem } from '../src/format/slack-schedule-replies.js';
 import { errorSummary } from '../jobs/process-job.js';
 import { updateParent } from '../jobs/schedule-post.js';
 import { executeScheduleOp, type OpRequest, type OpResult, type ScheduleOp, type ScheduleOpsDeps } from './schedule-ops.js';

@@ -3,7 +3,7 @@
 // Slack timeout error.
 import type { App, RespondArguments, RespondFn } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
-import type { SlackMessage } from '../src/format/slack-blocks.js';
+import type { SlackMessage } from '../src/format/slack/blocks.js';
 import { helpMessage, usageError } from '../src/format/slack-help.js';
 import { explainMessages } from '../src/format/slack-explain.js';
 import { capPosts } from '../src/format/slack-messages.js';

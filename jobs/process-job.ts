@@ -4,14 +4,15 @@
 import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
 import { scrubText, type Logger } from '../src/log.js';
-import type { SlackMessage } from '../src/format/slack-blocks.js';
-import { divider } from '../src/format/slack-blocks.js';
-import { toMessages } from '../src/format/slack-split.js';
-import { resultThreadBlocks, targetLabel, verdictFallback, verdictOf } from '../src/format/slack-result.js';
+import type { SlackMessage } from '../src/format/slack/blocks.js';
+import { divider } from '../src/format/slack/blocks.js';
+import { toMessages } from '../src/format/slack/split.js';
+import { resultThreadBlocks, targetLabel, verdictFallback } from '../src/format/slack-result.js';
+import { verdictOf } from '../src/verdict.js';
+import type { ResultRef } from '../src/format/slack/actions.js';
 import { explainBlocks, topExplanation, type ExplanationView } from '../src/format/slack-explain.js';
 import {
   failureMessage, fallbackHint, fallbackMessages, pendingMessage, progressMessage, threadMessages, verdictMessage,
-  type ButtonRef,
 } from '../src/format/slack-messages.js';
 import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
 import { FALLBACK_ERRORS, slackErrorCode, type SlackOut } from './slack-out.js';
@@ -144,7 +145,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
 
 /** Everything to send after the parent: the verdict (replacing the parent) and the thread. */
 function reportMessages(state: CheckJobData, result: CheckResult, jobId: string, ctx: JobContext, log: Logger): SlackMessage[] {
-  const ref: ButtonRef = { jobId, input: state.input, sni: state.sni };
+  const ref: ResultRef = { jobId, input: state.input, sni: state.sni };
   const explained = state.kind === 'explain' && state.symptom ? explainSafely(state.symptom, result, ctx, log) : null;
   const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result), divider()] : [];
   const explainedLine = explained ? topExplanation(explained) : null;

@@ -10,7 +10,7 @@ import type { Logger } from '../src/log.js';
 import { SCHEDULED_JOB_NAME, type ScheduledCheckData } from '../src/schedule/engine.js';
 import type { Schedule } from '../src/schedule/model.js';
 import { runScheduledCheck, type RunOutcome } from '../src/schedule/run.js';
-import { runQuietReply } from '../src/format/schedule-replies.js';
+import { runQuietReply } from '../src/format/slack-schedule-replies.js';
 import { publishHome } from '../handlers/home.js';
 import { createUserDirectory, type UserDirectory } from '../handlers/slack-users.js';
 import { errorSummary, type CheckFn } from './process-job.js';

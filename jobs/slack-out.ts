@@ -3,7 +3,7 @@
 // @slack/web-api through Bolt's re-export: Bolt is the declared dependency.
 import { webApi } from '@slack/bolt';
 import type { Config } from '../src/config.js';
-import type { SlackMessage } from '../src/format/slack-blocks.js';
+import type { SlackMessage } from '../src/format/slack/blocks.js';
 import { slackLogger, type Logger } from '../src/log.js';
 
 /**

@@ -1,5 +1,6 @@
 // Usage text for `/tlscheck help`, error replies, and the App Home tab.
-import { context, divider, header, section, type Block, type SlackMessage } from './slack-blocks.js';
+import { context, divider, header, section, type Block, type SlackMessage } from './slack/blocks.js';
+import { EMOJI } from './slack/emoji.js';
 
 const EXAMPLES: [string, string][] = [
   ['/tlscheck example.com', 'check port 443: protocols, ciphers, renegotiation, resumption, certificate'],
@@ -44,8 +45,8 @@ export function helpMessage(): SlackMessage {
 /** An input error, with the usage line so the fix is one glance away. */
 export function usageError(problem: string): SlackMessage {
   return {
-    text: `⚠️ ${problem}`,
-    blocks: [section(`⚠️ ${problem}`), context('Usage: `/tlscheck <host>[:port] [--sni NAME]` · `/tlscheck explain <error text> [--target host]` · `/tlscheck help`')],
+    text: `${EMOJI.usage} ${problem}`,
+    blocks: [section(`${EMOJI.usage} ${problem}`), context('Usage: `/tlscheck <host>[:port] [--sni NAME]` · `/tlscheck explain <error text> [--target host]` · `/tlscheck help`')],
   };
 }
 

@@ -17,7 +17,7 @@ export interface Schedule {
   createdBy: string;
   createdAt: number;
   paused: boolean;
-  /** statusOf() of the last result: ok | info | warning | error | critical | unreachable. */
+  /** statusOf() (src/verdict.ts) of the last result: ok | info | warning | error | critical | unreachable. */
   lastStatus?: string;
   lastRunAt?: number;
   daysLeft?: number;
