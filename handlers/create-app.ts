@@ -4,21 +4,19 @@ import { App } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import { slackLogger } from '../src/log.js';
 import { reconcile, type ReconcileReport } from '../src/schedule/engine.js';
-import { errorSummary } from '../jobs/process-job.js';
+import { errorSummary } from '../src/errors.js';
+import { createSlashLimits } from '../src/limits/index.js';
 import { createScheduling } from '../jobs/scheduling.js';
 import { SLACK_REQUEST_TIMEOUT_MS, SLACK_RETRY } from '../jobs/slack-out.js';
-import { registerActions } from './actions.js';
-import { registerHome } from './home.js';
-import { registerScheduleActions } from './schedule-actions.js';
-import { createUserDirectory } from './slack-users.js';
-import { registerSlashCommand, type HandlerDeps, type ScheduleServices, type SlashDeps } from './slash.js';
-import { createSlashLimits } from '../src/limits/index.js';
+import { createUserDirectory } from '../jobs/slack-users.js';
 import { createLimitsRedis } from '../src/limits/redis.js';
-import { SlackHttpReceiver } from './receiver.js';
-import type { Server } from 'node:http';
 import type { RedisClient } from '../src/redis.js';
+import type { Server } from 'node:http';
+import type { AppDeps, HandlerDeps, ScheduleServices } from './deps.js';
+import { registerListeners } from './listeners.js';
+import { SlackHttpReceiver } from './receiver.js';
 
-export type AppDeps = SlashDeps;
+export type { AppDeps } from './deps.js';
 
 export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
 
@@ -62,10 +60,7 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   const handlerDeps: HandlerDeps = { ...deps, scheduling, limits: deps.limits ?? ownLimits ?? undefined };
   let report: ReconcileReport | null = null;
 
-  registerSlashCommand(app, handlerDeps);
-  registerActions(app, handlerDeps);
-  registerScheduleActions(app, handlerDeps);
-  registerHome(app, { ...scheduling, logger: deps.logger });
+  registerListeners(app, handlerDeps);
   app.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'unhandled error in a listener');
   });

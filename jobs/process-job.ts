@@ -3,7 +3,8 @@
 // through the response_url. Every step is recorded in the job so a rerun after a stall resumes.
 import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
-import { scrubText, type Logger } from '../src/log.js';
+import type { Logger } from '../src/log.js';
+import { errorSummary, slackErrorCode } from '../src/errors.js';
 import type { SlackMessage } from '../src/format/slack/blocks.js';
 import { divider } from '../src/format/slack/blocks.js';
 import { toMessages } from '../src/format/slack/split.js';
@@ -15,7 +16,7 @@ import {
   failureMessage, fallbackHint, fallbackMessages, pendingMessage, progressMessage, threadMessages, verdictMessage,
 } from '../src/format/slack-messages.js';
 import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
-import { FALLBACK_ERRORS, slackErrorCode, type SlackOut } from './slack-out.js';
+import { FALLBACK_ERRORS, type SlackOut } from './slack-out.js';
 import { createThrottle } from './throttle.js';
 import type { MessageClaims } from '../src/limits/claims.js';
 import { HostBusyError, hostOf } from '../src/limits/host-semaphore.js';
@@ -277,10 +278,3 @@ export async function reportAbandoned(job: { id: string; data: CheckJobData }, c
   }
 }
 // --- end hardening -------------------------------------------------------------------------------
-
-/** Message and Slack error code only: error objects of HTTP clients can carry request headers. */
-export function errorSummary(err: unknown): { message: string; slackError?: string } {
-  const message = scrubText(err instanceof Error ? err.message : String(err));
-  const code = slackErrorCode(err);
-  return code ? { message, slackError: code } : { message };
-}

@@ -10,7 +10,8 @@ import type { ChangeKind } from '../src/schedule/changes.js';
 import type { Schedule } from '../src/schedule/model.js';
 import type { PostContext } from '../src/schedule/run.js';
 import type { ScheduleStore } from '../src/schedule/store.js';
-import { slackErrorCode, withRetryAfter } from './slack-out.js';
+import { withRetryAfter } from './slack-out.js';
+import { slackErrorCode } from '../src/errors.js';
 
 export type ChatClient = Pick<webApi.WebClient, 'chat'>;
 

@@ -11,9 +11,10 @@ import { SCHEDULED_JOB_NAME, type ScheduledCheckData } from '../src/schedule/eng
 import type { Schedule } from '../src/schedule/model.js';
 import { runScheduledCheck, type RunOutcome } from '../src/schedule/run.js';
 import { runQuietReply } from '../src/format/slack-schedule-replies.js';
-import { publishHome } from '../handlers/home.js';
-import { createUserDirectory, type UserDirectory } from '../handlers/slack-users.js';
-import { errorSummary, type CheckFn } from './process-job.js';
+import { publishHome } from './home-tab.js';
+import { createUserDirectory, type UserDirectory } from './slack-users.js';
+import type { CheckFn } from './process-job.js';
+import { errorSummary } from '../src/errors.js';
 import { logErrorsQuietly } from './queue-errors.js';
 import { createAlertPoster } from './schedule-post.js';
 import { SCHEDULE_QUEUE_NAME, createScheduling, type Scheduling } from './scheduling.js';

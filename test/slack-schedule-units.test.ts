@@ -9,8 +9,8 @@ import { messageViolations, plainText, SLACK_LIMITS, type Block as SlackBlock } 
 import type { Change, ChangeKind } from '../src/schedule/changes.js';
 import type { Schedule } from '../src/schedule/model.js';
 import { shouldBroadcast } from '../jobs/schedule-post.js';
-import { answerWithin } from '../handlers/schedule-slash.js';
-import { createUserDirectory, type DirectoryClient } from '../handlers/slack-users.js';
+import { answerWithin } from '../handlers/commands/schedule.js';
+import { createUserDirectory, type DirectoryClient } from '../jobs/slack-users.js';
 import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
 
 const logger = createLogger('silent');

@@ -194,7 +194,7 @@ describe('/tlscheck schedule', () => {
       expect(res.json?.response_type).toBe('ephemeral');
       expect(String(res.json?.text), cmd).toMatch(expected);
       // Every refusal shows the usage of the schedule commands.
-      expect(JSON.stringify(res.json?.blocks), cmd).toContain('/tlscheck schedule &lt;target&gt;');
+      expect(JSON.stringify(res.json?.blocks), cmd).toContain('/tlscheck schedule &lt;host&gt;');
     }
     expect(await app.scheduling.store.listByChannel('C0ERRORS')).toEqual([]);
   });

@@ -64,11 +64,6 @@ export function looksLikeScheduleId(text: string): boolean {
   return /^[a-z0-9_-]{3,40}$/i.test(text) && !/^\d+$/.test(text);
 }
 
-/** "host:port" with IPv6 in brackets: the form stored, shown and fed back to parseTarget. */
-export function formatTarget(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** Identity of a schedule within a channel: the same target and SNI twice is one schedule. */
 export function targetIdentity(target: string, sni: string | undefined): string {
   return sni ? `${target}|${sni}` : target;
