@@ -1,6 +1,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Imports run handlers → jobs → src, never back (test/import-graph.test.ts also forbids cycles). */
+const layer = (files, forbidden, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: forbidden.map((dir) => ({ group: [`**/${dir}/*`, `**/${dir}/**`], message: why })) }],
+  },
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -19,4 +27,6 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  layer(['src/**/*.ts'], ['handlers', 'jobs'], 'src/ is the engine and its formatters: it imports neither jobs/ nor handlers/.'),
+  layer(['jobs/**/*.ts'], ['handlers'], 'jobs/ (workers and services) never import the Slack listeners in handlers/.'),
 );

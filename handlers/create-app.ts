@@ -4,30 +4,25 @@ import { App } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import { slackLogger } from '../src/log.js';
 import { reconcile, type ReconcileReport } from '../src/schedule/engine.js';
-import { errorSummary } from '../jobs/process-job.js';
+import { errorSummary } from '../src/errors.js';
+import { createSlashLimits } from '../src/limits/index.js';
 import { createScheduling } from '../jobs/scheduling.js';
 import { SLACK_REQUEST_TIMEOUT_MS, SLACK_RETRY } from '../jobs/slack-out.js';
-import { registerActions } from './actions.js';
-import { registerHome } from './home.js';
-import { registerScheduleActions } from './schedule-actions.js';
-import { createUserDirectory } from './slack-users.js';
-import { registerSlashCommand, type HandlerDeps, type ScheduleServices, type SlashDeps } from './slash.js';
-import { createSlashLimits } from '../src/limits/index.js';
+import { createUserDirectory } from '../jobs/slack-users.js';
 import { createLimitsRedis } from '../src/limits/redis.js';
 import { SlackHttpReceiver } from './receiver.js';
 import type { Server } from 'node:http';
 import { closeRedis, type RedisClient } from '../src/redis.js';
 import type { RateLimiter } from '../src/limits/rate.js';
 import type { Schedule } from '../src/schedule/model.js';
-import { countSlackCalls, createMetrics, type Metrics, type MetricJson } from '../jobs/metrics.js';
+import { countSlackCalls, createMetrics, type Metrics } from '../jobs/metrics.js';
 import { opsRoutes, queueView, startOpsServer, type RouteHandler } from '../jobs/health.js';
 import { createQueue } from '../jobs/queue.js';
 import { createScheduleQueue } from '../jobs/scheduling.js';
+import type { AppDeps, HandlerDeps, ScheduleServices } from './deps.js';
+import { registerListeners } from './listeners.js';
 
-export type AppDeps = SlashDeps & {
-  /** `npm start`: the workers' thread's metrics, added to this process's /metrics. */
-  workerMetrics?: () => Promise<MetricJson>;
-};
+export type { AppDeps } from './deps.js';
 
 export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
 
@@ -78,10 +73,7 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   let opsServer: Server | null = null;
   let report: ReconcileReport | null = null;
 
-  registerSlashCommand(app, handlerDeps);
-  registerActions(app, handlerDeps);
-  registerScheduleActions(app, handlerDeps);
-  registerHome(app, { ...scheduling, logger: deps.logger });
+  registerListeners(app, handlerDeps);
   app.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'unhandled error in a listener');
   });

@@ -5,7 +5,7 @@ import client from 'prom-client';
 import { webApi } from '@slack/bolt';
 import type { CheckResult } from '../src/types.js';
 import type { Schedule } from '../src/schedule/model.js';
-import { statusOf } from '../src/schedule/changes.js';
+import { statusOf } from '../src/verdict.js';
 
 /** Seconds. Loopback checks take ~0.4 s; real networks several; the deadline caps at 60. */
 const DURATION_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60];

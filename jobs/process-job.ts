@@ -3,18 +3,20 @@
 // through the response_url. Every step is recorded in the job so a rerun after a stall resumes.
 import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
-import { scrubText, type Logger } from '../src/log.js';
-import type { SlackMessage } from '../src/format/slack-blocks.js';
-import { divider } from '../src/format/slack-blocks.js';
-import { toMessages } from '../src/format/slack-split.js';
-import { resultThreadBlocks, targetLabel, verdictFallback, verdictOf } from '../src/format/slack-result.js';
+import type { Logger } from '../src/log.js';
+import { errorSummary, slackErrorCode } from '../src/errors.js';
+import type { SlackMessage } from '../src/format/slack/blocks.js';
+import { divider } from '../src/format/slack/blocks.js';
+import { toMessages } from '../src/format/slack/split.js';
+import { resultThreadBlocks, targetLabel, verdictFallback } from '../src/format/slack-result.js';
+import { verdictOf } from '../src/verdict.js';
+import type { ResultRef } from '../src/format/slack/actions.js';
 import { explainBlocks, topExplanation, type ExplanationView } from '../src/format/slack-explain.js';
 import {
   failureMessage, fallbackHint, fallbackMessages, pendingMessage, progressMessage, threadMessages, verdictMessage,
-  type ButtonRef,
 } from '../src/format/slack-messages.js';
 import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
-import { FALLBACK_ERRORS, slackErrorCode, type SlackOut } from './slack-out.js';
+import { FALLBACK_ERRORS, type SlackOut } from './slack-out.js';
 import { createThrottle } from './throttle.js';
 import type { MessageClaims } from '../src/limits/claims.js';
 import { HostBusyError, hostOf } from '../src/limits/host-semaphore.js';
@@ -144,7 +146,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
 
 /** Everything to send after the parent: the verdict (replacing the parent) and the thread. */
 function reportMessages(state: CheckJobData, result: CheckResult, jobId: string, ctx: JobContext, log: Logger): SlackMessage[] {
-  const ref: ButtonRef = { jobId, input: state.input, sni: state.sni };
+  const ref: ResultRef = { jobId, input: state.input, sni: state.sni };
   const explained = state.kind === 'explain' && state.symptom ? explainSafely(state.symptom, result, ctx, log) : null;
   const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result), divider()] : [];
   const explainedLine = explained ? topExplanation(explained) : null;
@@ -276,10 +278,3 @@ export async function reportAbandoned(job: { id: string; data: CheckJobData }, c
   }
 }
 // --- end hardening -------------------------------------------------------------------------------
-
-/** Message and Slack error code only: error objects of HTTP clients can carry request headers. */
-export function errorSummary(err: unknown): { message: string; slackError?: string } {
-  const message = scrubText(err instanceof Error ? err.message : String(err));
-  const code = slackErrorCode(err);
-  return code ? { message, slackError: code } : { message };
-}

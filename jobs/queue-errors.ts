@@ -3,7 +3,7 @@
 // for as long as Redis is away; with a plain logging listener the log fills the same way. Here an
 // outage costs at most one warn line per object per interval, saying how many were left out.
 import type { Logger } from '../src/log.js';
-import { errorSummary } from './process-job.js';
+import { errorSummary } from '../src/errors.js';
 
 /** At most one line per object this often: enough to see an outage start and last, not every retry. */
 export const ERROR_LOG_INTERVAL_MS = 10_000;

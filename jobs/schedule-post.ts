@@ -4,13 +4,14 @@
 // thread. Alerts that make things worse are also shown in the channel (reply_broadcast): a
 // server going down should not wait for someone to open a thread.
 import type { webApi } from '@slack/bolt';
-import type { Message } from '../src/format/schedule-blocks.js';
-import { buildScheduleParent, type ParentState } from '../src/format/schedule-parent.js';
+import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
+import { buildScheduleParent, type ParentState } from '../src/format/slack-schedule-card.js';
 import type { ChangeKind } from '../src/schedule/changes.js';
 import type { Schedule } from '../src/schedule/model.js';
 import type { PostContext } from '../src/schedule/run.js';
 import type { ScheduleStore } from '../src/schedule/store.js';
-import { slackErrorCode, withRetryAfter } from './slack-out.js';
+import { withRetryAfter } from './slack-out.js';
+import { slackErrorCode } from '../src/errors.js';
 
 export type ChatClient = Pick<webApi.WebClient, 'chat'>;
 

@@ -3,7 +3,7 @@
 // @slack/web-api through Bolt's re-export: Bolt is the declared dependency.
 import { webApi } from '@slack/bolt';
 import type { Config } from '../src/config.js';
-import type { SlackMessage } from '../src/format/slack-blocks.js';
+import type { SlackMessage } from '../src/format/slack/blocks.js';
 import { slackLogger, type Logger } from '../src/log.js';
 
 /**
@@ -57,12 +57,6 @@ export async function withRetryAfter<T>(call: () => Promise<T>): Promise<T> {
 }
 // --- end hardening -------------------------------------------------------------------------------
 
-/** Slack's error code ("not_in_channel", …) of a failed Web API call, or null for anything else. */
-export function slackErrorCode(err: unknown): string | null {
-  if (typeof err !== 'object' || err === null) return null;
-  const data = (err as { data?: { error?: unknown } }).data;
-  return typeof data?.error === 'string' ? data.error : null;
-}
 
 /** Errors that mean "this conversation is closed to the bot", where the response_url still works. */
 export const FALLBACK_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'access_denied']);

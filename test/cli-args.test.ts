@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../src/cli/args.js';
-import { exitCodeFor } from '../src/cli/exit-code.js';
+import { exitCodeFor } from '../src/verdict.js';
 import type { CheckResult, Finding } from '../src/types.js';
 
 describe('parseCli', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ansiPaint, plainPaint, renderCheck, worstSeverity } from '../src/format/cli-text.js';
+import { ansiPaint, plainPaint, renderCheck } from '../src/format/cli-text.js';
+import { resultSeverity } from '../src/verdict.js';
 import { deriveFindings, diagnose } from '../src/diagnose/index.js';
 import { modernServer } from './fixtures/results/base.js';
 import { plainHttp, renegRejected, tls10Only } from './fixtures/results/scenarios.js';
@@ -39,7 +40,7 @@ describe('renderCheck', () => {
 
   it('says so when there is no problem', () => {
     const r = withDiagnosis(modernServer());
-    expect(worstSeverity(r.findings)).not.toMatch(/error|critical/);
+    expect(resultSeverity(r)).not.toMatch(/error|critical/);
     expect(renderCheck(r).split('\n')[0]).toMatch(/^[✔⚠] /);
   });
 

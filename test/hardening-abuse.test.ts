@@ -12,8 +12,8 @@ import { MAX_COMMAND_TEXT, MAX_JOB_REQUEST_BYTES } from '../src/limits/defaults.
 import { commandTextProblem, jobRequestProblem } from '../src/limits/input.js';
 import type { CheckFn } from '../jobs/process-job.js';
 import { sendButton, startSlackStandin, sendSlashCommand, slackSignature, type SlackStandin } from './helpers/slack-standin.js';
-import type { Block } from '../src/format/slack-blocks.js';
-import { ACTIONS } from '../src/format/slack-messages.js';
+import type { Block } from '../src/format/slack/blocks.js';
+import { ACTION_IDS } from '../src/format/slack/actions.js';
 import { createLogger } from '../src/log.js';
 import { startWorker } from '../jobs/worker.js';
 import { BOT_TOKEN, captureLogs, deleteKeys, fakeCheck, finalsIn, parentsIn, REDIS_URL, SECRET, startStack, type Stack } from './hardening-stack.js';
@@ -129,10 +129,10 @@ describe('rate limits in the slash handler', () => {
     expect((await stack.command('rerun.example', { channel, user: 'URERUN' })).json?.text).toMatch(/^🔎/);
     const verdict = await slack.waitFor(() => finalsIn(slack, channel)[0], 'verdict');
     const actions = (verdict.args.blocks as Block[]).find((b) => b.type === 'actions');
-    const value = actions?.type === 'actions' ? actions.elements.find((e) => e.action_id === ACTIONS.rerun)?.value : undefined;
+    const value = actions?.type === 'actions' ? actions.elements.find((e) => e.action_id === ACTION_IDS.rerun)?.value : undefined;
     expect(value).toBeTruthy();
     const press = (id: string): ReturnType<typeof sendButton> =>
-      sendButton(stack.url, SECRET, { actionId: ACTIONS.rerun, value: value ?? '', channel, messageTs: String(verdict.args.ts), responseUrl: slack.responseUrl(id), user: 'URERUN' });
+      sendButton(stack.url, SECRET, { actionId: ACTION_IDS.rerun, value: value ?? '', channel, messageTs: String(verdict.args.ts), responseUrl: slack.responseUrl(id), user: 'URERUN' });
     // Past the 5 s window in which the same request is deduplicated into the first job.
     await new Promise((r) => setTimeout(r, 5_200));
     expect((await press('rerun-1')).status).toBe(200);

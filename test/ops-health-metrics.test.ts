@@ -9,7 +9,7 @@ import { createAddressPolicy, parseTarget } from '../src/target/index.js';
 import { createApp, type RunningApp } from '../handlers/create-app.js';
 import { createCheckQueue, type CheckQueue } from '../jobs/queue.js';
 import { createMetrics, instrumentCheck } from '../jobs/metrics.js';
-import { statusOf } from '../src/schedule/changes.js';
+import { statusOf } from '../src/verdict.js';
 import { healthReport, opsRoutes, startOpsServer } from '../jobs/health.js';
 import { sendEvent, sendSlashCommand, startSlackStandin, type SlackStandin } from './helpers/slack-standin.js';
 import { baseResult, fakeExplanation } from './helpers/slack-fixtures.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EXPIRY_FINDING_IDS, EXPIRY_THRESHOLDS, certFingerprint, diffResults, expiryWarnings, shouldPost, statusOf, warningKey, type Change } from '../src/schedule/changes.js';
+import { statusOf } from '../src/verdict.js';
+import { EXPIRY_FINDING_IDS, EXPIRY_THRESHOLDS, certFingerprint, diffResults, expiryWarnings, shouldPost, warningKey, type Change } from '../src/schedule/changes.js';
 import { cert, finding, result, unreachable } from './schedule-fixtures.js';
 
 const kinds = (changes: Change[]) => changes.map((c) => c.kind);

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { types } from '@slack/bolt';
-import { buildScheduleAlert, defaultDiagnosisFor } from '../src/format/schedule-alert.js';
-import { LIMITS, codeBlock, escapeMrkdwn, packLines, relative, truncate, type Block } from '../src/format/schedule-blocks.js';
-import { HOME_ACTIONS, buildScheduleHome, scheduleHomeBlocks } from '../src/format/schedule-home.js';
-import { buildScheduleList, scheduleLine } from '../src/format/schedule-list.js';
+import { buildScheduleAlert, defaultDiagnosisFor } from '../src/format/slack-schedule-alert.js';
+import { SLACK_LIMITS as LIMITS, codeBlock, esc as escapeMrkdwn, packLines, relative, truncate, type Block, type HomeView } from '../src/format/slack/blocks.js';
+import { SCHEDULE_ACTIONS } from '../src/format/slack/actions.js';
+import { scheduleHomeBlocks, type HomeInput } from '../src/format/slack-home.js';
+import { HOME_CALLBACK_ID } from '../src/format/slack/actions.js';
+
+/** The schedule part of the Home tab as a view of its own. */
+const buildScheduleHome = (input: HomeInput): HomeView => ({ type: 'home', callback_id: HOME_CALLBACK_ID, blocks: scheduleHomeBlocks(input) });
+import { buildScheduleList, scheduleLine } from '../src/format/slack-list.js';
 import { diffResults, expiryWarnings, type Change } from '../src/schedule/changes.js';
 import type { Schedule } from '../src/schedule/model.js';
 import type { Diagnosis } from '../src/types.js';
-import { messageViolations, type Block as SlackLayerBlock } from '../src/format/slack-blocks.js';
+import { messageViolations, type Block as SlackLayerBlock } from '../src/format/slack/blocks.js';
 import { cert, finding, result } from './schedule-fixtures.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -26,8 +31,8 @@ function checkLimits(blocks: readonly Block[], maxBlocks: number): void {
     }
     if (b.type === 'header') expect(b.text.text.length).toBeLessThanOrEqual(LIMITS.headerText);
     if (b.type === 'section') {
-      expect(b.text.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
-      expect(b.text.text.length).toBeGreaterThan(0);
+      expect(b.text?.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+      expect(b.text?.text.length).toBeGreaterThan(0);
     }
     if (b.type === 'context') {
       expect(b.elements.length).toBeLessThanOrEqual(LIMITS.contextElements);
@@ -46,7 +51,7 @@ function checkLimits(blocks: readonly Block[], maxBlocks: number): void {
 
 function texts(blocks: readonly Block[]): string {
   return blocks
-    .map((b) => (b.type === 'section' || b.type === 'header' ? b.text.text : b.type === 'context' ? b.elements.map((e) => e.text).join(' ') : ''))
+    .map((b) => (b.type === 'section' || b.type === 'header' ? (b.text?.text ?? '') : b.type === 'context' ? b.elements.map((e) => e.text).join(' ') : ''))
     .join('\n');
 }
 
@@ -90,7 +95,7 @@ describe('buildScheduleAlert', () => {
     });
     const changes = diffResults(before, after);
     const msg = buildScheduleAlert({ schedule, result: after, changes, warnings: [], checkedAt: NOW });
-    checkLimits(msg.blocks, LIMITS.messageBlocks);
+    checkLimits(msg.blocks, LIMITS.blocksPerMessage);
     const all = texts(msg.blocks);
     expect(all).toContain('*New problem: Incomplete chain*\nnot present → Incomplete chain (detail)');
     expect(all).toContain('TLSv1.2, TLSv1.3 → TLSv1, TLSv1.2, TLSv1.3');
@@ -99,7 +104,7 @@ describe('buildScheduleAlert', () => {
     expect(all).toContain('Fixes also for: apache');
     expect(all).toContain('Reproduce: `openssl s_client');
     expect(all).not.toContain('Diagnosis for other-thing');
-    expect(msg.blocks[0]).toMatchObject({ type: 'header', text: { text: ':x: example.com:443: 2 changes' } });
+    expect(msg.blocks[0]).toMatchObject({ type: 'header', text: { text: '❌ example.com:443: 2 changes' } });
     expect(msg.text).toBe('tlscheck example.com:443: New problem: Incomplete chain; Protocols changed (+TLSv1)');
     const actions = msg.blocks.at(-1);
     expect(actions).toMatchObject({ type: 'actions', elements: [{ action_id: 'sched_run', value: 'k7p2qx' }, { action_id: 'sched_pause', value: 'k7p2qx' }] });
@@ -118,10 +123,10 @@ describe('buildScheduleAlert', () => {
     const r = result({ certificate: cert({ daysLeft: 6 }) });
     const warnings = expiryWarnings(r, new Set());
     const msg = buildScheduleAlert({ schedule, result: r, changes: [], warnings, checkedAt: NOW });
-    checkLimits(msg.blocks, LIMITS.messageBlocks);
+    checkLimits(msg.blocks, LIMITS.blocksPerMessage);
     expect(texts(msg.blocks)).toContain('*Certificate expires in 6 days* (7-day warning)');
     // Within a week it is as urgent as the knowledge base says (error).
-    expect(msg.blocks[0]).toMatchObject({ text: { text: ':x: example.com:443: certificate expires in 6 days' } });
+    expect(msg.blocks[0]).toMatchObject({ text: { text: '❌ example.com:443: certificate expires in 6 days' } });
 
     const base = buildScheduleAlert({ schedule, result: result(), changes: diffResults(null, result()), warnings: [], checkedAt: NOW });
     expect(texts(base.blocks)).toContain('Now watching example.com:443');
@@ -149,7 +154,7 @@ describe('buildScheduleAlert', () => {
     const changes = diffResults(result(), after);
     expect(changes.length).toBeGreaterThan(50);
     const msg = buildScheduleAlert({ schedule: { ...schedule, target: `${'a'.repeat(200)}.example:443` }, result: after, changes, warnings: [] });
-    checkLimits(msg.blocks, LIMITS.messageBlocks);
+    checkLimits(msg.blocks, LIMITS.blocksPerMessage);
     expect(texts(msg.blocks)).toMatch(/…and \d+ more\. Run `\/tlscheck/);
     expect(msg.text.length).toBeLessThanOrEqual(LIMITS.fallbackText);
     // Still a valid alert: header first, buttons last.
@@ -174,7 +179,7 @@ describe('buildScheduleAlert', () => {
     const changes = diffResults(result(), r);
     expect(changes).toEqual([]);
     const msg = buildScheduleAlert({ schedule, result: r, changes, warnings: expiryWarnings(r, new Set()) });
-    checkLimits(msg.blocks, LIMITS.messageBlocks);
+    checkLimits(msg.blocks, LIMITS.blocksPerMessage);
     const all = texts(msg.blocks);
     expect(all).toContain('*Certificate expires in 20 days* (30-day warning)');
     expect(all).toContain('*The certificate expires soon*');
@@ -203,9 +208,9 @@ describe('buildScheduleList', () => {
   it('shows id, target, cadence, last status, next run and days to expiry', () => {
     const line = scheduleLine({ ...schedule, sni: 'www.example.com', lastStatus: 'warning', lastRunAt: NOW - 600_000, daysLeft: 12, undelivered: 1 }, { now: NOW });
     expect(line).toBe(
-      '`k7p2qx` *example.com:443* (SNI www.example.com) · hourly · :warning: warning 10 min ago · next <!date^1772369400^{date_short_pretty} {time}|2026-03-01 12:50 UTC> · cert 12 d left :hourglass_flowing_sand: · :mailbox_with_no_mail: 1 alert not delivered',
+      '`k7p2qx` *example.com:443* (SNI www.example.com) · hourly · ⚠️ warning 10 min ago · next <!date^1772369400^{date_short_pretty} {time}|2026-03-01 12:50 UTC> · cert 12 d left ⏳ · 📭 1 alert not delivered',
     );
-    expect(scheduleLine({ ...schedule, paused: true }, { now: NOW })).toBe('`k7p2qx` *example.com:443* · hourly · not run yet · :double_vertical_bar: paused');
+    expect(scheduleLine({ ...schedule, paused: true }, { now: NOW })).toBe('`k7p2qx` *example.com:443* · hourly · not run yet · ⏸️ paused');
     // BullMQ's own next run wins over the estimate.
     expect(scheduleLine(schedule, { now: NOW, nextRuns: new Map([['k7p2qx', NOW + 5 * 60_000]]) })).toContain('next <!date^1772366700^');
   });
@@ -218,7 +223,7 @@ describe('buildScheduleList', () => {
   it('fits 50 long schedules in one message', () => {
     const list = many(50, 1);
     const msg = buildScheduleList({ channel: 'C0', schedules: list, now: NOW, maxPerChannel: 50 });
-    checkLimits(msg.blocks, LIMITS.messageBlocks);
+    checkLimits(msg.blocks, LIMITS.blocksPerMessage);
     const all = texts(msg.blocks);
     for (const s of list) expect(all).toContain(`\`${s.id}\``);
     expect(msg.blocks[0]).toMatchObject({ text: { text: 'TLS check schedules (50/50)' } });
@@ -234,7 +239,7 @@ describe('buildScheduleHome', () => {
     ];
     const view = buildScheduleHome({ userId: 'U_ALICE', isAdmin: false, schedules: list, now: NOW });
     expect(view.type).toBe('home');
-    checkLimits(view.blocks, LIMITS.viewBlocks);
+    checkLimits(view.blocks, LIMITS.blocksPerHomeView);
     const actions = view.blocks.filter((b): b is Extract<Block, { type: 'actions' }> => b.type === 'actions');
     expect(actions.map((a) => [a.block_id, a.elements.map((e) => `${e.action_id}=${e.value}`)])).toEqual([
       ['sched_aaaaaa', ['sched_run=aaaaaa', 'sched_pause=aaaaaa', 'sched_remove=aaaaaa']],
@@ -242,10 +247,10 @@ describe('buildScheduleHome', () => {
       ['sched_bbbbbb', ['sched_run=bbbbbb']],
       ['sched_cccccc', ['sched_run=cccccc', 'sched_resume=cccccc', 'sched_remove=cccccc']],
     ]);
-    expect(actions[0]?.elements[2]?.confirm?.confirm.text).toBe('Remove');
+    expect(actions[0]?.elements[2]?.confirm?.confirm?.text).toBe('Remove');
     const all = texts(view.blocks);
     expect(all.indexOf('<#C1>')).toBeLessThan(all.indexOf('<#C2>'));
-    expect(Object.values(HOME_ACTIONS)).toEqual(['sched_run', 'sched_pause', 'sched_resume', 'sched_remove']);
+    expect([...SCHEDULE_ACTIONS]).toEqual(['sched_run', 'sched_pause', 'sched_resume', 'sched_remove']);
 
     const asAdmin = buildScheduleHome({ userId: 'U_ADMIN', isAdmin: true, schedules: list, now: NOW });
     expect(asAdmin.blocks.filter((b) => b.type === 'actions').every((b) => b.type === 'actions' && b.elements.length === 3)).toBe(true);
@@ -253,7 +258,7 @@ describe('buildScheduleHome', () => {
 
   it('stays within 100 blocks and says what it left out', () => {
     const view = buildScheduleHome({ userId: 'U_ALICE', isAdmin: false, schedules: many(300, 40), now: NOW });
-    checkLimits(view.blocks, LIMITS.viewBlocks);
+    checkLimits(view.blocks, LIMITS.blocksPerHomeView);
     expect(texts(view.blocks)).toMatch(/\d+ more schedules not shown here/);
     const homeView: types.HomeView = view;
     expect(homeView.blocks.length).toBeLessThanOrEqual(100);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { Message } from '../src/format/schedule-blocks.js';
+import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
 import { ResultHistory } from '../src/schedule/history.js';
 import { runScheduledCheck, type RunDeps } from '../src/schedule/run.js';
 import { ScheduleStore, type Schedule } from '../src/schedule/store.js';

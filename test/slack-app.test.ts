@@ -6,8 +6,8 @@ import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
 import type { Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import type { Block } from '../src/format/slack-blocks.js';
-import { ACTIONS } from '../src/format/slack-messages.js';
+import type { Block } from '../src/format/slack/blocks.js';
+import { ACTION_IDS } from '../src/format/slack/actions.js';
 import { createAddressPolicy, parseTarget } from '../src/target/index.js';
 import { createApp, type RunningApp } from '../handlers/create-app.js';
 import { createCheckQueue, type CheckQueue } from '../jobs/queue.js';
@@ -82,7 +82,7 @@ const text = (c: RecordedCall | undefined): string => `${String(c?.args.text ?? 
 
 /** Waits for the verdict of the first check in `channel`: the update that carries the buttons. */
 function verdictIn(channel: string): Promise<RecordedCall> {
-  return slack.waitFor(() => inChannel('chat.update', channel).find((c) => text(c).includes(ACTIONS.rerun)), `verdict in ${channel}`);
+  return slack.waitFor(() => inChannel('chat.update', channel).find((c) => text(c).includes(ACTION_IDS.rerun)), `verdict in ${channel}`);
 }
 
 function buttonValue(call: RecordedCall, actionId: string): string {
@@ -171,7 +171,7 @@ describe('signed requests', () => {
     // Six events in ~2.4 s; updates at least a second apart fit at most floor(duration/1 s) + 1 times.
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.length).toBeLessThanOrEqual(Math.floor(slowCheckMs / 1000) + 1);
-    expect(text(updates[updates.length - 1])).toContain(ACTIONS.rerun);
+    expect(text(updates[updates.length - 1])).toContain(ACTION_IDS.rerun);
   });
 
   it('falls back to the response_url in a channel the bot is not in, saying how to invite it', async () => {
@@ -232,7 +232,7 @@ describe('buttons under a result', () => {
     });
 
   it('Show raw JSON posts the stored result as code blocks in the thread', async () => {
-    const res = await press(ACTIONS.raw, 'raw');
+    const res = await press(ACTION_IDS.raw, 'raw');
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(SLACK_ACK_LIMIT_MS);
     const raw = await slack.waitFor(
@@ -244,7 +244,7 @@ describe('buttons under a result', () => {
   });
 
   it('Schedule daily schedules the target daily in that channel (test/slack-schedule.test.ts covers the rest)', async () => {
-    const res = await press(ACTIONS.schedule, 'sched');
+    const res = await press(ACTION_IDS.schedule, 'sched');
     expect(res.status).toBe(200);
     const post = await slack.waitFor(() => slack.responses.find((r) => r.id === 'sched'), 'schedule reply');
     expect(post.body.response_type).toBe('ephemeral');
@@ -255,7 +255,7 @@ describe('buttons under a result', () => {
     const before = checks.filter((c) => c.input === 'buttons.example:443').length;
     // Past the deduplication window of the first run.
     await new Promise((r) => setTimeout(r, 5_500));
-    const res = await press(ACTIONS.rerun, 'rerun');
+    const res = await press(ACTION_IDS.rerun, 'rerun');
     expect(res.status).toBe(200);
     const note = await slack.waitFor(() => slack.responses.find((r) => r.id === 'rerun'), 'rerun reply');
     expect(String(note.body.text)).toMatch(/Checking buttons\.example:443 again/);

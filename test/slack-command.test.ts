@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, unescapeSlack } from '../handlers/command.js';
-import { checkTarget } from '../handlers/target-check.js';
+import { parseCommand, unescapeSlack } from '../src/command/parse.js';
+import { checkTarget } from '../src/target/check-target.js';
 import { createAddressPolicy, parseTarget } from '../src/target/index.js';
 
 const parse = (text: string) => parseCommand(text, parseTarget);

@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import {
   SLACK_LIMITS, blockViolations, context, esc, fieldsSection, header, messageViolations, section,
   type Block, type SlackMessage,
-} from '../src/format/slack-blocks.js';
-import { fitBlock, paginate, splitText, toMessages } from '../src/format/slack-split.js';
+} from '../src/format/slack/blocks.js';
+import { fitBlock, paginate, splitText, toMessages } from '../src/format/slack/split.js';
 import {
-  detectPlatform, fixPlatforms, handshakeLadder, resultThreadBlocks, summaryFields, verdictLine, verdictOf,
+  detectPlatform, fixPlatforms, handshakeLadder, resultThreadBlocks, summaryFields, verdictLine,
 } from '../src/format/slack-result.js';
+import { verdictOf } from '../src/verdict.js';
+import { decodeRef, encodeRef } from '../src/format/slack/actions.js';
 import {
-  RESPONSE_URL_POSTS, capPosts, decodeRef, encodeRef, fallbackHint, fallbackMessages, progressMessage,
+  RESPONSE_URL_POSTS, capPosts, fallbackHint, fallbackMessages, progressMessage,
   rawJsonMessages, threadMessages, verdictMessage,
 } from '../src/format/slack-messages.js';
 import { explainMessages, topExplanation } from '../src/format/slack-explain.js';
@@ -340,7 +342,7 @@ describe('validator', () => {
       section('x'.repeat(3001)),
       header('h'.repeat(151)),
       context(...Array.from({ length: 11 }, () => 'c')),
-      { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'b' }, action_id: 'a', value: 'v'.repeat(2001) }] },
+      { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'b' }, action_id: 'sched_run', value: 'v'.repeat(2001) }] },
     ];
     const problems = messageViolations([...bad, ...Array.from({ length: 47 }, () => section('s'))]);
     expect(problems.join('\n')).toMatch(/section text is 3001/);

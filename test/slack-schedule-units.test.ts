@@ -2,16 +2,16 @@
 // an alert is shown in the channel, the parent card, the App Home budget, and the ack budget.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log.js';
-import { appHomeView } from '../src/format/app-home.js';
-import { buildScheduleParent } from '../src/format/schedule-parent.js';
-import { plainText, scheduledReply } from '../src/format/schedule-replies.js';
-import { messageViolations, SLACK_LIMITS, type Block as SlackBlock } from '../src/format/slack-blocks.js';
+import { appHomeView } from '../src/format/slack-home.js';
+import { buildScheduleParent } from '../src/format/slack-schedule-card.js';
+import { scheduledReply } from '../src/format/slack-schedule-replies.js';
+import { messageViolations, plainText, SLACK_LIMITS, type Block as SlackBlock } from '../src/format/slack/blocks.js';
 import type { Change, ChangeKind } from '../src/schedule/changes.js';
 import type { Schedule } from '../src/schedule/model.js';
 import { shouldBroadcast } from '../jobs/schedule-post.js';
-import { answerWithin } from '../handlers/schedule-slash.js';
-import { createUserDirectory, type DirectoryClient } from '../handlers/slack-users.js';
-import type { Message } from '../src/format/schedule-blocks.js';
+import { answerWithin } from '../handlers/commands/schedule.js';
+import { createUserDirectory, type DirectoryClient } from '../jobs/slack-users.js';
+import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
 
 const logger = createLogger('silent');
 
@@ -111,7 +111,7 @@ describe('buildScheduleParent', () => {
     const card = buildScheduleParent(schedule({ lastStatus: 'warning', daysLeft: 12 }), { kind: 'status', at: Date.UTC(2026, 10, 27, 9) });
     const body = JSON.stringify(card.blocks);
     expect(body).toContain('*example.com:443* · daily · schedule `k7p2qx`');
-    expect(body).toContain(':warning: warning since <!date^');
+    expect(body).toContain('⚠️ warning since <!date^');
     expect(body).toContain('certificate: 12 d left');
     expect(actionIds(card)).toEqual(['sched_run', 'sched_pause']);
     expect(card.text).toBe('tlscheck schedule k7p2qx: example.com:443 (warning)');

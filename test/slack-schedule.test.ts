@@ -7,7 +7,7 @@ import type { CheckOptions } from '../src/check.js';
 import type { Config } from '../src/config.js';
 import type { CheckResult } from '../src/types.js';
 import { createLogger } from '../src/log.js';
-import { ACTIONS, encodeRef } from '../src/format/slack-messages.js';
+import { ACTION_IDS, encodeRef } from '../src/format/slack/actions.js';
 import { DAY, HOUR } from '../src/schedule/cadence.js';
 import { schedulerId } from '../src/schedule/engine.js';
 import { createAddressPolicy, parseTarget } from '../src/target/index.js';
@@ -194,7 +194,7 @@ describe('/tlscheck schedule', () => {
       expect(res.json?.response_type).toBe('ephemeral');
       expect(String(res.json?.text), cmd).toMatch(expected);
       // Every refusal shows the usage of the schedule commands.
-      expect(JSON.stringify(res.json?.blocks), cmd).toContain('/tlscheck schedule &lt;target&gt;');
+      expect(JSON.stringify(res.json?.blocks), cmd).toContain('/tlscheck schedule &lt;host&gt;');
     }
     expect(await app.scheduling.store.listByChannel('C0ERRORS')).toEqual([]);
   });
@@ -290,7 +290,7 @@ describe('/tlscheck list, pause, resume, unschedule', () => {
 describe('buttons', () => {
   it('Schedule daily under a result schedules the target daily in that channel', async () => {
     const value = encodeRef({ jobId: 'cjobfromcheck', input: 'button.example:443', sni: null });
-    const res = await sendButton(url, SECRET, { actionId: ACTIONS.schedule, value, channel: 'C0BUTTON', messageTs: '1700000000.000001', responseUrl: slack.responseUrl('sched-button') });
+    const res = await sendButton(url, SECRET, { actionId: ACTION_IDS.schedule, value, channel: 'C0BUTTON', messageTs: '1700000000.000001', responseUrl: slack.responseUrl('sched-button') });
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(SLACK_ACK_LIMIT_MS);
     const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === 'sched-button'), 'schedule reply');

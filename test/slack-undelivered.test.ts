@@ -4,12 +4,12 @@
 // running app against Redis and the Slack stand-in.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appHomeView } from '../src/format/app-home.js';
-import { buildScheduleList } from '../src/format/schedule-list.js';
-import type { Block } from '../src/format/schedule-blocks.js';
-import { ACTIONS, decodeRef } from '../src/format/slack-messages.js';
-import { messageViolations, SLACK_LIMITS } from '../src/format/slack-blocks.js';
-import { UNDELIVERED_WITH_BUTTONS } from '../src/format/undelivered-list.js';
+import { appHomeView } from '../src/format/slack-home.js';
+import { buildScheduleList } from '../src/format/slack-list.js';
+import type { Block } from '../src/format/slack/blocks.js';
+import { ACTION_IDS, decodeRef } from '../src/format/slack/actions.js';
+import { messageViolations, SLACK_LIMITS } from '../src/format/slack/blocks.js';
+import { UNDELIVERED_WITH_BUTTONS } from '../src/format/slack-list.js';
 import { createUndeliveredStore, type UndeliveredEntry, type UndeliveredStore } from '../src/limits/undelivered.js';
 import type { Schedule } from '../src/schedule/model.js';
 import { sendButton, sendEvent, startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
@@ -51,7 +51,7 @@ describe('the undelivered part of /tlscheck list (pure)', () => {
     expect(text).toMatch(/Press \*Re-run\* to check again, or run `\/tlscheck &lt;host&gt;`/);
     expect(text).not.toContain('older copy');
     const buttons = rerunButtons(msg.blocks);
-    expect(buttons.map((b) => b.action_id)).toEqual([ACTIONS.rerun, ACTIONS.rerun]);
+    expect(buttons.map((b) => b.action_id)).toEqual([ACTION_IDS.rerun, ACTION_IDS.rerun]);
     expect(decodeRef(buttons[0]?.value)).toEqual({ jobId: entry(1).jobId, input: 'lost1.example:443', sni: 'www.lost1.example' });
     expect(decodeRef(buttons[1]?.value)).toEqual({ jobId: entry(2).jobId, input: 'lost2.example:443', sni: null });
     expect(messageViolations(msg.blocks as never)).toEqual([]);

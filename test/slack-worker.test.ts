@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
 import { createLogger } from '../src/log.js';
-import { messageViolations, type Block } from '../src/format/slack-blocks.js';
+import { messageViolations, type Block } from '../src/format/slack/blocks.js';
 import { processJob, type JobContext, type JobHandle } from '../jobs/process-job.js';
 import type { CheckJobData } from '../jobs/queue.js';
 import { createSlackOut, createWebClient, isTrustedResponseUrl } from '../jobs/slack-out.js';

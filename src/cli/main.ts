@@ -2,7 +2,7 @@
 // The `tlscheck` command. Only the probe engine is imported, so it starts fast.
 import { readFile } from 'node:fs/promises';
 import { parseCli, USAGE, type CliCommand } from './args.js';
-import { EXIT, exitCodeFor } from './exit-code.js';
+import { EXIT, exitCodeFor } from '../verdict.js';
 import { InvalidTargetError, runCheck, type CheckOptions, type ProgressEvent } from '../check.js';
 import { explain } from '../diagnose/index.js';
 import { ansiPaint, plainPaint, renderCheck } from '../format/cli-text.js';

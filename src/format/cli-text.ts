@@ -1,6 +1,9 @@
 // Renders a check result for a person at a terminal. Pure: colour is a parameter.
 import type { CheckResult, Diagnosis, Finding, ProtocolName, Severity } from '../types.js';
 import { SEVERITY_ORDER } from '../types.js';
+import { resultSeverity, verdictOfSeverity, type Verdict } from '../verdict.js';
+import { hostPort } from '../target/host-port.js';
+import { PROTOCOL_LABEL, PROTOCOLS_OLDEST_FIRST } from './labels.js';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'cyan';
 export type Paint = (style: Style, text: string) => string;
@@ -14,17 +17,10 @@ export const plainPaint: Paint = (_style, text) => text;
 const SEVERITY_STYLE: Record<Severity, Style> = {
   ok: 'green', info: 'cyan', warning: 'yellow', error: 'red', critical: 'red',
 };
-const PROTOCOL_LABELS: Array<[ProtocolName, string]> = [
-  ['SSLv2', 'SSL 2'], ['SSLv3', 'SSL 3'], ['TLSv1', 'TLS 1.0'], ['TLSv1.1', 'TLS 1.1'], ['TLSv1.2', 'TLS 1.2'], ['TLSv1.3', 'TLS 1.3'],
-];
+const PROTOCOL_LABELS: Array<[ProtocolName, string]> = PROTOCOLS_OLDEST_FIRST.map((p) => [p, PROTOCOL_LABEL[p]]);
+const VERDICT_MARK: Record<Verdict, string> = { pass: '✔', warn: '⚠', fail: '✖' };
 /** Protocols whose being enabled is itself a problem, so "yes" is shown as a warning. */
 const LEGACY: ReadonlySet<ProtocolName> = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
-
-export function worstSeverity(findings: readonly Finding[]): Severity {
-  let worst = 0;
-  for (const f of findings) worst = Math.max(worst, SEVERITY_ORDER.indexOf(f.severity));
-  return SEVERITY_ORDER[worst] ?? 'ok';
-}
 
 function yesNo(v: boolean | null | undefined, paint: Paint, goodWhen = true): string {
   if (v === null || v === undefined) return paint('dim', 'unknown');
@@ -32,21 +28,20 @@ function yesNo(v: boolean | null | undefined, paint: Paint, goodWhen = true): st
 }
 
 function endpoint(r: CheckResult): string {
-  const host = r.target.host.includes(':') ? `[${r.target.host}]` : r.target.host;
   const ip = r.target.ip && r.target.ip !== r.target.host ? ` (${r.target.ip})` : '';
-  return `${host}:${r.target.port}${ip}`;
+  return `${hostPort(r.target.host, r.target.port)}${ip}`;
 }
 
 function verdictLine(r: CheckResult, paint: Paint): string[] {
   if (r.error) {
     return [paint('red', paint('bold', `✖ ${endpoint(r)}: no TLS handshake (${r.error.code})`)), `  ${r.error.message}`];
   }
-  const worst = worstSeverity(r.findings);
+  const worst = resultSeverity(r);
   const counts = SEVERITY_ORDER.filter((s) => s !== 'ok' && s !== 'info')
     .map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}${n > 1 ? 's' : ''}`);
-  const mark = worst === 'error' || worst === 'critical' ? '✖' : worst === 'warning' ? '⚠' : '✔';
+  const mark = VERDICT_MARK[verdictOfSeverity(worst)];
   const summary = counts.length ? counts.join(', ') : 'no problems found';
   const lines = [paint(SEVERITY_STYLE[worst], paint('bold', `${mark} ${endpoint(r)}: ${summary}`))];
   const top = r.diagnoses?.[0];

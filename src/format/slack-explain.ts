@@ -1,8 +1,9 @@
 // `/tlscheck explain`: what an error message most likely means, and with a live check, which
 // candidates the server's behaviour confirms or rules out.
 import type { CheckResult, Diagnosis, Severity } from '../types.js';
-import { codeBlock, context, divider, esc, section, type Block, type SlackMessage } from './slack-blocks.js';
-import { toMessages } from './slack-split.js';
+import { codeBlock, context, divider, esc, section, type Block, type SlackMessage } from './slack/blocks.js';
+import { EMOJI } from './slack/emoji.js';
+import { toMessages } from './slack/split.js';
 import { diagnosisBlocks, targetLabel, verdictLine } from './slack-result.js';
 
 /** The shape of explain()'s answer that this view reads (src/diagnose owns the real type). */
@@ -15,16 +16,16 @@ export interface ExplanationView {
 /** Verdicts a live check gives a candidate; unknown words are shown as they are. */
 const VERDICT_LABEL: Record<string, { emoji: string; label: string; rank: number }> = {
   confirmed: { emoji: '✅', label: 'confirmed by the check', rank: 0 },
-  likely: { emoji: '🟡', label: 'likely', rank: 1 },
-  possible: { emoji: '❔', label: 'possible', rank: 2 },
-  untested: { emoji: '❔', label: 'not testable from outside', rank: 3 },
-  unknown: { emoji: '❔', label: 'not determined', rank: 3 },
-  'ruled-out': { emoji: '✖️', label: 'ruled out by the check', rank: 4 },
-  ruled_out: { emoji: '✖️', label: 'ruled out by the check', rank: 4 },
+  likely: { emoji: EMOJI.likely, label: 'likely', rank: 1 },
+  possible: { emoji: EMOJI.possible, label: 'possible', rank: 2 },
+  untested: { emoji: EMOJI.possible, label: 'not testable from outside', rank: 3 },
+  unknown: { emoji: EMOJI.possible, label: 'not determined', rank: 3 },
+  'ruled-out': { emoji: EMOJI.ruledOut, label: 'ruled out by the check', rank: 4 },
+  ruled_out: { emoji: EMOJI.ruledOut, label: 'ruled out by the check', rank: 4 },
 };
 
-const verdictOf = (v: string | null | undefined): { emoji: string; label: string; rank: number } =>
-  (v ? VERDICT_LABEL[v] : undefined) ?? { emoji: '❔', label: v ? esc(v) : 'not checked', rank: 3 };
+const candidateVerdict = (v: string | null | undefined): { emoji: string; label: string; rank: number } =>
+  (v ? VERDICT_LABEL[v] : undefined) ?? { emoji: EMOJI.possible, label: v ? esc(v) : 'not checked', rank: 3 };
 
 /** Shown text of the pasted error: long pastes are kept whole (the splitter spreads them). */
 function quoted(text: string): Block {
@@ -32,12 +33,12 @@ function quoted(text: string): Block {
 }
 
 function candidateLines(e: ExplanationView, live: boolean): string {
-  const sorted = [...e.candidates].sort((a, b) => (live ? verdictOf(a.verdict).rank - verdictOf(b.verdict).rank : 0) || b.score - a.score);
+  const sorted = [...e.candidates].sort((a, b) => (live ? candidateVerdict(a.verdict).rank - candidateVerdict(b.verdict).rank : 0) || b.score - a.score);
   return sorted
     .map((c) => {
       const score = `${Math.round(c.score * 100)}%`;
       if (!live) return `• *${esc(c.title)}* — match ${score}`;
-      const v = verdictOf(c.verdict);
+      const v = candidateVerdict(c.verdict);
       return `${v.emoji} *${esc(c.title)}* — ${v.label}`;
     })
     .join('\n');
@@ -67,7 +68,7 @@ export function explainMessages(text: string, e: ExplanationView, result?: Check
 
 /** The most likely cause the live check did not rule out, for the verdict line of an explain run. */
 export function topExplanation(e: ExplanationView): string | null {
-  const best = [...e.candidates].sort((a, b) => verdictOf(a.verdict).rank - verdictOf(b.verdict).rank || b.score - a.score)[0];
+  const best = [...e.candidates].sort((a, b) => candidateVerdict(a.verdict).rank - candidateVerdict(b.verdict).rank || b.score - a.score)[0];
   if (!best || best.verdict === 'ruled-out' || best.verdict === 'ruled_out') return null;
-  return `Your error: most likely *${esc(best.title)}* (${verdictOf(best.verdict).label})`;
+  return `Your error: most likely *${esc(best.title)}* (${candidateVerdict(best.verdict).label})`;
 }

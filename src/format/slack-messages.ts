@@ -2,58 +2,27 @@
 // and the response_url fallback. Pure: the worker and the handlers only send what these return.
 import type { CheckResult } from '../types.js';
 import {
-  SLACK_LIMITS, code, codeBlock, context, esc, plain, section,
+  actions, button, code, codeBlock, context, esc, mentionUser, section,
   type ActionsBlock, type Block, type SlackMessage,
-} from './slack-blocks.js';
-import { toMessages } from './slack-split.js';
+} from './slack/blocks.js';
+import { ACTION_IDS, encodeRef, type ResultRef } from './slack/actions.js';
+import { EMOJI } from './slack/emoji.js';
+import { toMessages } from './slack/split.js';
 import { resultThreadBlocks, targetLabel, verdictFallback, verdictLine } from './slack-result.js';
 
-/** Bolt action_ids of the buttons under a result. */
-export const ACTIONS = { rerun: 'tlscheck_rerun', schedule: 'tlscheck_schedule', raw: 'tlscheck_raw' } as const;
-
-/** What a button needs to act: the job (for its stored result and data) and the target. */
-export interface ButtonRef {
-  jobId: string;
-  input: string;
-  sni: string | null;
-}
-
-export function encodeRef(ref: ButtonRef): string {
-  const value = JSON.stringify({ j: ref.jobId, t: ref.input, s: ref.sni });
-  // A target is at most a 253-character name plus a port, so this only trips on a bug.
-  if (value.length > SLACK_LIMITS.buttonValue) throw new RangeError(`button value is ${value.length} characters`);
-  return value;
-}
-
-export function decodeRef(value: string | undefined): ButtonRef | null {
-  if (!value) return null;
-  try {
-    const v = JSON.parse(value) as { j?: unknown; t?: unknown; s?: unknown };
-    if (typeof v.j !== 'string' || typeof v.t !== 'string') return null;
-    return { jobId: v.j, input: v.t, sni: typeof v.s === 'string' ? v.s : null };
-  } catch {
-    return null;
-  }
-}
-
-export function resultButtons(ref: ButtonRef): ActionsBlock {
+export function resultButtons(ref: ResultRef): ActionsBlock {
   const value = encodeRef(ref);
-  return {
-    type: 'actions',
-    block_id: 'tlscheck_result_actions',
-    elements: [
-      { type: 'button', text: plain('Re-run'), action_id: ACTIONS.rerun, value, style: 'primary' },
-      { type: 'button', text: plain('Schedule daily'), action_id: ACTIONS.schedule, value },
-      { type: 'button', text: plain('Show raw JSON'), action_id: ACTIONS.raw, value },
-    ],
-  };
+  return actions(
+    [button('Re-run', ACTION_IDS.rerun, value, 'primary'), button('Schedule daily', ACTION_IDS.schedule, value), button('Show raw JSON', ACTION_IDS.raw, value)],
+    'tlscheck_result_actions',
+  );
 }
 
-const by = (user: string | null): string => (user ? ` for <@${esc(user)}>` : '');
+const by = (user: string | null): string => (user ? ` for ${mentionUser(user)}` : '');
 
 export function pendingMessage(label: string, user: string | null): SlackMessage {
-  const text = `🔎 Checking ${label}…`;
-  return { text, blocks: [section(`🔎 Checking *${esc(label)}*${by(user)}…`)] };
+  const text = `${EMOJI.checking} Checking ${label}…`;
+  return { text, blocks: [section(`${EMOJI.checking} Checking *${esc(label)}*${by(user)}…`)] };
 }
 
 export interface Progress {
@@ -66,16 +35,16 @@ export function progressMessage(label: string, user: string | null, p: Progress)
   const filled = p.total > 0 ? Math.round((p.done / p.total) * 10) : 0;
   const bar = '▰'.repeat(filled) + '▱'.repeat(10 - filled);
   return {
-    text: `🔎 Checking ${label}… ${p.done}/${p.total}`,
+    text: `${EMOJI.checking} Checking ${label}… ${p.done}/${p.total}`,
     blocks: [
-      section(`🔎 Checking *${esc(label)}*${by(user)}…`),
+      section(`${EMOJI.checking} Checking *${esc(label)}*${by(user)}…`),
       context(`${bar} ${p.done}/${p.total} probes done · last: ${esc(p.probe)}`),
     ],
   };
 }
 
 export interface VerdictMeta {
-  ref: ButtonRef;
+  ref: ResultRef;
   user: string | null;
   /** Where the details are: "in the thread" or below. */
   detailsBelow?: boolean;
@@ -102,7 +71,7 @@ export function threadMessages(r: CheckResult, extraFirst: Block[] = []): SlackM
 
 /** A check that could not run at all (bad input reaching the worker, an internal failure). */
 export function failureMessage(label: string, reason: string): SlackMessage {
-  return { text: `❌ ${label}: ${reason}`, blocks: [section(`❌ *${esc(label)}* — ${esc(reason)}`)] };
+  return { text: `${EMOJI.failed} ${label}: ${reason}`, blocks: [section(`${EMOJI.failed} *${esc(label)}* — ${esc(reason)}`)] };
 }
 
 /**
@@ -123,7 +92,7 @@ export const RESPONSE_URL_POSTS = 5;
 /** Verdict, hint, then `before` (an explanation) and the diagnosis, within response_url's 5 posts. */
 export function fallbackMessages(r: CheckResult, meta: VerdictMeta, hint: string, before: Block[] = []): SlackMessage[] {
   const verdict = verdictMessage(r, { ...meta, detailsBelow: true });
-  const pages = toMessages([...verdict.blocks, context(`💡 ${hint}`), ...before, ...resultThreadBlocks(r)], verdict.text);
+  const pages = toMessages([...verdict.blocks, context(`${EMOJI.hint} ${hint}`), ...before, ...resultThreadBlocks(r)], verdict.text);
   return capPosts(pages, targetLabel(r), cliCommand(meta.ref));
 }
 
@@ -136,7 +105,7 @@ export function capPosts(pages: SlackMessage[], label: string, cli: string): Sla
   const missing = pages.length - kept.length;
   kept.push({
     text: `${missing} more parts for ${label} did not fit`,
-    blocks: [section(`✂️ The report for *${esc(label)}* has ${missing} more parts than Slack lets me post here. Invite me with \`/invite @tlscheck\` to get it whole in a thread, or run ${code(cli)} locally.`)],
+    blocks: [section(`${EMOJI.cut} The report for *${esc(label)}* has ${missing} more parts than Slack lets me post here. Invite me with \`/invite @tlscheck\` to get it whole in a thread, or run ${code(cli)} locally.`)],
   });
   return kept;
 }

@@ -2,65 +2,44 @@
 // Pure functions of a CheckResult; everything that came from the server is escaped.
 import type { CheckResult, Diagnosis, Finding, ProtocolName, Severity } from '../types.js';
 import { RISKY } from '../diagnose/kb/types.js';
+import { severityRank, verdictOf, verdictOfSeverity, type Verdict } from '../verdict.js';
+import { hostPort } from '../target/host-port.js';
+import { PROTOCOL_LABEL, PROTOCOLS_NEWEST_FIRST } from './labels.js';
 import {
   code, codeBlock, context, divider, esc, fieldsSection, header, section,
   type Block,
-} from './slack-blocks.js';
+} from './slack/blocks.js';
+import { SEVERITY_EMOJI, VERDICT_EMOJI } from './slack/emoji.js';
 
-export type Verdict = 'pass' | 'warn' | 'fail';
+const VERDICT_WORD: Record<Verdict, string> = { pass: 'no problems found', warn: 'works, with warnings', fail: 'problems found' };
 
-const VERDICT: Record<Verdict, { emoji: string; word: string }> = {
-  pass: { emoji: '✅', word: 'no problems found' },
-  warn: { emoji: '⚠️', word: 'works, with warnings' },
-  fail: { emoji: '❌', word: 'problems found' },
-};
-
-const SEVERITY_VERDICT: Record<Severity, Verdict> = { ok: 'pass', info: 'pass', warning: 'warn', error: 'fail', critical: 'fail' };
-const VERDICT_RANK: Record<Verdict, number> = { pass: 0, warn: 1, fail: 2 };
-
-const SEVERITY_LABEL: Record<Severity, { emoji: string; heading: string; rank: number }> = {
-  critical: { emoji: '🛑', heading: 'Critical', rank: 4 },
-  error: { emoji: '❌', heading: 'Errors', rank: 3 },
-  warning: { emoji: '⚠️', heading: 'Warnings', rank: 2 },
-  info: { emoji: 'ℹ️', heading: 'Notes', rank: 1 },
-  ok: { emoji: '✅', heading: 'Passed', rank: 0 },
-};
+const SEVERITY_HEADING: Record<Severity, string> = { critical: 'Critical', error: 'Errors', warning: 'Warnings', info: 'Notes', ok: 'Passed' };
+const WORST_FIRST: readonly Severity[] = ['critical', 'error', 'warning', 'info', 'ok'];
 
 export function targetLabel(result: Pick<CheckResult, 'target'>): string {
-  const { host, port } = result.target;
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** The worst of: an error that stopped the check, any finding, the most likely diagnosis. */
-export function verdictOf(result: CheckResult): Verdict {
-  if (result.error) return 'fail';
-  const severities = [...result.findings.map((f) => f.severity), ...(result.diagnoses?.slice(0, 1).map((d) => d.severity) ?? [])];
-  return severities.map((s) => SEVERITY_VERDICT[s]).reduce<Verdict>((a, b) => (VERDICT_RANK[b] > VERDICT_RANK[a] ? b : a), 'pass');
+  return hostPort(result.target.host, result.target.port);
 }
 
 /** "❌ example.com:443 — Server refuses client-initiated renegotiation" (mrkdwn). */
 export function verdictLine(result: CheckResult): string {
-  return `${VERDICT[verdictOf(result)].emoji} *${esc(targetLabel(result))}* — ${esc(mainCause(result))}`;
+  return `${VERDICT_EMOJI[verdictOf(result)]} *${esc(targetLabel(result))}* — ${esc(mainCause(result))}`;
 }
 
 /** The error that stopped the check, else the most likely diagnosis, else the worst finding. */
 export function mainCause(result: CheckResult): string {
   const verdict = verdictOf(result);
   if (result.error) return result.error.message;
-  if (verdict === 'pass') return VERDICT.pass.word;
+  if (verdict === 'pass') return VERDICT_WORD.pass;
   const top = result.diagnoses?.[0];
-  if (top && SEVERITY_VERDICT[top.severity] !== 'pass') return top.title;
-  const worst = [...result.findings].sort((a, b) => SEVERITY_LABEL[b.severity].rank - SEVERITY_LABEL[a.severity].rank)[0];
-  return worst?.title ?? VERDICT[verdict].word;
+  if (top && verdictOfSeverity(top.severity) !== 'pass') return top.title;
+  const worst = [...result.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0];
+  return worst?.title ?? VERDICT_WORD[verdict];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Summary
 
-const PROTOCOL_LABEL: Record<ProtocolName, string> = {
-  SSLv2: 'SSL 2', SSLv3: 'SSL 3', TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3',
-};
-const PROTOCOL_ORDER: ProtocolName[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3', 'SSLv2'];
+const PROTOCOL_ORDER = PROTOCOLS_NEWEST_FIRST;
 
 const yesNo = (v: boolean | null | undefined, yes = 'yes', no = 'no'): string => (v === true ? yes : v === false ? no : 'unknown');
 
@@ -179,12 +158,12 @@ export function handshakeLadder(r: CheckResult): string | null {
 
 export function findingsBlocks(findings: readonly Finding[]): Block[] {
   if (findings.length === 0) return [section('*Findings*\nnone')];
-  const groups = (Object.keys(SEVERITY_LABEL) as Severity[])
-    .sort((a, b) => SEVERITY_LABEL[b].rank - SEVERITY_LABEL[a].rank)
+  const groups = WORST_FIRST
     .map((sev) => ({ sev, items: findings.filter((f) => f.severity === sev) }))
     .filter((g) => g.items.length > 0);
   return groups.map(({ sev, items }) => {
-    const { emoji, heading } = SEVERITY_LABEL[sev];
+    const emoji = SEVERITY_EMOJI[sev];
+    const heading = SEVERITY_HEADING[sev];
     // Passed checks are many and dull: titles only.
     const lines = sev === 'ok'
       ? [items.map((f) => esc(f.title)).join(' · ')]
@@ -242,7 +221,7 @@ function fixLine(step: string): string {
 
 export function diagnosisBlocks(d: Diagnosis, server?: string | null): Block[] {
   const detected = detectPlatform(server);
-  const blocks: Block[] = [header(`${SEVERITY_LABEL[d.severity].emoji} ${d.title}`), section(markdownToMrkdwn(d.why))];
+  const blocks: Block[] = [header(`${SEVERITY_EMOJI[d.severity]} ${d.title}`), section(markdownToMrkdwn(d.why))];
   for (const p of fixPlatforms(d, server)) {
     const steps = d.fixes[p] ?? [];
     const label = PLATFORM_LABEL[p] ?? p;
@@ -265,7 +244,7 @@ export function resultThreadBlocks(r: CheckResult): Block[] {
   if (top) {
     blocks.push(divider(), ...diagnosisBlocks(top, r.server));
     if (others.length) {
-      blocks.push(context(`Also possible: ${others.map((d) => `${SEVERITY_LABEL[d.severity].emoji} ${esc(d.title)}`).join(' · ')}`));
+      blocks.push(context(`Also possible: ${others.map((d) => `${SEVERITY_EMOJI[d.severity]} ${esc(d.title)}`).join(' · ')}`));
     }
   } else {
     blocks.push(divider(), section(`*Reproduce*\n${codeBlock(`tlscheck ${targetLabel(r)}${r.target.sni && r.target.sni !== r.target.host ? ` --sni ${r.target.sni}` : ''}`)}`));
@@ -273,4 +252,4 @@ export function resultThreadBlocks(r: CheckResult): Block[] {
   return blocks;
 }
 
-export const verdictFallback = (r: CheckResult): string => `${VERDICT[verdictOf(r)].emoji} ${targetLabel(r)}: ${mainCause(r)}`;
+export const verdictFallback = (r: CheckResult): string => `${VERDICT_EMOJI[verdictOf(r)]} ${targetLabel(r)}: ${mainCause(r)}`;

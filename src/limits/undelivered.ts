@@ -3,7 +3,7 @@
 // `/tlscheck list` there, and one capped list for the operator. The job itself (with the full
 // result) stays in the queue's failed set for a week.
 import type { RedisClient } from '../redis.js';
-import { escapeMrkdwn } from '../format/schedule-blocks.js';
+import type { Verdict } from '../verdict.js';
 
 export interface UndeliveredEntry {
   jobId: string;
@@ -15,7 +15,7 @@ export interface UndeliveredEntry {
   /** The SNI asked for, so Re-run checks the same thing (absent in entries kept before it was recorded). */
   sni?: string | null;
   /** The verdict, when the check ran; null when Slack failed before it could. */
-  verdict: 'pass' | 'warn' | 'fail' | null;
+  verdict: Verdict | null;
   /** One line a person can read, e.g. "❌ example.com:443: the certificate expired". */
   summary: string;
   /** Why it was not delivered (Slack's error code or HTTP status, scrubbed). */
@@ -83,10 +83,3 @@ export function createUndeliveredStore(redis: RedisClient, opts: { prefix: strin
   };
 }
 
-/**
- * The lines `/tlscheck list` shows for a conversation's undelivered results (mrkdwn). The summary
- * and reason carry server- and Slack-supplied text, so they are escaped; the user mention is ours.
- */
-export function undeliveredLines(entries: readonly UndeliveredEntry[]): string[] {
-  return entries.map((e) => `${escapeMrkdwn(e.summary)} — checked for <@${e.user}> ${e.at.slice(0, 16).replace('T', ' ')} UTC, not delivered (${escapeMrkdwn(e.reason)})`);
-}

@@ -5,7 +5,8 @@
 // watching" summary. Without it a new schedule would stay silent until something broke, and a
 // silent channel could not tell "all fine" from "never ran".
 
-import { SEVERITY_ORDER, type CertificateResult, type CheckResult, type Finding, type ProtocolName, type Severity } from '../types.js';
+import { resultSeverity, severityRank } from '../verdict.js';
+import { type CertificateResult, type CheckResult, type Finding, type ProtocolName, type Severity } from '../types.js';
 
 export type ChangeKind =
   | 'baseline'
@@ -31,17 +32,7 @@ export interface Change {
   detail?: string;
 }
 
-export type Status = Severity | 'unreachable';
-
-const rank = (s: Severity): number => SEVERITY_ORDER.indexOf(s);
-const atLeast = (s: Severity, min: Severity): boolean => rank(s) >= rank(min);
-const worst = (a: Severity, b: Severity): Severity => (rank(a) >= rank(b) ? a : b);
-
-/** One word for a result: the worst finding's severity, or unreachable. */
-export function statusOf(result: CheckResult): Status {
-  if (result.error) return 'unreachable';
-  return result.findings.reduce<Severity>((acc, f) => worst(acc, f.severity), 'ok');
-}
+const atLeast = (s: Severity, min: Severity): boolean => severityRank(s) >= severityRank(min);
 
 /**
  * Knowledge-base findings about a certificate nearing expiry (src/diagnose/kb/certificate.ts).
@@ -114,8 +105,7 @@ function baseline(after: CheckResult): Change {
 }
 
 function severityOf(r: CheckResult): Severity {
-  const s = statusOf(r);
-  return s === 'unreachable' ? 'error' : s;
+  return r.error ? 'error' : resultSeverity(r);
 }
 
 function describeStatus(r: CheckResult): string {

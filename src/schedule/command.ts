@@ -8,7 +8,9 @@
 //   resume <id>
 
 import { DEFAULT_CADENCE, parseCron, parseInterval, parseTimeZone, type Cadence } from './cadence.js';
-import { formatTarget, looksLikeScheduleId } from './model.js';
+import { subCommandByWord, usageOf } from '../command/table.js';
+import { hostPort } from '../target/host-port.js';
+import { looksLikeScheduleId } from './model.js';
 
 export type TargetParser = (
   input: string,
@@ -31,32 +33,28 @@ export interface CommandDeps {
   now?: Date;
 }
 
-export const USAGE = {
-  schedule: '/tlscheck schedule <target> [every 15m|1h|6h|daily|weekly | cron "<expr>"] [tz <zone>] [sni <name>]',
-  list: '/tlscheck list',
-  unschedule: '/tlscheck unschedule <id|target>',
-  pause: '/tlscheck pause <id>',
-  resume: '/tlscheck resume <id>',
-} as const;
+/** The usage lines of the schedule sub-commands (src/command/table.ts). */
+export const USAGE: Record<ScheduleCommand['kind'], string> = {
+  schedule: usageOf('schedule'),
+  list: usageOf('list'),
+  unschedule: usageOf('unschedule'),
+  pause: usageOf('pause'),
+  resume: usageOf('resume'),
+};
 
-const SUBCOMMANDS: Record<string, ScheduleCommand['kind']> = {
-  schedule: 'schedule',
-  list: 'list',
-  schedules: 'list',
-  unschedule: 'unschedule',
-  pause: 'pause',
-  resume: 'resume',
+const verbOf = (word: string | undefined): ScheduleCommand['kind'] | undefined => {
+  const sub = word === undefined ? undefined : subCommandByWord(word);
+  return sub?.schedule ? (sub.name as ScheduleCommand['kind']) : undefined;
 };
 
 /** For the router: does this `/tlscheck` text belong to the scheduler? */
 export function isScheduleCommand(text: string): boolean {
-  const first = tokenize(text)[0];
-  return first !== undefined && SUBCOMMANDS[first.toLowerCase()] !== undefined;
+  return verbOf(tokenize(text)[0]) !== undefined;
 }
 
 export function parseScheduleCommand(text: string, deps: CommandDeps): CommandResult {
   const tokens = tokenize(text);
-  const verb = SUBCOMMANDS[(tokens[0] ?? '').toLowerCase()];
+  const verb = verbOf(tokens[0]);
   const args = tokens.slice(1);
   switch (verb) {
     case 'schedule':
@@ -158,7 +156,7 @@ function parseSchedule(args: string[], deps: CommandDeps): CommandResult {
   const parsed = deps.parseTarget(input, opts.sni !== undefined ? { sni: opts.sni } : {});
   if (!parsed.ok) return fail(parsed.error);
   const { host, port, sni } = parsed.target;
-  const command: ScheduleCommand = { kind: 'schedule', target: formatTarget(host, port), ...cadence };
+  const command: ScheduleCommand = { kind: 'schedule', target: hostPort(host, port), ...cadence };
   if (sni !== null && sni !== host) command.sni = sni;
   return { ok: true, command };
 }
@@ -200,7 +198,7 @@ function parseUnschedule(args: string[], deps: CommandDeps): CommandResult {
   const command: Extract<ScheduleCommand, { kind: 'unschedule' }> = { kind: 'unschedule', ref: ref.toLowerCase() };
   const parsed = deps.parseTarget(ref, sni !== undefined ? { sni } : {});
   if (parsed.ok) {
-    command.target = formatTarget(parsed.target.host, parsed.target.port);
+    command.target = hostPort(parsed.target.host, parsed.target.port);
     if (parsed.target.sni !== null && parsed.target.sni !== parsed.target.host) command.sni = parsed.target.sni;
   } else if (!looksLikeScheduleId(ref)) {
     return fail(`'${ref}' is neither a schedule id nor a target: ${parsed.error}`);

@@ -17,7 +17,7 @@ export interface Schedule {
   createdBy: string;
   createdAt: number;
   paused: boolean;
-  /** statusOf() of the last result: ok | info | warning | error | critical | unreachable. */
+  /** statusOf() (src/verdict.ts) of the last result: ok | info | warning | error | critical | unreachable. */
   lastStatus?: string;
   lastRunAt?: number;
   daysLeft?: number;
@@ -62,11 +62,6 @@ export function newScheduleId(): string {
 /** What a user may type as an id: ours, or any longer safe token an older version made. */
 export function looksLikeScheduleId(text: string): boolean {
   return /^[a-z0-9_-]{3,40}$/i.test(text) && !/^\d+$/.test(text);
-}
-
-/** "host:port" with IPv6 in brackets: the form stored, shown and fed back to parseTarget. */
-export function formatTarget(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Identity of a schedule within a channel: the same target and SNI twice is one schedule. */

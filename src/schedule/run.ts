@@ -3,10 +3,11 @@
 // or an expiry warning is due. The check and the Slack post are injected, so the worker supplies
 // the probe engine and its Slack client, and tests supply fakes.
 
-import type { Message } from '../format/schedule-blocks.js';
-import { buildScheduleAlert, type DiagnosisFinder } from '../format/schedule-alert.js';
+import type { SlackMessage as Message } from '../format/slack/blocks.js';
+import { buildScheduleAlert, type DiagnosisFinder } from '../format/slack-schedule-alert.js';
 import type { CheckResult } from '../types.js';
-import { certFingerprint, diffResults, expiryWarnings, shouldPost, statusOf, type Change, type ExpiryWarning } from './changes.js';
+import { statusOf } from '../verdict.js';
+import { certFingerprint, diffResults, expiryWarnings, shouldPost, type Change, type ExpiryWarning } from './changes.js';
 import { historyKey, type ResultHistory } from './history.js';
 import type { Schedule } from './model.js';
 import type { ScheduleStore } from './store.js';

@@ -1,3 +1,4 @@
+export { bracketHost, hostPort } from './host-port.js';
 export { DEFAULT_PORT, isValidDnsName, parseTarget, type ParsedTarget, type ParseResult } from './parse.js';
 export {
   resolveInput,

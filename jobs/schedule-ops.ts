@@ -1,7 +1,8 @@
-// What the schedule commands and buttons do, once: change the store, then bring BullMQ in line
-// (syncScheduler/removeScheduler are called from here and from reconcile at start-up only, never
-// from workers, so two upserts of one scheduler cannot race). The slash command, the Schedule
-// daily button and the Home/alert buttons all come through here and differ only in how they answer.
+// The scheduling service: what the schedule commands and buttons do, once. Change the store,
+// then bring BullMQ in line (syncScheduler/removeScheduler are called from here and from
+// reconcile at start-up only, never from workers, so two upserts of one scheduler cannot race).
+// The slash command, the Schedule daily button and the Home/alert buttons all come through here
+// and differ only in how they answer.
 import type { Logger } from '../src/log.js';
 import { estimateNextRun } from '../src/schedule/cadence.js';
 import type { ScheduleCommand } from '../src/schedule/command.js';
@@ -9,18 +10,18 @@ import { nextRuns, removeScheduler, runNow, schedulerId, syncScheduler } from '.
 import { historyKey, type ResultHistory } from '../src/schedule/history.js';
 import type { Actor, Schedule } from '../src/schedule/model.js';
 import type { NewSchedule, ScheduleStore } from '../src/schedule/store.js';
-import type { Message } from '../src/format/schedule-blocks.js';
-import type { ParentState } from '../src/format/schedule-parent.js';
-import { buildScheduleList } from '../src/format/schedule-list.js';
+import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
+import type { ParentState } from '../src/format/slack-schedule-card.js';
+import { buildScheduleList } from '../src/format/slack-list.js';
 import {
   pausedReply, removedReply, resumedReply, runQueuedReply, scheduledReply, scheduleProblem,
-} from '../src/format/schedule-replies.js';
-import type { ScheduleQueue } from '../jobs/scheduling.js';
-import { errorSummary } from '../jobs/process-job.js';
+} from '../src/format/slack-schedule-replies.js';
+import type { ScheduleQueue } from './scheduling.js';
+import { updateParent, type ChatClient } from './schedule-post.js';
+import { errorSummary } from '../src/errors.js';
 import type { UndeliveredEntry, UndeliveredStore } from '../src/limits/undelivered.js';
-import type { ParseTargetFn } from './command.js';
 import type { UserDirectory } from './slack-users.js';
-import { checkTarget, type AddressPolicyLike } from './target-check.js';
+import { checkTarget, type AddressPolicyLike, type ParseTargetFn } from '../src/target/check-target.js';
 
 /** The scheduling services the handlers use (createApp builds them from the config). */
 export interface SchedulingParts {
@@ -143,4 +144,25 @@ async function undeliveredIn(channel: string, deps: Pick<ScheduleOpsDeps, 'undel
 /** The Slack admin lookup only when the user is not the creator: their own schedule needs none. */
 async function actorFor(s: Schedule, userId: string, deps: Pick<ScheduleOpsDeps, 'users'>): Promise<Actor> {
   return { userId, isAdmin: s.createdBy === userId ? false : await deps.users.isAdmin(userId) };
+}
+
+/** The result, or null (logged) when Redis or BullMQ failed: the caller answers storeDown(). */
+export function settle(work: Promise<OpResult>, log: Logger): Promise<OpResult | null> {
+  return work.catch((err: unknown) => {
+    log.error({ err: errorSummary(err) }, 'schedule command failed');
+    return null;
+  });
+}
+
+export const storeDown = (): Message =>
+  scheduleProblem('The schedule store (Redis) is not answering, so nothing was changed. Please try again in a minute.');
+
+/** After the answer: the parent card shows pause/resume/removal. Decoration: failures are logged only. */
+export async function refreshParent(client: ChatClient, result: OpResult | null, log: Logger): Promise<void> {
+  if (!result?.parent) return;
+  try {
+    await updateParent(client, result.parent.schedule, result.parent.state);
+  } catch (err) {
+    log.info({ scheduleId: result.parent.schedule.id, err: errorSummary(err) }, 'could not update the schedule card');
+  }
 }

@@ -1,16 +1,20 @@
 // `/tlscheck …` text → what the user asked for. Pure: the target itself is validated by the
-// injected parseTarget (src/target), so the CLI and the bot accept exactly the same inputs.
-import type { ParseResult } from '../src/target/index.js';
+// injected parseTarget (src/target), so the CLI and the bot accept exactly the same inputs. Which
+// sub-command the first word selects comes from the table (src/command/table.ts); the schedule
+// sub-commands' arguments are parsed by src/schedule/command.ts.
+import type { ParseTargetFn } from '../target/check-target.js';
+import { subCommandByWord, usageOf } from './table.js';
 
 export type Command =
   | { kind: 'help' }
+  /** schedule, list, unschedule, pause, resume: the whole text goes to parseScheduleCommand. */
+  | { kind: 'schedule'; text: string }
   | { kind: 'check'; target: string; sni: string | null }
   | { kind: 'explain'; text: string; target: string | null; sni: string | null }
   | { kind: 'invalid'; problem: string };
 
-export type ParseTargetFn = (input: string, opts: { sni?: string }) => ParseResult;
+export type { ParseTargetFn };
 
-const HELP_WORDS = new Set(['', 'help', '-h', '--help', '?', 'usage']);
 /** Flags that take a value, by the name users type. */
 const VALUE_FLAGS = new Set(['--sni', '--target']);
 
@@ -71,10 +75,12 @@ function isTrailingTarget(word: string, parse: ParseTargetFn): boolean {
 
 export function parseCommand(text: string, parse: ParseTargetFn): Command {
   const tokens = text.trim().split(/\s+/).filter((t) => t !== '');
-  const first = (tokens[0] ?? '').toLowerCase();
-  if (HELP_WORDS.has(first) && tokens.length <= 1) return { kind: 'help' };
+  const sub = subCommandByWord(tokens[0] ?? '');
+  if (tokens.length === 0 || (sub?.name === 'help' && tokens.length === 1)) return { kind: 'help' };
+  // Before the target parser, which would read `list` or `pause` as host names.
+  if (sub?.schedule) return { kind: 'schedule', text };
 
-  if (first === 'explain') {
+  if (sub?.name === 'explain') {
     const { words, flags, problem } = splitFlags(tokens.slice(1), ['--target', '--sni']);
     if (problem) return { kind: 'invalid', problem };
     let target = flags.get('--target') ?? null;
@@ -82,7 +88,7 @@ export function parseCommand(text: string, parse: ParseTargetFn): Command {
       target = words.pop() ?? null;
     }
     const errorText = unescapeSlack(words.join(' ')).trim();
-    if (errorText === '') return { kind: 'invalid', problem: 'Paste the error message after `explain`, e.g. `/tlscheck explain ssl3_read_bytes:no renegotiation`.' };
+    if (errorText === '') return { kind: 'invalid', problem: `Paste the error message after \`explain\`, e.g. \`/tlscheck explain ssl3_read_bytes:no renegotiation\`. Usage: \`${usageOf('explain')}\`` };
     const sni = flags.get('--sni') ?? null;
     if (sni !== null && target === null) return { kind: 'invalid', problem: '`--sni` needs a target to check: add `--target <host>`.' };
     return { kind: 'explain', text: errorText, target, sni };

@@ -5,7 +5,7 @@
 // authorization fails closed.
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
-import { errorSummary } from '../jobs/process-job.js';
+import { errorSummary } from '../src/errors.js';
 
 export interface UserDirectory {
   isAdmin(userId: string): Promise<boolean>;

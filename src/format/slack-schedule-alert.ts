@@ -5,11 +5,12 @@
 import { EXPIRY_FINDING_IDS, type Change, type ExpiryWarning } from '../schedule/changes.js';
 import type { Schedule } from '../schedule/model.js';
 import { describeCadence } from '../schedule/cadence.js';
-import type { CheckResult, Diagnosis } from '../types.js';
-import {
-  LIMITS, button, code, codeBlock, context, escapeMrkdwn, header, section, slackDate, statusEmoji, truncate,
-  type Block, type Message,
-} from './schedule-blocks.js';
+import type { CheckResult, Diagnosis, Severity } from '../types.js';
+import { worstSeverity } from '../verdict.js';
+import { SLACK_LIMITS, code, codeBlock, context, esc, header, oneMessage, section, slackDate, truncate, type Block, type SlackMessage } from './slack/blocks.js';
+import { EMOJI, statusEmoji } from './slack/emoji.js';
+import { fixPlatforms } from './slack-result.js';
+import { scheduleButtons } from './slack-schedule-card.js';
 
 export type DiagnosisFinder = (change: Change, result: CheckResult, newProblems: number) => Diagnosis | undefined;
 
@@ -39,29 +40,15 @@ export const defaultDiagnosisFor: DiagnosisFinder = (change, result, newProblems
   return newProblems === 1 ? all[0] : undefined;
 };
 
-// Server header hints → the platform whose fix to show first.
-const PLATFORM_HINTS: [RegExp, string][] = [
-  [/nginx|openresty/i, 'nginx'],
-  [/apache|httpd/i, 'apache'],
-  [/haproxy/i, 'haproxy'],
-  [/node|express/i, 'node'],
-  [/tomcat|jetty|java|undertow/i, 'java'],
-];
-
-function pickPlatform(d: Diagnosis, server: string | null | undefined): string | undefined {
-  const available = Object.keys(d.fixes).filter((p) => (d.fixes[p]?.length ?? 0) > 0);
-  const hinted = PLATFORM_HINTS.find(([re]) => server && re.test(server))?.[1];
-  return hinted && available.includes(hinted) ? hinted : available[0];
-}
-
 function diagnosisBlocks(d: Diagnosis, result: CheckResult, asCause = true): Block[] {
-  const platform = pickPlatform(d, result.server);
-  const title = asCause ? `${statusEmoji(d.severity)} *Likely cause: ${escapeMrkdwn(d.title)}*` : `*${escapeMrkdwn(d.title)}*`;
-  const head = `${title}\n${escapeMrkdwn(d.why)}`;
+  // The first fix list the result view would show: the detected server's, else a main server's.
+  const platform = fixPlatforms(d, result.server)[0];
+  const title = asCause ? `${statusEmoji(d.severity)} *Likely cause: ${esc(d.title)}*` : `*${esc(d.title)}*`;
+  const head = `${title}\n${esc(d.why)}`;
   const blocks: Block[] = [];
   if (platform) {
     const fix = (d.fixes[platform] ?? []).join('\n');
-    const room = LIMITS.sectionText - head.length - platform.length - 20;
+    const room = SLACK_LIMITS.sectionText - head.length - platform.length - 20;
     blocks.push(section(room > 200 ? `${head}\n*Fix (${platform}):*\n${codeBlock(fix, room)}` : head));
   } else {
     blocks.push(section(head));
@@ -76,22 +63,22 @@ function diagnosisBlocks(d: Diagnosis, result: CheckResult, asCause = true): Blo
 }
 
 function changeBlock(c: Change): Block {
-  const arrow = `${escapeMrkdwn(c.before)} → ${escapeMrkdwn(c.after)}`;
-  let text = `${statusEmoji(c.severity)} *${escapeMrkdwn(c.title)}*\n${arrow}`;
-  if (c.detail) text += `\n${codeBlock(c.detail, LIMITS.sectionText - text.length - 1)}`;
+  const arrow = `${esc(c.before)} → ${esc(c.after)}`;
+  let text = `${statusEmoji(c.severity)} *${esc(c.title)}*\n${arrow}`;
+  if (c.detail) text += `\n${codeBlock(c.detail, SLACK_LIMITS.sectionText - text.length - 1)}`;
   return section(text);
 }
 
 function warningBlock(w: ExpiryWarning): Block {
   const when = w.daysLeft < 1 ? 'within a day' : `in ${w.daysLeft} day${w.daysLeft === 1 ? '' : 's'}`;
   return section(
-    `:hourglass_flowing_sand: *Certificate expires ${when}* (${w.days}-day warning)\n` +
-      `${escapeMrkdwn(w.subject)}, valid until ${escapeMrkdwn(w.notAfter)}. Renew and deploy it before then.`,
+    `${EMOJI.expiry} *Certificate expires ${when}* (${w.days}-day warning)\n` +
+      `${esc(w.subject)}, valid until ${esc(w.notAfter)}. Renew and deploy it before then.`,
   );
 }
 
 /** A warning within a week is as urgent as the knowledge base's own verdict (error at ≤ 7 days). */
-function warningSeverity(w: ExpiryWarning): string {
+function warningSeverity(w: ExpiryWarning): Severity {
   return w.days <= 7 ? 'error' : 'warning';
 }
 
@@ -105,15 +92,10 @@ function headline(input: AlertInput): string {
 }
 
 function worstEmoji(input: AlertInput): string {
-  const order = ['ok', 'info', 'warning', 'error', 'critical'];
-  let worst = 'ok';
-  for (const s of [...input.warnings.map(warningSeverity), ...input.changes.map((c) => c.severity)]) {
-    if (order.indexOf(s) > order.indexOf(worst)) worst = s;
-  }
-  return statusEmoji(worst);
+  return statusEmoji(worstSeverity([...input.warnings.map(warningSeverity), ...input.changes.map((c) => c.severity)]));
 }
 
-export function buildScheduleAlert(input: AlertInput): Message {
+export function buildScheduleAlert(input: AlertInput): SlackMessage {
   const { schedule, result, changes, warnings } = input;
   const findDiagnosis = input.diagnosisFor ?? defaultDiagnosisFor;
   const checkedAt = input.checkedAt ?? Date.now();
@@ -126,10 +108,7 @@ export function buildScheduleAlert(input: AlertInput): Message {
 
   // plain_text with emoji: true renders :shortcodes: in the header too.
   const head: Block[] = [header(`${worstEmoji(input)} ${title}`), context(meta.join(' · '))];
-  const actions: Block = {
-    type: 'actions',
-    elements: [button('Run now', 'sched_run', schedule.id), button('Pause', 'sched_pause', schedule.id)],
-  };
+  const actions = scheduleButtons(schedule, false);
 
   // Each item is the blocks of one change or warning; they go in whole or not at all.
   const newProblems = changes.filter((c) => c.kind === 'problem-new').length;
@@ -143,7 +122,7 @@ export function buildScheduleAlert(input: AlertInput): Message {
     }),
   ];
   // Room for the head, the actions and a possible "more" note.
-  const budget = LIMITS.messageBlocks - head.length - 2;
+  const budget = SLACK_LIMITS.blocksPerMessage - head.length - 2;
   const body: Block[] = [];
   let shown = 0;
   for (const item of items) {
@@ -154,10 +133,7 @@ export function buildScheduleAlert(input: AlertInput): Message {
   if (shown < items.length) body.push(context(`…and ${items.length - shown} more. Run ${code(`/tlscheck ${target}`)} for the full report.`));
 
   const summary = [...warnings.map((w) => `certificate expires in ${w.daysLeft} days`), ...changes.map((c) => c.title)].join('; ');
-  return {
-    // The fallback is mrkdwn too (notifications): escaped, or a finding could ping <!channel>.
-    text: truncate(escapeMrkdwn(`tlscheck ${target}: ${summary}`), LIMITS.fallbackText),
-    blocks: [...head, ...body, actions],
-  };
+  // The fallback is mrkdwn too (notifications): escaped, or a finding could ping <!channel>.
+  return oneMessage(esc(`tlscheck ${target}: ${summary}`), [...head, ...body, actions]);
 }
 

@@ -4,7 +4,7 @@
 import {
   SLACK_LIMITS, blockChars, context, esc, fieldsSection, section,
   type Block, type ContextBlock, type SectionBlock, type SlackMessage,
-} from './slack-blocks.js';
+} from './blocks.js';
 
 const FENCE = '```';
 /** "```\n" before a chunk and "\n```" after it, when a code block spans the cut. */
@@ -87,13 +87,14 @@ export function splitText(text: string, max: number): string[] {
   return chunks;
 }
 
-const textSections = (text: string): SectionBlock[] => splitText(text, SLACK_LIMITS.sectionText).map(section);
+const textSections = (text: string): SectionBlock[] => splitText(text, SLACK_LIMITS.sectionText).map((t) => section(t));
 
 function fitSection(block: SectionBlock): Block[] {
   const out: Block[] = [];
   if (block.text) {
     const parts = textSections(block.text.text);
     if (block.block_id !== undefined && parts[0]) parts[0].block_id = block.block_id;
+    if (block.accessory && parts[0]) parts[0].accessory = block.accessory;
     out.push(...parts);
   }
   const fields = block.fields ?? [];

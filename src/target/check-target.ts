@@ -1,8 +1,11 @@
 // Validating a target before it is queued: the same parser as the CLI, then, for an address typed
 // as such, the Slack address policy, so "/tlscheck 10.0.0.1" is refused at once without a job.
-// Names are judged by the worker after DNS (runCheck with enforcePolicy), where the address is known.
-import type { PolicyVerdict } from '../src/target/index.js';
-import type { ParseTargetFn } from './command.js';
+// Names are judged by the check runner after DNS (jobs/check-runner.ts), where the address is known.
+import { hostPort } from './host-port.js';
+import type { ParseResult } from './parse.js';
+import type { PolicyVerdict } from './policy.js';
+
+export type ParseTargetFn = (input: string, opts: { sni?: string }) => ParseResult;
 
 export interface AddressPolicyLike {
   check(ip: string): PolicyVerdict;
@@ -16,7 +19,7 @@ export function checkTarget(target: string, sni: string | null, parse: ParseTarg
   const parsed = parse(target, sni ? { sni } : {});
   if (!parsed.ok) return { ok: false, problem: parsed.error };
   const { host, port, isIp } = parsed.target;
-  const input = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const input = hostPort(host, port);
   if (isIp) {
     const verdict = policy.check(host);
     if (!verdict.allowed) return { ok: false, problem: `⛔ Not checked: ${verdict.reason}.` };

@@ -3,24 +3,24 @@
 // becomes a notice at the top of the republished tab (a view has no response_url); in a
 // channel it is an ephemeral reply.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { HOME_ACTIONS } from '../src/format/schedule-home.js';
-import { scheduleProblem } from '../src/format/schedule-replies.js';
-import { looksLikeScheduleId } from '../src/schedule/model.js';
-import { errorSummary } from '../jobs/process-job.js';
-import { publishHome } from './home.js';
-import { executeScheduleOp, type OpResult, type ScheduleOp } from './schedule-ops.js';
-import { refreshParent, storeDown } from './schedule-slash.js';
-import type { HandlerDeps } from './slash.js';
+import { errorSummary } from '../../src/errors.js';
+import { ACTION_IDS, type ScheduleActionId } from '../../src/format/slack/actions.js';
+import { scheduleProblem } from '../../src/format/slack-schedule-replies.js';
+import { looksLikeScheduleId } from '../../src/schedule/model.js';
+import { publishHome } from '../../jobs/home-tab.js';
+import { executeScheduleOp, refreshParent, storeDown, type OpResult, type ScheduleOp } from '../../jobs/schedule-ops.js';
+import { scheduleOpsDeps, type HandlerDeps } from '../deps.js';
+import { ephemeral } from '../reply.js';
 
-const OPS: Record<string, (id: string) => ScheduleOp> = {
-  [HOME_ACTIONS.run]: (id) => ({ kind: 'run', id }),
-  [HOME_ACTIONS.pause]: (id) => ({ kind: 'pause', id }),
-  [HOME_ACTIONS.resume]: (id) => ({ kind: 'resume', id }),
-  [HOME_ACTIONS.remove]: (id) => ({ kind: 'unschedule', ref: id }),
+const OPS: Record<ScheduleActionId, (id: string) => ScheduleOp> = {
+  [ACTION_IDS.scheduleRun]: (id) => ({ kind: 'run', id }),
+  [ACTION_IDS.schedulePause]: (id) => ({ kind: 'pause', id }),
+  [ACTION_IDS.scheduleResume]: (id) => ({ kind: 'resume', id }),
+  [ACTION_IDS.scheduleRemove]: (id) => ({ kind: 'unschedule', ref: id }),
 };
 
-export function registerScheduleActions(app: App, deps: HandlerDeps): void {
-  const opsDeps = { ...deps.scheduling, parseTarget: deps.parseTarget, policy: deps.policy, logger: deps.logger };
+export function registerScheduleButtons(app: App, deps: HandlerDeps): void {
+  const opsDeps = scheduleOpsDeps(deps);
   for (const [actionId, toOp] of Object.entries(OPS)) {
     app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond, client }) => {
       await ack();
@@ -43,7 +43,7 @@ export function registerScheduleActions(app: App, deps: HandlerDeps): void {
           log.warn({ err: errorSummary(err) }, 'could not republish the home tab');
         }
       } else {
-        await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+        await respond({ ...ephemeral(message), replace_original: false });
       }
       await refreshParent(client, result, log);
     });

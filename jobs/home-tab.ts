@@ -1,16 +1,15 @@
-// The App Home tab: the schedules of the user's channels (last status, next run, days to
-// certificate expiry, Run now / Pause / Remove), then the usage. Published when the tab opens,
-// after each schedule button pressed there, and by the worker after a Run now from it.
-import type { App, webApi } from '@slack/bolt';
+// The App Home tab's data and its publication: the schedules of the user's channels (last
+// status, next run, days to certificate expiry), the undelivered results they may see, then the
+// usage (src/format/slack-home.ts). Published by the app_home_opened listener, after each
+// schedule button pressed there, and by the schedule worker after a Run now.
+import type { webApi } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
-import { messageViolations, SLACK_LIMITS } from '../src/format/slack-blocks.js';
-import { homeBlocks } from '../src/format/slack-help.js';
-import { appHomeView } from '../src/format/app-home.js';
-import type { Block } from '../src/format/schedule-blocks.js';
+import { errorSummary } from '../src/errors.js';
+import type { Block } from '../src/format/slack/blocks.js';
+import { appHomeView, usageOnlyHomeView } from '../src/format/slack-home.js';
 import { nextRuns, type SchedulerQueue } from '../src/schedule/engine.js';
 import type { Schedule } from '../src/schedule/model.js';
 import type { ScheduleStore } from '../src/schedule/store.js';
-import { errorSummary } from '../jobs/process-job.js';
 import type { UndeliveredEntry, UndeliveredStore } from '../src/limits/undelivered.js';
 import type { UserDirectory } from './slack-users.js';
 
@@ -23,6 +22,8 @@ export interface HomeDeps {
   undelivered?: Pick<UndeliveredStore, 'listAll'>;
   now?: () => number;
 }
+
+export type ViewsClient = Pick<webApi.WebClient, 'views'>;
 
 /** Newest undelivered results read for one Home tab: plenty for the few lines it shows. */
 const UNDELIVERED_READ = 200;
@@ -56,26 +57,14 @@ export async function homeUndelivered(deps: Pick<HomeDeps, 'undelivered' | 'user
   }
 }
 
-export async function publishHome(client: Pick<webApi.WebClient, 'views'>, deps: HomeDeps, userId: string, notice?: readonly Block[]): Promise<void> {
+export async function publishHome(client: ViewsClient, deps: HomeDeps, userId: string, notice?: readonly Block[]): Promise<void> {
   const [schedules, isAdmin, undelivered] = await Promise.all([homeSchedules(deps, userId), deps.users.isAdmin(userId), homeUndelivered(deps, userId)]);
   const next = await nextRuns(deps.queue, schedules.slice(0, MAX_SHOWN).map((s) => s.id));
   const view = appHomeView({ userId, isAdmin, schedules, nextRuns: next, now: (deps.now ?? Date.now)(), notice, undelivered });
   await client.views.publish({ user_id: userId, view });
 }
 
-export function registerHome(app: App, deps: HomeDeps): void {
-  const problems = messageViolations(homeBlocks(), SLACK_LIMITS.blocksPerHomeView);
-  if (problems.length > 0) throw new Error(`home view breaks Block Kit limits: ${problems.join('; ')}`);
-  app.event('app_home_opened', async ({ event, client }) => {
-    if (event.tab !== 'home') return;
-    try {
-      await publishHome(client, deps, event.user);
-    } catch (err) {
-      // Redis down: still show the usage, so the tab is never blank.
-      deps.logger.warn({ user: event.user, err: errorSummary(err) }, 'could not list schedules for the home tab');
-      await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: homeBlocks() } });
-      return;
-    }
-    deps.logger.debug({ user: event.user }, 'home tab published');
-  });
+/** The tab with the usage only: when the schedules cannot be read, it is still never blank. */
+export async function publishUsageOnly(client: ViewsClient, userId: string): Promise<void> {
+  await client.views.publish({ user_id: userId, view: usageOnlyHomeView() });
 }

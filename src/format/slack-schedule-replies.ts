@@ -1,0 +1,70 @@
+// What `/tlscheck schedule|unschedule|pause|resume` (and the Schedule daily, Pause, Resume and
+// Remove buttons) answer the person who asked. Pure: the schedule and what happened in, text out.
+
+import { describeCadence } from '../schedule/cadence.js';
+import { USAGE } from '../schedule/command.js';
+import type { Schedule } from '../schedule/model.js';
+import type { CreateOutcome } from '../schedule/store.js';
+import { code, context, esc, mentionChannel, oneMessage, plainText, section, slackDate, type Block, type SlackMessage } from './slack/blocks.js';
+import { EMOJI, statusEmoji } from './slack/emoji.js';
+
+type Named = Pick<Schedule, 'id' | 'target' | 'sni' | 'every' | 'pattern' | 'tz' | 'channel'>;
+
+const label = (s: Named): string => `*${esc(s.target)}*${s.sni ? ` (SNI ${esc(s.sni)})` : ''}`;
+
+const WATCH_NOTE =
+  'I post in this channel only when something changes (a new or fixed problem, a new certificate, protocols, ciphers, ' +
+  'renegotiation, reachability) and 30, 14, 7, 3 and 1 days before the certificate expires, all in one thread per server. ' +
+  'In a private channel, `/invite @tlscheck` first.';
+
+function reply(text: string, note?: string): SlackMessage {
+  const blocks: Block[] = [section(text)];
+  if (note) blocks.push(context(note));
+  return oneMessage(plainText(text), blocks);
+}
+
+/**
+ * After `schedule`: created, cadence changed (or resumed), or already there. `firstRun` is when
+ * the first check runs: now for intervals (BullMQ starts them at once), the next firing for cron.
+ */
+export function scheduledReply(s: Named, outcome: CreateOutcome, firstRun: number | null, now: number): SlackMessage {
+  const when = firstRun === null || firstRun <= now + 60_000 ? 'The first check runs now.' : `The first check runs ${slackDate(firstRun)}.`;
+  switch (outcome) {
+    case 'created':
+      return reply(`${EMOJI.schedule} Scheduled ${code(s.id)}: ${label(s)} ${describeCadence(s)}. ${when}`, WATCH_NOTE);
+    case 'updated':
+      return reply(`${EMOJI.schedule} Schedule ${code(s.id)} for ${label(s)} now runs ${describeCadence(s)} and is active. ${when}`);
+    case 'unchanged':
+      return reply(`${label(s)} is already scheduled here as ${code(s.id)} (${describeCadence(s)}). ${code(USAGE.list)} shows all of this channel's schedules.`);
+  }
+}
+
+export function removedReply(s: Named): SlackMessage {
+  return reply(`${EMOJI.removed} Removed schedule ${code(s.id)}: ${label(s)} is no longer checked in ${mentionChannel(s.channel)}.`);
+}
+
+export function pausedReply(s: Named): SlackMessage {
+  return reply(`${statusEmoji('paused')} Paused schedule ${code(s.id)} (${label(s)}). ${code(`/tlscheck resume ${s.id}`)} starts it again.`);
+}
+
+export function resumedReply(s: Named): SlackMessage {
+  return reply(`${EMOJI.resumed} Resumed schedule ${code(s.id)} (${label(s)}, ${describeCadence(s)}).`);
+}
+
+export function runQueuedReply(s: Named): SlackMessage {
+  return reply(`${EMOJI.runNow} Checking ${label(s)} now (schedule ${code(s.id)}). A change is posted in its thread; if nothing changed, I tell only you.`);
+}
+
+/** Nothing changed on a Run now: said to the person who pressed it, not the channel. */
+export function runQuietReply(s: Named & Pick<Schedule, 'lastStatus' | 'daysLeft'>): SlackMessage {
+  const cert = s.daysLeft !== undefined ? `, certificate ${s.daysLeft} d left` : '';
+  return reply(`${statusEmoji('ok')} Checked ${label(s)} (schedule ${code(s.id)}): no change since the last run (${s.lastStatus ?? 'unknown'}${cert}).`);
+}
+
+/** A refusal or a mistake: the problem, then the usage of all schedule commands. */
+export function scheduleProblem(problem: string): SlackMessage {
+  return {
+    text: `${EMOJI.usage} ${problem}`,
+    blocks: [section(`${EMOJI.usage} ${problem}`), context(`Usage: ${Object.values(USAGE).map((u) => code(u)).join(' · ')}`)],
+  };
+}
