@@ -1,9 +1,9 @@
 // The real engine behind the Slack layer, wired in one place: entries import this, tests inject fakes.
 import { runCheck } from '../src/check.js';
 import { explain } from '../src/diagnose/index.js';
-import { createAddressedCheck } from './addressed-check.js';
-import type { CheckFn, ExplainFn } from './process-job.js';
+import { createAddressedCheck, type CheckFn } from './check-runner.js';
+import type { ExplainFn } from './process-job.js';
 
-/** runCheck; the one-off worker uses its two-step form, so a host slot is the resolved address's. */
+/** runCheck, with its two-step form so a host slot is the resolved address's (jobs/check-runner.ts). */
 export const realCheck: CheckFn = Object.assign((input: string, opts: Parameters<CheckFn>[1]) => runCheck(input, opts), { atAddress: createAddressedCheck() });
 export const realExplain: ExplainFn = explain;

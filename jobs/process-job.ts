@@ -1,7 +1,6 @@
 // One job: post the parent message, run the check with throttled progress, turn the parent into
 // the verdict and post the diagnosis in its thread; or, where the bot may not post, answer
 // through the response_url. Every step is recorded in the job so a rerun after a stall resumes.
-import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
 import type { Logger } from '../src/log.js';
 import { errorSummary, slackErrorCode } from '../src/errors.js';
@@ -19,35 +18,25 @@ import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
 import { FALLBACK_ERRORS, type SlackOut } from './slack-out.js';
 import { createThrottle } from './throttle.js';
 import type { MessageClaims } from '../src/limits/claims.js';
-import { HostBusyError, hostOf } from '../src/limits/host-semaphore.js';
-import type { AddressedCheckFn, HoldSlot } from './addressed-check.js';
+import { HostBusyError } from '../src/limits/host-semaphore.js';
+import type { CheckRunner } from './check-runner.js';
 import type { UndeliveredStore } from '../src/limits/undelivered.js';
 
-export type CheckFn = ((input: string, opts: CheckOptions) => Promise<CheckResult>) & {
-  /**
-   * The same check in two steps (jobs/addressed-check.ts), so the per-host slot is the resolved
-   * address's. The real check has it; a check without it (test fakes) holds a slot per host name.
-   */
-  atAddress?: AddressedCheckFn;
-};
 export type ExplainFn = (text: string, result?: CheckResult) => ExplanationView;
 
 export interface JobContext {
-  check: CheckFn;
+  /** The one check runner (policy, deadline, trust anchors, per-host slot): jobs/check-runner.ts. */
+  runner: CheckRunner;
   explain: ExplainFn;
   out: SlackOut;
   logger: Logger;
-  allowCidrs: string[];
   /** Minimum time between two progress updates of the parent message. */
   progressIntervalMs: number;
-  checkTimeoutMs?: number;
   // --- Hardening (src/limits): all optional, so a bare context still works (tests, the CLI). ---
   /** Idempotency keys: the parent and each message of a job go out at most once, even across overlapping runs. */
   claims?: MessageClaims;
   /** Where a result goes when Slack would not take it, so it is shown later instead of lost. */
   undelivered?: UndeliveredStore;
-  /** Runs the check holding one of its host's slots; throws HostBusyError when none came free. */
-  withHostSlot?: HoldSlot;
 }
 
 /** The parts of a BullMQ job this needs; tests pass a plain object. */
@@ -58,6 +47,8 @@ export interface JobHandle {
   isLastAttempt: boolean;
   save(data: CheckJobData): Promise<void>;
   signal?: AbortSignal;
+  /** When the job was queued (BullMQ's timestamp); default now. A host busy past the runner's limit gives up. */
+  createdAt?: number;
 }
 
 export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOutcome> {
@@ -69,7 +60,7 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
   };
   try {
     await openParent(state, job.id, ctx, save, log);
-    const result = state.result ?? (await runCheck(state, ctx, job.signal));
+    const result = state.result ?? (await runCheck(state, ctx, job));
     if (!state.result) await save({ result });
     const messages = reportMessages(state, result, job.id, ctx, log);
     await deliver(state, job.id, messages, ctx, save);
@@ -110,7 +101,7 @@ async function openParent(state: CheckJobData, jobId: string, ctx: JobContext, s
   }
 }
 
-async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSignal | undefined): Promise<CheckResult> {
+async function runCheck(state: CheckJobData, ctx: JobContext, job: JobHandle): Promise<CheckResult> {
   const { mode, parentTs } = state;
   const progress =
     mode === 'thread' && parentTs
@@ -120,21 +111,14 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
         )
       : null;
   try {
-    // Requests from Slack always run under the address policy: the bot must not become a way
-    // into the network it runs in.
-    const opts: CheckOptions = {
-      sni: state.sni ?? undefined,
-      enforcePolicy: true,
-      allowCidrs: ctx.allowCidrs,
-      timeoutMs: ctx.checkTimeoutMs,
-      symptom: state.symptom ?? undefined,
+    return await ctx.runner.run({
+      input: state.input,
+      sni: state.sni,
+      symptom: state.symptom,
       onProgress: progress ? (e) => progress.push(e) : undefined,
-      signal,
-    };
-    const hold: HoldSlot = ctx.withHostSlot ?? ((_slot, run) => run());
-    if (ctx.check.atAddress) return await ctx.check.atAddress(state.input, opts, hold);
-    const host = hostOf(state.input);
-    return await hold({ key: host, label: host }, () => ctx.check(state.input, opts));
+      signal: job.signal,
+      queuedAt: job.createdAt ?? Date.now(),
+    });
   } catch (err) {
     // The handler validated the input; this only happens if the two parsers ever disagree.
     if (err instanceof Error && err.name === 'InvalidTargetError') throw new InvalidInput(err.message);

@@ -1,24 +1,21 @@
 // The worker factory: BullMQ workers that run checks and report to Slack. `npm start` runs it
 // next to the web handler; `npm run worker` runs it alone, on as many machines as needed.
-import { DelayedError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { webApi } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { QUEUE_NAME, type CheckJobData, type JobOutcome } from './queue.js';
-import { processJob, reportAbandoned, type CheckFn, type ExplainFn } from './process-job.js';
+import { processJob, reportAbandoned, type ExplainFn } from './process-job.js';
+import { createConfiguredRunner, deferIfHostBusy, type RunnerDeps } from './check-runner.js';
 import { errorSummary } from '../src/errors.js';
 import { createSlackOut, createWebClient, type SlackOut } from './slack-out.js';
 import { logErrorsQuietly } from './queue-errors.js';
 import { createMessageClaims } from '../src/limits/claims.js';
-import { DEFAULT_LIMITS } from '../src/limits/defaults.js';
-import { createHostSemaphore, HostBusyError, type HostSemaphore } from '../src/limits/host-semaphore.js';
-import type { HoldSlot, SlotRef } from './addressed-check.js';
 import { createLimitsRedis } from '../src/limits/redis.js';
 import { bullConnection } from '../src/redis.js';
 import { createUndeliveredStore } from '../src/limits/undelivered.js';
 
-export interface WorkerDeps {
-  check: CheckFn;
+export interface WorkerDeps extends RunnerDeps {
   explain: ExplainFn;
   logger: Logger;
   /** Defaults to a WebClient for config.slack (token, SLACK_API_URL, job-sized retries). */
@@ -26,23 +23,9 @@ export interface WorkerDeps {
   out?: SlackOut;
   /** Default 1000: Slack's pace for writes to one channel. */
   progressIntervalMs?: number;
-  checkTimeoutMs?: number;
   /** Hardening: stalled-job detection, shortened by tests that kill workers. */
   tuning?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
-  /** Hardening: how long a job waits for a slot of its host, in place and in all. */
-  hostWait?: Partial<HostWaitOptions>;
 }
-
-export interface HostWaitOptions {
-  /** Polling for a slot inside one run. */
-  inPlaceMs: number;
-  /** Then the job is put back for this long, freeing the worker slot. */
-  delayMs: number;
-  /** From the job's creation: past this the user is told the host is busy. */
-  maxQueuedMs: number;
-}
-
-const HOST_WAIT: HostWaitOptions = { inPlaceMs: 5_000, delayMs: 5_000, maxQueuedMs: 3 * 60_000 };
 
 export interface RunningWorker {
   worker: Worker<CheckJobData, JobOutcome>;
@@ -55,23 +38,16 @@ export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNode
 export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'worker' });
   const out = deps.out ?? createSlackOut(deps.client ?? createWebClient(config, deps.logger), config.slack.apiUrl);
+  // Hardening: idempotent sends, undelivered results and per-host slots share one connection.
+  const limitsRedis = createLimitsRedis(config, 'worker');
+  const runner = createConfiguredRunner(config, deps, limitsRedis, log);
   const ctx = {
-    check: deps.check,
+    runner,
     explain: deps.explain,
     out,
     logger: log,
-    allowCidrs: config.allowCidrs,
     progressIntervalMs: deps.progressIntervalMs ?? 1_000,
-    checkTimeoutMs: deps.checkTimeoutMs ?? config.limits?.checkTimeoutMs,
   };
-  // Hardening: idempotent sends, undelivered results and per-host slots share one connection.
-  const limitsRedis = createLimitsRedis(config, 'worker');
-  const hostWait = { ...HOST_WAIT, ...deps.hostWait };
-  const slots = createHostSemaphore(limitsRedis, {
-    prefix: config.queuePrefix,
-    maxPerHost: config.limits?.hostConcurrency ?? DEFAULT_LIMITS.hostConcurrency,
-    onRenewFailed: (host, err) => log.warn({ host, err: errorSummary(err) }, 'could not renew a host slot lease'),
-  });
   const claims = createMessageClaims(limitsRedis, { prefix: config.queuePrefix });
   const hardened = {
     ...ctx,
@@ -94,15 +70,12 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
             isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
             save: (data) => job.updateData(data),
             signal,
+            createdAt: job.timestamp,
           },
-          { ...hardened, withHostSlot: hostSlot(slots, job.timestamp, hostWait, signal) },
+          hardened,
         );
       } catch (err) {
-        if (!(err instanceof HostBusyError) || err.final) throw err;
-        // The host has its share of checks running: come back later without holding a worker slot.
-        log.info({ jobId: job.id, host: err.host }, 'host busy; job delayed');
-        await job.moveToDelayed(Date.now() + Math.max(hostWait.delayMs, err.retryInMs), token);
-        throw new DelayedError();
+        return await deferIfHostBusy(err, job, token, runner.hostWait, log);
       } finally {
         if (--running === 0) onIdle?.();
       }
@@ -162,20 +135,3 @@ function isStallLimit(err: Error | undefined, failedReason: string | undefined):
 /** After the last running job, how long BullMQ gets to close its connections. */
 const CLOSE_CONNECTIONS_MS = 3_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-/**
- * Runs a check holding a slot of its host (the resolved address for the real check, the name for
- * a check that does not resolve first): waits a little in place, then asks to be delayed, until
- * the job is too old.
- */
-function hostSlot(slots: HostSemaphore, createdAt: number, wait: HostWaitOptions, signal?: AbortSignal): HoldSlot {
-  return async <T>(slot: SlotRef, run: () => Promise<T>): Promise<T> => {
-    const lease = await slots.acquire(slot.key, wait.inPlaceMs, signal);
-    if (!lease) throw new HostBusyError(slot.label, Date.now() - createdAt >= wait.maxQueuedMs, wait.delayMs);
-    try {
-      return await run();
-    } finally {
-      await lease.release().catch(() => undefined);
-    }
-  };
-}

@@ -3,6 +3,7 @@
 // that picks it up must turn the "Checking…" parent into a notice and keep the job in the
 // undelivered list, exactly once though several workers are running. The workers are child
 // processes running dist/ (npm test builds it first), SIGKILLed like a crash.
+import { createCheckRunner } from '../jobs/check-runner.js';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,11 +115,10 @@ describe('a job whose worker dies twice', () => {
 describe('reportAbandoned', () => {
   const logger = createLogger('silent');
   const ctx = (): JobContext => ({
-    check: async () => baseResult(),
+    runner: createCheckRunner({ check: async () => baseResult(), allowCidrs: [] }),
     explain: () => fakeExplanation(true),
     out: createSlackOut(createWebClient({ slack: { botToken: 'xoxb-abandoned', signingSecret: undefined, appToken: undefined, apiUrl: slack.apiUrl } }, logger), slack.apiUrl),
     logger,
-    allowCidrs: [],
     progressIntervalMs: 1_000,
     // A claim store per call: as if each were a separate worker process.
     claims: createMessageClaims(redis, { prefix: PREFIX, pollMs: 20 }),

@@ -3,6 +3,7 @@
 // job's save, two runs of one job overlapping, and SIGTERM (the running check finishes and is
 // reported, queued jobs are left for other workers, the process exits 0).
 // The workers are child processes running dist/ (npm test builds it first).
+import { createCheckRunner } from '../jobs/check-runner.js';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,11 +103,10 @@ describe('a worker killed mid-job', () => {
 describe('idempotency keys per job and message', () => {
   const logger = createLogger('silent');
   const ctx = (overrides: Partial<JobContext> = {}): JobContext => ({
-    check: async () => hugeResult(),
+    runner: createCheckRunner({ check: async () => hugeResult(), allowCidrs: [] }),
     explain: () => fakeExplanation(true),
     out: createSlackOut(createWebClient({ slack: { botToken: 'xoxb-idem', signingSecret: undefined, appToken: undefined, apiUrl: slack.apiUrl } }, logger), slack.apiUrl),
     logger,
-    allowCidrs: [],
     progressIntervalMs: 1_000,
     claims: createMessageClaims(redis, { prefix: PREFIX, pollMs: 20 }),
     ...overrides,
@@ -150,7 +150,7 @@ describe('idempotency keys per job and message', () => {
       await new Promise((r) => setTimeout(r, 100));
       return hugeResult();
     };
-    await Promise.all([processJob(handle(id, channel), ctx({ check: slow })), processJob(handle(id, channel), ctx({ check: slow }))]);
+    await Promise.all([processJob(handle(id, channel), ctx({ runner: createCheckRunner({ check: slow, allowCidrs: [] }) })), processJob(handle(id, channel), ctx({ runner: createCheckRunner({ check: slow, allowCidrs: [] }) }))]);
     expect(parentsIn(slack, channel)).toHaveLength(1);
     expect(slack.callsOf('chat.update').filter((c) => c.args.channel === channel)).toHaveLength(1);
     expect(threadOf(channel).repeated).toBe(0);

@@ -10,7 +10,7 @@ import { createRateLimiter, rateLimitedText } from '../src/limits/rate.js';
 import { createHostSemaphore, hostOf } from '../src/limits/host-semaphore.js';
 import { MAX_COMMAND_TEXT, MAX_JOB_REQUEST_BYTES } from '../src/limits/defaults.js';
 import { commandTextProblem, jobRequestProblem } from '../src/limits/input.js';
-import type { CheckFn } from '../jobs/process-job.js';
+import type { CheckFn } from '../jobs/check-runner.js';
 import { sendButton, startSlackStandin, sendSlashCommand, slackSignature, type SlackStandin } from './helpers/slack-standin.js';
 import type { Block } from '../src/format/slack/blocks.js';
 import { ACTION_IDS } from '../src/format/slack/actions.js';

@@ -1,4 +1,4 @@
-// Per-host slots keyed by the address a check probes (jobs/addressed-check.ts): the worker's real
+// Per-host slots keyed by the address a check probes (jobs/check-runner.ts): the worker's real
 // check resolves once, takes the slot of that address, then probes exactly it. Names pointing at
 // one server share its slots. DNS is a fake lookup; the only sockets go to 127.0.0.1.
 import net from 'node:net';
@@ -7,8 +7,8 @@ import { InvalidTargetError, runCheck, type CheckOptions } from '../src/check.js
 import type { ResolvedTarget } from '../src/probe/context.js';
 import type { LookupFn } from '../src/target/index.js';
 import type { CheckResult } from '../src/types.js';
-import { createAddressedCheck, type HoldSlot, type SlotRef } from '../jobs/addressed-check.js';
-import type { CheckFn } from '../jobs/process-job.js';
+import { createAddressedCheck, type HoldSlot, type SlotRef } from '../jobs/check-runner.js';
+import type { CheckFn } from '../jobs/check-runner.js';
 import { startSlackStandin, type SlackStandin } from './helpers/slack-standin.js';
 import { baseResult } from './helpers/slack-fixtures.js';
 import { finalsIn, startStack } from './hardening-stack.js';

@@ -12,7 +12,7 @@ import { createAddressPolicy, parseTarget } from '../src/target/index.js';
 import { createApp, type RunningApp } from '../handlers/create-app.js';
 import { createCheckQueue, type CheckQueue } from '../jobs/queue.js';
 import { startWorker, type RunningWorker, type WorkerDeps } from '../jobs/worker.js';
-import type { CheckFn } from '../jobs/process-job.js';
+import type { CheckFn } from '../jobs/check-runner.js';
 import type { CheckResult } from '../src/types.js';
 import { baseResult, fakeExplanation } from './helpers/slack-fixtures.js';
 import { sendSlashCommand, type RecordedCall, type SignedResponse, type SlackStandin } from './helpers/slack-standin.js';
@@ -131,7 +131,7 @@ export function parentsIn(slack: SlackStandin, channel: string): RecordedCall[] 
 }
 
 /** Sources whose build the child-process workers (bench/soak/worker-child.mjs) run. */
-const CHILD_SOURCES = ['jobs/worker.ts', 'jobs/process-job.ts', 'jobs/addressed-check.ts', 'jobs/queue-errors.ts', 'src/limits/claims.ts', 'src/limits/undelivered.ts'];
+const CHILD_SOURCES = ['jobs/worker.ts', 'jobs/process-job.ts', 'jobs/check-runner.ts', 'jobs/queue-errors.ts', 'src/limits/claims.ts', 'src/limits/undelivered.ts'];
 
 /** The child workers run dist/: refuse to test a stale build rather than pass or fail on old code. */
 export function assertFreshBuild(sources: readonly string[] = CHILD_SOURCES): void {

@@ -2,7 +2,9 @@
 // the Schedule daily button, the App Home tab and its buttons, against the real Redis and BullMQ,
 // a schedule worker with a fake check, and Slack played by the stand-in.
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHostSemaphore } from '../src/limits/host-semaphore.js';
 import type { CheckOptions } from '../src/check.js';
 import type { Config } from '../src/config.js';
 import type { CheckResult } from '../src/types.js';
@@ -37,6 +39,9 @@ let config: Config;
 let queue: CheckQueue;
 let app: RunningApp;
 let worker: RunningScheduleWorker;
+/** Schedule ids of the runs the worker finished, in order: tests wait on these, not on time. */
+const completedRuns: string[] = [];
+const CHECK_TIMEOUT_MS = 4_321;
 let url: string;
 const checks: { input: string; opts: CheckOptions }[] = [];
 
@@ -73,7 +78,10 @@ beforeAll(async () => {
   app = createApp(config, { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: () => fakeExplanation(false), logger });
   const { port } = await app.start({ port: 0, host: '127.0.0.1' });
   url = `http://127.0.0.1:${port}/slack/events`;
-  worker = await startScheduleWorker(config, { check: fakeCheck, logger });
+  // The one check runner: this file's deadline and one slot per host, so tests can see both.
+  const workerConfig = { ...config, limits: { userPerMin: 10, channelPerMin: 30, hostConcurrency: 1, checkTimeoutMs: CHECK_TIMEOUT_MS } };
+  worker = await startScheduleWorker(workerConfig, { check: fakeCheck, logger, hostWait: { inPlaceMs: 50, delayMs: 50, maxQueuedMs: 0 } });
+  worker.worker.on('completed', (job) => completedRuns.push(job.data.scheduleId));
 }, 30_000);
 
 afterAll(async () => {
@@ -302,7 +310,8 @@ describe('buttons', () => {
 
   it('Run now on an alert checks again and, with nothing changed, tells only the presser', async () => {
     const id = await schedule('schedule runnow.example every 1h', 'C0RUN');
-    await eventually(async () => (await app.scheduling.store.get(id))?.lastRunAt !== undefined, 'first run');
+    // The first run is over (lock released), not merely recorded: a Run now during it is skipped.
+    await eventually(async () => completedRuns.includes(id), 'first run');
     const before = checks.filter((c) => c.input === 'runnow.example:443').length;
     const res = await sendButton(url, SECRET, { actionId: 'sched_run', value: id, channel: 'C0RUN', messageTs: '1700000000.000002', responseUrl: slack.responseUrl('run-now'), user: 'U0BOB' });
     expect(res.status).toBe(200);
@@ -313,6 +322,51 @@ describe('buttons', () => {
     expect(checks.filter((c) => c.input === 'runnow.example:443').length).toBe(before + 1);
     // Quiet: still just the card and the baseline in the channel.
     expect(inChannel('chat.postMessage', 'C0RUN')).toHaveLength(2);
+  });
+
+  it('Run now while a run of the schedule is going tells the presser instead of nothing', async () => {
+    const id = await schedule('schedule runbusy.example every 1h', 'C0RUN');
+    await eventually(async () => completedRuns.includes(id), 'first run');
+    // As if a scheduled run held the schedule's lock right now.
+    const release = await app.scheduling.store.tryLock(`run-${id}`, 60_000);
+    expect(release).not.toBeNull();
+    try {
+      const done = completedRuns.length;
+      await sendButton(url, SECRET, { actionId: 'sched_run', value: id, channel: 'C0RUN', messageTs: '1700000000.000004', responseUrl: slack.responseUrl('run-busy'), user: 'U0BOB' });
+      const told = await slack.waitFor(() => slack.callsOf('chat.postEphemeral').find((c) => c.args.user === 'U0BOB' && text(c).includes(id) && text(c).includes('already running')), 'busy answer');
+      expect(told.args.channel).toBe('C0RUN');
+      await eventually(async () => completedRuns.length > done, 'the skipped run');
+    } finally {
+      await release?.();
+    }
+  });
+});
+
+describe('the one check runner', () => {
+  it('gives scheduled checks the configured deadline and the address policy', async () => {
+    const id = await schedule('schedule deadline.example every 1h', 'C0RUNNER');
+    await eventually(async () => completedRuns.includes(id), 'first run');
+    expect(checks.find((c) => c.input === 'deadline.example:443')?.opts).toMatchObject({ timeoutMs: CHECK_TIMEOUT_MS, enforcePolicy: true, allowCidrs: [] });
+  });
+
+  it('makes a scheduled check take a slot of its host; Run now on a busy host tells the presser', async () => {
+    const id = await schedule('schedule slots.example every 1h', 'C0RUNNER');
+    await eventually(async () => completedRuns.includes(id), 'first run');
+    const before = checks.filter((c) => c.input === 'slots.example:443').length;
+    // Another worker holds the only slot of the host (TLSCHECK_HOST_CONCURRENCY=1 here).
+    const redis = new Redis(REDIS_URL);
+    const slots = createHostSemaphore(redis, { prefix: config.queuePrefix, maxPerHost: 1 });
+    const lease = await slots.acquire('slots.example', 1_000);
+    expect(lease).not.toBeNull();
+    try {
+      await sendButton(url, SECRET, { actionId: 'sched_run', value: id, channel: 'C0RUNNER', messageTs: '1700000000.000005', responseUrl: slack.responseUrl('run-slots'), user: 'U0BOB' });
+      const told = await slack.waitFor(() => slack.callsOf('chat.postEphemeral').find((c) => c.args.user === 'U0BOB' && text(c).includes(id)), 'host busy answer');
+      expect(text(told)).toMatch(/was not checked now: Too many checks of slots\.example/);
+      expect(checks.filter((c) => c.input === 'slots.example:443')).toHaveLength(before);
+    } finally {
+      await lease?.release();
+      redis.disconnect();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 // The job processor against the Slack stand-in, with a fake check: what gets posted where, how
 // Slack failures are survived, and that a rerun after a stall does not post twice.
+import { createCheckRunner, type CheckFn } from '../jobs/check-runner.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
@@ -23,14 +24,13 @@ afterAll(async () => {
 });
 beforeEach(() => slack.reset());
 
-function context(check: JobContext['check'], overrides: Partial<JobContext> = {}): JobContext {
+function context(check: CheckFn, overrides: Partial<JobContext> = {}): JobContext {
   const config = { slack: { botToken: 'xoxb-test-token', signingSecret: undefined, appToken: undefined, apiUrl: slack.apiUrl } };
   return {
-    check,
+    runner: createCheckRunner({ check, allowCidrs: ['198.51.100.0/24'] }),
     explain: () => fakeExplanation(true),
     out: createSlackOut(createWebClient(config, logger), slack.apiUrl),
     logger,
-    allowCidrs: ['198.51.100.0/24'],
     progressIntervalMs: 1_000,
     ...overrides,
   };
@@ -134,10 +134,13 @@ describe('processJob in a channel the bot can post in', () => {
     let symptom: string | undefined;
     await processJob(job({ kind: 'explain', symptom: 'no renegotiation' }), {
       ...ctx,
-      check: async (_i, opts) => {
-        symptom = opts.symptom;
-        return baseResult();
-      },
+      runner: createCheckRunner({
+        check: async (_i, opts) => {
+          symptom = opts.symptom;
+          return baseResult();
+        },
+        allowCidrs: [],
+      }),
     });
     expect(symptom).toBe('no renegotiation');
     expect(explained?.[0]).toBe('no renegotiation');

@@ -61,6 +61,16 @@ export function runQuietReply(s: Named & Pick<Schedule, 'lastStatus' | 'daysLeft
   return reply(`${statusEmoji('ok')} Checked ${label(s)} (schedule ${code(s.id)}): no change since the last run (${s.lastStatus ?? 'unknown'}${cert}).`);
 }
 
+/** Run now while a check of the schedule is already running: that run's result is the answer. */
+export function runBusyReply(s: Named): SlackMessage {
+  return reply(`${EMOJI.working} A check of ${label(s)} (schedule ${code(s.id)}) is already running, so I did not start another. A change is posted in its thread; if nothing changed, nothing is posted.`);
+}
+
+/** Run now gave up waiting for a slot of the schedule's host. */
+export function runHostBusyReply(s: Named, reason: string): SlackMessage {
+  return reply(`${EMOJI.working} ${label(s)} (schedule ${code(s.id)}) was not checked now: ${esc(reason)} The schedule runs again at its next time.`);
+}
+
 /** A refusal or a mistake: the problem, then the usage of all schedule commands. */
 export function scheduleProblem(problem: string): SlackMessage {
   return {
