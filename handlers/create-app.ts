@@ -63,7 +63,7 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
     : new App({ ...common, receiver: createReceiver(config, deps, opsRedis, ops.routes) });
 
   // Built here unless injected; what the app builds, it closes on stop. Injected: the caller's.
-  const built = deps.scheduling ? { services: deps.scheduling, close: async () => undefined } : buildScheduling(config, app, deps.logger);
+  const built = deps.scheduling ? { services: deps.scheduling, close: () => Promise.resolve() } : buildScheduling(config, app, deps.logger);
   const scheduling = built.services;
   // Hardening: rate limits whenever the config has them (loadConfig always sets them); injected ones are the caller's to close.
   const ownLimits = !deps.limits && config.limits ? createSlashLimits(config) : null;
@@ -74,8 +74,9 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   let report: ReconcileReport | null = null;
 
   registerListeners(app, handlerDeps);
-  app.error(async (err) => {
+  app.error((err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'unhandled error in a listener');
+    return Promise.resolve();
   });
 
   /**
@@ -178,7 +179,8 @@ function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient, ro
 }
 
 function buildScheduling(config: AppConfig, app: App, logger: AppDeps['logger']): { services: ScheduleServices; close(): Promise<void> } {
-  const { store, history, queue, undelivered, close } = createScheduling(config, 'producer', logger);
+  const scheduling = createScheduling(config, 'producer', logger);
+  const { store, history, queue, undelivered } = scheduling;
   const users = createUserDirectory(app.client, { admins: config.admins, logger });
-  return { services: { store, history, queue, users, undelivered }, close };
+  return { services: { store, history, queue, users, undelivered }, close: () => scheduling.close() };
 }

@@ -220,6 +220,7 @@ export class SlackHttpReceiver implements Receiver {
       body,
       retryNum: numberHeader(req, 'x-slack-retry-num'),
       retryReason: stringHeader(req, 'x-slack-retry-reason'),
+      // eslint-disable-next-line @typescript-eslint/require-await -- Bolt's ack contract is async; this one answers synchronously.
       ack: async (response?: unknown) => {
         if (acked) return;
         acked = true;

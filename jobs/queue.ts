@@ -102,7 +102,7 @@ export function createQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes
     prefix: config.queuePrefix,
     defaultJobOptions: JOB_OPTIONS,
   });
-  closeWithQueue(queue, bull.close);
+  closeWithQueue(queue, () => bull.close());
   logErrorsQuietly(queue, logger, 'check queue');
   return queue;
 }

@@ -39,7 +39,7 @@ export function storePrefix(config: Pick<Config, 'queuePrefix'>): string {
 export function createScheduleQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger): Queue<ScheduledCheckData> {
   const bull = bullConnection(config, 'producer');
   const queue = new Queue<ScheduledCheckData>(SCHEDULE_QUEUE_NAME, { connection: bull.connection, prefix: config.queuePrefix });
-  closeWithQueue(queue, bull.close);
+  closeWithQueue(queue, () => bull.close());
   logErrorsQuietly(queue, logger, 'schedule queue');
   return queue;
 }

@@ -162,7 +162,7 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
   }
   ctx.protocols = result.protocols;
   for (const probe of PROBES) if (probe.phase === 'versions') start(probe);
-  const values = await Promise.all(PROBES.map((probe) => settled.get(probe)));
+  const values = await Promise.all(PROBES.map((probe) => settled.get(probe) ?? Promise.resolve(undefined)));
   PROBES.forEach((probe, i) => {
     const value = values[i];
     if (probe !== VERSIONS_PROBE && value !== undefined) probe.apply(result, value, ctx);

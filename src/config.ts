@@ -191,7 +191,7 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
     allowCidrs: v.TLSCHECK_ALLOW_CIDRS,
     concurrency: v.TLSCHECK_CONCURRENCY,
     port: v.PORT,
-    logLevel: v.LOG_LEVEL as LogLevel,
+    logLevel: v.LOG_LEVEL,
     queuePrefix: v.TLSCHECK_QUEUE_PREFIX,
     admins: v.TLSCHECK_ADMINS,
     maxSchedulesPerChannel: v.TLSCHECK_MAX_SCHEDULES_PER_CHANNEL,

@@ -105,7 +105,7 @@ export interface BullConnection {
 export function bullConnection(target: RedisTarget, role: 'producer' | 'blocking'): BullConnection {
   if (!isCluster(target)) {
     const { maxRetriesPerRequest = null, connectTimeout = 5_000 } = ROLE_OPTIONS[role];
-    return { connection: { url: target.redisUrl, maxRetriesPerRequest, connectTimeout }, close: async () => undefined };
+    return { connection: { url: target.redisUrl, maxRetriesPerRequest, connectTimeout }, close: () => Promise.resolve() };
   }
   const client = createRedis(target, role, role === 'blocking' ? { lazyConnect: true } : {});
   return {

@@ -5,7 +5,7 @@ import { createLogger } from '../src/log.js';
 import { appHomeView } from '../src/format/slack-home.js';
 import { buildScheduleParent } from '../src/format/slack-schedule-card.js';
 import { scheduledReply } from '../src/format/slack-schedule-replies.js';
-import { messageViolations, plainText, SLACK_LIMITS, type Block as SlackBlock } from '../src/format/slack/blocks.js';
+import { messageViolations, plainText, SLACK_LIMITS } from '../src/format/slack/blocks.js';
 import type { Change, ChangeKind } from '../src/schedule/changes.js';
 import type { Schedule } from '../src/schedule/model.js';
 import { shouldBroadcast } from '../jobs/schedule-post.js';
@@ -115,7 +115,7 @@ describe('buildScheduleParent', () => {
     expect(body).toContain('certificate: 12 d left');
     expect(actionIds(card)).toEqual(['sched_run', 'sched_pause']);
     expect(card.text).toBe('tlscheck schedule k7p2qx: example.com:443 (warning)');
-    expect(messageViolations(card.blocks as SlackBlock[])).toEqual([]);
+    expect(messageViolations(card.blocks)).toEqual([]);
   });
 
   it('says who paused or removed it; a paused card offers Resume, a removed one nothing', () => {
@@ -151,7 +151,7 @@ describe('appHomeView', () => {
     const many = Array.from({ length: 120 }, (_, i) => schedule({ id: `s${String(i).padStart(4, '0')}x`, channel: `C${i % 7}`, createdAt: i }));
     const view = appHomeView({ userId: 'U0ALICE', isAdmin: false, schedules: many, now: 0, notice: [{ type: 'section', text: { type: 'mrkdwn', text: 'Paused' } }] });
     expect(view.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerHomeView);
-    expect(messageViolations(view.blocks as SlackBlock[], SLACK_LIMITS.blocksPerHomeView)).toEqual([]);
+    expect(messageViolations(view.blocks, SLACK_LIMITS.blocksPerHomeView)).toEqual([]);
     const body = JSON.stringify(view.blocks);
     expect(body.indexOf('Paused')).toBeLessThan(body.indexOf('TLS check schedules'));
     expect(body).toContain('not shown here');

@@ -93,7 +93,7 @@ describe('the undelivered part of /tlscheck list (pure)', () => {
     expect(text).toContain('<#C0LOST> ❌ lost1.example:443');
     expect(text).toContain('<#C0ELSE> ❌ lost2.example:443');
     expect(text).toContain('`/tlscheck list` in the channel');
-    expect(rerunButtons(view.blocks as Block[])).toEqual([]);
+    expect(rerunButtons(view.blocks)).toEqual([]);
     expect(messageViolations(view.blocks as never, SLACK_LIMITS.blocksPerHomeView)).toEqual([]);
     // Before the schedules: they need doing something about.
     expect(text.indexOf('could not be delivered')).toBeLessThan(text.indexOf('TLS check schedules'));

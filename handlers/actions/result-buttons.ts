@@ -70,7 +70,9 @@ const showRaw = (deps: HandlerDeps): ResultButton => async ({ body, respond, cli
   }
   const messages = rawJsonMessages(stored.result);
   const channel = body.channel?.id;
-  const threadTs = body.message?.thread_ts ?? body.message?.ts;
+  // Bolt types a block action's message loosely (any): only these two fields are read.
+  const message = body.message as { ts?: string; thread_ts?: string } | undefined;
+  const threadTs = message?.thread_ts ?? message?.ts;
   if (channel && threadTs) {
     try {
       for (const msg of messages) {
