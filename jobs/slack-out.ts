@@ -7,8 +7,10 @@ import type { SlackMessage } from '../src/format/slack/blocks.js';
 import { slackLogger, type Logger } from '../src/log.js';
 
 /**
- * A job must finish in seconds, not the default thirty minutes of retries: three retries with
- * backoff, and a 429 waits its Retry-After (the WebClient honours it) before the next try.
+ * A call must finish in seconds, not the default thirty minutes of retries: three retries with
+ * backoff. A 429: the app's client (Bolt's) waits its Retry-After; the workers' client
+ * (createWebClient) hands it back instead (rejectRateLimitedCalls), and withRetryAfter waits out
+ * only a sane one.
  */
 export const SLACK_RETRY: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true };
 /** One Web API request; a hung connection must not hold a worker slot. */

@@ -5,8 +5,6 @@ export type Severity = 'ok' | 'info' | 'warning' | 'error' | 'critical';
 export const SEVERITY_ORDER: readonly Severity[] = ['ok', 'info', 'warning', 'error', 'critical'];
 
 export type ProtocolName = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
-/** The versions every check probes; SSLv2 is probed too but optional in the contract. */
-export const PROTOCOLS: readonly ProtocolName[] = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 export type ErrorCode = 'timeout' | 'refused' | 'reset' | 'not-tls' | 'dns' | 'blocked';
 export interface CheckError {
@@ -108,8 +106,6 @@ export interface CheckResult {
   /** Filled by the diagnosis layer; most likely first. */
   diagnoses?: Diagnosis[];
 }
-
-export type Platform = 'nginx' | 'apache' | 'haproxy' | 'node' | 'java' | 'openssl' | 'curl' | 'node-client' | 'java-client';
 
 export interface Diagnosis {
   id: string;

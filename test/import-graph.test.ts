@@ -40,6 +40,17 @@ describe('imports', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('keep the CLI free of the Slack layer, Redis and the queue', () => {
+    const seen = new Set<string>();
+    const walk = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const dep of g.get(file) ?? []) if (g.has(dep)) walk(dep);
+    };
+    walk('src/cli/main.ts');
+    expect([...seen].filter((f) => /^src\/(format\/slack|limits|schedule|redis|config)/.test(f))).toEqual([]);
+  });
+
   it('form no cycle', () => {
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();

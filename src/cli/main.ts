@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `tlscheck` command. Only the probe engine is imported, so it starts fast.
+// The `tlscheck` command: the engine, the knowledge base and the terminal renderers, bundled into
+// one file (dist/tlscheck.mjs) so it starts fast. Nothing of Slack, Redis or BullMQ is imported.
 import { readFile } from 'node:fs/promises';
 import { parseCli, USAGE, type CliCommand } from './args.js';
 import { EXIT, exitCodeFor } from '../verdict.js';

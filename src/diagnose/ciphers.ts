@@ -4,11 +4,6 @@ import type { ProtocolName } from '../types.js';
 
 export type CipherFlaw = 'null' | 'anon' | 'export' | 'des' | 'rc4' | '3des' | 'no-fs' | 'cbc';
 
-/** Flaws that remove confidentiality or authentication outright: any one is unsafe. */
-export const INSECURE_FLAWS: readonly CipherFlaw[] = ['null', 'anon', 'export', 'des'];
-/** Flaws with practical attacks but still some protection (RC4 biases, SWEET32 on 3DES). */
-export const WEAK_FLAWS: readonly CipherFlaw[] = ['rc4', '3des'];
-
 const TLS13_SUITE = /^TLS_(AES_\d+_(GCM|CCM(_8)?)|CHACHA20_POLY1305|SM4_(GCM|CCM))_SHA\d+$/i;
 
 export function isTls13Suite(name: string): boolean {
