@@ -128,12 +128,29 @@ describe('the worker with address-keyed slots', () => {
     const running = new Map<string, number>();
     const peak = new Map<string, number>();
     let otherOverlapped = false;
+    // The first probe of 127.0.0.1 and the other server's probe wait for each other: both run at
+    // once, or (if slots were not per address) neither finishes and the test times out.
+    let otherStarted = (): void => undefined;
+    const otherRunning = new Promise<void>((r) => (otherStarted = r));
+    let oneStarted = (): void => undefined;
+    const oneRunning = new Promise<void>((r) => (oneStarted = r));
+    let first = true;
     const slowProbe = async (target: ResolvedTarget): Promise<CheckResult> => {
       const n = (running.get(target.ip) ?? 0) + 1;
       running.set(target.ip, n);
       peak.set(target.ip, Math.max(peak.get(target.ip) ?? 0, n));
-      if (target.ip === '127.0.0.2') otherOverlapped ||= (running.get('127.0.0.1') ?? 0) > 0;
-      await new Promise((r) => setTimeout(r, 300));
+      if (target.ip === '127.0.0.2') {
+        await oneRunning;
+        otherOverlapped ||= (running.get('127.0.0.1') ?? 0) > 0;
+        otherStarted();
+      } else if (first) {
+        first = false;
+        oneStarted();
+        await otherRunning;
+      } else {
+        // Long enough for the waiting jobs to try for the slot meanwhile.
+        await new Promise((r) => setTimeout(r, 50));
+      }
       running.set(target.ip, (running.get(target.ip) ?? 1) - 1);
       return baseResult({ target: { host: target.host, port: target.port, ip: target.ip, sni: target.sni } });
     };
@@ -151,7 +168,6 @@ describe('the worker with address-keyed slots', () => {
     try {
       const jobs: [string, string][] = [['one.example', 'C0ADDR1'], ['two.example', 'C0ADDR2'], ['one.example', 'C0ADDR3'], ['two.example', 'C0ADDR4']];
       for (const [target, channel] of jobs) await stack.command(target, { channel });
-      await new Promise((r) => setTimeout(r, 100));
       await stack.command('other.example', { channel: 'C0ADDRX' });
       const channels = [...jobs.map(([, c]) => c), 'C0ADDRX'];
       await slack.waitFor(() => channels.every((c) => finalsIn(slack, c).length === 1), 'five verdicts', 20_000);
