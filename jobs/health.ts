@@ -11,14 +11,14 @@ export const DEFAULT_MAX_WAIT_MS = 5 * 60_000;
 const PING_TIMEOUT_MS = 2_000;
 
 export interface QueueView {
-  counts(): Promise<Partial<JobCounts>>;
+  counts: () => Promise<Partial<JobCounts>>;
   /** Age of the oldest job waiting to run, or null when none waits. */
-  oldestWaitingMs(): Promise<number | null>;
+  oldestWaitingMs: () => Promise<number | null>;
 }
 
 export function queueView(queue: Pick<Queue, 'getJobCounts' | 'getJobs'>, now: () => number = Date.now): QueueView {
   return {
-    counts: async () => (await queue.getJobCounts('waiting', 'active', 'delayed', 'failed')) as Partial<JobCounts>,
+    counts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
     async oldestWaitingMs() {
       const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
       return oldest ? now() - oldest.timestamp : null;

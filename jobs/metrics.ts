@@ -99,6 +99,8 @@ export function countSlackCalls(metrics: Pick<Metrics, 'recordSlackCall'>): () =
   if (!slackPatched) {
     slackPatched = true;
     const proto = webApi.WebClient.prototype;
+    // Called with `this` bound below: the original method of the same prototype.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const apiCall = proto.apiCall;
     proto.apiCall = async function (this: webApi.WebClient, method: string, options?: Record<string, unknown>) {
       try {
