@@ -88,7 +88,9 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
     const chunks: Buffer[] = [];
     let received = 0;
     let connected = false;
+    let answered = false;
     let done = false;
+    const started = performance.now();
     const socket = net.connect({ host: ctx.target.ip, port: ctx.target.port });
     // Late errors (after we decided and destroyed) must not become uncaught exceptions.
     socket.on('error', () => undefined);
@@ -121,6 +123,11 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
     });
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
+      if (!answered) {
+        answered = true;
+        // Connect plus hello: two round trips (and the server's reply time, small for a ServerHello).
+        ctx.onRoundTrip?.((performance.now() - started) / 2);
+      }
       const room = MAX_RESPONSE_BYTES - received;
       const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
       chunks.push(piece);
