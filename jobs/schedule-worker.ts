@@ -4,7 +4,7 @@
 // fired job to exactly one of them. Workers never upsert schedulers: only the handlers do.
 import { Worker, type Job } from 'bullmq';
 import type { webApi } from '@slack/bolt';
-import { DEFAULT_TIMEOUT_MS } from '../src/check.js';
+import { MAX_ADAPTIVE_TIMEOUT_MS } from '../src/check.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { SCHEDULED_JOB_NAME, type ScheduledCheckData } from '../src/schedule/engine.js';
@@ -59,7 +59,8 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
   const own = deps.scheduling ? null : createScheduling(config, 'worker', deps.logger);
   const { store, history, queue, undelivered } = deps.scheduling ?? ownParts(own);
   const users = deps.users ?? createUserDirectory(client, { admins: config.admins, logger: deps.logger });
-  const timeoutMs = deps.checkTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Unset: the check's deadline follows the round trip, up to MAX_ADAPTIVE_TIMEOUT_MS.
+  const timeoutMs = deps.checkTimeoutMs;
   const post = createAlertPoster(client, store);
 
   // Scheduled checks come from Slack users too: the same address policy as a one-off check.
@@ -92,7 +93,7 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
         return null;
       }
       const { scheduleId, requestedBy } = job.data;
-      const outcome = await runScheduledCheck({ store, history, check, post, lockTtlMs: runLockMs(timeoutMs) }, scheduleId);
+      const outcome = await runScheduledCheck({ store, history, check, post, lockTtlMs: runLockMs(timeoutMs ?? MAX_ADAPTIVE_TIMEOUT_MS) }, scheduleId);
       const changes = 'changes' in outcome ? outcome.changes.length : 0;
       const fields = { jobId: job.id, scheduleId, status: outcome.status, changes, ...('reason' in outcome ? { reason: outcome.reason } : {}) };
       if (outcome.status === 'undelivered') log.warn({ ...fields, err: outcome.error }, 'scheduled alert not delivered');

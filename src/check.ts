@@ -162,7 +162,9 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
   const result = emptyResult(info, null);
   const progress = progressReporter(opts.onProgress, PROBES.length);
   try {
-    const probing = runProbes(ctx, result, progress, onAbort, () => (clock.deadlineHit ? `deadline reached after ${(clock.budgetMs / 1000).toFixed(1)} s` : 'check cancelled'));
+    const why = (atDeadline = false): string =>
+      (atDeadline || clock.deadlineHit ? `deadline reached after ${(clock.budgetMs / 1000).toFixed(1)} s` : 'check cancelled');
+    const probing = runProbes(ctx, result, progress, onAbort, why);
     void loadDiagnosis();
     await probing;
   } finally {
@@ -192,7 +194,10 @@ function progressReporter(onProgress: CheckOptions['onProgress'], total: number)
  * A probe still running when the deadline (or the caller) stops the check is listed in
  * `incomplete`, with what it lacks; so is one that finished but could not establish everything.
  */
-async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void, whyStopped: () => string): Promise<void> {
+/** A probe that settles this close to the deadline counts as cut by it. */
+const DEADLINE_SLACK_MS = 5;
+
+async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void, whyStopped: (atDeadline?: boolean) => string): Promise<void> {
   const settled = new Map<Probe<unknown>, Promise<unknown>>();
   const running = new Set<Probe<unknown>>();
   const cut = new Map<Probe<unknown>, string>();
@@ -205,7 +210,12 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
   const start = (probe: Probe<unknown>): void => {
     if (ctx.signal.aborted) cut.set(probe, `${whyStopped()} before it started`);
     running.add(probe);
-    const p = Promise.race([probe.run(ctx), overDeadline<unknown>(ctx.signal, probe.name)]).finally(() => running.delete(probe));
+    const p = Promise.race([probe.run(ctx), overDeadline<unknown>(ctx.signal, probe.name)]).finally(() => {
+      running.delete(probe);
+      // Connections opened just before the deadline get only what is left of it and time out with
+      // it, so a probe may wind down a moment before the deadline's timer fires: cut all the same.
+      if (!cut.has(probe) && !errorAbort && Date.now() >= ctx.deadline - DEADLINE_SLACK_MS) cut.set(probe, whyStopped(true));
+    });
     settled.set(probe, settle(result, probe.name, track(probe.name, p)));
   };
   for (const probe of PROBES) if (probe.phase === 'address') start(probe);

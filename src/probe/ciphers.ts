@@ -209,7 +209,8 @@ async function sslv2Ciphers(ctx: ProbeContext): Promise<string[] | null> {
 export async function run(ctx: ProbeContext): Promise<CiphersResult> {
   const result: CiphersResult = { ciphers: {}, serverOrder: {} };
   const partial: ProtocolName[] = [];
-  const versions = HELLO_VERSIONS.filter((v) => ctx.protocols?.[v] === true);
+  // Newest first: TLS 1.3's one short chain must not queue behind the older versions' many.
+  const versions = HELLO_VERSIONS.filter((v) => ctx.protocols?.[v] === true).reverse();
   const tasks: Array<Promise<void>> = versions.map(async (v) => {
     const { ids, serverOrder, complete } = await enumerateVersion(ctx, v);
     result.ciphers[v] = ids.map(cipherName);
