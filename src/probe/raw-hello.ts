@@ -88,7 +88,7 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
     const chunks: Buffer[] = [];
     let received = 0;
     let connected = false;
-    let answered = false;
+    let firstByteAt = 0;
     let done = false;
     const started = performance.now();
     const socket = net.connect({ host: ctx.target.ip, port: ctx.target.port });
@@ -98,6 +98,9 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
     const finish = (outcome: HelloOutcome): void => {
       if (done) return;
       done = true;
+      // Connect plus hello: two round trips (and the server's reply time, small for a ServerHello).
+      // Only a TLS answer counts, so a peer dripping bytes cannot stretch the check's deadline.
+      if (firstByteAt > 0 && isTlsAnswer(outcome)) ctx.onRoundTrip?.((firstByteAt - started) / 2);
       clearTimeout(timer);
       stopWatching();
       socket.destroy();
@@ -123,11 +126,7 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
     });
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
-      if (!answered) {
-        answered = true;
-        // Connect plus hello: two round trips (and the server's reply time, small for a ServerHello).
-        ctx.onRoundTrip?.((performance.now() - started) / 2);
-      }
+      if (firstByteAt === 0) firstByteAt = performance.now();
       const room = MAX_RESPONSE_BYTES - received;
       const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
       chunks.push(piece);
