@@ -160,10 +160,12 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
 }
 
 /**
- * Below this round trip a hello costs more CPU than waiting for it, so one chain over the whole
- * list (the fewest hellos) beats parallel subsets (one extra refusal each, and an ordering pass).
+ * Below this round trip one chain over the whole list (the fewest hellos: CPU is what a check on
+ * loopback or a LAN spends) beats parallel subsets (one extra refusal each, and an ordering pass);
+ * 35 sequential hellos then cost well under half a second. 5 ms rather than 1: on a busy machine
+ * the event loop's own delays make loopback samples read a few milliseconds.
  */
-export const PARALLEL_MIN_RTT_MS = 2;
+export const PARALLEL_MIN_RTT_MS = 5;
 
 export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion): Promise<VersionCiphers> {
   const preferred = suitesForVersion(version);
