@@ -185,6 +185,9 @@ function progressReporter(onProgress: CheckOptions['onProgress'], total: number)
     });
 }
 
+/** A probe that settles this close to the deadline counts as cut by it. */
+const DEADLINE_SLACK_MS = 5;
+
 /**
  * Probes that need only an address start at once; those that must know which versions the server
  * speaks start when the version probe is done. Each probe settles on its own; one that fails
@@ -194,9 +197,6 @@ function progressReporter(onProgress: CheckOptions['onProgress'], total: number)
  * A probe still running when the deadline (or the caller) stops the check is listed in
  * `incomplete`, with what it lacks; so is one that finished but could not establish everything.
  */
-/** A probe that settles this close to the deadline counts as cut by it. */
-const DEADLINE_SLACK_MS = 5;
-
 async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void, whyStopped: (atDeadline?: boolean) => string): Promise<void> {
   const settled = new Map<Probe<unknown>, Promise<unknown>>();
   const running = new Set<Probe<unknown>>();
