@@ -145,6 +145,15 @@ async function main() {
     for (const stop of stops.reverse()) await stop();
     pair.cleanup();
   }
+  // The check on a long path: tlscheck and sslscan through the delay relay.
+  log();
+  try {
+    const { runRttBench } = await import('./rtt.mjs');
+    await runRttBench({ quick: QUICK, log });
+  } catch (err) {
+    console.error('rtt bench failed:', err);
+    log(`## The check on a long path\n\nNot measured: ${err instanceof Error ? err.message : String(err)}`);
+  }
   // The Slack bot (bench/bot.mjs: needs Redis on 127.0.0.1:6379), once every server above is
   // stopped. Imported here so that even a failure to load it leaves the rest of the report.
   log();

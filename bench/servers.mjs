@@ -52,3 +52,73 @@ export function sServer(pair, args = []) {
     child.once('error', (e) => { clearTimeout(timer); reject(e); });
   });
 }
+
+async function freePort() {
+  const net = await import('node:net');
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * nginx (TLS 1.2 + 1.3, its default ciphers unless `ciphers` is given) on 127.0.0.1, in the
+ * foreground with its config, logs and pid in a temp dir; stop() kills it.
+ */
+export async function nginxServer(pair, { ciphers, preferServerCiphers = false } = {}) {
+  const { writeFileSync } = await import('node:fs');
+  const net = await import('node:net');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tlscheck-nginx-'));
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, `daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 512; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port} ssl;
+    server_name localhost;
+    ssl_certificate ${pair.certFile};
+    ssl_certificate_key ${pair.keyFile};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ${ciphers ? `ssl_ciphers ${ciphers};` : ''}
+    ssl_prefer_server_ciphers ${preferServerCiphers ? 'on' : 'off'};
+    location / { return 200 "ok\\n"; }
+  }
+}
+`);
+  const child = spawn('nginx', ['-c', conf, '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (child.exitCode !== null || Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8').slice(-500)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    stop: () => new Promise((r) => {
+      const done = () => { rmSync(dir, { recursive: true, force: true }); r(); };
+      if (child.exitCode !== null) return done();
+      child.once('exit', done);
+      child.kill('SIGKILL');
+    }),
+  };
+}

@@ -6,7 +6,7 @@
 // lookup, the slot could be for another address than the one probed. runCheck resolves once and
 // hands the resolved target to aroundProbes before connecting.
 import { DelayedError, type Job } from 'bullmq';
-import { runCheck, DEFAULT_TIMEOUT_MS, type CheckOptions, type ProgressEvent } from '../src/check.js';
+import { runCheck, type CheckOptions, type ProgressEvent } from '../src/check.js';
 import type { Config } from '../src/config.js';
 import { errorSummary } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
@@ -101,12 +101,13 @@ export interface CheckRun {
 export interface CheckRunner {
   run(req: CheckRun): Promise<CheckResult>;
   readonly hostWait: HostWaitOptions;
-  readonly timeoutMs: number;
+  /** Unset: each check's deadline follows the measured round trip (src/check.ts, up to MAX_ADAPTIVE_TIMEOUT_MS). */
+  readonly timeoutMs: number | undefined;
 }
 
 export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   const hostWait = { ...HOST_WAIT, ...opts.hostWait };
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = opts.timeoutMs;
   return {
     hostWait,
     timeoutMs,

@@ -5,6 +5,7 @@
 // fired job to exactly one of them. Workers never upsert schedulers: only the handlers do.
 import { Worker, type Job } from 'bullmq';
 import type { webApi } from '@slack/bolt';
+import { MAX_ADAPTIVE_TIMEOUT_MS } from '../src/check.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { SCHEDULED_JOB_NAME, type ScheduledCheckData } from '../src/schedule/engine.js';
@@ -100,7 +101,7 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
       const { scheduleId, requestedBy } = job.data;
       let outcome: RunOutcome;
       try {
-        outcome = await runScheduledCheck({ store, history, check: check(job), post, lockTtlMs: runLockMs(runner.timeoutMs) }, scheduleId);
+        outcome = await runScheduledCheck({ store, history, check: check(job), post, lockTtlMs: runLockMs(runner.timeoutMs ?? MAX_ADAPTIVE_TIMEOUT_MS) }, scheduleId);
       } catch (err) {
         // The host has its share of checks running: this run comes back later (the lock is released).
         if (!(err instanceof HostBusyError) || !err.final) return await deferIfHostBusy(err, job, token, runner.hostWait, log);

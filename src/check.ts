@@ -7,11 +7,27 @@ import { parseTarget, resolveTarget, createAddressPolicy, TargetError, type Look
 import { PROBES, VERSIONS_PROBE } from './probe/registry.js';
 import type { ProtocolsResult } from './probe/protocols.js';
 
+/** The check's deadline until the round trip is measured, and its floor after. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
-/** One connection never gets more than this, so a tarpit cannot eat the whole check. */
+/** With no deadline given, the budget follows the round trip: this many of them... */
+const ROUND_TRIPS_OF_BUDGET = 40;
+/** ...up to this. A check at 300 ms round trip gets 12 s; one at 1.5 s or more, a minute. */
+export const MAX_ADAPTIVE_TIMEOUT_MS = 60_000;
+/** One connection never gets more than this (or 10 round trips), so a tarpit cannot eat the whole check. */
 const MAX_CONNECTION_MS = 4_000;
-/** Sockets open to one target at once: enough for speed, few enough to be polite. */
-const SOCKETS_PER_TARGET = 6;
+const CONNECTION_ROUND_TRIPS = 10;
+/**
+ * Sockets open to one target at once. 10 rather than 6: the probes that need only an address
+ * want 12 at the start (6 version hellos, the certificate, resumption, SNI's two, ALPN, HTTP),
+ * and the cipher subsets then share what client renegotiation and resumption leave; on a long
+ * path every queued hello costs two round trips. Still fewer than one browser page load opens.
+ */
+const SOCKETS_PER_TARGET = 10;
+
+/** The default deadline for a measured round trip: 40 of them, at least 10 s, at most 60 s. */
+export function adaptiveTimeoutMs(rttMs: number): number {
+  return Math.min(MAX_ADAPTIVE_TIMEOUT_MS, Math.max(DEFAULT_TIMEOUT_MS, Math.ceil(ROUND_TRIPS_OF_BUDGET * rttMs)));
+}
 
 export interface ProgressEvent {
   probe: string;
@@ -21,6 +37,7 @@ export interface ProgressEvent {
 
 export interface CheckOptions {
   sni?: string;
+  /** The check's deadline. Unset: 10 s until the round trip is known, then adaptiveTimeoutMs(rtt). */
   timeoutMs?: number;
   /** Extra trust anchors, PEM. */
   ca?: string[];
@@ -62,6 +79,8 @@ function emptyResult(target: TargetInfo, error: CheckError | null): CheckResult 
     ocspStapled: null,
     findings: [],
     durationMs: 0,
+    complete: false,
+    incomplete: [],
   };
 }
 
@@ -84,7 +103,7 @@ export async function runCheck(input: string, opts: CheckOptions = {}): Promise<
   const resolvedIn = performance.now() - started;
   // One deadline for the whole check: the probes get what DNS left of it. Time spent waiting
   // inside aroundProbes (for a slot) is not the check's: DNS plus probes is.
-  const left = Math.max(1, Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) - resolvedIn));
+  const left = opts.timeoutMs === undefined ? undefined : Math.max(1, Math.round(opts.timeoutMs - resolvedIn));
   const probe = (): Promise<CheckResult> => probeTarget(target, { ...opts, timeoutMs: left }, performance.now() - resolvedIn);
   return opts.aroundProbes ? opts.aroundProbes(target, probe) : probe();
 }
@@ -98,32 +117,58 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Prom
   return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
 }
 
-/** Runs every probe against an already resolved target. */
+/**
+ * Runs every probe against an already resolved target. `started` is when the check began (before
+ * DNS): without opts.timeoutMs, the adaptive deadline counts from there.
+ */
 export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {}, started = performance.now()): Promise<CheckResult> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const adaptive = opts.timeoutMs === undefined;
+  const checkStart = Date.now() - (performance.now() - started);
   const controller = new AbortController();
   // Every open connection listens for the deadline; dozens at once are expected, not a leak.
   setMaxListeners(200, controller.signal);
+  const clock = { deadlineHit: false, budgetMs: 0, timer: undefined as NodeJS.Timeout | undefined };
   const onAbort = (): void => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(onAbort, timeoutMs);
   const ctx: ProbeContext = {
     target,
-    deadline: Date.now() + timeoutMs,
+    deadline: 0,
     signal: controller.signal,
-    connectTimeoutMs: Math.min(MAX_CONNECTION_MS, timeoutMs),
+    connectTimeoutMs: MAX_CONNECTION_MS,
     limit: createLimiter(SOCKETS_PER_TARGET),
     ca: opts.ca,
+    rttMs: null,
+  };
+  const setDeadline = (deadline: number): void => {
+    ctx.deadline = deadline;
+    clock.budgetMs = deadline - checkStart;
+    clearTimeout(clock.timer);
+    clock.timer = setTimeout(() => {
+      clock.deadlineHit = true;
+      onAbort();
+    }, Math.max(0, deadline - Date.now()));
+  };
+  if (adaptive) setDeadline(checkStart + DEFAULT_TIMEOUT_MS);
+  else setDeadline(Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+  ctx.connectTimeoutMs = Math.min(MAX_CONNECTION_MS, ctx.deadline - Date.now());
+  ctx.onRoundTrip = (ms) => {
+    const first = ctx.rttMs === null || ctx.rttMs === undefined;
+    ctx.rttMs = first ? ms : Math.min(ctx.rttMs ?? ms, ms);
+    ctx.connectTimeoutMs = Math.max(MAX_CONNECTION_MS, Math.ceil(CONNECTION_ROUND_TRIPS * ctx.rttMs));
+    // The first answer is the fastest of the first hellos sent together: plan the budget from it.
+    if (first && adaptive && !controller.signal.aborted) setDeadline(Math.max(ctx.deadline, checkStart + adaptiveTimeoutMs(ms)));
   };
   const info: TargetInfo = { host: target.host, port: target.port, ip: target.ip, sni: target.sni };
   const result = emptyResult(info, null);
   const progress = progressReporter(opts.onProgress, PROBES.length);
   try {
-    const probing = runProbes(ctx, result, progress, onAbort);
+    const why = (atDeadline = false): string =>
+      (atDeadline || clock.deadlineHit ? `deadline reached after ${(clock.budgetMs / 1000).toFixed(1)} s` : 'check cancelled');
+    const probing = runProbes(ctx, result, progress, onAbort, why);
     void loadDiagnosis();
     await probing;
   } finally {
-    clearTimeout(timer);
+    clearTimeout(clock.timer);
     opts.signal?.removeEventListener('abort', onAbort);
     // Releases anything a probe left waiting on the signal.
     controller.abort();
@@ -140,22 +185,44 @@ function progressReporter(onProgress: CheckOptions['onProgress'], total: number)
     });
 }
 
+/** A probe that settles this close to the deadline counts as cut by it. */
+const DEADLINE_SLACK_MS = 5;
+
 /**
  * Probes that need only an address start at once; those that must know which versions the server
  * speaks start when the version probe is done. Each probe settles on its own; one that fails
  * unexpectedly leaves its fields unknown instead of sinking the check. When no version got any TLS
  * answer, the rest is cut short and only the version probe's verdict is kept.
+ *
+ * A probe still running when the deadline (or the caller) stops the check is listed in
+ * `incomplete`, with what it lacks; so is one that finished but could not establish everything.
  */
-async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void): Promise<void> {
+async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void, whyStopped: (atDeadline?: boolean) => string): Promise<void> {
   const settled = new Map<Probe<unknown>, Promise<unknown>>();
+  const running = new Set<Probe<unknown>>();
+  const cut = new Map<Probe<unknown>, string>();
+  let errorAbort = false;
+  ctx.signal.addEventListener('abort', () => {
+    if (errorAbort) return;
+    const why = whyStopped();
+    for (const probe of running) cut.set(probe, why);
+  }, { once: true });
   const start = (probe: Probe<unknown>): void => {
-    const p = Promise.race([probe.run(ctx), overDeadline<unknown>(ctx.signal, probe.name)]);
+    if (ctx.signal.aborted) cut.set(probe, `${whyStopped()} before it started`);
+    running.add(probe);
+    const p = Promise.race([probe.run(ctx), overDeadline<unknown>(ctx.signal, probe.name)]).finally(() => {
+      running.delete(probe);
+      // Connections opened just before the deadline get only what is left of it and time out with
+      // it, so a probe may wind down a moment before the deadline's timer fires: cut all the same.
+      if (!cut.has(probe) && !errorAbort && Date.now() >= ctx.deadline - DEADLINE_SLACK_MS) cut.set(probe, whyStopped(true));
+    });
     settled.set(probe, settle(result, probe.name, track(probe.name, p)));
   };
   for (const probe of PROBES) if (probe.phase === 'address') start(probe);
   const versions = await settled.get(VERSIONS_PROBE);
   if (versions !== undefined) VERSIONS_PROBE.apply(result, versions as ProtocolsResult, ctx);
   if (result.error) {
+    errorAbort = !ctx.signal.aborted;
     abort();
     await Promise.all(settled.values());
     return;
@@ -163,18 +230,27 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
   ctx.protocols = result.protocols;
   for (const probe of PROBES) if (probe.phase === 'versions') start(probe);
   const values = await Promise.all(PROBES.map((probe) => settled.get(probe) ?? Promise.resolve(undefined)));
+  const incomplete: NonNullable<CheckResult['incomplete']> = [];
   PROBES.forEach((probe, i) => {
     const value = values[i];
     if (probe !== VERSIONS_PROBE && value !== undefined) probe.apply(result, value, ctx);
+    const lacks = value === undefined ? (cut.has(probe) ? 'no result' : null) : probe.incomplete?.(value) ?? null;
+    const stopped = cut.get(probe);
+    if (stopped) incomplete.push({ probe: probe.name, reason: lacks ? `${stopped}; ${lacks}` : stopped });
+    else if (lacks) incomplete.push({ probe: probe.name, reason: lacks });
   });
+  result.incomplete = incomplete;
+  result.complete = incomplete.length === 0;
 }
 
 /** Probes honour the deadline themselves; this only guarantees the check returns if one does not. */
 const DEADLINE_GRACE_MS = 250;
+/** A probe that overran the deadline: listed in `incomplete`, not as a failed probe. */
+class DeadlineOverrun extends Error {}
 function overDeadline<T>(signal: AbortSignal, name: string): Promise<T> {
   return new Promise((_, reject) => {
     const fail = (): void => {
-      setTimeout(() => reject(new Error(`${name} did not finish within the check's deadline`)), DEADLINE_GRACE_MS).unref();
+      setTimeout(() => reject(new DeadlineOverrun(`${name} did not finish within the check's deadline`)), DEADLINE_GRACE_MS).unref();
     };
     if (signal.aborted) fail();
     else signal.addEventListener('abort', fail, { once: true });
@@ -189,7 +265,7 @@ async function settle<T>(result: CheckResult, name: string, p: Promise<T>): Prom
   try {
     return await p;
   } catch (err) {
-    (result.probeErrors ??= {})[name] = err instanceof Error ? err.message : String(err);
+    if (!(err instanceof DeadlineOverrun)) (result.probeErrors ??= {})[name] = err instanceof Error ? err.message : String(err);
     return undefined;
   }
 }

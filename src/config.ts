@@ -67,6 +67,16 @@ export class ConfigError extends Error {
 }
 
 /** A whole-number variable with a default and a range; the message names the variable and the range, never the value. */
+/** Unset stays undefined: the caller has a better default than a fixed number (the check's deadline follows the round trip). */
+function optionalWholeNumber(name: string, min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === undefined || s === '' ? undefined : Number(s)))
+    .refine((n) => n === undefined || (Number.isInteger(n) && n >= min && n <= max), `${name} must be a whole number from ${min} to ${max}`);
+}
+
 function wholeNumber(name: string, fallback: number, min: number, max: number) {
   return z
     .string()
@@ -144,7 +154,7 @@ const schema = z.object({
   TLSCHECK_RATE_USER_PER_MIN: wholeNumber('TLSCHECK_RATE_USER_PER_MIN', DEFAULT_LIMITS.userPerMin, 1, 10_000),
   TLSCHECK_RATE_CHANNEL_PER_MIN: wholeNumber('TLSCHECK_RATE_CHANNEL_PER_MIN', DEFAULT_LIMITS.channelPerMin, 1, 10_000),
   TLSCHECK_HOST_CONCURRENCY: wholeNumber('TLSCHECK_HOST_CONCURRENCY', DEFAULT_LIMITS.hostConcurrency, 1, 50),
-  TLSCHECK_CHECK_TIMEOUT_MS: wholeNumber('TLSCHECK_CHECK_TIMEOUT_MS', DEFAULT_LIMITS.checkTimeoutMs, 1_000, 60_000),
+  TLSCHECK_CHECK_TIMEOUT_MS: optionalWholeNumber('TLSCHECK_CHECK_TIMEOUT_MS', 1_000, 60_000),
   TLSCHECK_HEALTH_PORT: optionalText
     .transform((s) => (s === undefined ? undefined : Number(s)))
     .refine((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n <= 65535), 'TLSCHECK_HEALTH_PORT must be a port number (0-65535)'),

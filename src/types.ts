@@ -101,10 +101,27 @@ export interface CheckResult {
   server?: string | null;
   findings: Finding[];
   durationMs: number;
+  /**
+   * Every probe ran to its end and established what it set out to. Always set by a check (absent
+   * only in results stored before it existed); false when `error` is set or `incomplete` is not empty.
+   */
+  complete?: boolean;
+  /**
+   * Probes cut short (by the deadline, the caller, or network trouble) and what they lack, e.g.
+   * { probe: "ciphers", reason: "deadline reached after 10.0 s; TLSv1.2: 19 suites found so far (the list may be longer)" }.
+   * Their fields hold only what was established: unknowns are null/"unknown"; a list is what was found so far.
+   */
+  incomplete?: IncompleteProbe[];
   /** Probes that failed unexpectedly (a bug on our side, not a verdict): name → message. */
   probeErrors?: Record<string, string>;
   /** Filled by the diagnosis layer; most likely first. */
   diagnoses?: Diagnosis[];
+}
+
+export interface IncompleteProbe {
+  /** The probe's name, as in progress events: "ciphers", "resumption", "protocols"... */
+  probe: string;
+  reason: string;
 }
 
 export interface Diagnosis {

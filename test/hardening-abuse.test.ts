@@ -90,7 +90,7 @@ describe('rate limits (Redis sliding window)', () => {
 
   it('reads its limits from the environment, with defaults 10 and 30, and refuses nonsense', () => {
     const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
-    expect(loadConfig({ env: base, dotenvPath: false }).limits).toEqual({ userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: 10_000 });
+    expect(loadConfig({ env: base, dotenvPath: false }).limits).toEqual({ userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: undefined });
     const set = loadConfig({ env: { ...base, TLSCHECK_RATE_USER_PER_MIN: '3', TLSCHECK_RATE_CHANNEL_PER_MIN: '9', TLSCHECK_HOST_CONCURRENCY: '1', TLSCHECK_CHECK_TIMEOUT_MS: '4000' }, dotenvPath: false });
     expect(set.limits).toEqual({ userPerMin: 3, channelPerMin: 9, hostConcurrency: 1, checkTimeoutMs: 4_000 });
     expect(() => loadConfig({ env: { ...base, TLSCHECK_RATE_USER_PER_MIN: '0' }, dotenvPath: false })).toThrow(/TLSCHECK_RATE_USER_PER_MIN must be a whole number from 1/);

@@ -5,6 +5,7 @@ import { startFakeTls } from './fixtures/codec/fake-server.js';
 import { alertRecord, serverHelloRecord } from './fixtures/codec/tls-bytes.js';
 import * as protocols from '../src/probe/protocols.js';
 import * as ciphers from '../src/probe/ciphers.js';
+import { interleave } from '../src/probe/ciphers.js';
 import { CIPHER_SUITES, cipherSuiteByName, suitesForVersion } from '../src/probe/codec/cipher-suites.js';
 import type { ProtocolMap } from '../src/types.js';
 
@@ -21,8 +22,9 @@ afterAll(async () => {
 const NONE: ProtocolMap = { SSLv3: false, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': false, 'TLSv1.3': false };
 
 /** Runs the protocols probe, then the ciphers probe with its map, as the orchestrator does. */
-async function enumerate(port: number): Promise<ciphers.CiphersResult & { protocols: ProtocolMap }> {
-  const ctx = loopbackCtx(port);
+async function enumerate(port: number, rttMs?: number): Promise<ciphers.CiphersResult & { protocols: ProtocolMap }> {
+  // A round trip at or above PARALLEL_MIN_RTT_MS plans parallel subsets, as on a long path.
+  const ctx = loopbackCtx(port, { rttMs });
   try {
     const p = await protocols.run(ctx, { sslv2: false });
     ctx.protocols = p.protocols;
@@ -34,10 +36,11 @@ async function enumerate(port: number): Promise<ciphers.CiphersResult & { protoc
 
 const iana = (...openssl: string[]): string[] => openssl.map((n) => cipherSuiteByName(n)?.name ?? `unknown ${n}`);
 
-describe('ciphers probe against openssl s_server', () => {
+// Loopback plans one chain over the whole list; a measured round trip of 50 ms plans parallel subsets.
+describe.each([['one chain', undefined], ['parallel subsets', 50]] as const)('ciphers probe against openssl s_server (%s)', (_plan, rttMs) => {
   it('lists exactly the one suite a restricted server accepts', async () => {
     const s = await track(startSServer(['-cipher', 'ECDHE-RSA-AES128-GCM-SHA256', '-no_tls1_3']));
-    const r = await enumerate(s.port);
+    const r = await enumerate(s.port, rttMs);
     expect(r.protocols['TLSv1.2']).toBe(true);
     expect(r.ciphers).toEqual({ 'TLSv1.2': ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] });
     expect(r.serverOrder).toEqual({ 'TLSv1.2': null });
@@ -46,7 +49,7 @@ describe('ciphers probe against openssl s_server', () => {
   it('with -serverpref lists suites in the server order and says so', async () => {
     const order = ['AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305', 'DHE-RSA-AES128-SHA', 'ECDHE-RSA-AES128-GCM-SHA256'];
     const s = await track(startSServer(['-cipher', order.join(':'), '-no_tls1_3', '-serverpref']));
-    const r = await enumerate(s.port);
+    const r = await enumerate(s.port, rttMs);
     expect(r.ciphers['TLSv1.2']).toEqual(iana(...order));
     expect(r.serverOrder['TLSv1.2']).toBe(true);
   });
@@ -54,7 +57,7 @@ describe('ciphers probe against openssl s_server', () => {
   it('without -serverpref the same server follows the client order', async () => {
     const order = ['AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305', 'DHE-RSA-AES128-SHA', 'ECDHE-RSA-AES128-GCM-SHA256'];
     const s = await track(startSServer(['-cipher', order.join(':'), '-no_tls1_3']));
-    const r = await enumerate(s.port);
+    const r = await enumerate(s.port, rttMs);
     expect([...(r.ciphers['TLSv1.2'] ?? [])].sort()).toEqual(iana(...order).sort());
     expect(r.serverOrder['TLSv1.2']).toBe(false);
     // Found in the probe's own offer order, forward-secret AEADs first.
@@ -63,14 +66,14 @@ describe('ciphers probe against openssl s_server', () => {
 
   it('enumerates TLS 1.3 suites in server order', async () => {
     const s = await track(startSServer(['-tls1_3', '-ciphersuites', 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384', '-serverpref']));
-    const r = await enumerate(s.port);
+    const r = await enumerate(s.port, rttMs);
     expect(r.ciphers).toEqual({ 'TLSv1.3': ['TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_256_GCM_SHA384'] });
     expect(r.serverOrder['TLSv1.3']).toBe(true);
   });
 
   it('enumerates per version: TLS 1.0 and 1.2 lists differ on a legacy-enabled server', async () => {
     const s = await track(startSServer(['-no_tls1_3', '-no_tls1_1', '-cipher', 'ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-GCM-SHA384@SECLEVEL=0']));
-    const r = await enumerate(s.port);
+    const r = await enumerate(s.port, rttMs);
     expect(r.protocols).toMatchObject({ TLSv1: true, 'TLSv1.1': false, 'TLSv1.2': true });
     expect(r.ciphers.TLSv1).toEqual(['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA']);
     expect([...(r.ciphers['TLSv1.2'] ?? [])].sort()).toEqual(['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384']);
@@ -110,6 +113,31 @@ describe('ciphers probe against scripted peers', () => {
     }
   });
 
+  it.each([['one chain', undefined], ['parallel subsets', 50]] as const)('establishes a long server order that runs against the client\'s, with every suite in place (%s)', async (_plan, rttMs) => {
+    // 24 suites in an order far from the probe's own: reversed, then every third moved to the front.
+    const offered = suitesForVersion('TLSv1.2');
+    const reversed = offered.slice(0, 24).reverse();
+    const preference = [...reversed.filter((_, i) => i % 3 === 0), ...reversed.filter((_, i) => i % 3 !== 0)];
+    let hellos = 0;
+    const s = await track(startFakeTls((h) => {
+      if (h.kind !== 'tls') return null;
+      hellos++;
+      const pick = preference.find((id) => h.hello.ciphers.includes(id));
+      return pick === undefined ? alertRecord(2, 40) : serverHelloRecord({ version: 0x0303, cipher: pick, extensions: [] });
+    }));
+    const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true }, rttMs });
+    try {
+      const r = await ciphers.run(ctx);
+      expect(r.ciphers['TLSv1.2']).toEqual(preference.map((id) => CIPHER_SUITES.find((c) => c.id === id)?.name));
+      expect(r.serverOrder['TLSv1.2']).toBe(true);
+      expect(r.partial).toBeUndefined();
+      // Bounded: enumeration (one hello per suite plus a refusal per subset), then the ordering rounds.
+      expect(hellos).toBeLessThanOrEqual(preference.length + 20 + 2 + preference.length * 6);
+    } finally {
+      ctx.abort();
+    }
+  });
+
   it('stops when the server picks a suite it was not offered', async () => {
     let hellos = 0;
     const s = await track(startFakeTls((h) => {
@@ -117,11 +145,12 @@ describe('ciphers probe against scripted peers', () => {
       hellos++;
       return serverHelloRecord({ version: 0x0303, cipher: 0xc02f, extensions: [] });
     }));
-    const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true } });
+    const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true }, rttMs: 50 });
     try {
       const r = await ciphers.run(ctx);
       expect(r.ciphers['TLSv1.2']).toEqual(['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256']);
-      expect(hellos).toBeLessThanOrEqual(4);
+      // One hello per parallel subset, then one more in the subset that holds the pick: no loop.
+      expect(hellos).toBeLessThanOrEqual(interleave(suitesForVersion('TLSv1.2')).length + 2);
     } finally {
       ctx.abort();
     }

@@ -37,6 +37,26 @@ describe('diffResults', () => {
     ]);
   });
 
+  it('never alerts a change that is only a list cut short by the deadline', () => {
+    const whole = result({ findings: [finding('weak-cipher', 'warning', 'Weak cipher')] });
+    const cutShort = result({
+      ciphers: { 'TLSv1.2': ['ECDHE-ECDSA-AES128-GCM-SHA256'], 'TLSv1.3': ['TLS_AES_128_GCM_SHA256'] },
+      renegotiation: { secure: true, clientInitiated: 'accepted', acceptedCount: 2, reason: 'check deadline reached after 2 renegotiation(s); no refusal seen' },
+      findings: [],
+      complete: false,
+      incomplete: [
+        { probe: 'ciphers', reason: 'deadline reached after 10.0 s; TLSv1.2: 1 suites found so far (the list may be longer)' },
+        { probe: 'client-renegotiation', reason: 'check deadline reached after 2 renegotiation(s); no refusal seen' },
+      ],
+    });
+    // Cut after a whole run, and whole again after a cut one: neither is news.
+    expect(diffResults(whole, cutShort)).toEqual([]);
+    expect(diffResults(cutShort, whole).filter((c) => c.kind !== 'problem-new')).toEqual([]);
+    // A real change beside the cut one still goes out.
+    const moved = result({ ...cutShort, protocols: { ...cutShort.protocols, TLSv1: true } });
+    expect(kinds(diffResults(whole, moved))).toEqual(['protocols-changed']);
+  });
+
   it("leaves the knowledge base's expiry finding to the expiry warnings", () => {
     const after = result({ findings: [finding('cert-expiring', 'warning')] });
     expect(EXPIRY_FINDING_IDS).toEqual(['cert-expiring']);

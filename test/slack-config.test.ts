@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       queuePrefix: '{tlscheck}',
       admins: [],
       maxSchedulesPerChannel: 50,
-      limits: { userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: 10_000 },
+      limits: { userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: undefined },
     });
   });
 

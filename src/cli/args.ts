@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 
 export type CliCommand =
-  | { kind: 'check'; target: string; sni?: string; caFile?: string; json: boolean; timeoutMs: number }
-  | { kind: 'explain'; text: string; target?: string; sni?: string; caFile?: string; json: boolean; timeoutMs: number }
+  | { kind: 'check'; target: string; sni?: string; caFile?: string; json: boolean; timeoutMs?: number }
+  | { kind: 'explain'; text: string; target?: string; sni?: string; caFile?: string; json: boolean; timeoutMs?: number }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -19,7 +19,6 @@ Targets: host, host:port (default 443), [v6addr]:port, an IPv4/IPv6 address, htt
 Exit codes: 0 no finding above warning; 1 a finding of severity error or critical;
             2 invalid input or a refused target; 3 no TLS handshake was possible at all.`;
 
-const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_TIMEOUT_MS = 300_000;
 
 const OPTIONS = {
@@ -31,8 +30,9 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v', default: false },
 } as const;
 
-function parseTimeout(raw: string | undefined): number | string {
-  if (raw === undefined) return DEFAULT_TIMEOUT_MS;
+/** undefined when not given: the check then plans its deadline from the measured round trip. */
+function parseTimeout(raw: string | undefined): number | string | undefined {
+  if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw)) return `--timeout-ms takes a whole number of milliseconds, not '${raw}'`;
   const n = Number(raw);
   if (n < 100 || n > MAX_TIMEOUT_MS) return `--timeout-ms must be between 100 and ${MAX_TIMEOUT_MS}, not ${n}`;

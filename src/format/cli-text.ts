@@ -44,6 +44,10 @@ function verdictLine(r: CheckResult, paint: Paint): string[] {
   const mark = VERDICT_MARK[verdictOfSeverity(worst)];
   const summary = counts.length ? counts.join(', ') : 'no problems found';
   const lines = [paint(SEVERITY_STYLE[worst], paint('bold', `${mark} ${endpoint(r)}: ${summary}`))];
+  // A cut result must never read as a whole one: say so under the verdict, one line per probe.
+  if (r.incomplete?.length) {
+    lines.push(paint('yellow', `  Incomplete: ${r.incomplete.map((i) => i.probe).join(', ')} did not finish (see below)`));
+  }
   const top = r.diagnoses?.[0];
   if (top && (top.severity === 'error' || top.severity === 'critical' || top.severity === 'warning')) {
     lines.push(`  Most likely: ${top.title}`);
@@ -174,6 +178,9 @@ export function renderCheck(r: CheckResult, paint: Paint = plainPaint): string {
   }
   lines.push(...section('Findings', findingLines(r.findings, paint), paint));
   lines.push(...section('Diagnosis (most likely first)', diagnosisLines(r.diagnoses ?? [], paint), paint));
+  if (r.incomplete?.length) {
+    lines.push(...section('Incomplete (these parts are unknown or partial)', r.incomplete.map((i) => paint('yellow', `${i.probe}: ${i.reason}`)), paint));
+  }
   if (r.probeErrors && Object.keys(r.probeErrors).length) {
     lines.push(...section('Probes that failed (please report)', Object.entries(r.probeErrors).map(([k, v]) => `${k}: ${v}`), paint));
   }

@@ -22,7 +22,13 @@ export function targetLabel(result: Pick<CheckResult, 'target'>): string {
 
 /** "❌ example.com:443 — Server refuses client-initiated renegotiation" (mrkdwn). */
 export function verdictLine(result: CheckResult): string {
-  return `${VERDICT_EMOJI[verdictOf(result)]} *${esc(targetLabel(result))}* — ${esc(mainCause(result))}`;
+  return `${VERDICT_EMOJI[verdictOf(result)]} *${esc(targetLabel(result))}* — ${esc(mainCause(result))}${incompleteNote(result)}`;
+}
+
+/** A cut result must never read as a whole one: " — _incomplete: ciphers, resumption_". */
+function incompleteNote(result: CheckResult): string {
+  const parts = result.incomplete?.map((i) => i.probe) ?? [];
+  return parts.length ? ` — _incomplete: ${esc(parts.join(', '))}_` : '';
 }
 
 /** The error that stopped the check, else the most likely diagnosis, else the worst finding. */

@@ -8,15 +8,14 @@ export interface LimitsConfig {
   channelPerMin: number;
   /** Checks of one target host running at once, across every worker. */
   hostConcurrency: number;
-  /** Deadline of one check requested from Slack. */
-  checkTimeoutMs: number;
+  /** Deadline of one check requested from Slack; unset, it follows the round trip (src/check.ts). */
+  checkTimeoutMs?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
   userPerMin: 10,
   channelPerMin: 30,
   hostConcurrency: 2,
-  checkTimeoutMs: 10_000,
 };
 
 /** Longest `/tlscheck` text accepted; an error message pasted for `explain` fits with room to spare. */

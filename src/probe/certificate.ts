@@ -134,3 +134,8 @@ function brokenHandshake(ctx: ProbeContext, result: CheckResult, cert: Certifica
   const hint = /excessive message size/i.test(reason) ? ' — its certificate chain is larger than TLS clients accept' : '';
   return { code: 'reset', message: `${where}: the server answers ClientHellos, but no TLS handshake completes (${reason.trim()}${hint})` };
 }
+
+/** No certificate because no handshake completed in time: nothing is known of it. */
+export function incomplete(value: CertificateProbeResult): string | null {
+  return !value.certificate && value.error?.code === 'timeout' ? `no certificate read: ${value.error.message}` : null;
+}

@@ -1,5 +1,8 @@
-// Which suites the server accepts per version, and whether it imposes its own order: offer
-// everything, note the pick, strike it, ask again, until the server refuses.
+// Which suites the server accepts per version, and whether it imposes its own order. The suites
+// are split into disjoint subsets enumerated in parallel (offer a subset, note the pick, strike
+// it, ask again until the server refuses), so the round trips on the critical path follow the
+// largest subset's share rather than the whole list. Only a server that imposes its own order
+// needs more: its order is then established with a few rounds of parallel hellos.
 import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { CIPHER_SUITES, cipherName, suitesForVersion } from './codec/cipher-suites.js';
@@ -15,14 +18,24 @@ export interface CiphersResult {
   ciphers: Partial<Record<ProtocolName, string[]>>;
   /** true: the server picks by its own order; false: by the client's; null: unknown or one suite. */
   serverOrder: Partial<Record<ProtocolName, boolean | null>>;
+  /** Versions whose list (or order) network trouble or the deadline cut short. */
+  partial?: ProtocolName[];
 }
 
 export interface VersionCiphers {
   ids: number[];
   serverOrder: boolean | null;
-  /** False when network trouble cut the enumeration short. */
+  /** False when network trouble or the deadline cut the enumeration (or the ordering) short. */
   complete: boolean;
 }
+
+/**
+ * Suites per parallel subset. Accepted suites cluster in the preference-ordered list, so subsets
+ * take every n-th suite: each then holds a few of the accepted ones and its chain stays short.
+ */
+const SUBSET_SIZE = 16;
+/** Parallel hellos per round when establishing a server's own order. */
+const ORDER_WINDOW = 6;
 
 /** One hello, retried once if the network (not the server's TLS stack) failed. */
 async function ask(ctx: ProbeContext, hello: () => Buffer): Promise<HelloOutcome> {
@@ -37,38 +50,156 @@ function chosen(version: HelloVersion, offered: readonly number[], o: HelloOutco
   return offered.includes(o.cipher) ? o.cipher : null;
 }
 
-export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion): Promise<VersionCiphers> {
-  const found: number[] = [];
-  let complete = true;
-  // Hard bound: one hello per known suite plus the final refusal.
-  let hellosLeft = CIPHER_SUITES.length + 1;
-  // The rare set (PSK, SRP, static DH) goes in its own hellos so neither list exceeds 128 suites.
-  for (const set of [suitesForVersion(version), suitesForVersion(version, { rare: true })]) {
-    let remaining = set;
-    while (remaining.length > 0 && hellosLeft-- > 0 && !ctx.signal.aborted) {
-      const offered = remaining;
-      const outcome = await ask(ctx, () => helloFor(ctx, version, { ciphers: offered }));
-      if (outcome.kind === 'error') complete = false;
-      const pick = chosen(version, offered, outcome);
-      if (pick === null) break;
-      found.push(pick);
-      remaining = offered.filter((id) => id !== pick);
-    }
+/** `list` dealt round-robin into ceil(length / SUBSET_SIZE) subsets, each in the list's order. */
+export function interleave(list: readonly number[], size = SUBSET_SIZE): number[][] {
+  const n = Math.max(1, Math.ceil(list.length / size));
+  const out: number[][] = Array.from({ length: n }, () => []);
+  list.forEach((id, i) => out[i % n]?.push(id));
+  return out.filter((s) => s.length > 0);
+}
+
+interface Chain {
+  /** In the order the server picked them: its own order within the subset, if it has one. */
+  ids: number[];
+  complete: boolean;
+}
+
+/** Offer `set`, strike the pick, offer the rest, until the server refuses or nothing is left. */
+async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number) => void): Promise<Chain> {
+  const ids: number[] = [];
+  let remaining = [...set];
+  while (remaining.length > 0) {
+    if (ctx.signal.aborted || bound.hellos-- <= 0) return { ids, complete: false };
+    const offered = remaining;
+    const outcome = await ask(ctx, () => helloFor(ctx, version, { ciphers: offered }));
+    if (outcome.kind === 'error') return { ids, complete: false };
+    const pick = chosen(version, offered, outcome);
+    if (pick === null) break;
+    ids.push(pick);
+    onPick(pick);
+    remaining = offered.filter((id) => id !== pick);
   }
-  if (ctx.signal.aborted) complete = false;
-  return { ids: found, serverOrder: await serverOrder(ctx, version, found), complete };
+  return { ids, complete: !ctx.signal.aborted };
 }
 
 /**
- * Offers the first two suites found in reverse order. A client-order server now picks the other
- * one; a server-order server sticks with its favourite.
+ * After one chain over the whole list, `a` is the server's pick from everything and `b` its pick
+ * from the rest: offered [b, a], a server with its own order sticks with `a`, one following the
+ * client takes `b`.
  */
-async function serverOrder(ctx: ProbeContext, version: HelloVersion, found: readonly number[]): Promise<boolean | null> {
+async function orderAfterChain(ctx: ProbeContext, version: HelloVersion, found: readonly number[]): Promise<boolean | null> {
   const [a, b] = found;
   if (a === undefined || b === undefined) return null;
   const outcome = await ask(ctx, () => helloFor(ctx, version, { ciphers: [b, a] }));
   const pick = chosen(version, [b, a], outcome);
   return pick === a ? true : pick === b ? false : null;
+}
+
+/**
+ * For suites found in separate subsets, neither is known to be the server's favourite: offer two
+ * both ways round, at once. A server that picks the same one both times has its own order; one
+ * that takes whichever comes first follows the client's.
+ */
+async function orderBothWays(ctx: ProbeContext, version: HelloVersion, a: number, b: number): Promise<boolean | null> {
+  const [ab, ba] = await Promise.all([[a, b], [b, a]].map((offer) => ask(ctx, () => helloFor(ctx, version, { ciphers: offer }))));
+  const first = ab ? chosen(version, [a, b], ab) : null;
+  const second = ba ? chosen(version, [b, a], ba) : null;
+  if (first === null || second === null) return null;
+  return first === second;
+}
+
+/**
+ * The server's own order over the found suites. Each subset's chain is already in that order, so
+ * the next suite is one of the chains' heads. A round guesses the next few (heads merged by the
+ * client's preference) and asks, in parallel, for the server's pick from everything left minus
+ * each prefix of the guess: every pick up to the first wrong guess is established, so a good
+ * guess settles a whole window per round trip and a bad one still settles one suite. Null when
+ * network trouble or the deadline stops it.
+ */
+async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: readonly number[][], rank: ReadonlyMap<number, number>): Promise<number[] | null> {
+  const lists = chains.map((c) => [...c]).filter((c) => c.length > 0);
+  const byRank = (a: number, b: number): number => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
+  const order: number[] = [];
+  const take = (id: number): boolean => {
+    const list = lists.find((l) => l[0] === id);
+    if (!list) return false; // not a head: the server contradicts its own earlier answers
+    list.shift();
+    order.push(id);
+    return true;
+  };
+  for (let rounds = CIPHER_SUITES.length; rounds > 0; rounds--) {
+    const guess: number[] = [];
+    const heads = lists.map((l) => [...l]);
+    for (;;) {
+      const next = heads.filter((h) => h.length > 0).sort((x, y) => byRank(x[0] as number, y[0] as number))[0];
+      if (!next) break;
+      guess.push(next.shift() as number);
+    }
+    if (guess.length <= 1) {
+      if (guess[0] !== undefined) take(guess[0]);
+      return order;
+    }
+    if (ctx.signal.aborted) return null;
+    const window = Math.min(ORDER_WINDOW, guess.length - 1);
+    const offers = Array.from({ length: window }, (_, j) => guess.slice(j).sort(byRank));
+    const outcomes = await Promise.all(offers.map((offer) => ask(ctx, () => helloFor(ctx, version, { ciphers: offer }))));
+    const picks = outcomes.map((o, j) => chosen(version, offers[j] ?? [], o));
+    for (let j = 0; j < window; j++) {
+      const pick = picks[j];
+      if (pick === null || pick === undefined) {
+        if (j === 0) return null;
+        break;
+      }
+      if (!take(pick)) return null;
+      if (pick !== guess[j]) break;
+      // The whole window guessed right and one suite is left: it comes last.
+      if (j === window - 1 && guess.length === window + 1) take(guess[window] as number);
+    }
+  }
+  return null;
+}
+
+/**
+ * Below this round trip one chain over the whole list (the fewest hellos: CPU is what a check on
+ * loopback or a LAN spends) beats parallel subsets (one extra refusal each, and an ordering pass);
+ * 35 sequential hellos then cost well under half a second. 5 ms rather than 1: on a busy machine
+ * the event loop's own delays make loopback samples read a few milliseconds.
+ */
+export const PARALLEL_MIN_RTT_MS = 5;
+
+export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion): Promise<VersionCiphers> {
+  const preferred = suitesForVersion(version);
+  // The rare set (PSK, SRP, static DH) goes in hellos of its own so no hello exceeds 128 suites.
+  const rare = suitesForVersion(version, { rare: true });
+  const parallel = (ctx.rttMs ?? 0) >= PARALLEL_MIN_RTT_MS;
+  const subsets = [...(parallel ? interleave(preferred) : [preferred]), ...(rare.length > 0 ? [rare] : [])];
+  // The client's preference: our offer order, which a server following the client's order obeys.
+  const rank = new Map([...preferred, ...rare].map((id, i) => [id, i]));
+  const byRank = (a: number, b: number): number => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
+  // Hard bound: one hello per known suite plus each subset's final refusal.
+  const bound = { hellos: CIPHER_SUITES.length + subsets.length };
+  // In parallel, the order question is asked as soon as two suites are known, beside the chains.
+  const picked: number[] = [];
+  let bothWays: Promise<boolean | null> | null = null;
+  const onPick = (id: number): void => {
+    picked.push(id);
+    if (parallel && picked.length === 2) {
+      const [a, b] = [...picked].sort(byRank) as [number, number];
+      bothWays = orderBothWays(ctx, version, a, b);
+    }
+  };
+  const chains = await Promise.all(subsets.map((s) => enumerateSubset(ctx, version, s, bound, onPick)));
+  let complete = chains.every((c) => c.complete);
+  if (!parallel) {
+    const found = chains.flatMap((c) => c.ids);
+    return { ids: found, serverOrder: await orderAfterChain(ctx, version, found), complete };
+  }
+  const found = chains.flatMap((c) => c.ids).sort(byRank);
+  const order = await (bothWays ?? Promise.resolve(null));
+  if (order !== true) return { ids: found, serverOrder: order, complete };
+  const ordered = await establishOrder(ctx, version, chains.map((c) => c.ids), rank);
+  if (!ordered || ordered.length !== found.length) complete = false;
+  return { ids: ordered && ordered.length === found.length ? ordered : found, serverOrder: true, complete };
 }
 
 /** SSLv2 servers list all their cipher kinds in the SERVER-HELLO, so one hello is enough. */
@@ -79,23 +210,35 @@ async function sslv2Ciphers(ctx: ProbeContext): Promise<string[] | null> {
 
 export async function run(ctx: ProbeContext): Promise<CiphersResult> {
   const result: CiphersResult = { ciphers: {}, serverOrder: {} };
-  const versions = HELLO_VERSIONS.filter((v) => ctx.protocols?.[v] === true);
+  const partial: ProtocolName[] = [];
+  // Newest first: TLS 1.3's one short chain must not queue behind the older versions' many.
+  const versions = HELLO_VERSIONS.filter((v) => ctx.protocols?.[v] === true).reverse();
   const tasks: Array<Promise<void>> = versions.map(async (v) => {
-    const { ids, serverOrder } = await enumerateVersion(ctx, v);
+    const { ids, serverOrder, complete } = await enumerateVersion(ctx, v);
     result.ciphers[v] = ids.map(cipherName);
-    result.serverOrder[v] = serverOrder;
+    // An order half established is not an order: unknown.
+    result.serverOrder[v] = complete ? serverOrder : serverOrder === true ? null : serverOrder;
+    if (!complete) partial.push(v);
   });
   if (ctx.protocols?.SSLv2 === true) {
     tasks.push(sslv2Ciphers(ctx).then((names) => {
       if (names) result.ciphers.SSLv2 = names;
+      else partial.push('SSLv2');
       result.serverOrder.SSLv2 = null; // the client picks in SSLv2
     }));
   }
   await Promise.all(tasks);
+  if (partial.length > 0) result.partial = partial;
   return result;
 }
 
 export function apply(result: CheckResult, value: CiphersResult): void {
   result.ciphers = value.ciphers;
   result.serverCipherOrder = value.serverOrder;
+}
+
+/** What the list lacks, e.g. "TLS 1.2: 19 suites found so far (the list may be longer)". */
+export function incomplete(value: CiphersResult): string | null {
+  if (!value.partial?.length) return null;
+  return value.partial.map((v) => `${v}: ${value.ciphers[v]?.length ?? 0} suites found so far (the list may be longer)`).join('; ');
 }

@@ -167,3 +167,9 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
 export function apply(result: CheckResult, value: ClientRenegotiationResult): void {
   result.renegotiation = { ...result.renegotiation, ...value };
 }
+
+/** 'unknown' (no TLS ≤1.2 handshake in time, or cut by the deadline) or rounds cut by the deadline. */
+export function incomplete(value: ClientRenegotiationResult): string | null {
+  if (value.clientInitiated === 'unknown') return value.reason ?? 'client-initiated renegotiation unknown';
+  return value.reason?.startsWith('check deadline reached') ? value.reason : null;
+}

@@ -24,6 +24,10 @@ export interface ProbeContext {
   ca?: string[];
   /** Protocol support, filled by the orchestrator before the probes that need it run. */
   protocols?: ProtocolMap;
+  /** The round trip to the target as measured so far (null until a first answer). */
+  rttMs?: number | null;
+  /** Probes report each round-trip sample here (raw hellos: connect start to first answer byte, halved). */
+  onRoundTrip?: (ms: number) => void;
 }
 
 /**
@@ -42,6 +46,20 @@ export interface Probe<T> {
   readonly phase: ProbePhase;
   run(ctx: ProbeContext): Promise<T>;
   apply(result: CheckResult, value: T, ctx: ProbeContext): void;
+  /**
+   * What the value lacks when the probe could not establish all of it (network trouble, the
+   * deadline), e.g. "TLSv1.2: 19 suites found so far"; null when it is whole. The orchestrator
+   * lists it in the result's `incomplete`.
+   */
+  incomplete?(value: T): string | null;
+}
+
+/**
+ * A wait that should cover `roundTrips` round trips to the target: the measured round trip when
+ * known, never less than `floorMs` (loopback answers in microseconds but servers still need time).
+ */
+export function roundTrips(ctx: Pick<ProbeContext, 'rttMs'>, roundTrips: number, floorMs: number): number {
+  return Math.max(floorMs, Math.ceil(roundTrips * (ctx.rttMs ?? 0)));
 }
 
 /** Time one connection may take now: its own cap, but never past the check's deadline. */

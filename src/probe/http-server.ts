@@ -18,9 +18,11 @@ export const MAX_HEAD_BYTES = 16 * 1024;
 /**
  * The Server header is a hint for fix advice, not worth stalling the check for: a web server
  * answers HEAD within a few round trips, and a server that handles one connection at a time
- * (embedded stacks, `openssl s_server`) would make every other probe wait while we do.
+ * (embedded stacks, `openssl s_server`) would make every other probe wait while we do. The cap
+ * is 1 s or 4 round trips, whichever is longer, so a long path still gets its answer.
  */
 const MAX_WAIT_MS = 1000;
+const MAX_WAIT_ROUND_TRIPS = 4;
 const MIN_WAIT_MS = 250;
 /** handshakeMs spans about two round trips; a HEAD answer needs one plus the server's work. */
 const WAIT_PER_HANDSHAKE = 5;
@@ -71,7 +73,8 @@ export async function run(ctx: ProbeContext): Promise<HttpServerResult> {
         if (size >= MAX_HEAD_BYTES || Buffer.concat(chunks).includes('\r\n\r\n')) done();
       };
       const wait = Math.max(MIN_WAIT_MS, WAIT_PER_HANDSHAKE * a.handshakeMs);
-      const timer = setTimeout(done, Math.min(MAX_WAIT_MS, wait, connectionBudget(ctx)));
+      const cap = Math.max(MAX_WAIT_MS, MAX_WAIT_ROUND_TRIPS * (ctx.rttMs ?? 0));
+      const timer = setTimeout(done, Math.min(cap, wait, connectionBudget(ctx)));
       socket.on('data', onData);
       socket.on('end', done);
       socket.on('close', done);

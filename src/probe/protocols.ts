@@ -106,3 +106,11 @@ export function apply(result: CheckResult, value: ProtocolsResult): void {
   result.protocols = value.protocols;
   result.error = value.error;
 }
+
+/** Versions that got no answer at all (network trouble, the deadline): their support is unknown. */
+export function incomplete(value: ProtocolsResult): string | null {
+  if (value.error) return null; // the check's error says it all
+  const unknown = (Object.keys(value.protocols) as ProtocolName[]).filter((v) => value.protocols[v] === null);
+  if (unknown.length === 0) return null;
+  return unknown.map((v) => `${v} unknown (${value.outcomes[v]?.detail ?? 'no answer'})`).join('; ');
+}

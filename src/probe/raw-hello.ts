@@ -88,7 +88,9 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
     const chunks: Buffer[] = [];
     let received = 0;
     let connected = false;
+    let firstByteAt = 0;
     let done = false;
+    const started = performance.now();
     const socket = net.connect({ host: ctx.target.ip, port: ctx.target.port });
     // Late errors (after we decided and destroyed) must not become uncaught exceptions.
     socket.on('error', () => undefined);
@@ -96,6 +98,9 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
     const finish = (outcome: HelloOutcome): void => {
       if (done) return;
       done = true;
+      // Connect plus hello: two round trips (and the server's reply time, small for a ServerHello).
+      // Only a TLS answer counts, so a peer dripping bytes cannot stretch the check's deadline.
+      if (firstByteAt > 0 && isTlsAnswer(outcome)) ctx.onRoundTrip?.((firstByteAt - started) / 2);
       clearTimeout(timer);
       stopWatching();
       socket.destroy();
@@ -121,6 +126,7 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
     });
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
+      if (firstByteAt === 0) firstByteAt = performance.now();
       const room = MAX_RESPONSE_BYTES - received;
       const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
       chunks.push(piece);

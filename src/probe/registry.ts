@@ -22,14 +22,16 @@ export const VERSIONS_PROBE: Probe<protocols.ProtocolsResult> = protocols;
  * client-renegotiation before secure-renegotiation, whose explicit RFC 5746 answer wins.
  */
 export const PROBES: ReadonlyArray<Probe<unknown>> = [
+  // First: the 'versions' probes wait for it, so its hellos must not queue for a socket.
+  protocols,
   certificate,
   resumption,
   sni,
   alpnOcsp,
   httpServer,
-  protocols,
-  ciphers,
   clientRenegotiation,
   secureRenegotiation,
   fallbackScsv,
+  // Last: its parallel hellos would otherwise take every free socket before the one-hello probes.
+  ciphers,
 ];

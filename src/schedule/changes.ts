@@ -123,6 +123,11 @@ function problemsOf(r: CheckResult, ignore: ReadonlySet<string>): Map<string, Fi
   return out;
 }
 
+/** Probes cut short in this result (src/check.ts): what they did not see is not news. */
+function cut(r: CheckResult, probe: string): boolean {
+  return r.incomplete?.some((i) => i.probe === probe) ?? false;
+}
+
 function problemChanges(before: CheckResult, after: CheckResult, ignore: ReadonlySet<string>): Change[] {
   const was = problemsOf(before, ignore);
   const now = problemsOf(after, ignore);
@@ -130,6 +135,8 @@ function problemChanges(before: CheckResult, after: CheckResult, ignore: Readonl
   for (const [id, f] of now) {
     if (!was.has(id)) out.push({ kind: 'problem-new', title: `New problem: ${f.title}`, before: 'not present', after: f.detail || f.title, severity: f.severity, findingId: id });
   }
+  // A problem no longer seen by a check cut short may only not have been looked at.
+  if (after.incomplete?.length) return out;
   for (const [id, f] of was) {
     if (!now.has(id)) out.push({ kind: 'problem-fixed', title: `Fixed: ${f.title}`, before: f.detail || f.title, after: 'no longer found', severity: 'ok', findingId: id });
   }
@@ -202,6 +209,8 @@ function cipherChanges(before: CheckResult, after: CheckResult): Change[] {
   for (const p of ORDER) {
     // A protocol switched on or off is the protocol change's news, not its ciphers'.
     if (before.protocols[p] !== true || after.protocols[p] !== true) continue;
+    // A list cut short by the deadline differs from the whole one without the server changing.
+    if (cut(before, 'ciphers') || cut(after, 'ciphers')) continue;
     const was = before.ciphers[p];
     const now = after.ciphers[p];
     if (!was || !now) continue;
@@ -239,7 +248,8 @@ function renegotiationChanges(before: CheckResult, after: CheckResult): Change[]
     });
   }
   const known = (v: string): boolean => v !== 'unknown';
-  if (known(b.clientInitiated) && known(a.clientInitiated) && b.clientInitiated !== a.clientInitiated) {
+  const whole = !cut(before, 'client-renegotiation') && !cut(after, 'client-renegotiation');
+  if (whole && known(b.clientInitiated) && known(a.clientInitiated) && b.clientInitiated !== a.clientInitiated) {
     out.push({
       kind: 'renegotiation-changed',
       title: 'Client-initiated renegotiation changed',

@@ -1,0 +1,122 @@
+// The check on a long path: tlscheck and sslscan through the delay relay (bench/delay-relay.mjs)
+// at 0, 50, 100, 200 and 300 ms round trip, against nginx (TLS 1.2 + 1.3, its default ciphers),
+// plus CPU per check in-process on loopback. Every server and relay is on 127.0.0.1 and stopped.
+// `node bench/rtt.mjs` (after npm run build) appends its section to bench/results.md;
+// `npm run bench` includes it in the full report.
+import { spawn, execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { makeCert, nginxServer } from './servers.mjs';
+import { startDelayRelay } from './delay-relay.mjs';
+import { summarize, fmt } from './stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', 'dist/tlscheck.mjs');
+const RTTS = [0, 50, 100, 200, 300];
+/** The issue's goals per round trip (ms of wall time); 300 ms: complete with the default deadline. */
+const GOAL_MS = { 50: 1500, 100: 3000, 200: 6000 };
+
+function timeProcess(cmd, args, timeoutMs) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ ms: performance.now() - t0, code, out, killed: code === null }); });
+  });
+}
+
+const have = (cmd) => { try { execFileSync('which', [cmd], { stdio: 'ignore' }); return true; } catch { return false; } };
+
+/** What a user reads off a result, without timings: equal means the same answer. */
+function answer(j) {
+  return JSON.stringify({
+    error: j.error, protocols: j.protocols, ciphers: j.ciphers, order: j.serverCipherOrder, reneg: j.renegotiation,
+    resumption: [j.resumption.sessionId, j.resumption.tickets, j.resumption.tls13Tickets],
+    cert: j.certificate?.chain?.[0]?.fingerprint256, alpn: j.alpn, fallback: j.fallbackScsv,
+    findings: j.findings.map((f) => f.id).sort(), diagnoses: (j.diagnoses ?? []).map((d) => d.id),
+  });
+}
+
+/** CPU per full check, in-process against a local nginx (its CPU is its own process's). */
+async function cpuPerCheck(port, runs) {
+  const { runCheck } = await import('../dist/src/check.js');
+  for (let i = 0; i < 3; i++) await runCheck(`127.0.0.1:${port}`);
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
+    await runCheck(`127.0.0.1:${port}`);
+    const c = process.cpuUsage(c0);
+    samples.push((c.user + c.system) / 1000);
+  }
+  return summarize(samples);
+}
+
+function loadNote() {
+  const [one] = os.loadavg();
+  return `load average ${one.toFixed(1)} on ${os.cpus().length} cores`;
+}
+
+export async function runRttBench({ quick = false, log = console.log } = {}) {
+  const runs = quick ? 1 : 3;
+  const pair = makeCert();
+  const stops = [];
+  try {
+    const nginx = await nginxServer(pair);
+    stops.push(nginx.stop);
+    log('## The check on a long path (delay relay on 127.0.0.1, nginx TLS 1.2 + 1.3 default ciphers, RSA 2048)');
+    log();
+    log(`${new Date().toISOString()} · ${os.cpus().length} cores · Node ${process.version} · ${loadNote()} before the runs (the machine is shared with other sessions' builds and tests: wall times and CPU figures are inflated by that)`);
+    log();
+    log('| round trip | tlscheck (median of ' + runs + ') | complete | same answer as loopback | sslscan 2 (same run) | sslscan / tlscheck | goal |');
+    log('|---|---|---|---|---|---|---|');
+    let loopback = null;
+    for (const rtt of RTTS) {
+      const relay = rtt ? await startDelayRelay(nginx.port, { rttMs: rtt }) : null;
+      if (relay) stops.push(relay.stop);
+      const port = relay ? relay.port : nginx.port;
+      const samples = [];
+      let last = null;
+      for (let i = 0; i < runs; i++) {
+        // Defaults only: the deadline is the one the check plans from the round trip.
+        const r = await timeProcess(process.execPath, [CLI, 'check', `127.0.0.1:${port}`, '--json'], 120_000);
+        samples.push(r.ms);
+        try { last = JSON.parse(r.out); } catch { last = null; }
+      }
+      const ours = summarize(samples);
+      if (rtt === 0) loopback = last && answer(last);
+      const same = last && loopback ? (answer(last) === loopback ? 'yes' : '**no**') : 'no result';
+      const complete = last ? (last.complete ? 'yes' : `**no**: ${(last.incomplete ?? []).map((i) => `${i.probe} (${i.reason})`).join('; ')}`) : '—';
+      let theirs = '—';
+      let ratio = '—';
+      // sslscan takes minutes beyond 200 ms; the 300 ms row is about tlscheck's default deadline.
+      if (have('sslscan') && rtt <= (quick ? 100 : 200)) {
+        const s = await timeProcess('sslscan', ['--no-colour', `127.0.0.1:${port}`], 180_000);
+        theirs = s.killed ? `> ${fmt(s.ms)} (killed)` : fmt(s.ms);
+        ratio = `${(s.ms / ours.median).toFixed(1)}x`;
+      }
+      const goal = GOAL_MS[rtt] ? `≤ ${fmt(GOAL_MS[rtt])} and ≥ 5x sslscan: ${ours.median <= GOAL_MS[rtt] ? 'met' : 'missed'}` : rtt === 300 ? 'complete with the default deadline' : '';
+      log(`| ${rtt} ms | ${fmt(ours.median)} | ${complete} | ${same} | ${theirs} | ${ratio} | ${goal} |`);
+      if (relay) { await relay.stop(); stops.pop(); }
+    }
+    log();
+    const cpu = await cpuPerCheck(nginx.port, quick ? 5 : 15);
+    log(`CPU per full check, in-process, loopback nginx (process.cpuUsage, ${cpu.n} checks): median ${cpu.median.toFixed(1)} ms (min ${cpu.min.toFixed(1)}, max ${cpu.max.toFixed(1)}) — goal ≤ 40 ms; ${loadNote()} after the runs.`);
+    log();
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+    pair.cleanup();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const lines = [];
+  const log = (line = '') => { console.log(line); lines.push(line); };
+  await runRttBench({ quick: process.argv.includes('--quick'), log });
+  appendFileSync(join(here, 'results.md'), '\n' + lines.join('\n') + '\n');
+  console.log('appended to bench/results.md');
+}
