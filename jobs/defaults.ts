@@ -1,9 +1,11 @@
 // The real engine behind the Slack layer, wired in one place: entries import this, tests inject fakes.
 import { runCheck } from '../src/check.js';
 import { explain } from '../src/diagnose/index.js';
+import { carryEvidence } from '../src/evidence/index.js';
 import { createAddressedCheck } from './addressed-check.js';
 import type { CheckFn, ExplainFn } from './process-job.js';
 
 /** runCheck; the one-off worker uses its two-step form, so a host slot is the resolved address's. */
 export const realCheck: CheckFn = Object.assign((input: string, opts: Parameters<CheckFn>[1]) => runCheck(input, opts), { atAddress: createAddressedCheck() });
-export const realExplain: ExplainFn = explain;
+/** With a live check, each confirmed cause keeps the OpenSSL evidence gathered during it. */
+export const realExplain: ExplainFn = (text, result) => carryEvidence(explain(text, result), result);

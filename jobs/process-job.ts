@@ -41,6 +41,8 @@ export interface JobContext {
   /** Minimum time between two progress updates of the parent message. */
   progressIntervalMs: number;
   checkTimeoutMs?: number;
+  /** OpenSSL's output beside the most severe diagnoses (TLSCHECK_EVIDENCE); off when unset. */
+  evidence?: boolean;
   // --- Hardening (src/limits): all optional, so a bare context still works (tests, the CLI). ---
   /** Idempotency keys: the parent and each message of a job go out at most once, even across overlapping runs. */
   claims?: MessageClaims;
@@ -127,6 +129,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
       enforcePolicy: true,
       allowCidrs: ctx.allowCidrs,
       timeoutMs: ctx.checkTimeoutMs,
+      evidence: ctx.evidence ? {} : undefined,
       symptom: state.symptom ?? undefined,
       onProgress: progress ? (e) => progress.push(e) : undefined,
       signal,
