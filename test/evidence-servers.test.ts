@@ -145,6 +145,13 @@ describe('evidence from OpenSSL against real servers', () => {
     expect(d.evidenceReason).toBe('openssl is not installed (not found on PATH)');
   });
 
+  it('a target the address policy refuses never reaches openssl', async () => {
+    const r = await runCheck('127.0.0.1:1', { enforcePolicy: true, evidence: {}, symptom: 'connection refused' });
+    expect(r.error?.code).toBe('blocked');
+    expect((r.diagnoses ?? []).length).toBeGreaterThan(0);
+    for (const d of r.diagnoses ?? []) expect(d).not.toHaveProperty('evidence');
+  });
+
   it('without the option, no evidence and no openssl run', async () => {
     const port = await sserver(pki.expired);
     const r = await runCheck(`127.0.0.1:${port}`, withRoot({ evidence: undefined }));
