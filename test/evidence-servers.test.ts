@@ -87,6 +87,14 @@ describe('evidence from OpenSSL against real servers', () => {
     expect(ev.command).toMatch(/^printf 'R\\n' \| openssl s_client -connect 127\.0\.0\.1:\d+ -servername localhost -tls1_2 -CAfile /);
   });
 
+  it('"no renegotiation" against a TLS 1.3-only server: OpenSSL shows TLS 1.2 is not spoken at all', async () => {
+    const port = await sserver(pki.leaf, ['-tls1_3']);
+    const r = await runCheck(`127.0.0.1:${port}`, withRoot({ symptom: 'ssl3_read_bytes:no renegotiation' }));
+    expect(r.renegotiation.clientInitiated).toBe('not-applicable');
+    const ev = confirmed(r, 'renegotiation-refused');
+    expect(ev.keyLine).toMatch(/protocol version|unsupported protocol/);
+  });
+
   it('accepted client renegotiation: RENEGOTIATING completes', async () => {
     const port = await sserver(pki.leaf, ['-client_renegotiation', '-tls1_2']);
     const r = await runCheck(`127.0.0.1:${port}`, withRoot());

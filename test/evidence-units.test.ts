@@ -116,6 +116,14 @@ describe('judging s_client output', () => {
     expect(judge(run(RENEG_ACCEPTED, 0), recipe('renegotiation-refused'), result(), META).confirms).toBe(false);
   });
 
+  it('renegotiation on a TLS 1.3-only server: TLS 1.2 refused is the evidence; on TLS 1.1 only, s_client uses TLS 1.1', () => {
+    const only13 = result({ renegotiation: { secure: null, clientInitiated: 'not-applicable', acceptedCount: 0 } });
+    const alert = 'error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1605:SSL alert number 70\nNew, (NONE), Cipher is (NONE)\n';
+    expect(judge(run(alert), recipe('renegotiation-refused'), only13, META).keyLine).toMatch(/alert protocol version/);
+    const on11 = result({ renegotiation: { secure: true, clientInitiated: 'accepted', acceptedCount: 10, protocol: 'TLSv1.1' } });
+    expect(invocation(recipe('renegotiation-client-accepted'), TARGET, on11).command).toContain('-tls1_1 -cipher DEFAULT@SECLEVEL=0');
+  });
+
   it('an OpenSSL built without the protocol or suite cannot tell: null, not a disagreement', () => {
     const ev = judge(run('s_client: Unknown option: -ssl3\ns_client: Use -help for summary.\n'), recipe('protocol-ssl-enabled'), result(), META);
     expect(ev.confirms).toBeNull();

@@ -65,7 +65,9 @@ function afterRenegotiating(o: Observed): string[] | null {
   return i < 0 ? null : o.lines.slice(i + 1);
 }
 
-const renegRefused: Shows = (o) => {
+const renegRefused: Shows = (o, r) => {
+  // TLS 1.3 only: nothing to renegotiate; the evidence is that TLS 1.2 is not spoken at all.
+  if (r.renegotiation.clientInitiated === 'not-applicable') return refused(/protocol version|unsupported protocol|no protocols available/i)(o, r);
   if (!o.handshake) return null;
   const after = afterRenegotiating(o);
   return after?.find((l) => /no renegotiation|alert|unexpected eof|errno=(104|32)|handshake failure/i.test(l)) ?? null;
@@ -145,6 +147,14 @@ function legacyVersion(r: CheckResult): OpensslArgs {
   return [[found], LEGACY_CIPHERS];
 }
 
+/** The version the renegotiation probe used (TLS 1.2 unless the server lacks it). */
+function renegVersion(r: CheckResult): OpensslArgs {
+  const p = r.renegotiation.protocol;
+  if (p === 'TLSv1.1') return [['tls1_1'], LEGACY_CIPHERS];
+  if (p === 'TLSv1') return [['tls1'], LEGACY_CIPHERS];
+  return TLS12;
+}
+
 const resumedThenNot: Shows = (o) => {
   const runs = o.lines.filter((l) => /^(New|Reused), /.test(l)).slice(1);
   return runs.some((l) => l.startsWith('Reused')) ? (runs.find((l) => l.startsWith('New')) ?? null) : null;
@@ -191,9 +201,9 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   'protocol-ssl-enabled': { args: [['ssl3']], shows: connected(['SSLv3']), expect: 'an SSL 3.0 handshake' },
   'protocol-legacy-tls': { args: legacyVersion, shows: connected(['TLSv1.0', 'TLSv1', 'TLSv1.1']), expect: 'a TLS 1.0 or 1.1 handshake' },
   'renegotiation-client-accepted': {
-    args: TLS12, stdin: RENEGOTIATE, shows: renegAccepted, expect: 'a completed renegotiation after RENEGOTIATING', extra: [/^RENEGOTIATING$/, /^DONE$/],
+    args: renegVersion, stdin: RENEGOTIATE, shows: renegAccepted, expect: 'a completed renegotiation after RENEGOTIATING', extra: [/^RENEGOTIATING$/, /^DONE$/],
   },
-  'renegotiation-refused': { args: TLS12, stdin: RENEGOTIATE, shows: renegRefused, expect: 'a refusal after RENEGOTIATING', extra: [/^RENEGOTIATING$/] },
+  'renegotiation-refused': { args: renegVersion, stdin: RENEGOTIATE, shows: renegRefused, expect: 'a refusal after RENEGOTIATING', extra: [/^RENEGOTIATING$/] },
   'renegotiation-insecure': { args: TLS12, shows: noSecureRenegotiation, expect: '"unsafe legacy renegotiation disabled" over TLS 1.2' },
   'resumption-inconsistent': {
     args: [['tls1_2'], ['reconnect']], shows: resumedThenNot, expect: 'some reconnections resumed and some not', extra: [/^(New|Reused), /],
