@@ -1,6 +1,8 @@
 // What OpenSSL printed beside a diagnosis, for a person at a terminal. Pure: colour is a parameter.
 import type { Diagnosis } from '../types.js';
-import type { Paint } from './cli-text.js';
+
+/** The styles this uses; cli-text's Paint fits (it is not imported: cli-text imports this file). */
+type Paint = (style: 'bold' | 'dim' | 'yellow' | 'cyan', text: string) => string;
 
 /** "OpenSSL 3.0.19 says:", the command, the excerpt; a disagreement or a missing run said plainly. */
 export function evidenceLines(d: Pick<Diagnosis, 'evidence' | 'evidenceReason'>, indent: string, paint: Paint): string[] {
