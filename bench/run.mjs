@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { makeCert, nodeTlsServer, sServer } from './servers.mjs';
 import { summarize, fmt } from './stats.mjs';
+import { evidenceCost } from './evidence.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -107,6 +108,10 @@ async function main() {
     log();
     target('full check (CLI process) under 300 ms median — the engine issue\'s goal', nodeStats.median < 300, fmt(nodeStats.median), fmt(nodeStats.median - 300));
     target('full check (CLI process) under 500 ms median — with the full-handshake probes', nodeStats.median < 500, fmt(nodeStats.median), fmt(nodeStats.median - 500));
+    log();
+    log('## OpenSSL evidence: the same check with and without it (CLI process, interleaved)');
+    log();
+    for (const row of await evidenceCost([['node:tls TLS 1.2+1.3', node.port], ['openssl s_server -client_renegotiation', osslReneg.port]], { quick: QUICK })) log(row);
     log();
     log('## Peers on the same target (node:tls TLS 1.2+1.3, RSA 2048)');
     log();

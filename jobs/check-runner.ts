@@ -92,6 +92,8 @@ export interface CheckRun {
   input: string;
   sni: string | null | undefined;
   symptom?: string | null;
+  /** Run OpenSSL beside the most severe diagnoses (src/evidence). */
+  evidence?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
   /** When the request was made: a host that stays busy past hostWait.maxQueuedMs gives up. */
@@ -118,6 +120,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         allowCidrs: [...opts.allowCidrs],
         timeoutMs,
         symptom: req.symptom ?? undefined,
+        evidence: req.evidence ? {} : undefined,
         onProgress: req.onProgress,
         signal: req.signal,
       };

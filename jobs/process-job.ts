@@ -32,6 +32,8 @@ export interface JobContext {
   logger: Logger;
   /** Minimum time between two progress updates of the parent message. */
   progressIntervalMs: number;
+  /** OpenSSL's output beside the most severe diagnoses (TLSCHECK_EVIDENCE); off when unset. */
+  evidence?: boolean;
   // --- Hardening (src/limits): all optional, so a bare context still works (tests, the CLI). ---
   /** Idempotency keys: the parent and each message of a job go out at most once, even across overlapping runs. */
   claims?: MessageClaims;
@@ -115,6 +117,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, job: JobHandle): P
       input: state.input,
       sni: state.sni,
       symptom: state.symptom,
+      evidence: ctx.evidence,
       onProgress: progress ? (e) => progress.push(e) : undefined,
       signal: job.signal,
       queuedAt: job.createdAt ?? Date.now(),

@@ -33,7 +33,7 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits'>;
+export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits' | 'evidence'>;
 
 export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'worker' });
@@ -47,6 +47,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     out,
     logger: log,
     progressIntervalMs: deps.progressIntervalMs ?? 1_000,
+    evidence: config.evidence === true,
   };
   const claims = createMessageClaims(limitsRedis, { prefix: config.queuePrefix });
   const hardened = {

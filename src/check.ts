@@ -6,6 +6,7 @@ import { createLimiter, type Probe, type ProbeContext, type ResolvedTarget } fro
 import { parseTarget, resolveTarget, createAddressPolicy, TargetError, type LookupFn } from './target/index.js';
 import { PROBES, VERSIONS_PROBE } from './probe/registry.js';
 import type { ProtocolsResult } from './probe/protocols.js';
+import type { EvidenceOptions } from './evidence/index.js';
 
 /** The check's deadline until the round trip is measured, and its floor after. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -56,6 +57,8 @@ export interface CheckOptions {
    * (the bot's per-host limit). It must call `probe` at most once and return its result.
    */
   aroundProbes?: (target: ResolvedTarget, probe: () => Promise<CheckResult>) => Promise<CheckResult>;
+  /** Set: OpenSSL's own output beside the most severe diagnoses (src/evidence), within the deadline. */
+  evidence?: EvidenceOptions;
 }
 
 /** Input that is not a target at all; the message is one line a user can act on. */
@@ -173,7 +176,7 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
     // Releases anything a probe left waiting on the signal.
     controller.abort();
   }
-  return finish(result, started, opts);
+  return finish(result, started, opts, ctx.deadline);
 }
 
 function progressReporter(onProgress: CheckOptions['onProgress'], total: number) {
@@ -277,10 +280,15 @@ async function settle<T>(result: CheckResult, name: string, p: Promise<T>): Prom
 let diagnosis: Promise<typeof import('./diagnose/index.js')> | undefined;
 const loadDiagnosis = (): Promise<typeof import('./diagnose/index.js')> => (diagnosis ??= import('./diagnose/index.js'));
 
-async function finish(result: CheckResult, started: number, opts: CheckOptions): Promise<CheckResult> {
+/** `deadline` is set only once the target was resolved and allowed: evidence never runs before that. */
+async function finish(result: CheckResult, started: number, opts: CheckOptions, deadline?: number): Promise<CheckResult> {
   const { deriveFindings, diagnose } = await loadDiagnosis();
   result.findings = deriveFindings(result);
   result.diagnoses = diagnose(result, { symptom: opts.symptom });
+  if (opts.evidence && deadline !== undefined) {
+    const { attachEvidence } = await import('./evidence/index.js');
+    await attachEvidence(result, { ...opts.evidence, deadline, signal: opts.signal, symptom: opts.symptom });
+  }
   result.durationMs = Math.round(performance.now() - started);
   return result;
 }

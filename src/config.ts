@@ -46,6 +46,8 @@ export interface Config {
   limits?: LimitsConfig;
   /** `npm run worker`: port of its GET /healthz and /metrics; unset, it serves none. */
   healthPort?: number;
+  /** Run `openssl s_client` beside the most severe diagnoses (src/evidence). loadConfig sets it; unset counts as off. */
+  evidence?: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -58,6 +60,7 @@ export const ENV_VARS = [
   'TLSCHECK_ADMINS', 'TLSCHECK_MAX_SCHEDULES_PER_CHANNEL',
   'TLSCHECK_RATE_USER_PER_MIN', 'TLSCHECK_RATE_CHANNEL_PER_MIN', 'TLSCHECK_HOST_CONCURRENCY', 'TLSCHECK_CHECK_TIMEOUT_MS',
   'TLSCHECK_HEALTH_PORT',
+  'TLSCHECK_EVIDENCE',
 ] as const;
 
 export const DEFAULT_MAX_SCHEDULES_PER_CHANNEL = 50;
@@ -158,6 +161,10 @@ const schema = z.object({
   TLSCHECK_HEALTH_PORT: optionalText
     .transform((s) => (s === undefined ? undefined : Number(s)))
     .refine((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n <= 65535), 'TLSCHECK_HEALTH_PORT must be a port number (0-65535)'),
+  TLSCHECK_EVIDENCE: optionalText
+    .transform((s) => (s ?? 'on').toLowerCase())
+    .refine((s) => ['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'].includes(s), 'TLSCHECK_EVIDENCE must be on or off')
+    .transform((s) => ['on', 'true', '1', 'yes'].includes(s)),
 });
 
 export interface LoadOptions {
@@ -212,6 +219,7 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
       checkTimeoutMs: v.TLSCHECK_CHECK_TIMEOUT_MS,
     },
     ...(v.TLSCHECK_HEALTH_PORT !== undefined ? { healthPort: v.TLSCHECK_HEALTH_PORT } : {}),
+    evidence: v.TLSCHECK_EVIDENCE,
   };
 }
 

@@ -132,4 +132,34 @@ export interface Diagnosis {
   fixes: Partial<Record<string, string[]>>;
   reproduce: string;
   references: string[];
+  /**
+   * What OpenSSL itself prints against the same server (src/evidence), for the most severe
+   * diagnoses when evidence was asked for. Absent: not asked for, or not among those picked.
+   * null: could not be gathered; `evidenceReason` says why.
+   */
+  evidence?: Evidence | null;
+  evidenceReason?: string | null;
+}
+
+/** `openssl s_client` run against the checked address, and the lines of its output that matter. */
+export interface Evidence {
+  /** The exact command, paste-able into a POSIX shell (the resolved address, -servername, the diagnosis' flags). */
+  command: string;
+  /** OpenSSL's exit status; null when it was killed at its deadline. */
+  exitCode: number | null;
+  /** The few lines of its output that show the symptom, or what it showed instead, in order. */
+  excerpt: string;
+  /** The one line of the excerpt that says it best (what Slack shows). */
+  keyLine: string;
+  /**
+   * Whether OpenSSL shows the symptom the diagnosis names. false: it disagrees with the engine
+   * (a finding about the diagnosis, stated in `note`); null: this OpenSSL cannot tell (e.g. it
+   * lacks the protocol or cipher suite).
+   */
+  confirms: boolean | null;
+  /** Why `confirms` is false or null, in one sentence; null when it confirms. */
+  note: string | null;
+  /** `openssl version`, e.g. "OpenSSL 3.0.19"; null if it could not be read. */
+  openssl: string | null;
+  durationMs: number;
 }

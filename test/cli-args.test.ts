@@ -5,8 +5,14 @@ import type { CheckResult, Finding } from '../src/types.js';
 
 describe('parseCli', () => {
   it('parses check with every option', () => {
-    const r = parseCli(['check', 'example.com:8443', '--sni', 'api.example.com', '--ca', 'ca.pem', '--json', '--timeout-ms', '5000']);
-    expect(r).toEqual({ ok: true, command: { kind: 'check', target: 'example.com:8443', sni: 'api.example.com', caFile: 'ca.pem', json: true, timeoutMs: 5000 } });
+    const r = parseCli(['check', 'example.com:8443', '--sni', 'api.example.com', '--ca', 'ca.pem', '--json', '--timeout-ms', '5000', '--no-evidence']);
+    expect(r).toEqual({ ok: true, command: { kind: 'check', target: 'example.com:8443', sni: 'api.example.com', caFile: 'ca.pem', json: true, timeoutMs: 5000, evidence: false } });
+  });
+  it('asks for OpenSSL evidence unless --no-evidence, for check and explain', () => {
+    const on = parseCli(['check', 'example.com']);
+    const explained = parseCli(['explain', 'no renegotiation', 'example.com', '--no-evidence']);
+    expect(on.ok && on.command.kind === 'check' && on.command.evidence).toBe(true);
+    expect(explained.ok && explained.command.kind === 'explain' && explained.command.evidence).toBe(false);
   });
   it('defaults the timeout to 10 s and json to false', () => {
     const r = parseCli(['check', 'example.com']);

@@ -33,7 +33,14 @@ describe('loadConfig', () => {
       admins: [],
       maxSchedulesPerChannel: 50,
       limits: { userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: undefined },
+      evidence: true,
     });
+  });
+
+  it('turns the OpenSSL evidence off with TLSCHECK_EVIDENCE=off, and refuses other words', () => {
+    expect(loadConfig({ env: { ...BASE, TLSCHECK_EVIDENCE: 'off' }, dotenvPath: false }).evidence).toBe(false);
+    expect(loadConfig({ env: { ...BASE, TLSCHECK_EVIDENCE: 'ON' }, dotenvPath: false }).evidence).toBe(true);
+    expect(() => loadConfig({ env: { ...BASE, TLSCHECK_EVIDENCE: 'sometimes' }, dotenvPath: false })).toThrow(/TLSCHECK_EVIDENCE must be on or off/);
   });
 
   it('reads the schedule admins and the per-channel limit, naming bad entries without echoing them', () => {

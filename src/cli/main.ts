@@ -2,10 +2,12 @@
 // The `tlscheck` command: the engine, the knowledge base and the terminal renderers, bundled into
 // one file (dist/tlscheck.mjs) so it starts fast. Nothing of Slack, Redis or BullMQ is imported.
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseCli, USAGE, type CliCommand } from './args.js';
 import { EXIT, exitCodeFor } from '../verdict.js';
 import { InvalidTargetError, runCheck, type CheckOptions, type ProgressEvent } from '../check.js';
 import { explain } from '../diagnose/index.js';
+import { carryEvidence } from '../evidence/index.js';
 import { ansiPaint, plainPaint, renderCheck } from '../format/cli-text.js';
 import { renderExplain } from '../format/cli-explain.js';
 import pkg from '../../package.json' with { type: 'json' };
@@ -50,6 +52,8 @@ async function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain'
     if (typeof ca === 'string') return ca;
     opts.ca = ca;
   }
+  // An absolute path: s_client gets it as -CAfile, and a path starting with '-' never reaches it.
+  if (cmd.evidence) opts.evidence = { caFile: cmd.caFile ? resolve(cmd.caFile) : undefined };
   return opts;
 }
 
@@ -87,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   }
   progress.clear();
   if (cmd.kind === 'explain') {
-    const answer = explain(cmd.text, result);
+    const answer = carryEvidence(explain(cmd.text, result), result);
     process.stdout.write(cmd.json ? `${JSON.stringify({ ...answer, check: result }, null, 2)}\n` : renderExplain(answer, result, paint));
     return EXIT.ok;
   }

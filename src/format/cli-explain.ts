@@ -2,6 +2,7 @@
 import type { CheckResult } from '../types.js';
 import type { ExplainResult } from '../diagnose/index.js';
 import { reproduceLines, type Paint } from './cli-text.js';
+import { evidenceLines } from './cli-evidence.js';
 
 const VERDICT_LABEL: Record<string, [Parameters<Paint>[0], string]> = {
   confirmed: ['red', 'confirmed by the live check'],
@@ -29,6 +30,9 @@ export function renderExplain(answer: ExplainResult, result: CheckResult | null,
     const verdict = result ? ` ${paint(style, `[${label}]`)}` : '';
     lines.push(`${i + 1}. ${c.title}${verdict}`);
     if (c.matched) lines.push(paint('dim', `   matched: ${c.matched}`));
+    // The live server's confirmation in OpenSSL's own words.
+    const d = c.verdict === 'confirmed' ? answer.diagnoses.find((x) => x.id === c.id) : undefined;
+    if (d) lines.push(...evidenceLines(d, '   ', paint));
   });
   const top = answer.diagnoses[0];
   if (top) {

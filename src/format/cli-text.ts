@@ -4,6 +4,7 @@ import { SEVERITY_ORDER } from '../types.js';
 import { resultSeverity, verdictOfSeverity, type Verdict } from '../verdict.js';
 import { hostPort } from '../target/host-port.js';
 import { PROTOCOL_LABEL, PROTOCOLS_OLDEST_FIRST } from './labels.js';
+import { evidenceLines } from './cli-evidence.js';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'cyan';
 export type Paint = (style: Style, text: string) => string;
@@ -154,6 +155,7 @@ function diagnosisLines(diagnoses: readonly Diagnosis[], paint: Paint): string[]
       }
     }
     if (d.reproduce) out.push(...reproduceLines(d.reproduce, '   ', paint));
+    out.push(...evidenceLines(d, '   ', paint));
     if (i === 0 && d.references.length) out.push(`   ${paint('dim', `See: ${d.references.join(' ')}`)}`);
   });
   return out;

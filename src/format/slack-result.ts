@@ -1,6 +1,7 @@
 // Block Kit for a finished check: the one-line verdict (parent message) and the diagnosis (thread).
 // Pure functions of a CheckResult; everything that came from the server is escaped.
 import type { CheckResult, Diagnosis, Finding, ProtocolName, Severity } from '../types.js';
+import { evidenceBlock } from './slack-evidence.js';
 import { RISKY } from '../diagnose/kb/types.js';
 import { severityRank, verdictOf, verdictOfSeverity, type Verdict } from '../verdict.js';
 import { hostPort } from '../target/host-port.js';
@@ -236,6 +237,8 @@ export function diagnosisBlocks(d: Diagnosis, server?: string | null): Block[] {
     blocks.push(section(`*Fix on ${esc(label)}*${note}\n${list}`));
   }
   if (d.reproduce) blocks.push(section(`*Reproduce*\n${codeBlock(d.reproduce)}`));
+  const evidence = evidenceBlock(d);
+  if (evidence) blocks.push(evidence);
   if (d.references.length) blocks.push(context(`References: ${d.references.map((u) => (/^https?:\/\//.test(u) ? `<${u}>` : esc(u))).join(' · ')}`));
   return blocks;
 }
