@@ -3,7 +3,7 @@
 // (the script builds it) and redis-server; starts and stops its own Redis, servers and Slack
 // stand-in on 127.0.0.1. Writes its section of bench/results.md between the scale markers
 // (`npm run bench` keeps that section when it rewrites the rest). `--workers` or `--schedules`
-// runs one half; INTERVAL_S compresses the schedules' time (default 120 s for every 5 minutes).
+// runs one half; INTERVAL_S compresses the schedules' time (default 150 s for every 5 minutes).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
