@@ -2,15 +2,18 @@
 //   A. Redis memory per schedule (store alone, then with its BullMQ job scheduler), and the time
 //      the web handler's start-up reconcile takes: from nothing (every scheduler missing, as after a
 //      restore) and in the steady state (every scheduler right).
-//   B. Three schedule worker processes (the real startScheduleWorker, with a light check: one TLS
-//      handshake with the schedule's server) while the 10,000 schedules are added through the
-//      handler path at an even pace over one interval, then one more interval: the lag between a
-//      firing's due time (from BullMQ's job id) and its start, p50/p99, and per schedule that no
-//      firing was skipped or run twice. Time is compressed: the interval is INTERVAL_S (150 s by
-//      default) instead of 5 minutes, i.e. 2 times the firing rate of the issue's load. Past the workers' capacity BullMQ does not queue
+//   B. The firing rate of 10,000 schedules every 5 minutes (33/s), compressed in time: RUN_TOTAL
+//      schedules (2,000) every INTERVAL_S (60 s), so two full intervals fit in a few minutes. Three
+//      schedule worker processes (the real startScheduleWorker, with a light check: one TLS
+//      handshake with the schedule's server) while the schedules are added through the handler
+//      path at an even pace over one interval, then one more interval: the lag between a firing's
+//      due time (from BullMQ's job id) and its start, p50/p99, CPU per firing, and per schedule
+//      that no firing was skipped or run twice. Past the workers' capacity BullMQ does not queue
 //      every missed firing: a scheduler whose job starts more than an interval late moves on to
 //      the next slot (those count as skipped here).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -24,6 +27,16 @@ import { startBenchRedis } from './redis.mjs';
 import { startTargets } from './targets.mjs';
 
 const CHILD = fileURLToPath(new URL('./schedule-worker-child.mjs', import.meta.url));
+
+/** CPU seconds a process has used (Linux /proc, USER_HZ = 100). */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 const CHANNELS = 50;
 
 async function usedMemory(redis) {
@@ -77,6 +90,7 @@ function startChild(env) {
   child.stderr.on('data', (d) => { err = (err + d).slice(-2000); });
   const exited = new Promise((r) => child.once('exit', r));
   return {
+    pid: child.pid,
     starts,
     dones,
     ready: () => Promise.race([readyP, exited.then(() => { throw new Error(`schedule worker exited: ${err}`); })]),
@@ -84,7 +98,7 @@ function startChild(env) {
   };
 }
 
-export async function runSchedulesBench({ log, total = 10_000, intervalS = Number(process.env.INTERVAL_S ?? 150), workers = 3, concurrency = Number(process.env.WORKER_CONCURRENCY ?? 16) }) {
+export async function runSchedulesBench({ log, total = 10_000, runTotal = Number(process.env.RUN_TOTAL ?? 2_000), intervalS = Number(process.env.INTERVAL_S ?? 60), workers = 3, concurrency = Number(process.env.WORKER_CONCURRENCY ?? 4) }) {
   const pair = makeCert('ec');
   const redis = await startBenchRedis();
   const slack = await startSoakSlack();
@@ -140,16 +154,18 @@ export async function runSchedulesBench({ log, total = 10_000, intervalS = Numbe
     };
     const procs = Array.from({ length: workers }, () => startChild(env));
     await Promise.all(procs.map((p) => p.ready()));
+    const cpu0 = [...procs.map((p) => cpuSeconds(p.pid)), cpuSeconds(redis.pid)];
+    const self0 = process.cpuUsage();
     const t0 = Date.now();
     const created = new Map();
     // The handler path (store, then upsert), at an even pace over one interval.
     let next = 0;
-    while (next < total) {
-      const due = Math.min(total, Math.floor(((Date.now() - t0) / intervalMs) * total) + 1);
+    while (next < runTotal) {
+      const due = Math.min(runTotal, Math.floor(((Date.now() - t0) / intervalMs) * runTotal) + 1);
       const batch = [];
       for (; next < due; next++) batch.push(next);
       await pool(batch, 20, async (k) => {
-        const r = await b.store.create({ ...inputs[k], every: intervalMs });
+        const r = await b.store.create({ ...inputs[Math.floor((k * total) / runTotal)], every: intervalMs });
         if (!r.ok) throw new Error(r.error);
         await syncScheduler(b.queue, r.value.schedule);
         created.set(r.value.schedule.id, Date.now());
@@ -171,6 +187,11 @@ export async function runSchedulesBench({ log, total = 10_000, intervalS = Numbe
       await new Promise((r) => setTimeout(r, 250));
     }
     const drainedMs = Date.now() - stopAt;
+    const cpu1 = [...procs.map((p) => cpuSeconds(p.pid)), cpuSeconds(redis.pid)];
+    const selfCpu = process.cpuUsage(self0);
+    const workerCpu = procs.reduce((sum, _, i) => sum + cpu1[i] - cpu0[i], 0);
+    const redisCpu = cpu1[procs.length] - cpu0[procs.length];
+    const benchCpu = (selfCpu.user + selfCpu.system) / 1e6;
     await Promise.all(procs.map((p) => p.stop()));
     await b.close();
 
@@ -209,7 +230,7 @@ export async function runSchedulesBench({ log, total = 10_000, intervalS = Numbe
     const sFirst = stat(firstLags);
     const sLater = lags.length ? stat(lags) : null;
     const perProc = procs.map((p) => p.starts.length);
-    log(`Three schedule worker processes (the real schedule worker from dist/, TLSCHECK_CONCURRENCY=${concurrency} each) with a light check (one TLS handshake with the schedule's server): the schedules are added through the handler path (store, then job scheduler) at an even pace over one interval, then run one more. **Time compressed:** every ${intervalS} s instead of every 5 minutes, so ${(total / intervalS).toFixed(0)} firings/s instead of ${(total / 300).toFixed(0)}/s.`);
+    log(`**Firing rate of the issue's load, fewer schedules:** ${runTotal.toLocaleString('en')} schedules every ${intervalS} s are ${(runTotal / intervalS).toFixed(0)} firings/s, the rate of 10,000 every 5 minutes (${(10_000 / 300).toFixed(0)}/s), compressed ${(300 / intervalS).toFixed(0)}x in time so that two full intervals fit in a few minutes. ${workers} schedule worker processes (the real schedule worker from dist/, TLSCHECK_CONCURRENCY=${concurrency} each) with a light check (one TLS handshake with the schedule's server, then a fixed healthy result: the scheduler, queue, store and Slack path are measured, not the probe engine); the schedules are added through the handler path (store, then job scheduler) at an even pace over one interval, then run one more; then the schedulers are removed and what was due is drained.`);
     log();
     log('| what | figure |');
     log('|---|---|');
@@ -221,7 +242,10 @@ export async function runSchedulesBench({ log, total = 10_000, intervalS = Numbe
     if (sLater) log(`| due → start lag, later firings | p50 ${fmtMs(sLater.median)} · p99 ${fmtMs(sLater.p99)} |`);
     log(`| firings run twice | ${twice} |`);
     log(`| firings skipped (a gap in a schedule's firings, or due before the end and never started) | ${skipped}; schedules that never ran: ${neverRan} |`);
-    log(`| Redis memory per schedule at the end (store, scheduler, 2 small results of history) | ${((memB - mem0) / total).toFixed(0)} B |`);
+    const wall = (Date.now() - t0) / 1000;
+    log(`| CPU per firing: schedule workers · Redis · handler path + servers + Slack stand-in | ${((workerCpu / starts.length) * 1000).toFixed(1)} ms · ${((redisCpu / starts.length) * 1000).toFixed(1)} ms · ${((benchCpu / starts.length) * 1000).toFixed(1)} ms |`);
+    log(`| cores this run got (all of the above over wall time) | ${((workerCpu + redisCpu + benchCpu) / wall).toFixed(2)} of ${os.cpus().length}; load average at the end ${os.loadavg()[0].toFixed(1)} |`);
+    log(`| Redis memory per schedule at the end (store, scheduler, a few small results of history) | ${((memB - mem0) / runTotal).toFixed(0)} B |`);
     log();
     return { twice, skipped, neverRan };
   } finally {
