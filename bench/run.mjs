@@ -1,7 +1,7 @@
 // npm run bench: latency, throughput and memory of tlscheck against local servers, and the same
 // target checked by testssl.sh and sslscan when installed. Loopback only; every server stopped.
 import { spawn, execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -171,7 +171,11 @@ async function main() {
     log();
     log(`Not measured: ${err instanceof Error ? err.message : String(err)}`);
   }
-  writeFileSync(join(here, 'results.md'), report.join('\n') + '\n');
+  // The scale-out section is written by `npm run bench:scale` (minutes of its own): kept as it is.
+  const file = join(here, 'results.md');
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const scale = /<!-- scale:start -->[\s\S]*<!-- scale:end -->/.exec(previous)?.[0];
+  writeFileSync(file, report.join('\n') + '\n' + (scale ? `\n${scale}\n` : ''));
   console.log('\nwritten to bench/results.md');
 }
 

@@ -6,7 +6,7 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
 import { errorSummary } from '../src/errors.js';
 import type { Block } from '../src/format/slack/blocks.js';
-import { appHomeView, usageOnlyHomeView } from '../src/format/slack-home.js';
+import { appHomeView, homePage, usageOnlyHomeView } from '../src/format/slack-home.js';
 import { nextRuns, type SchedulerQueue } from '../src/schedule/engine.js';
 import type { Schedule } from '../src/schedule/model.js';
 import type { ScheduleStore } from '../src/schedule/store.js';
@@ -27,9 +27,6 @@ export type ViewsClient = Pick<webApi.WebClient, 'views'>;
 
 /** Newest undelivered results read for one Home tab: plenty for the few lines it shows. */
 const UNDELIVERED_READ = 200;
-
-/** More than a Home view can show; next-run lookups stop here. */
-const MAX_SHOWN = 50;
 
 const byChannelThenAge = (a: Schedule, b: Schedule): number => a.channel.localeCompare(b.channel) || a.createdAt - b.createdAt;
 
@@ -57,10 +54,12 @@ export async function homeUndelivered(deps: Pick<HomeDeps, 'undelivered' | 'user
   }
 }
 
-export async function publishHome(client: ViewsClient, deps: HomeDeps, userId: string, notice?: readonly Block[]): Promise<void> {
-  const [schedules, isAdmin, undelivered] = await Promise.all([homeSchedules(deps, userId), deps.users.isAdmin(userId), homeUndelivered(deps, userId)]);
-  const next = await nextRuns(deps.queue, schedules.slice(0, MAX_SHOWN).map((s) => s.id));
-  const view = appHomeView({ userId, isAdmin, schedules, nextRuns: next, now: (deps.now ?? Date.now)(), notice, undelivered });
+/** `page` (from 1) is the page of schedules to show; past the end, the last one. */
+export async function publishHome(client: ViewsClient, deps: HomeDeps, userId: string, notice?: readonly Block[], page = 1): Promise<void> {
+  const [all, isAdmin, undelivered] = await Promise.all([homeSchedules(deps, userId), deps.users.isAdmin(userId), homeUndelivered(deps, userId)]);
+  const { page: shown, slice: schedules } = homePage(all, page);
+  const next = await nextRuns(deps.queue, schedules.map((s) => s.id));
+  const view = appHomeView({ userId, isAdmin, schedules, page: shown, nextRuns: next, now: (deps.now ?? Date.now)(), notice, undelivered });
   await client.views.publish({ user_id: userId, view });
 }
 

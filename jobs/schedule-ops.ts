@@ -12,7 +12,8 @@ import type { Actor, Schedule } from '../src/schedule/model.js';
 import type { NewSchedule, ScheduleStore } from '../src/schedule/store.js';
 import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
 import type { ParentState } from '../src/format/slack-schedule-card.js';
-import { buildScheduleList } from '../src/format/slack-list.js';
+import { LIST_PAGE_SIZE, buildScheduleList } from '../src/format/slack-list.js';
+import { pageOf } from '../src/format/slack/pages.js';
 import {
   pausedReply, removedReply, resumedReply, runQueuedReply, scheduledReply, scheduleProblem,
 } from '../src/format/slack-schedule-replies.js';
@@ -67,9 +68,14 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
     case 'schedule':
       return schedule(op, req, deps, now());
     case 'list': {
-      const [schedules, undelivered] = await Promise.all([deps.store.listByChannel(req.channel), undeliveredIn(req.channel, deps)]);
+      // One page: its hashes and next runs only, however many schedules the channel holds.
+      const page = pageOf(await deps.store.countByChannel(req.channel), op.page ?? 1, LIST_PAGE_SIZE);
+      const [schedules, undelivered] = await Promise.all([
+        deps.store.pageByChannel(req.channel, page.offset, page.size),
+        page.page === 1 ? undeliveredIn(req.channel, deps) : Promise.resolve([]),
+      ]);
       const next = await nextRuns(deps.queue, schedules.map((s) => s.id));
-      return answer(buildScheduleList({ channel: req.channel, schedules, now: now(), nextRuns: next, maxPerChannel: deps.store.maxPerChannel, undelivered }));
+      return answer(buildScheduleList({ channel: req.channel, schedules, page, now: now(), nextRuns: next, maxPerChannel: deps.store.maxPerChannel, undelivered }));
     }
     case 'unschedule': {
       const found = await deps.store.resolve(req.channel, { id: op.ref, target: op.target, sni: op.sni });

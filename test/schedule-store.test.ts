@@ -187,6 +187,18 @@ describe('ScheduleStore', () => {
     expect(all).toEqual(expect.arrayContaining([sa.id, sb1.id, sb2.id]));
   });
 
+  it('reads a channel a page at a time, oldest first, and counts it', async () => {
+    const ch = channel();
+    const made: Schedule[] = [];
+    for (let i = 0; i < 5; i++) made.push(await created(input(ch, { target: `p${i}.example:443` })));
+    expect(await store.countByChannel(ch)).toBe(5);
+    expect((await store.pageByChannel(ch, 0, 2)).map((s) => s.id)).toEqual([made[0]?.id, made[1]?.id]);
+    expect((await store.pageByChannel(ch, 4, 2)).map((s) => s.id)).toEqual([made[4]?.id]);
+    expect(await store.pageByChannel(ch, 5, 2)).toEqual([]);
+    expect(await store.pageByChannel(ch, 0, 0)).toEqual([]);
+    expect(await store.countByChannel(channel())).toBe(0);
+  });
+
   it('resolves unschedule references by id, target and SNI', async () => {
     const ch = channel();
     const plain = await created(input(ch, { target: 'a.example:443' }));

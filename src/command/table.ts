@@ -42,7 +42,7 @@ export const SUBCOMMANDS: readonly SubCommand[] = [
   },
   {
     name: 'list', words: ['list', 'schedules'], group: 'schedules', schedule: true,
-    usage: '/tlscheck list',
+    usage: '/tlscheck list [page]',
     summary: "this channel's schedules, with ids.",
     hint: 'list',
   },

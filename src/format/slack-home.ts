@@ -14,12 +14,22 @@ import {
 import { ACTION_IDS, HOME_CALLBACK_ID } from './slack/actions.js';
 import { homeBlocks } from './slack-help.js';
 import { scheduleLine, undeliveredBlocks, type LineContext } from './slack-list.js';
+import { pageButtons, pageOf, pageRange, type Page } from './slack/pages.js';
+
+/**
+ * Schedules per page of the Home tab. At worst each is in a channel of its own (heading, line,
+ * buttons: 4 blocks), so 15 take 60 of the view's 100 blocks, leaving room for the usage, a
+ * notice, the undelivered results and the page buttons.
+ */
+export const HOME_PAGE_SIZE = 15;
 
 export interface HomeInput extends LineContext {
   userId: string;
   isAdmin: boolean;
-  /** The user's schedules, grouped by channel in display order. */
+  /** The user's schedules, grouped by channel in display order: all of them, or the page's slice when `page` is given. */
   schedules: readonly Schedule[];
+  /** Which page of the user's schedules this is (homePage); adds Previous / Next. */
+  page?: Page;
   /** Blocks this part may use; less than 100 when the view has other blocks (the usage help). */
   maxBlocks?: number;
 }
@@ -61,9 +71,10 @@ function actionsFor(s: Schedule, input: HomeInput): Block {
 
 /** The schedule part alone, to put after other Home blocks (pass maxBlocks = 100 − theirs). */
 export function scheduleHomeBlocks(input: HomeInput): Block[] {
+  const paged = input.page && input.page.pages > 1 ? input.page : null;
   const blocks: Block[] = [
     header('TLS check schedules'),
-    context(`Schedules in your channels. Add one in a channel with ${code('/tlscheck schedule example.com daily')}.`),
+    context(`Schedules in your channels${paged ? ` (${pageRange(paged)}, page ${paged.page} of ${paged.pages})` : ''}. Add one in a channel with ${code('/tlscheck schedule example.com daily')}.`),
   ];
   if (input.schedules.length === 0) {
     blocks.push(section('No schedules in your channels yet.'));
@@ -73,8 +84,9 @@ export function scheduleHomeBlocks(input: HomeInput): Block[] {
   const groups = new Map<string, Schedule[]>();
   for (const s of input.schedules) groups.set(s.channel, [...(groups.get(s.channel) ?? []), s]);
 
-  // Leave one block for the "not shown" note.
-  const budget = Math.min(input.maxBlocks ?? SLACK_LIMITS.blocksPerHomeView, SLACK_LIMITS.blocksPerHomeView) - 1;
+  // Leave one block for the "not shown" note and one for the page buttons.
+  const nav = paged ? pageButtons(paged, ACTION_IDS.homePage, 'tlscheck_home_pages') : null;
+  const budget = Math.min(input.maxBlocks ?? SLACK_LIMITS.blocksPerHomeView, SLACK_LIMITS.blocksPerHomeView) - 1 - (nav ? 1 : 0);
   let shown = 0;
   for (const [channel, list] of groups) {
     // A channel heading is only worth its two blocks if at least one schedule fits under it.
@@ -88,5 +100,12 @@ export function scheduleHomeBlocks(input: HomeInput): Block[] {
   }
   const hidden = input.schedules.length - shown;
   if (hidden > 0) blocks.push(context(`${hidden} more schedule${hidden === 1 ? '' : 's'} not shown here: ${code('/tlscheck list')} in a channel shows all of its own.`));
+  if (nav) blocks.push(nav);
   return blocks;
+}
+
+/** The page of the user's schedules the Home tab shows (they are read whole: grouped and sorted first). */
+export function homePage<T>(all: readonly T[], requested: number): { page: Page; slice: T[] } {
+  const page = pageOf(all.length, requested, HOME_PAGE_SIZE);
+  return { page, slice: all.slice(page.offset, page.offset + page.size) };
 }

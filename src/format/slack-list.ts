@@ -12,6 +12,7 @@ import {
 } from './slack/blocks.js';
 import { ACTION_IDS, encodeRef } from './slack/actions.js';
 import { EMOJI, statusEmoji } from './slack/emoji.js';
+import { pageButtons, pageRange, type Page } from './slack/pages.js';
 
 export interface LineContext {
   now: number;
@@ -38,9 +39,15 @@ export function scheduleLine(s: Schedule, ctx: LineContext): string {
   return parts.join(' · ');
 }
 
+/** Schedules per page of `/tlscheck list`: 25 lines are two or three sections, far inside a message. */
+export const LIST_PAGE_SIZE = 25;
+
 export interface ListInput extends LineContext {
   channel: string;
+  /** The schedules to show: the whole channel, or the page's slice when `page` is given. */
   schedules: readonly Schedule[];
+  /** Which page of the channel's schedules this is (store.pageByChannel); adds Previous / Next. */
+  page?: Page;
   maxPerChannel?: number;
   /** One-off results of this channel Slack would not take, newest first: listed after the schedules. */
   undelivered?: readonly UndeliveredEntry[];
@@ -50,25 +57,31 @@ export interface ListInput extends LineContext {
 const UNDELIVERED_BLOCKS = 15;
 
 export function buildScheduleList(input: ListInput): SlackMessage {
-  const { schedules, channel } = input;
+  const { schedules, channel, page } = input;
+  const total = page?.total ?? schedules.length;
   const lostEntries = newestPerJob(input.undelivered ?? []);
   const lost = undeliveredBlocks({ entries: lostEntries, where: 'channel', maxBlocks: UNDELIVERED_BLOCKS });
   const lostText = lost.length > 0 ? ` ${lostEntries.length} result${lostEntries.length === 1 ? '' : 's'} could not be delivered.` : '';
-  if (schedules.length === 0) {
+  if (total === 0) {
     return oneMessage(`No schedules in this channel.${lostText}`, [
       section(`No schedules in ${mentionChannel(channel)} yet. Add one: ${code('/tlscheck schedule example.com daily')}`),
       ...lost,
     ]);
   }
   const limit = input.maxPerChannel ? `/${input.maxPerChannel}` : '';
-  const head: Block[] = [header(`TLS check schedules (${schedules.length}${limit})`)];
+  const paged = page && page.pages > 1 ? page : null;
+  const head: Block[] = [header(`TLS check schedules (${total}${limit})`)];
+  if (paged) head.push(context(`Page ${paged.page} of ${paged.pages}: ${pageRange(paged)}, oldest first. ${code(`/tlscheck list ${Math.min(paged.page + 1, paged.pages)}`)} goes to a page.`));
   const foot = context(`Pause, resume or remove: ${code('/tlscheck pause <id>')} · ${code('/tlscheck resume <id>')} · ${code('/tlscheck unschedule <id>')}, or the app's Home tab.`);
   const sections = packLines(schedules.map((s) => scheduleLine(s, input)));
-  const room = SLACK_LIMITS.blocksPerMessage - head.length - 2 - lost.length;
+  const nav = paged ? pageButtons(paged, ACTION_IDS.listPage, 'tlscheck_list_pages') : null;
+  const room = SLACK_LIMITS.blocksPerMessage - head.length - 2 - lost.length - (nav ? 1 : 0);
   const body = sections.slice(0, room).map((t) => section(t));
+  // Pages keep this from happening; should a page's lines still overflow, say so rather than drop them unseen.
   const more = sections.length > room ? [context(`…more schedules than one message can show; see the Home tab.`)] : [];
-  const text = `${schedules.length} TLS check schedule${schedules.length === 1 ? '' : 's'} in this channel: ${schedules.map((s) => s.target).join(', ')}${lostText ? `.${lostText}` : ''}`;
-  return oneMessage(text, [...head, ...body, ...more, foot, ...lost]);
+  const which = paged ? ` (page ${paged.page} of ${paged.pages})` : '';
+  const text = `${total} TLS check schedule${total === 1 ? '' : 's'} in this channel${which}: ${schedules.map((s) => s.target).join(', ')}${lostText ? `.${lostText}` : ''}`;
+  return oneMessage(text, [...head, ...body, ...more, ...(nav ? [nav] : []), foot, ...lost]);
 }
 
 // --- Undelivered results ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // wrong. Pure: the target parser is injected (src/target/parse.ts in the app, a stub in tests).
 //
 //   schedule <target> [every 15m|1h|6h|hourly|daily|weekly | cron "<expr>"] [tz <IANA zone>] [sni <name>]
-//   list
+//   list [page]
 //   unschedule <id|target> [sni <name>]
 //   pause <id>
 //   resume <id>
@@ -19,7 +19,7 @@ export type TargetParser = (
 
 export type ScheduleCommand =
   | { kind: 'schedule'; target: string; sni?: string; every?: number; pattern?: string; tz?: string }
-  | { kind: 'list' }
+  | { kind: 'list'; page?: number }
   /** `target` is set when `ref` also reads as a target; the store tries the id first. */
   | { kind: 'unschedule'; ref: string; target?: string; sni?: string }
   | { kind: 'pause'; id: string }
@@ -60,7 +60,7 @@ export function parseScheduleCommand(text: string, deps: CommandDeps): CommandRe
     case 'schedule':
       return parseSchedule(args, deps);
     case 'list':
-      return args.length === 0 ? { ok: true, command: { kind: 'list' } } : fail(`'list' takes no arguments. Usage: ${USAGE.list}`);
+      return parseList(args);
     case 'unschedule':
       return parseUnschedule(args, deps);
     case 'pause':
@@ -246,4 +246,12 @@ function findClose(s: string, from: number, close: string): number {
     if (c === close || (close !== "'" && close !== '’' && c === '"') || (close === '’' && c === "'")) return k;
   }
   return s.length;
+}
+
+/** `list` or `list <page>` (pages of the channel's schedules, from 1). */
+function parseList(args: readonly string[]): CommandResult {
+  if (args.length === 0) return { ok: true, command: { kind: 'list' } };
+  const page = Number(args[0]);
+  if (args.length === 1 && /^\d{1,4}$/.test(args[0] ?? '') && page >= 1) return { ok: true, command: { kind: 'list', page } };
+  return fail(`'list' takes at most a page number. Usage: ${USAGE.list}`);
 }

@@ -117,28 +117,40 @@ export async function reconcile(queue: SchedulerQueue, store: ScheduleStore, opt
     const [schedules, existing] = await Promise.all([store.listAll(), queue.getJobSchedulers(0, -1, true)]);
     const present = new Map(existing.map((s) => [s.key, s]));
     const active = new Set<string>();
+    const toUpsert: Schedule[] = [];
     for (const s of schedules) {
       if (s.paused) continue;
       const id = schedulerId(s.id);
       active.add(id);
       const current = present.get(id);
-      if (current && sameRepeat(current, repeatOf(s))) {
-        report.unchanged++;
-        continue;
-      }
-      await syncScheduler(queue, s);
-      report.upserted.push(s.id);
+      if (current && sameRepeat(current, repeatOf(s))) report.unchanged++;
+      else toUpsert.push(s);
     }
-    for (const key of present.keys()) {
-      const own = scheduleIdOf(key);
-      if (own === null || active.has(key)) continue;
-      await queue.removeJobScheduler(key);
-      report.removed.push(own);
-    }
+    const toRemove = [...present.keys()].filter((key) => scheduleIdOf(key) !== null && !active.has(key));
+    // Each scheduler is its own key and script: a few at once instead of one round trip after
+    // another (10,000 missing schedulers took minutes one by one). Reports keep the store's order.
+    await inBatches(toUpsert, RECONCILE_PARALLEL, (s) => syncScheduler(queue, s));
+    report.upserted.push(...toUpsert.map((s) => s.id));
+    await inBatches(toRemove, RECONCILE_PARALLEL, (key) => queue.removeJobScheduler(key));
+    report.removed.push(...toRemove.map((key) => scheduleIdOf(key) ?? key));
     return report;
   } finally {
     await release();
   }
+}
+
+/** Scheduler writes reconcile keeps in flight at once. */
+export const RECONCILE_PARALLEL = 32;
+
+async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
 
 /** BullMQ's own next run per schedule id, for the list and App Home; missing when not scheduled. */

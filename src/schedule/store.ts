@@ -185,6 +185,21 @@ export class ScheduleStore {
     return this.getMany(ids);
   }
 
+  /** How many schedules the channel holds (one ZCARD, for a page's "n of m"). */
+  async countByChannel(channel: string): Promise<number> {
+    return this.redis.zcard(this.key.channel(channel));
+  }
+
+  /**
+   * One page of the channel's schedules, oldest first: reads only that page's hashes, so a list
+   * stays as fast with hundreds of schedules in the channel as with ten.
+   */
+  async pageByChannel(channel: string, offset: number, limit: number): Promise<Schedule[]> {
+    if (limit <= 0) return [];
+    const ids = await this.redis.zrange(this.key.channel(channel), Math.max(0, offset), Math.max(0, offset) + limit - 1);
+    return this.getMany(ids);
+  }
+
   /** Schedules of several channels (the App Home shows the user's channels), grouped in the order given. */
   async listByChannels(channels: readonly string[]): Promise<Schedule[]> {
     const lists = await Promise.all([...new Set(channels)].map((c) => this.listByChannel(c)));

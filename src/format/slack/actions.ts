@@ -14,6 +14,10 @@ export const ACTION_IDS = {
   schedulePause: 'sched_pause',
   scheduleResume: 'sched_resume',
   scheduleRemove: 'sched_remove',
+  /** Previous / Next under `/tlscheck list`. Value: the page number (from 1). */
+  listPage: 'tlscheck_list_page',
+  /** Previous / Next on the Home tab. Value: the page number (from 1). */
+  homePage: 'tlscheck_home_page',
 } as const;
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
@@ -25,6 +29,16 @@ export type ResultActionId = (typeof RESULT_ACTIONS)[number];
 /** The schedule buttons, whose value is a schedule id. */
 export const SCHEDULE_ACTIONS = [ACTION_IDS.scheduleRun, ACTION_IDS.schedulePause, ACTION_IDS.scheduleResume, ACTION_IDS.scheduleRemove] as const;
 export type ScheduleActionId = (typeof SCHEDULE_ACTIONS)[number];
+
+/** The page buttons, whose value is a page number. */
+export const PAGE_ACTIONS = [ACTION_IDS.listPage, ACTION_IDS.homePage] as const;
+
+/** A page button's value: a page number from 1, or null when it is not one. */
+export function decodePage(value: string | undefined): number | null {
+  if (!value || !/^\d{1,4}$/.test(value)) return null;
+  const page = Number(value);
+  return page >= 1 ? page : null;
+}
 
 /** The Home tab's callback id. */
 export const HOME_CALLBACK_ID = 'tlscheck_home';
