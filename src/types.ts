@@ -52,6 +52,11 @@ export interface ResumptionResult {
   tls13Tickets?: boolean | null;
   /** Per-attempt outcome, e.g. ["new","reused","new","reused"], per mechanism. */
   attempts?: Record<string, boolean[]>;
+  /**
+   * Distinct ticket keys that sealed the tickets of the full handshakes (from the RFC 5077 key
+   * names); more than one means backends that do not share ticket keys. Absent when unknowable.
+   */
+  ticketKeys?: number;
 }
 
 export interface ChainCert {
