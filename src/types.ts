@@ -68,6 +68,18 @@ export interface ChainCert {
   selfIssued: boolean;
 }
 
+/** What the server's CertificateRequest said, and whether it refuses clients without a certificate. */
+export interface ClientAuthResult {
+  /** The server sent a CertificateRequest (true), did not (false), or no handshake showed (null). */
+  requested: boolean | null;
+  /** It refuses to serve a client without one (true), serves it anyway (false), or unknown (null). */
+  required: boolean | null;
+  /** The CAs it names as acceptable issuers, "C=…, O=…, CN=…"; empty: none named (any CA). */
+  caNames: string[];
+  /** How `required` was decided, e.g. "fatal alert 116 certificate_required after the handshake". */
+  reason?: string | null;
+}
+
 export interface CertificateResult {
   trusted: boolean;
   /** OpenSSL/Node verify error code when not trusted, e.g. UNABLE_TO_GET_ISSUER_CERT_LOCALLY. */
@@ -100,6 +112,8 @@ export interface CheckResult {
   resumption: ResumptionResult;
   certificate: CertificateResult | null;
   sni: { required: boolean | null; differentCertWithoutSni?: boolean | null };
+  /** Mutual TLS: does the server ask for (or insist on) a client certificate, from which CAs. */
+  clientAuth?: ClientAuthResult;
   alpn: string | null;
   ocspStapled: boolean | null;
   ocsp?: { status: string | null; nextUpdate: string | null } | null;

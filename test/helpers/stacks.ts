@@ -2,7 +2,7 @@
 // wolfSSL/GnuTLS/mbedTLS/NSS modules, Caddy), each started in the foreground on 127.0.0.1 with a
 // config in a temp dir, and stopped (SIGKILL of its own process) by stop().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { localhostCert, tempDir, type KeyPair, type Running } from './servers.js';
@@ -63,7 +63,11 @@ export async function startForeground(cmd: string, args: string[], ports: number
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const output = (): string => out;
+  // Servers that log to a file (nginx, Apache, lighttpd) explain a failed start there.
+  const output = (): string => {
+    const log = join(dir, 'error.log');
+    return existsSync(log) ? `${out}\n${readFileSync(log, 'utf8').slice(-4000)}` : out;
+  };
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -157,7 +161,7 @@ export async function startApache(opts: ApacheOptions = {}): Promise<StackServer
   mkdirSync(docroot, { recursive: true });
   writeFileSync(join(docroot, 'index.html'), 'hello\n');
   const conf = join(dir, 'httpd.conf');
-  const mods = ['mpm_event', 'authz_core', 'mime', 'socache_shmcb', 'ssl'];
+  const mods = ['mpm_event', 'authz_core', 'socache_shmcb', 'ssl'];
   writeFileSync(conf, [
     `ServerRoot ${dir}`,
     ...mods.map((m) => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`),
