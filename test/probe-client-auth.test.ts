@@ -7,6 +7,11 @@ import { createPki } from './helpers/pki.js';
 import { keepServers } from './helpers/servers.js';
 import { startApache, startNginx } from './helpers/stacks.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
+import { deriveFindings, diagnose } from '../src/diagnose/index.js';
+import { renderCheck } from '../src/format/cli-text.js';
+import { summaryFields } from '../src/format/slack-result.js';
+import type { CheckResult } from '../src/types.js';
+import { modernServer } from './fixtures/results/base.js';
 
 const keep = keepServers();
 const pki = createPki();
@@ -112,5 +117,39 @@ describe('client certificates on real servers', () => {
     const result = await certificateProbe(loopbackCtx(srv.port));
     expect(result.clientAuth).toMatchObject({ requested: true, required: true, caNames: [ROOT] });
     expect(result.clientAuth?.reason).toMatch(/alert 40 handshake_failure/);
+  });
+});
+
+describe('client certificates in the CLI, Slack and the diagnosis', () => {
+  const mtls = (required: boolean | null): CheckResult => {
+    const r = modernServer({ clientAuth: { requested: true, required, caNames: [ROOT], reason: 'the handshake completes, but HTTP answers 400: "No required SSL certificate was sent"' } });
+    r.findings = deriveFindings(r);
+    r.diagnoses = diagnose(r);
+    return r;
+  };
+
+  it('the diagnosis names the CAs, the client fixes (curl, Node, Java keystore) and the server side', () => {
+    const d = mtls(true).diagnoses?.find((x) => x.id === 'client-certificate-rejected');
+    expect(d?.severity).toBe('warning');
+    expect(d?.why).toContain(`The server requires a client certificate`);
+    expect(d?.why).toContain(ROOT);
+    expect(d?.fixes.openssl?.join('\n')).toMatch(/curl --cert client\.pem --key client\.key/);
+    expect(d?.fixes['node-client']?.join('\n')).toMatch(/tls\.connect\(\{.*cert: .*key: /);
+    expect(d?.fixes['java-client']?.join('\n')).toMatch(/javax\.net\.ssl\.keyStore=client\.p12/);
+    expect(d?.fixes.nginx?.join('\n')).toMatch(/ssl_verify_client optional/);
+    expect(d?.fixes.apache?.join('\n')).toMatch(/SSLVerifyClient optional/);
+    expect(d?.reproduce).toMatch(/Acceptable client certificate CA names/);
+  });
+
+  it('an optional request is information, and a server that asks for none gets no such diagnosis', () => {
+    expect(mtls(false).findings.find((f) => f.id === 'client-certificate-rejected')?.severity).toBe('info');
+    const plain = modernServer({ clientAuth: { requested: false, required: false, caNames: [] } });
+    expect(deriveFindings(plain).some((f) => f.id === 'client-certificate-rejected')).toBe(false);
+  });
+
+  it('the CLI and Slack say required and list the CAs', () => {
+    expect(renderCheck(mtls(true))).toMatch(new RegExp(`Client cert: +required — CAs: ${ROOT}`));
+    expect(renderCheck(modernServer({ clientAuth: { requested: false, required: false, caNames: [] } }))).toMatch(/Client cert: +not requested/);
+    expect(summaryFields(mtls(true)).join('\n')).toContain(`client certificate: *required* (CAs: ${ROOT})`);
   });
 });
