@@ -117,6 +117,13 @@ export interface CheckResult {
   alpn: string | null;
   ocspStapled: boolean | null;
   ocsp?: { status: string | null; nextUpdate: string | null } | null;
+  /**
+   * The server aborts every handshake whose ClientHello asks for OCSP stapling (status_request,
+   * sent by all browsers), while the same hello without it succeeds; null: not established.
+   */
+  statusRequestAborts?: boolean | null;
+  /** How it aborted (e.g. "connection closed without an alert"), when statusRequestAborts is true. */
+  statusRequestFailure?: string | null;
   fallbackScsv?: boolean | null;
   /** Server software hints (HTTP Server header), when seen. */
   server?: string | null;
