@@ -3,6 +3,7 @@ import { formatDistinguishedName, parseCertificateRequest } from '../src/probe/c
 import { clientAuthFrom, requiredFrom } from '../src/probe/client-auth.js';
 import { run as certificateProbe } from '../src/probe/certificate.js';
 import { run as clientRenegotiation } from '../src/probe/client-renegotiation.js';
+import { run as resumption } from '../src/probe/resumption.js';
 import { createPki } from './helpers/pki.js';
 import { keepServers } from './helpers/servers.js';
 import { startApache, startNginx } from './helpers/stacks.js';
@@ -110,6 +111,8 @@ describe('client certificates on real servers', () => {
     const reneg = await clientRenegotiation(ctx);
     expect(reneg).toMatchObject({ clientInitiated: 'unknown' });
     expect(reneg.reason).toMatch(/client certificate is required.*alert 40 handshake_failure/);
+    // Refused after the handshake, so no ticket: resumption is untestable, not "no".
+    expect(await resumption(ctx)).toMatchObject({ sessionId: null, tickets: null, tls13Tickets: null, consistent: null });
   });
 
   it('Apache SSLVerifyClient require on TLS 1.2 only: the refused handshake still shows the request', async () => {

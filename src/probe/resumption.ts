@@ -74,12 +74,23 @@ async function fullHandshake(ctx: ProbeContext, spec: MechanismSpec): Promise<Se
       return facts ? [facts] : [];
     }
     a.socket.resume();
+    let ended = false;
+    const onEnd = (): void => {
+      ended = true;
+    };
+    a.socket.once('error', onEnd);
+    a.socket.once('close', onEnd);
     if (seen.length === 0) {
       const cap = Math.min(Math.max(TICKET_WAIT_MIN_MS, 4 * a.handshakeMs), TICKET_WAIT_MS, connectionBudget(ctx));
       await waitForEvent(a.socket, 'session', cap);
     }
     // Tickets sent together (OpenSSL sends two) arrive in the same read: one turn of the loop.
     await new Promise((resolve) => setImmediate(resolve));
+    a.socket.off('error', onEnd);
+    a.socket.off('close', onEnd);
+    // A TLS 1.3 server may refuse us only after our Finished (a required client certificate: alert
+    // 116): no ticket then says nothing about resumption.
+    if (seen.length === 0 && ended) return null;
     return seen.map(parseSession).filter((s): s is SessionFacts => s !== null);
   });
 }
