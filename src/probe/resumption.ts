@@ -29,8 +29,6 @@ export const FULL_HANDSHAKES = 2;
  * (RFC 8446 §8.1), so each of those is offered exactly once.
  */
 export const OFFERS_PER_SESSION = 2;
-/** Kept for callers that sized things by the old attempt count. */
-export const RESUMPTION_ATTEMPTS = FULL_HANDSHAKES * OFFERS_PER_SESSION;
 
 /**
  * How long to wait for a TLS 1.3 NewSessionTicket after the handshake: servers send it right after
