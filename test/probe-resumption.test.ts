@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { consistency, distinctTicketKeys, FULL_HANDSHAKES, OFFERS_PER_SESSION, offerPlan, run } from '../src/probe/resumption.js';
-import { parseSession, pskBinder, resumedBy, resumptionOffer, ticketKeyName, type SessionFacts } from '../src/probe/codec/resumption-hello.js';
+import { canOffer, parseSession, pskBinder, resumedBy, resumptionOffer, ticketKeyName, type SessionFacts } from '../src/probe/codec/resumption-hello.js';
 import { parseServerResponse, type ServerHello } from '../src/probe/codec/server-response.js';
 import { keepServers, startNodeTls, startSServer } from './helpers/servers.js';
 import { startCaddy, startHaproxy, startNginx } from './helpers/stacks.js';
@@ -53,6 +53,10 @@ describe('resumption hellos (pure)', () => {
     expect(resumedBy(offer, hello({ sessionId: Buffer.alloc(32, 7) }))).toBe(true);
     expect(resumedBy(offer, hello({ sessionId: Buffer.alloc(32, 8) }))).toBe(false);
     expect(resumptionOffer('sessionId', session({ sessionId: Buffer.alloc(0) }), 'localhost')).toBeNull();
+    expect(canOffer('sessionId', session({ sessionId: Buffer.alloc(0) }))).toBe(false);
+    expect(canOffer('sessionId', session())).toBe(true);
+    expect(canOffer('psk', session({ cipher: 0xc02f }))).toBe(false);
+    expect(canOffer('ticket', session({ ticket: null }))).toBe(false);
   });
 
   it('a ticket offer carries the ticket and a fresh ID the server echoes on acceptance (RFC 5077 §3.4)', () => {

@@ -12,7 +12,7 @@ import { constants } from 'node:crypto';
 import type tls from 'node:tls';
 import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
-import { parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
+import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
 import { sendHello } from './raw-hello.js';
 import { LEGACY_CLIENT, waitForEvent, withTls } from './tls-connect.js';
 
@@ -131,7 +131,7 @@ async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism): Promise<
   const keyNames = sessions.map((s) => ticketKeyName(s.ticket)).filter((k): k is string => k !== null);
   // A session that cannot be offered this way (no ticket issued, an empty session ID) means the
   // server does not resume by this mechanism at all.
-  const offerable = sessions.filter((s) => resumptionOffer(spec.offer, s, ctx.target.sni) !== null);
+  const offerable = sessions.filter((s) => canOffer(spec.offer, s));
   if (offerable.length === 0) return { supported: false, attempts: [], keyNames };
   if (ctx.signal.aborted || connectionBudget(ctx) <= 0) return { supported: null, attempts: [], keyNames };
   const outcomes = await Promise.all(offerPlan(offerable, spec.tls13).map((s) => offerOnce(ctx, spec.offer, s)));

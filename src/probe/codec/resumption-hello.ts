@@ -153,6 +153,13 @@ function pskOffer(s: SessionFacts, sni: string | null, nowMs: number): Resumptio
   return { kind: 'psk', hello, echo: null };
 }
 
+/** Whether `session` can be offered by this mechanism at all (without building the hello). */
+export function canOffer(kind: OfferKind, s: SessionFacts): boolean {
+  if (kind === 'psk') return s.ticket !== null && TLS13_HASH[s.cipher] !== undefined;
+  if (LEGACY_VERSIONS[s.version] === undefined) return false;
+  return kind === 'sessionId' ? s.sessionId.length > 0 : s.ticket !== null;
+}
+
 /** The hello that offers `session` by the given mechanism, or null when the session cannot be offered that way. */
 export function resumptionOffer(kind: OfferKind, session: SessionFacts, sni: string | null, nowMs = Date.now()): ResumptionOffer | null {
   if (kind === 'psk') return pskOffer(session, sni, nowMs);
