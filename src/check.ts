@@ -78,6 +78,7 @@ function emptyResult(target: TargetInfo, error: CheckError | null): CheckResult 
     resumption: { sessionId: null, tickets: null, consistent: null },
     certificate: null,
     sni: { required: null },
+    clientAuth: { requested: null, required: null, caNames: [] },
     alpn: null,
     ocspStapled: null,
     findings: [],

@@ -50,6 +50,11 @@ export interface ResumptionResult {
   tls13Tickets?: boolean | null;
   /** Per-attempt outcome, e.g. ["new","reused","new","reused"], per mechanism. */
   attempts?: Record<string, boolean[]>;
+  /**
+   * Distinct ticket keys that sealed the tickets of the full handshakes (from the RFC 5077 key
+   * names); more than one means backends that do not share ticket keys. Absent when unknowable.
+   */
+  ticketKeys?: number;
 }
 
 export interface ChainCert {
@@ -59,6 +64,18 @@ export interface ChainCert {
   notAfter: string;
   fingerprint256: string;
   selfIssued: boolean;
+}
+
+/** What the server's CertificateRequest said, and whether it refuses clients without a certificate. */
+export interface ClientAuthResult {
+  /** The server sent a CertificateRequest (true), did not (false), or no handshake showed (null). */
+  requested: boolean | null;
+  /** It refuses to serve a client without one (true), serves it anyway (false), or unknown (null). */
+  required: boolean | null;
+  /** The CAs it names as acceptable issuers, "C=…, O=…, CN=…"; empty: none named (any CA). */
+  caNames: string[];
+  /** How `required` was decided, e.g. "fatal alert 116 certificate_required after the handshake". */
+  reason?: string | null;
 }
 
 export interface CertificateResult {
@@ -93,9 +110,18 @@ export interface CheckResult {
   resumption: ResumptionResult;
   certificate: CertificateResult | null;
   sni: { required: boolean | null; differentCertWithoutSni?: boolean | null };
+  /** Mutual TLS: does the server ask for (or insist on) a client certificate, from which CAs. */
+  clientAuth?: ClientAuthResult;
   alpn: string | null;
   ocspStapled: boolean | null;
   ocsp?: { status: string | null; nextUpdate: string | null } | null;
+  /**
+   * The server aborts every handshake whose ClientHello asks for OCSP stapling (status_request,
+   * sent by all browsers), while the same hello without it succeeds; null: not established.
+   */
+  statusRequestAborts?: boolean | null;
+  /** How it aborted (e.g. "connection closed without an alert"), when statusRequestAborts is true. */
+  statusRequestFailure?: string | null;
   fallbackScsv?: boolean | null;
   /** Server software hints (HTTP Server header), when seen. */
   server?: string | null;

@@ -7,6 +7,14 @@ import { createPki, type Issued } from './helpers/pki.js';
 import { startNodeTls, type Running } from './helpers/servers.js';
 import { startSServer } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
+import { keepServers } from './helpers/servers.js';
+import { startLighttpd } from './helpers/stacks.js';
+import { run as certificateProbe } from '../src/probe/certificate.js';
+import { deriveFindings, diagnose } from '../src/diagnose/index.js';
+import { modernServer } from './fixtures/results/base.js';
+
+/** The test PKI's leaf with its intermediate, as one PEM (lighttpd's ssl.pemfile wants both). */
+const chainPair = (): typeof pki.leaf => ({ ...pki.leaf, cert: pki.leaf.cert + pki.intermediate.cert });
 
 const pki = createPki();
 const goodResponse = pki.ocspResponse(pki.leaf);
@@ -71,7 +79,7 @@ describe('ALPN and OCSP probe', () => {
 
   it('no stapling, no ALPN', async () => {
     const port = await serve(pki.leaf, []);
-    expect(await run(loopbackCtx(port))).toEqual({ alpn: null, ocspStapled: false, ocsp: null });
+    expect(await run(loopbackCtx(port))).toEqual({ alpn: null, ocspStapled: false, ocsp: null, statusRequestAborts: false });
   });
 
   it('a server refusing both offered protocols (alert 120): retried without ALPN', async () => {
@@ -82,12 +90,45 @@ describe('ALPN and OCSP probe', () => {
   it('node:tls server with ALPN', async () => {
     const srv = await startNodeTls({ ALPNProtocols: ['http/1.1'] });
     running.push(srv);
-    expect(await run(loopbackCtx(srv.port))).toEqual({ alpn: 'http/1.1', ocspStapled: false, ocsp: null });
+    expect(await run(loopbackCtx(srv.port))).toEqual({ alpn: 'http/1.1', ocspStapled: false, ocsp: null, statusRequestAborts: false });
   });
 
   it('nothing listening: unknown', async () => {
     const srv = await startNodeTls();
     await srv.stop();
-    expect(await run(loopbackCtx(srv.port))).toEqual({ alpn: null, ocspStapled: null, ocsp: null });
+    expect(await run(loopbackCtx(srv.port))).toEqual({ alpn: null, ocspStapled: null, ocsp: null, statusRequestAborts: null });
+  });
+});
+
+describe('servers that abort a ClientHello asking for OCSP stapling (status_request)', () => {
+  const keep = keepServers();
+
+  it('lighttpd + wolfSSL 5.5 without its issuer loaded: ALPN still read, the abort reported', async () => {
+    const srv = await keep(startLighttpd('wolfssl', { pair: chainPair() }));
+    expect(await run(loopbackCtx(srv.port))).toEqual({
+      alpn: 'h2', ocspStapled: null, ocsp: null, statusRequestAborts: true, statusRequestFailure: 'connection closed without an alert',
+    });
+  });
+
+  it('the same server with its issuer chain as ssl.ca-file (the server-side fix): no abort', async () => {
+    const srv = await keep(startLighttpd('wolfssl', { pair: chainPair(), extra: [`ssl.ca-file = "${pki.bundle('wolf-ca', [pki.root, pki.intermediate])}"`] }));
+    expect(await run(loopbackCtx(srv.port))).toMatchObject({ alpn: 'h2', ocspStapled: false, statusRequestAborts: false });
+    // The CA file does not turn on client authentication (ssl.verifyclient.activate stays off).
+    expect((await certificateProbe(loopbackCtx(srv.port))).clientAuth).toMatchObject({ requested: false });
+  });
+
+  it('the diagnosis: an error, with the lighttpd fix and a two-line reproduce', () => {
+    const r = modernServer({ statusRequestAborts: true, statusRequestFailure: 'connection closed without an alert' });
+    const d = diagnose(r).find((x) => x.id === 'status-request-abort');
+    expect(d).toMatchObject({ severity: 'error' });
+    expect(d?.why).toMatch(/^A ClientHello carrying status_request is refused \(connection closed without an alert\)/);
+    expect(d?.fixes.lighttpd?.[0]).toMatch(/^ssl\.ca-file = /);
+    expect(d?.reproduce.split('\n')).toHaveLength(2);
+    expect(deriveFindings(modernServer({ statusRequestAborts: false })).some((f) => f.id === 'status-request-abort')).toBe(false);
+  });
+
+  it.each(['gnutls', 'mbedtls'] as const)('lighttpd + %s answers the status request normally', async (stack) => {
+    const srv = await keep(startLighttpd(stack, { pair: chainPair() }));
+    expect(await run(loopbackCtx(srv.port))).toMatchObject({ alpn: 'h2', ocspStapled: false, statusRequestAborts: false });
   });
 });

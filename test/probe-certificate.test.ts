@@ -138,6 +138,6 @@ describe('certificate probe', () => {
     const srv = await startNodeTls();
     await srv.stop();
     const result = await run(loopbackCtx(srv.port));
-    expect(result).toEqual({ certificate: null, error: expect.objectContaining({ code: 'refused' }) });
+    expect(result).toEqual({ certificate: null, error: expect.objectContaining({ code: 'refused' }), clientAuth: { requested: null, required: null, caNames: [], reason: null } });
   });
 });

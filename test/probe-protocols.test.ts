@@ -157,7 +157,7 @@ describe('secure renegotiation and fallback SCSV', () => {
     const s = await track(startFakeTls((h) => (h.kind === 'tls' ? serverHelloRecord({ version: h.hello.legacyVersion, cipher: h.hello.ciphers[0] as number, extensions: [ext(0xff01, Buffer.from([0]))] }) : null)));
     const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true, 'TLSv1.1': true } });
     try {
-      expect(await fallback.run(ctx)).toEqual({ supported: false, protocol: 'TLSv1.1' });
+      expect(await fallback.run(ctx)).toEqual({ supported: false, protocol: 'TLSv1.1', refusal: null });
     } finally {
       ctx.abort();
     }

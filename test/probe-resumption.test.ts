@@ -1,44 +1,140 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { consistency, run, RESUMPTION_ATTEMPTS } from '../src/probe/resumption.js';
+import { consistency, distinctTicketKeys, FULL_HANDSHAKES, OFFERS_PER_SESSION, offerPlan, run } from '../src/probe/resumption.js';
+import { canOffer, parseSession, pskBinder, resumedBy, resumptionOffer, ticketKeyName, type SessionFacts } from '../src/probe/codec/resumption-hello.js';
+import { parseServerResponse, type ServerHello } from '../src/probe/codec/server-response.js';
 import { keepServers, startNodeTls, startSServer } from './helpers/servers.js';
+import { startCaddy, startHaproxy, startNginx } from './helpers/stacks.js';
 import { startProxy } from './helpers/tcp-proxy.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
+import { sendHello } from '../src/probe/raw-hello.js';
 
 const keep = keepServers();
-const all = (value: boolean): boolean[] => Array<boolean>(RESUMPTION_ATTEMPTS).fill(value);
+/** Reusable sessions are offered OFFERS_PER_SESSION times each. */
+const reusable = (value: boolean): boolean[] => Array<boolean>(FULL_HANDSHAKES * OFFERS_PER_SESSION).fill(value);
 
-describe('consistency (pure)', () => {
-  it('is false as soon as one mechanism both resumed and did not', () => {
+const session = (over: Partial<SessionFacts> = {}): SessionFacts => ({
+  version: 0x0303, cipher: 0xc02f, sessionId: Buffer.alloc(32, 7), masterKey: Buffer.alloc(48, 1), time: 1_700_000_000,
+  ticket: Buffer.alloc(100, 9), ticketAgeAdd: 5, extendedMasterSecret: true, ...over,
+});
+
+describe('resumption verdicts (pure)', () => {
+  it('is inconsistent as soon as one mechanism both resumed and did not', () => {
     expect(consistency({ sessionId: [true, true], tickets: [false, true] })).toBe(false);
     expect(consistency({ sessionId: [true, true], tickets: [false, false] })).toBe(true);
     expect(consistency({})).toBeNull();
   });
+
+  it('counts ticket keys only when the tickets visibly name their key', () => {
+    expect(distinctTicketKeys(['a', 'a', 'b', 'b'])).toBe(2);
+    expect(distinctTicketKeys(['a', 'a'])).toBe(1);
+    // Every "name" different: random bytes (Go 1.21+), not key names.
+    expect(distinctTicketKeys(['a', 'b', 'c'])).toBeNull();
+    expect(distinctTicketKeys(['a'])).toBeNull();
+  });
+
+  it('offers reusable sessions on consecutive connections, single-use tickets once', () => {
+    const a = session({ sessionId: Buffer.alloc(32, 1) });
+    const b = session({ sessionId: Buffer.alloc(32, 2) });
+    expect(offerPlan([a, b], false)).toEqual([...Array<SessionFacts>(OFFERS_PER_SESSION).fill(a), ...Array<SessionFacts>(OFFERS_PER_SESSION).fill(b)]);
+    expect(offerPlan([a, b], true)).toEqual([a, b]);
+  });
+});
+
+describe('resumption hellos (pure)', () => {
+  const hello = (over: Partial<ServerHello>): ServerHello => ({ ...(parseServerResponse(Buffer.alloc(0)) as unknown as ServerHello), kind: 'server-hello', helloRetryRequest: false, version: 0x0303, sessionId: Buffer.alloc(0), extensions: [], ...over });
+
+  it('a session ID offer is resumed only when the ServerHello echoes that ID', () => {
+    const offer = resumptionOffer('sessionId', session(), 'localhost');
+    expect(offer?.echo?.equals(Buffer.alloc(32, 7))).toBe(true);
+    if (!offer) return;
+    expect(resumedBy(offer, hello({ sessionId: Buffer.alloc(32, 7) }))).toBe(true);
+    expect(resumedBy(offer, hello({ sessionId: Buffer.alloc(32, 8) }))).toBe(false);
+    expect(resumptionOffer('sessionId', session({ sessionId: Buffer.alloc(0) }), 'localhost')).toBeNull();
+    expect(canOffer('sessionId', session({ sessionId: Buffer.alloc(0) }))).toBe(false);
+    expect(canOffer('sessionId', session())).toBe(true);
+    expect(canOffer('psk', session({ cipher: 0xc02f }))).toBe(false);
+    expect(canOffer('ticket', session({ ticket: null }))).toBe(false);
+  });
+
+  it('a ticket offer carries the ticket and a fresh ID the server echoes on acceptance (RFC 5077 §3.4)', () => {
+    const offer = resumptionOffer('ticket', session(), 'localhost');
+    expect(offer?.hello.includes(Buffer.alloc(100, 9))).toBe(true);
+    expect(offer?.echo?.length).toBe(32);
+    expect(resumptionOffer('ticket', session({ ticket: null }), 'localhost')).toBeNull();
+  });
+
+  it('a PSK offer ends with pre_shared_key: one identity, one binder of the suite hash length', () => {
+    const offer = resumptionOffer('psk', session({ version: 0x0304, cipher: 0x1302, masterKey: Buffer.alloc(48, 3) }), 'localhost');
+    expect(offer).not.toBeNull();
+    if (!offer) return;
+    // ... binders<2>: one 48-byte (SHA-384) binder, the hello's last bytes.
+    expect(offer.hello.readUInt16BE(offer.hello.length - 51)).toBe(49);
+    expect(offer.hello[offer.hello.length - 49]).toBe(48);
+    expect(pskBinder('sha384', Buffer.alloc(48, 3), Buffer.from('x')).length).toBe(48);
+    expect(resumedBy(offer, hello({ version: 0x0304, extensions: [{ type: 0x29, data: Buffer.from([0, 0]) }] }))).toBe(true);
+    expect(resumedBy(offer, hello({ version: 0x0304 }))).toBe(false);
+    expect(resumptionOffer('psk', session({ cipher: 0xc02f }), 'localhost')).toBeNull();
+  });
+
+  it('reads sessions and ticket key names; rejects what is not a session', () => {
+    expect(parseSession(Buffer.from('not a session'))).toBeNull();
+    expect(ticketKeyName(Buffer.alloc(40, 0xab))).toBe('ab'.repeat(16));
+    expect(ticketKeyName(Buffer.alloc(8))).toBeNull();
+  });
 });
 
 describe('resumption probe', () => {
+  it('a real server accepts our PSK binder, and refuses the same offer with the binder flipped', async () => {
+    const srv = await keep(startSServer(['-tls1_3']));
+    const tickets: Buffer[] = [];
+    await new Promise<void>((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port: srv.port, servername: 'localhost', rejectUnauthorized: false });
+      s.on('error', () => undefined);
+      s.on('session', (d: Buffer) => {
+        tickets.push(d);
+        if (tickets.length === 2) {
+          s.end();
+          resolve();
+        }
+      });
+    });
+    const [good, bad] = tickets.map((t) => resumptionOffer('psk', parseSession(t) as SessionFacts, 'localhost'));
+    if (!good || !bad) throw new Error('no offer');
+    const last = bad.hello.length - 1;
+    bad.hello[last] = (bad.hello[last] ?? 0) ^ 1;
+    const ctx = loopbackCtx(srv.port);
+    const [a, b] = await Promise.all([sendHello(ctx, good.hello), sendHello(ctx, bad.hello)]);
+    expect(a.kind === 'server-hello' && resumedBy(good, a)).toBe(true);
+    // OpenSSL answers a wrong binder with a fatal decrypt_error alert.
+    expect(b.kind === 'server-hello' ? resumedBy(bad, b) : b.kind).not.toBe(true);
+  });
+
+
   it('s_server with its session cache and tickets: every mechanism resumes every time', async () => {
     const srv = await keep(startSServer());
-    expect(await run(loopbackCtx(srv.port))).toEqual({
-      sessionId: true, tickets: true, tls13Tickets: true, consistent: true,
-      attempts: { sessionId: all(true), tickets: all(true), tls13Tickets: all(true) },
-    });
+    const result = await run(loopbackCtx(srv.port));
+    expect(result).toMatchObject({ sessionId: true, tickets: true, tls13Tickets: true, consistent: true, ticketKeys: 1 });
+    expect(result.attempts?.sessionId).toEqual(reusable(true));
+    expect(result.attempts?.tickets).toEqual(reusable(true));
+    expect(result.attempts?.tls13Tickets?.every(Boolean)).toBe(true);
   });
 
   it('s_server -no_ticket: resumes by session ID; no TLS 1.2 ticket is issued', async () => {
     const srv = await keep(startSServer(['-no_ticket']));
     const result = await run(loopbackCtx(srv.port));
     expect(result).toMatchObject({ sessionId: true, tickets: false, consistent: true });
-    expect(result.attempts?.sessionId).toEqual(all(true));
+    expect(result.attempts?.sessionId).toEqual(reusable(true));
     // TLS 1.3 -no_ticket means stateful, single-use tickets: still resumes when each is used once.
     expect(result.tls13Tickets).toBe(true);
+    expect(result.attempts?.tls13Tickets?.every(Boolean)).toBe(true);
   });
 
   it('s_server -no_cache: tickets only', async () => {
     const srv = await keep(startSServer(['-no_cache']));
-    const result = await run(loopbackCtx(srv.port));
-    expect(result).toMatchObject({ sessionId: false, tickets: true, consistent: true });
-    expect(result.attempts?.sessionId).toEqual(all(false));
+    expect(await run(loopbackCtx(srv.port))).toMatchObject({ sessionId: false, tickets: true, consistent: true });
   });
 
   it('node:tls server (no session cache, tickets on)', async () => {
@@ -51,29 +147,96 @@ describe('resumption probe', () => {
     expect(await run(loopbackCtx(srv.port))).toMatchObject({ sessionId: null, tickets: null, tls13Tickets: true, consistent: true });
   });
 
-  it('two backends with different ticket keys behind round-robin: inconsistent', async () => {
+  it('Caddy (Go crypto/tls, ticket sent with the first flight): TLS 1.3 tickets resume; no session-ID cache', async () => {
+    const srv = await keep(startCaddy());
+    const result = await run(loopbackCtx(srv.port));
+    expect(result).toMatchObject({ sessionId: false, tickets: true, tls13Tickets: true, consistent: true });
+    expect(result.attempts?.tls13Tickets?.length).toBeGreaterThanOrEqual(FULL_HANDSHAKES);
+    expect(result.attempts?.tls13Tickets?.every(Boolean)).toBe(true);
+  });
+
+  it('two node backends with different ticket keys behind round-robin: inconsistent', async () => {
     const a = await keep(startNodeTls({ ticketKeys: randomBytes(48) }));
     const b = await keep(startNodeTls({ ticketKeys: randomBytes(48) }));
     const proxy = await keep(startProxy([a.port, b.port]));
     const result = await run(loopbackCtx(proxy.port));
-    expect(result.consistent).toBe(false);
-    // Attempts alternate between the backend that issued the ticket and the one that cannot read it.
-    expect(result.attempts?.tickets).toEqual([false, true, false, true]);
-    expect(result.attempts?.tls13Tickets?.filter(Boolean).length).toBe(2);
-    expect(result).toMatchObject({ sessionId: false, tickets: true, tls13Tickets: true });
+    expect(result).toMatchObject({ sessionId: false, tickets: true, tls13Tickets: true, consistent: false });
+    expect(result.attempts?.tickets).toContain(false);
   });
 
-  it('the same two backends sharing a ticket key: consistent', async () => {
+  it('the same two node backends sharing a ticket key: consistent', async () => {
     const key = randomBytes(48);
     const a = await keep(startNodeTls({ ticketKeys: key }));
     const b = await keep(startNodeTls({ ticketKeys: key }));
     const proxy = await keep(startProxy([a.port, b.port]));
-    expect(await run(loopbackCtx(proxy.port))).toMatchObject({ tickets: true, tls13Tickets: true, consistent: true });
+    expect(await run(loopbackCtx(proxy.port))).toMatchObject({ tickets: true, tls13Tickets: true, consistent: true, ticketKeys: 1 });
   });
 
   it('nothing listening: nothing known', async () => {
     const srv = await startNodeTls();
     await srv.stop();
     expect(await run(loopbackCtx(srv.port))).toEqual({ sessionId: null, tickets: null, tls13Tickets: null, consistent: null, attempts: {} });
+  });
+});
+
+/** Other clients of the balancer: TCP connections opened and closed back to back until stopped. */
+function backgroundTraffic(port: number, parallel: number): { stop: () => Promise<number> } {
+  let running = true;
+  let opened = 0;
+  const loops = Array.from({ length: parallel }, async () => {
+    while (running && opened < 5000) {
+      opened++;
+      await new Promise<void>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => s.end());
+        s.on('error', () => resolve());
+        s.on('close', () => resolve());
+      });
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return opened;
+    },
+  };
+}
+
+describe('resumption behind HAProxy round-robin over two nginx, with other clients connecting all along', () => {
+  it('backends with their own ticket keys and session caches: inconsistent every time, two ticket keys seen', async () => {
+    const a = await keep(startNginx({ files: { 'ticket.key': randomBytes(80) }, server: ['ssl_session_ticket_key ticket.key;', 'ssl_session_cache shared:A:1m;'] }));
+    const b = await keep(startNginx({ files: { 'ticket.key': randomBytes(80) }, server: ['ssl_session_ticket_key ticket.key;', 'ssl_session_cache shared:B:1m;'] }));
+    const lb = await keep(startHaproxy({ backends: [a.port, b.port] }));
+    const traffic = backgroundTraffic(lb.port, 2);
+    const keysSeen: Array<number | undefined> = [];
+    try {
+      // Every run must see the inconsistency; the key count shows 2 only when the full handshakes
+      // happened to reach both backends, so a few more runs (bounded) wait for one that did.
+      for (let i = 0; i < 8 && (i < 3 || !keysSeen.includes(2)); i++) {
+        const result = await run(loopbackCtx(lb.port));
+        expect(result).toMatchObject({ sessionId: true, tickets: true, tls13Tickets: true, consistent: false });
+        keysSeen.push(result.ticketKeys);
+      }
+      expect(keysSeen).toContain(2);
+      expect(keysSeen.every((k) => k === undefined || k === 1 || k === 2)).toBe(true);
+    } finally {
+      expect(await traffic.stop()).toBeGreaterThan(0);
+    }
+  });
+
+  it('backends sharing one ticket key file (no session cache): consistent, one ticket key, every time', async () => {
+    const key = randomBytes(80);
+    const a = await keep(startNginx({ files: { 'ticket.key': key }, server: ['ssl_session_ticket_key ticket.key;', 'ssl_session_cache off;'] }));
+    const b = await keep(startNginx({ files: { 'ticket.key': key }, server: ['ssl_session_ticket_key ticket.key;', 'ssl_session_cache off;'] }));
+    const lb = await keep(startHaproxy({ backends: [a.port, b.port] }));
+    const traffic = backgroundTraffic(lb.port, 2);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const result = await run(loopbackCtx(lb.port));
+        expect(result).toMatchObject({ tickets: true, tls13Tickets: true, consistent: true, ticketKeys: 1 });
+      }
+    } finally {
+      expect(await traffic.stop()).toBeGreaterThan(0);
+    }
   });
 });

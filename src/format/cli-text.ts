@@ -105,7 +105,19 @@ function resumptionLines(r: CheckResult, paint: Paint): string[] {
   ];
   if (rs.tls13Tickets !== undefined) lines.push(`TLS 1.3:       ${yesNo(rs.tls13Tickets, paint)}`);
   lines.push(`Consistent:    ${yesNo(rs.consistent, paint)}`);
+  if (rs.ticketKeys !== undefined) {
+    lines.push(`Ticket keys:   ${rs.ticketKeys}${rs.ticketKeys > 1 ? paint('yellow', ' (backends seal tickets with different keys)') : ''}`);
+  }
   return lines;
+}
+
+function clientAuthLine(r: CheckResult, paint: Paint): string[] {
+  const a = r.clientAuth;
+  if (!a || a.requested === null) return [];
+  if (!a.requested) return [`Client cert:       ${paint('dim', 'not requested')}`];
+  const need = a.required === true ? paint('yellow', 'required') : a.required === false ? 'optional' : 'requested';
+  const cas = a.caNames.length ? ` — CAs: ${a.caNames.join('; ')}` : ' — any CA';
+  return [`Client cert:       ${need}${cas}`];
 }
 
 function certificateLines(r: CheckResult, paint: Paint): string[] {
@@ -132,6 +144,7 @@ function otherLines(r: CheckResult, paint: Paint): string[] {
     `OCSP stapled:      ${yesNo(r.ocspStapled, paint)}`,
   ];
   if (r.fallbackScsv !== undefined) lines.push(`TLS_FALLBACK_SCSV: ${yesNo(r.fallbackScsv, paint)}`);
+  lines.push(...clientAuthLine(r, paint));
   if (r.server) lines.push(`Server software:   ${r.server}`);
   return lines;
 }

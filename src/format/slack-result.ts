@@ -103,6 +103,11 @@ function certificateText(r: CheckResult): string {
 
 function serverText(r: CheckResult): string {
   const lines = [`software: ${r.server ? code(r.server) : 'not seen'}`, `ALPN: ${r.alpn ? code(r.alpn) : 'none'}`, `OCSP stapling: ${yesNo(r.ocspStapled)}`];
+  const auth = r.clientAuth;
+  if (auth?.requested) {
+    const need = auth.required === true ? '*required*' : auth.required === false ? 'optional' : 'requested';
+    lines.push(`client certificate: ${need}${auth.caNames.length ? ` (CAs: ${auth.caNames.map(esc).join('; ')})` : ''}`);
+  }
   return lines.join('\n');
 }
 

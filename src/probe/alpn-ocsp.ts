@@ -1,10 +1,14 @@
-// ALPN choice and OCSP stapling, read from one handshake that offers h2 and http/1.1 and asks
-// for a stapled status.
+// ALPN choice and OCSP stapling, each read from a handshake that can only fail for its own reason:
+// one offers h2 and http/1.1 (no status request), the other asks for a stapled status (no ALPN).
+// Some servers (wolfSSL builds before its fix for it) abort any ClientHello carrying
+// status_request; sharing one handshake made that look like "no ALPN" too. When only the status
+// request fails, a plain handshake settles whether the request itself is what the server refuses.
 import type tls from 'node:tls';
 import type { CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { parseOcspResponse, type OcspCertStatus } from './ocsp-parse.js';
 import { LEGACY_CLIENT, withTls, type TlsFailure } from './tls-connect.js';
+import { describeAlert } from './tls-alerts.js';
 
 export const name = 'alpn-ocsp';
 export const phase = 'address';
@@ -13,15 +17,23 @@ export interface AlpnOcspResult {
   alpn: string | null;
   ocspStapled: boolean | null;
   ocsp: { status: OcspCertStatus | null; nextUpdate: string | null } | null;
+  /**
+   * The server aborts handshakes whose ClientHello asks for OCSP stapling (status_request, which
+   * every browser sends) while the same hello without it succeeds. null: not established.
+   */
+  statusRequestAborts?: boolean | null;
+  /** How it aborted, e.g. "connection closed", when statusRequestAborts is true. */
+  statusRequestFailure?: string | null;
 }
 
 export const OFFERED_ALPN = ['h2', 'http/1.1'];
 
 const NO_APPLICATION_PROTOCOL = 120;
 
-type Outcome = { ok: true; result: AlpnOcspResult } | { ok: false; failure: TlsFailure };
+type Staple = { stapled: false } | { stapled: true; response: Buffer; serial: string | undefined };
+type Outcome<T> = { ok: true; value: T } | { ok: false; failure: TlsFailure };
 
-function attempt(ctx: ProbeContext, options: tls.ConnectionOptions): Promise<Outcome> {
+function attempt<T>(ctx: ProbeContext, options: tls.ConnectionOptions & { requestOCSP?: boolean }, read: (socket: tls.TLSSocket, staple: Buffer | null) => T): Promise<Outcome<T>> {
   const seen: { staple: Buffer | null } = { staple: null };
   const onSocket = (socket: tls.TLSSocket): void => {
     // node emits this during the handshake, before secureConnect, whenever a status was requested.
@@ -29,35 +41,56 @@ function attempt(ctx: ProbeContext, options: tls.ConnectionOptions): Promise<Out
       if (response?.length) seen.staple = response;
     });
   };
-  return withTls(ctx, { tls: { ...options, requestOCSP: true }, onSocket }, (a): Outcome => {
-    if (!a.ok) return { ok: false, failure: a.failure };
-    const protocol = a.socket.alpnProtocol;
-    const alpn = typeof protocol === 'string' && protocol ? protocol : null;
-    const stapled = seen.staple;
-    if (!stapled) return { ok: true, result: { alpn, ocspStapled: false, ocsp: null } };
-    const summary = parseOcspResponse(stapled, a.socket.getPeerX509Certificate()?.serialNumber);
-    return { ok: true, result: { alpn, ocspStapled: true, ocsp: { status: summary.status, nextUpdate: summary.nextUpdate } } };
-  });
+  return withTls(ctx, { tls: options, onSocket }, (a): Outcome<T> => (a.ok ? { ok: true, value: read(a.socket, seen.staple) } : { ok: false, failure: a.failure }));
 }
 
 const HANDSHAKE_REFUSALS: ReadonlySet<TlsFailure['kind']> = new Set(['alert', 'closed', 'reset', 'tls-error']);
 
+/** As a current client, then (refused) as a legacy one: the property, or how the last try failed. */
+async function withFallback<T>(ctx: ProbeContext, options: tls.ConnectionOptions & { requestOCSP?: boolean }, read: (socket: tls.TLSSocket, staple: Buffer | null) => T): Promise<Outcome<T>> {
+  const first = await attempt(ctx, options, read);
+  if (first.ok || !HANDSHAKE_REFUSALS.has(first.failure.kind) || first.failure.alert?.description === NO_APPLICATION_PROTOCOL) return first;
+  return attempt(ctx, { ...LEGACY_CLIENT, ...options }, read);
+}
+
+const negotiated = (socket: tls.TLSSocket): string | null => {
+  const protocol = socket.alpnProtocol;
+  return typeof protocol === 'string' && protocol ? protocol : null;
+};
+
+const stapleOf = (socket: tls.TLSSocket, staple: Buffer | null): Staple =>
+  staple ? { stapled: true, response: staple, serial: socket.getPeerX509Certificate()?.serialNumber } : { stapled: false };
+
+function describeFailure(f: TlsFailure): string {
+  if (f.alert) return describeAlert(f.alert);
+  return f.kind === 'closed' ? 'connection closed without an alert' : f.kind === 'reset' ? 'connection reset' : f.message || f.kind;
+}
+
+async function alpnOf(ctx: ProbeContext): Promise<string | null> {
+  const outcome = await withFallback(ctx, { ALPNProtocols: OFFERED_ALPN }, negotiated);
+  // Alert 120: the server speaks neither offered protocol, which is an answer too.
+  return outcome.ok ? outcome.value : null;
+}
+
 export async function run(ctx: ProbeContext): Promise<AlpnOcspResult> {
-  const unknown: AlpnOcspResult = { alpn: null, ocspStapled: null, ocsp: null };
-  const first = await attempt(ctx, { ALPNProtocols: OFFERED_ALPN });
-  if (first.ok) return first.result;
-  if (!HANDSHAKE_REFUSALS.has(first.failure.kind)) return unknown;
-  // A server that speaks neither protocol may refuse ALPN outright; still learn about OCSP.
-  if (first.failure.alert?.description === NO_APPLICATION_PROTOCOL) {
-    const plain = await attempt(ctx, {});
-    return plain.ok ? { ...plain.result, alpn: null } : unknown;
+  const [alpn, ocsp] = await Promise.all([alpnOf(ctx), withFallback(ctx, { requestOCSP: true }, stapleOf)]);
+  if (ocsp.ok) {
+    const staple = ocsp.value;
+    if (!staple.stapled) return { alpn, ocspStapled: false, ocsp: null, statusRequestAborts: false };
+    const summary = parseOcspResponse(staple.response, staple.serial);
+    return { alpn, ocspStapled: true, ocsp: { status: summary.status, nextUpdate: summary.nextUpdate }, statusRequestAborts: false };
   }
-  const legacy = await attempt(ctx, { ...LEGACY_CLIENT, ALPNProtocols: OFFERED_ALPN });
-  return legacy.ok ? legacy.result : unknown;
+  if (!HANDSHAKE_REFUSALS.has(ocsp.failure.kind)) return { alpn, ocspStapled: null, ocsp: null, statusRequestAborts: null };
+  // The hello that asked for a status was refused: the same hello without the request decides.
+  const plain = await withFallback(ctx, {}, () => true);
+  if (!plain.ok) return { alpn, ocspStapled: null, ocsp: null, statusRequestAborts: null };
+  return { alpn, ocspStapled: null, ocsp: null, statusRequestAborts: true, statusRequestFailure: describeFailure(ocsp.failure) };
 }
 
 export function apply(result: CheckResult, value: AlpnOcspResult): void {
   result.alpn = value.alpn;
   result.ocspStapled = value.ocspStapled;
   result.ocsp = value.ocsp;
+  if (value.statusRequestAborts !== undefined) result.statusRequestAborts = value.statusRequestAborts;
+  if (value.statusRequestFailure) result.statusRequestFailure = value.statusRequestFailure;
 }

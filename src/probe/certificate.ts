@@ -1,10 +1,12 @@
 // The certificate probe: one handshake, the chain as served, trust decided against node's roots
 // plus --ca, and everything analysed even when the certificate is bad.
 import tls from 'node:tls';
-import type { CertificateResult, CheckError, CheckResult } from '../types.js';
+import type { CertificateResult, CheckError, CheckResult, ClientAuthResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { analyseCertificate, trustAnchors } from './cert-analysis.js';
-import { servedChain } from './served-chain.js';
+import { askAfterHandshake, clientAuthFrom, requiredFrom } from './client-auth.js';
+import { certificateRequest, servedChain } from './served-chain.js';
+import { describeAlert } from './tls-alerts.js';
 import { LEGACY_CLIENT, withTls, type TlsConnected, type TlsFailure } from './tls-connect.js';
 
 export const name = 'certificate';
@@ -15,7 +17,11 @@ export interface CertificateProbeResult {
   error: CheckError | null;
   /** How the handshake failed when no certificate was read (the orchestrator reports broken handshakes). */
   handshakeFailure?: TlsFailure['kind'] | null;
+  /** The server's CertificateRequest, read from the same handshake (mutual TLS). */
+  clientAuth?: ClientAuthResult;
 }
+
+export const UNKNOWN_CLIENT_AUTH: ClientAuthResult = { requested: null, required: null, caNames: [], reason: null };
 
 /** Enough for any sane handshake flight; the capture stops there. */
 const CAPTURE_BYTES = 512 * 1024;
@@ -89,16 +95,38 @@ function analyse(ctx: ProbeContext, attempt: TlsConnected): CertificateProbeResu
 
 type Attempt = CertificateProbeResult & { failure: TlsFailure | null };
 
+/** The CertificateRequest of a completed handshake, and what the server does without a certificate. */
+async function clientAuthOf(ctx: ProbeContext, a: TlsConnected): Promise<ClientAuthResult> {
+  const request = certificateRequest(a.tap.capturedBuffer(), a.keylog, a.socket.getProtocol(), a.socket.getCipher()?.standardName);
+  if (!request) return clientAuthFrom(null, { required: false });
+  return clientAuthFrom(request, requiredFrom(await askAfterHandshake(ctx, a.socket, a.handshakeMs)));
+}
+
+/** A refused handshake may still have shown a CertificateRequest (TLS ≤1.2 sends it in the clear). */
+function clientAuthOfFailure(failure: TlsFailure, capture: Buffer, keylog: readonly string[]): ClientAuthResult {
+  // A TLS 1.3 flight is unreadable without its secret; the cleartext one needs none.
+  const request = certificateRequest(capture, keylog, null, undefined);
+  if (!request) return UNKNOWN_CLIENT_AUTH;
+  const how = failure.alert ? describeAlert(failure.alert) : failure.kind === 'closed' ? 'a closed connection' : failure.kind;
+  return clientAuthFrom(request, { required: true, reason: `the server asked for a client certificate and refused the handshake without one (${how})` });
+}
+
 function attempt(ctx: ProbeContext, options: tls.ConnectionOptions): Promise<Attempt> {
   const ca = ctx.ca?.length ? [...tls.rootCertificates, ...ctx.ca] : undefined;
-  return withTls(ctx, { captureBytes: CAPTURE_BYTES, tls: { ...options, ...(ca ? { ca } : {}) } }, (a): Attempt => {
-    if (!a.ok) return { certificate: null, error: a.error, failure: a.failure };
+  const keylog: string[] = [];
+  const onSocket = (socket: tls.TLSSocket): void => {
+    socket.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1').trim()));
+  };
+  return withTls(ctx, { captureBytes: CAPTURE_BYTES, onSocket, tls: { ...options, ...(ca ? { ca } : {}) } }, async (a): Promise<Attempt> => {
+    if (!a.ok) return { certificate: null, error: a.error, failure: a.failure, clientAuth: clientAuthOfFailure(a.failure, a.tap.capturedBuffer(), keylog) };
+    let analysed: CertificateProbeResult;
     try {
-      return { ...analyse(ctx, a), failure: null };
+      analysed = analyse(ctx, a);
     } catch (err) {
       // A certificate node accepted but we cannot parse: report it rather than fail the check.
-      return { certificate: null, error: { code: 'not-tls', message: `unreadable certificate: ${(err as Error).message}` }, failure: null };
+      analysed = { certificate: null, error: { code: 'not-tls', message: `unreadable certificate: ${(err as Error).message}` } };
     }
+    return { ...analysed, failure: null, clientAuth: await clientAuthOf(ctx, a) };
   });
 }
 
@@ -108,12 +136,17 @@ const RETRY_ON: ReadonlySet<TlsFailure['kind']> = new Set(['alert', 'closed', 'r
 export async function run(ctx: ProbeContext): Promise<CertificateProbeResult> {
   // First as a current node client would connect, so trust matches what real clients see.
   const first = await attempt(ctx, {});
-  if (!first.failure || !RETRY_ON.has(first.failure.kind)) return { certificate: first.certificate, error: first.error };
+  if (!first.failure || !RETRY_ON.has(first.failure.kind)) return { certificate: first.certificate, error: first.error, clientAuth: first.clientAuth };
   const legacy = await attempt(ctx, LEGACY_CLIENT);
-  return legacy.failure ? { certificate: null, error: first.error, handshakeFailure: first.failure.kind } : { certificate: legacy.certificate, error: legacy.error };
+  // The first attempt's CertificateRequest counts when the legacy one shows none.
+  const clientAuth = legacy.clientAuth?.requested ? legacy.clientAuth : first.clientAuth?.requested ? first.clientAuth : legacy.clientAuth;
+  return legacy.failure
+    ? { certificate: null, error: first.error, handshakeFailure: first.failure.kind, clientAuth }
+    : { certificate: legacy.certificate, error: legacy.error, clientAuth };
 }
 
 export function apply(result: CheckResult, value: CertificateProbeResult, ctx: ProbeContext): void {
+  if (value.clientAuth) result.clientAuth = value.clientAuth;
   if (value.certificate) result.certificate = value.certificate;
   else result.error = brokenHandshake(ctx, result, value);
 }

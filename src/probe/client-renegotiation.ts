@@ -5,7 +5,7 @@ import { constants } from 'node:crypto';
 import type tls from 'node:tls';
 import type { CheckResult, ProtocolMap, ProtocolName, RenegotiationResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
-import { serverHelloExtensions } from './served-chain.js';
+import { certificateRequest, serverHelloExtensions } from './served-chain.js';
 import { CONTENT_TYPE, LEGACY_CLIENT, withTls, type RecordInfo, type RecordTap, type TlsFailure } from './tls-connect.js';
 import { alertFromOpenSslError, describeAlert } from './tls-alerts.js';
 
@@ -120,9 +120,11 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
     return { secure: null, clientInitiated: 'not-applicable', acceptedCount: 0, reason: 'the server speaks only TLS 1.3', protocol: 'TLSv1.3' };
   }
 
-  type Legacy = { result: ClientRenegotiationResult } | { failure: TlsFailure };
+  type Legacy = { result: ClientRenegotiationResult } | { failure: TlsFailure; clientCertificate: boolean };
   const legacy = await withTls(ctx, { tls: LEGACY_OPTIONS, captureBytes: CAPTURE_BYTES }, async (attempt): Promise<Legacy> => {
-    if (!attempt.ok) return { failure: attempt.failure };
+    // The server's cleartext flight may hold a CertificateRequest: then the refusal is about the
+    // missing client certificate, not about TLS ≤1.2.
+    if (!attempt.ok) return { failure: attempt.failure, clientCertificate: certificateRequest(attempt.tap.capturedBuffer(), [], null, undefined) !== null };
     const { socket, tap } = attempt;
     const protocol = asProtocol(socket.getProtocol());
     if (protocol === 'TLSv1.3') return { result: unknown('the server negotiated TLS 1.3 despite a TLS 1.2 cap') };
@@ -152,6 +154,9 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
 
   if ('result' in legacy) return legacy.result;
   const { failure } = legacy;
+  if (legacy.clientCertificate) {
+    return unknown(`a client certificate is required: the server asked for one and refused the TLS ≤1.2 handshake without it (${describeHandshakeFailure(failure).replace(/^no TLS ≤1\.2 handshake: /, '')})`);
+  }
   if (failure.kind === 'timeout' || failure.kind === 'aborted' || failure.kind === 'refused' || failure.kind === 'not-tls') {
     return unknown(describeHandshakeFailure(failure));
   }

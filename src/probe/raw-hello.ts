@@ -73,14 +73,22 @@ function timeoutError(message: string): HelloOutcome {
   return { kind: 'error', error: { code: 'timeout', message } };
 }
 
-/** Sends `hello` to the target (holding one of ctx.limit's socket slots) and reports the answer. */
-export function sendHello(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
-  if (ctx.signal.aborted) return Promise.resolve(timeoutError('check deadline reached before connecting'));
-  // ctx.limit only rejects if the task does, and exchange() never rejects; the catch is belt and braces.
-  return ctx.limit(() => exchange(ctx, hello)).catch((err: unknown) => ({ kind: 'error', error: classifyNetError(err) }));
+export interface SendHelloOptions {
+  /**
+   * Bytes written after a ServerHello, before hanging up, e.g. user_canceled and close_notify
+   * alerts: OpenSSL drops a resumed session from its cache when a handshake dies without them.
+   */
+  farewell?: Buffer;
 }
 
-function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
+/** Sends `hello` to the target (holding one of ctx.limit's socket slots) and reports the answer. */
+export function sendHello(ctx: ProbeContext, hello: Buffer, opts: SendHelloOptions = {}): Promise<HelloOutcome> {
+  if (ctx.signal.aborted) return Promise.resolve(timeoutError('check deadline reached before connecting'));
+  // ctx.limit only rejects if the task does, and exchange() never rejects; the catch is belt and braces.
+  return ctx.limit(() => exchange(ctx, hello, opts)).catch((err: unknown) => ({ kind: 'error', error: classifyNetError(err) }));
+}
+
+function exchange(ctx: ProbeContext, hello: Buffer, opts: SendHelloOptions): Promise<HelloOutcome> {
   // The budget is taken once a slot is free: time spent queueing must not extend the deadline.
   const budget = connectionBudget(ctx);
   if (budget <= 0 || ctx.signal.aborted) return Promise.resolve(timeoutError('check deadline reached before connecting'));
@@ -103,7 +111,13 @@ function exchange(ctx: ProbeContext, hello: Buffer): Promise<HelloOutcome> {
       if (firstByteAt > 0 && isTlsAnswer(outcome)) ctx.onRoundTrip?.((firstByteAt - started) / 2);
       clearTimeout(timer);
       stopWatching();
-      socket.destroy();
+      if (opts.farewell && outcome.kind === 'server-hello' && !socket.destroyed) {
+        // end() sends the bytes before the FIN; the timer only bounds a peer that never closes.
+        socket.end(opts.farewell);
+        setTimeout(() => socket.destroy(), 1000).unref();
+      } else {
+        socket.destroy();
+      }
       resolve(outcome);
     };
     const buffered = (): Buffer => (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));

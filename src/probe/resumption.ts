@@ -1,99 +1,143 @@
-// Session resumption per mechanism, tried several times so that a fleet where some backends
-// resume and others do not (unshared session caches or ticket keys) shows up as inconsistent.
+// Session resumption per mechanism, and whether it works on every backend behind the address.
+//
+// Two rounds, each fully parallel. First a few fresh full handshakes per mechanism (node:tls) leave
+// sessions behind; then every session is offered again on fresh connections as a hand-built
+// ClientHello, and the ServerHello alone says whether the server resumed it (see
+// codec/resumption-hello.ts), so an attempt costs one round trip and almost no CPU. A load
+// balancer whose backends share no session cache or ticket keys resumes some offers and not
+// others; other clients' connections interleaving with ours only shuffle which backend each offer
+// reaches, so several offers of each session, on consecutive connections, make a mixed outcome
+// all but certain. The ticket key names of the full handshakes count the distinct keys answering.
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
 import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
-import { LEGACY_CLIENT, waitForEvent, withTls, type TlsConnected } from './tls-connect.js';
+import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
+import { sendHello } from './raw-hello.js';
+import { LEGACY_CLIENT, waitForEvent, withTls } from './tls-connect.js';
 
 export const name = 'resumption';
 export const phase = 'address';
 
 export type Mechanism = 'sessionId' | 'tickets' | 'tls13Tickets';
 
-/** Resumption attempts per mechanism after the first, full handshake. */
-export const RESUMPTION_ATTEMPTS = 4;
+/** Fresh full handshakes per mechanism: sessions from (likely) different backends. */
+export const FULL_HANDSHAKES = 2;
+/**
+ * Offers of each reusable session (ID, TLS 1.2 ticket), on consecutive connections: behind a
+ * round-robin balancer they reach that many different backends. TLS 1.3 tickets may be single-use
+ * (RFC 8446 §8.1), so each of those is offered exactly once.
+ */
+export const OFFERS_PER_SESSION = 2;
 
 /**
- * How long to wait for a TLS 1.3 NewSessionTicket. Servers send it right after the client's
- * Finished, so it arrives within about one round trip; handshakeMs (two round trips plus crypto)
- * gives the scale. The floors cover loopback, where handshakeMs is a few milliseconds.
+ * How long to wait for a TLS 1.3 NewSessionTicket after the handshake: servers send it right after
+ * the client's Finished (Go even with its first flight), within about one round trip; handshakeMs
+ * (two round trips plus crypto) gives the scale, the floor covers loopback.
  */
 const TICKET_WAIT_MS = 2000;
-const FIRST_TICKET_WAIT_MIN_MS = 250;
-/** After a resumption a server need not issue a new ticket (we then keep offering the old one). */
-const RENEWAL_WAIT_MIN_MS = 5;
+const TICKET_WAIT_MIN_MS = 250;
 
 const LEGACY = { ...LEGACY_CLIENT, maxVersion: 'TLSv1.2' } as const;
 
 interface MechanismSpec {
   options: tls.ConnectionOptions;
-  /** Only a session carrying a ticket can test this mechanism. */
-  needsTicket: boolean;
+  offer: OfferKind;
+  tls13: boolean;
   /** The mechanism is moot when the protocol map says none of these versions work. */
   versions: ReadonlyArray<keyof ProtocolMap>;
 }
 
 const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
-  // SSL_OP_NO_TICKET on a client stops it offering the ticket extension, so only the ID can resume.
-  sessionId: { options: { ...LEGACY, secureOptions: LEGACY.secureOptions | constants.SSL_OP_NO_TICKET }, needsTicket: false, versions: ['TLSv1.2', 'TLSv1.1', 'TLSv1'] },
-  tickets: { options: { ...LEGACY }, needsTicket: true, versions: ['TLSv1.2', 'TLSv1.1', 'TLSv1'] },
-  tls13Tickets: { options: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, needsTicket: true, versions: ['TLSv1.3'] },
+  // SSL_OP_NO_TICKET on a client stops it offering the ticket extension, so only the ID can resume
+  // (and OpenSSL keeps the server's real session ID instead of a hash of the ticket).
+  sessionId: { options: { ...LEGACY, secureOptions: LEGACY.secureOptions | constants.SSL_OP_NO_TICKET }, offer: 'sessionId', tls13: false, versions: ['TLSv1.2', 'TLSv1.1', 'TLSv1'] },
+  tickets: { options: { ...LEGACY }, offer: 'ticket', tls13: false, versions: ['TLSv1.2', 'TLSv1.1', 'TLSv1'] },
+  tls13Tickets: { options: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, offer: 'psk', tls13: true, versions: ['TLSv1.3'] },
 };
 
-interface Established {
-  /** A session to offer next, or null if the server gave none usable. */
-  session: Buffer | null;
-  hasTicket: boolean;
-  reused: boolean;
+/** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
+async function fullHandshake(ctx: ProbeContext, spec: MechanismSpec): Promise<SessionFacts[] | null> {
+  const seen: Buffer[] = [];
+  // Listening from the socket's creation: Go sends its NewSessionTicket with its first flight, and
+  // node emits 'session' before a listener attached at secureConnect would see it.
+  const onSocket = (socket: tls.TLSSocket): void => {
+    socket.on('session', (session: Buffer) => seen.push(session));
+  };
+  return withTls(ctx, { tls: spec.options, tap: false, onSocket }, async (a) => {
+    if (!a.ok) return null;
+    if (!spec.tls13) {
+      const session = a.socket.getSession();
+      const facts = session ? parseSession(session) : null;
+      return facts ? [facts] : [];
+    }
+    a.socket.resume();
+    let ended = false;
+    const onEnd = (): void => {
+      ended = true;
+    };
+    a.socket.once('error', onEnd);
+    a.socket.once('close', onEnd);
+    if (seen.length === 0) {
+      const cap = Math.min(Math.max(TICKET_WAIT_MIN_MS, 4 * a.handshakeMs), TICKET_WAIT_MS, connectionBudget(ctx));
+      await waitForEvent(a.socket, 'session', cap);
+    }
+    // Tickets sent together (OpenSSL sends two) arrive in the same read: one turn of the loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    a.socket.off('error', onEnd);
+    a.socket.off('close', onEnd);
+    // A TLS 1.3 server may refuse us only after our Finished (a required client certificate: alert
+    // 116): no ticket then says nothing about resumption.
+    if (seen.length === 0 && ended) return null;
+    return seen.map(parseSession).filter((s): s is SessionFacts => s !== null);
+  });
 }
 
-/** The session a connection leaves behind: TLS 1.3 tickets come after the handshake, so wait. */
-async function sessionOf(ctx: ProbeContext, a: TlsConnected, tls13: boolean): Promise<Established> {
-  const { socket } = a;
-  const reused = socket.isSessionReused();
-  if (!tls13) {
-    return { session: socket.getSession() ?? null, hasTicket: Boolean(socket.getTLSTicket()?.length), reused };
-  }
-  socket.resume();
-  const cap = reused ? Math.max(RENEWAL_WAIT_MIN_MS, 2 * a.handshakeMs) : Math.max(FIRST_TICKET_WAIT_MIN_MS, 4 * a.handshakeMs);
-  const session = await waitForEvent<Buffer>(socket, 'session', Math.min(cap, TICKET_WAIT_MS, connectionBudget(ctx)));
-  return { session: session ?? null, hasTicket: Boolean(session), reused };
+/**
+ * user_canceled then close_notify, both warnings (RFC 5246 §7.2.1): the polite way to abandon a
+ * TLS ≤1.2 handshake. Hanging up without them is a fatal error to OpenSSL, which then removes the
+ * session it just resumed from its cache, and the next offer of it fails as if another backend
+ * had answered. (TLS 1.3 tickets are offered once each, so no farewell is needed there.)
+ */
+const CANCEL_ALERTS = Buffer.from([21, 3, 3, 0, 2, 1, 90, 21, 3, 3, 0, 2, 1, 0]);
+
+/** One offer on a fresh connection: true resumed, false a full handshake instead, null no answer. */
+async function offerOnce(ctx: ProbeContext, kind: OfferKind, session: SessionFacts): Promise<boolean | null> {
+  const offer = resumptionOffer(kind, session, ctx.target.sni);
+  if (!offer) return false;
+  const answer = await sendHello(ctx, offer.hello, kind === 'psk' ? {} : { farewell: CANCEL_ALERTS });
+  return answer.kind === 'server-hello' ? resumedBy(offer, answer) : null;
+}
+
+/** The offers to make: reusable sessions several times in a row, single-use tickets once each. */
+export function offerPlan(sessions: readonly SessionFacts[], singleUse: boolean): SessionFacts[] {
+  return singleUse ? [...sessions] : sessions.flatMap((s) => Array<SessionFacts>(OFFERS_PER_SESSION).fill(s));
 }
 
 export interface MechanismOutcome {
   /** null: not testable (protocol missing or network trouble); false: no resumption at all. */
   supported: boolean | null;
   attempts: boolean[];
+  /** Key names of the tickets the full handshakes received (RFC 5077 §4 layout). */
+  keyNames: string[];
 }
 
 async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism): Promise<MechanismOutcome> {
   const spec = MECHANISMS[mechanism];
-  const tls13 = mechanism === 'tls13Tickets';
-  const connect = (session?: Buffer): Promise<Established | null> =>
-    // TLS 1.2 sessions are complete at the handshake's end, so those connections skip the record
-    // tap's CPU. TLS 1.3 keeps it: its tickets arrive afterwards, and with the tap's extra turn of
-    // the event loop a single-use ticket's renewal is reliably caught before the next attempt.
-    withTls(ctx, { tls: session ? { ...spec.options, session } : spec.options, tap: !tls13 ? false : undefined }, async (a) => (a.ok ? sessionOf(ctx, a, tls13) : null));
-
-  const first = await connect();
-  if (!first) return { supported: null, attempts: [] };
-  if (!first.session || (spec.needsTicket && !first.hasTicket)) return { supported: false, attempts: [] };
-
-  const attempts: boolean[] = [];
-  // Offer the first session each time, except that a resumed connection's fresh session replaces
-  // it: servers may accept a TLS 1.3 ticket only once (RFC 8446 §8.1), and a ticket from a
-  // backend that did not resume must not be carried to the next attempt.
-  let offer = first.session;
-  for (let i = 0; i < RESUMPTION_ATTEMPTS; i++) {
-    if (ctx.signal.aborted || connectionBudget(ctx) <= 0) break;
-    const next = await connect(offer);
-    if (!next) continue;
-    attempts.push(next.reused);
-    if (next.reused && next.session) offer = next.session;
-  }
-  if (attempts.length === 0) return { supported: null, attempts };
-  return { supported: attempts.some(Boolean), attempts };
+  const rounds = await Promise.all(Array.from({ length: FULL_HANDSHAKES }, () => fullHandshake(ctx, spec)));
+  const completed = rounds.filter((r): r is SessionFacts[] => r !== null);
+  if (completed.length === 0) return { supported: null, attempts: [], keyNames: [] };
+  const sessions = completed.flat();
+  const keyNames = sessions.map((s) => ticketKeyName(s.ticket)).filter((k): k is string => k !== null);
+  // A session that cannot be offered this way (no ticket issued, an empty session ID) means the
+  // server does not resume by this mechanism at all.
+  const offerable = sessions.filter((s) => canOffer(spec.offer, s));
+  if (offerable.length === 0) return { supported: false, attempts: [], keyNames };
+  if (ctx.signal.aborted || connectionBudget(ctx) <= 0) return { supported: null, attempts: [], keyNames };
+  const outcomes = await Promise.all(offerPlan(offerable, spec.tls13).map((s) => offerOnce(ctx, spec.offer, s)));
+  const attempts = outcomes.filter((o): o is boolean => o !== null);
+  if (attempts.length === 0) return { supported: null, attempts, keyNames };
+  return { supported: attempts.some(Boolean), attempts, keyNames };
 }
 
 function untestable(protocols: ProtocolMap | undefined, spec: MechanismSpec): boolean {
@@ -107,24 +151,60 @@ export function consistency(attempts: Readonly<Record<string, readonly boolean[]
   return lists.every((a) => a.every((r) => r === a[0]));
 }
 
+/**
+ * Distinct ticket keys among the full handshakes, when the tickets name their key: some name
+ * must repeat to show it (tickets from Go 1.21+ and others start with random bytes, where every
+ * "name" differs and counts nothing). null: not knowable.
+ */
+export function distinctTicketKeys(keyNames: readonly string[]): number | null {
+  const distinct = new Set(keyNames);
+  if (keyNames.length < 2 || distinct.size === keyNames.length) return null;
+  return distinct.size;
+}
+
+/**
+ * Ticket keys seen across both ticket mechanisms. A stack may seal TLS 1.2 and TLS 1.3 tickets
+ * under different keys, so the two lists are pooled only when they share a key name (OpenSSL,
+ * Go and GnuTLS use one key for both); otherwise the larger count stands.
+ */
+export function ticketKeysSeen(tls12: readonly string[], tls13: readonly string[]): number | null {
+  const shared = tls12.some((k) => tls13.includes(k));
+  if (shared) return distinctTicketKeys([...tls12, ...tls13]);
+  const counts = [distinctTicketKeys(tls12), distinctTicketKeys(tls13)].filter((n): n is number => n !== null);
+  return counts.length ? Math.max(...counts) : null;
+}
+
+const NOTHING: MechanismOutcome = { supported: null, attempts: [], keyNames: [] };
+
 export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
-  const outcomes: Partial<Record<Mechanism, MechanismOutcome>> = {};
-  // One mechanism at a time: interleaving them would change which backend each attempt reaches.
-  for (const mechanism of Object.keys(MECHANISMS) as Mechanism[]) {
-    outcomes[mechanism] = untestable(ctx.protocols, MECHANISMS[mechanism])
-      ? { supported: null, attempts: [] }
-      : await probeMechanism(ctx, mechanism);
+  // Every mechanism at once: offers are judged per session, so interleaving cannot fake a verdict.
+  const names = Object.keys(MECHANISMS) as Mechanism[];
+  const probe = (m: Mechanism): Promise<MechanismOutcome> => (untestable(ctx.protocols, MECHANISMS[m]) ? Promise.resolve(NOTHING) : probeMechanism(ctx, m));
+  const byName = Object.fromEntries(await Promise.all(names.map(async (m) => [m, await probe(m)] as const))) as Record<Mechanism, MechanismOutcome>;
+  const ticketKeys = (): number | null => ticketKeysSeen(byName.tickets.keyNames, byName.tls13Tickets.keyNames);
+  const mixed = (): boolean => names.some((m) => byName[m].attempts.includes(true) && byName[m].attempts.includes(false));
+  // Several backends answer, and every offer of some mechanism failed: each may have reached a
+  // backend other than the one that issued it (likeliest with single-use TLS 1.3 tickets, offered
+  // only once each). One more round of fresh sessions and offers settles it: all of twice as many
+  // offers missing their own backend by chance is too unlikely to stand against "no resumption".
+  const failedAll = (m: Mechanism): boolean => byName[m].attempts.length > 0 && !byName[m].attempts.includes(true);
+  if ((mixed() || (ticketKeys() ?? 0) > 1) && names.some(failedAll)) {
+    await Promise.all(names.filter(failedAll).map(async (m) => {
+      const again = await probeMechanism(ctx, m);
+      const attempts = [...byName[m].attempts, ...again.attempts];
+      byName[m] = { supported: attempts.includes(true), attempts, keyNames: [...byName[m].keyNames, ...again.keyNames] };
+    }));
   }
   const attempts: Record<string, boolean[]> = {};
-  for (const [mechanism, outcome] of Object.entries(outcomes)) {
-    if (outcome.attempts.length) attempts[mechanism] = outcome.attempts;
-  }
+  for (const m of names) if (byName[m].attempts.length) attempts[m] = byName[m].attempts;
+  const keys = ticketKeys();
   return {
-    sessionId: outcomes.sessionId?.supported ?? null,
-    tickets: outcomes.tickets?.supported ?? null,
-    tls13Tickets: outcomes.tls13Tickets?.supported ?? null,
+    sessionId: byName.sessionId.supported,
+    tickets: byName.tickets.supported,
+    tls13Tickets: byName.tls13Tickets.supported,
     consistent: consistency(attempts),
     attempts,
+    ...(keys !== null ? { ticketKeys: keys } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // in the clear for TLS ≤1.2, decrypted with the handshake secret from node's keylog for TLS 1.3.
 // node:tls itself only offers the chain re-linked by issuer, which hides order mistakes.
 import { createDecipheriv, createHmac } from 'node:crypto';
+import { MSG_CERTIFICATE_REQUEST, parseCertificateRequest, type CertificateRequestInfo } from './codec/certificate-request.js';
 
 const HANDSHAKE = 22;
 const CHANGE_CIPHER_SPEC = 20;
@@ -94,17 +95,25 @@ export function serverHelloExtensions(bytes: Buffer): number[] | null {
   return null;
 }
 
-/** TLS ≤1.2: the handshake is in the clear until the server's ChangeCipherSpec. */
-export function chainFromCleartext(bytes: Buffer): Buffer[] | null {
+export interface HandshakeMessage {
+  type: number;
+  body: Buffer;
+}
+
+/** TLS ≤1.2: the server's handshake messages, in the clear until its ChangeCipherSpec. */
+export function cleartextFlight(bytes: Buffer): HandshakeMessage[] {
   const parts: Buffer[] = [];
   for (const record of splitRecords(bytes)) {
     if (record.type === CHANGE_CIPHER_SPEC) break;
-    if (record.type !== HANDSHAKE) continue;
-    parts.push(record.payload);
-    const message = splitHandshake(Buffer.concat(parts)).find((m) => m.type === MSG_CERTIFICATE);
-    if (message) return parseCertificateMessage(message.body, false);
+    if (record.type === HANDSHAKE) parts.push(record.payload);
   }
-  return null;
+  return splitHandshake(Buffer.concat(parts));
+}
+
+/** TLS ≤1.2: the Certificate message of the cleartext flight. */
+export function chainFromCleartext(bytes: Buffer): Buffer[] | null {
+  const message = cleartextFlight(bytes).find((m) => m.type === MSG_CERTIFICATE);
+  return message ? parseCertificateMessage(message.body, false) : null;
 }
 
 interface Tls13Suite {
@@ -150,8 +159,12 @@ export function serverHandshakeSecret(keylog: readonly string[]): Buffer | null 
   return null;
 }
 
-/** TLS 1.3: decrypt the server's handshake records (RFC 8446 §5.2-5.3) up to its Certificate. */
-export function chainFromTls13(bytes: Buffer, keylog: readonly string[], suiteName: string): Buffer[] | null {
+/**
+ * TLS 1.3: the server's encrypted handshake messages (RFC 8446 §5.2-5.3), decrypted with its
+ * handshake traffic secret, from EncryptedExtensions up to `until` (its Finished by default).
+ * null when they cannot be read.
+ */
+export function tls13Flight(bytes: Buffer, keylog: readonly string[], suiteName: string, until: number = MSG_FINISHED): HandshakeMessage[] | null {
   const suite = TLS13_SUITES[suiteName];
   const secret = serverHandshakeSecret(keylog);
   if (!suite || !secret) return null;
@@ -183,11 +196,39 @@ export function chainFromTls13(bytes: Buffer, keylog: readonly string[], suiteNa
     if (end < 0 || plain[end] !== HANDSHAKE) return null;
     handshake.push(plain.subarray(0, end));
     const messages = splitHandshake(Buffer.concat(handshake));
-    const certificate = messages.find((m) => m.type === MSG_CERTIFICATE);
-    if (certificate) return parseCertificateMessage(certificate.body, true);
-    if (messages.some((m) => m.type === MSG_FINISHED)) return null;
+    if (messages.some((m) => m.type === until || m.type === MSG_FINISHED)) return messages;
   }
-  return null;
+  return splitHandshake(Buffer.concat(handshake));
+}
+
+/** TLS 1.3: the Certificate message of the decrypted flight. */
+export function chainFromTls13(bytes: Buffer, keylog: readonly string[], suiteName: string): Buffer[] | null {
+  const certificate = tls13Flight(bytes, keylog, suiteName, MSG_CERTIFICATE)?.find((m) => m.type === MSG_CERTIFICATE);
+  return certificate ? parseCertificateMessage(certificate.body, true) : null;
+}
+
+/**
+ * The server's CertificateRequest from a connection's capture (also a failed one: TLS ≤1.2
+ * servers send it in the clear before refusing a client without a certificate). null: none seen,
+ * or the flight could not be read.
+ */
+export function certificateRequest(bytes: Buffer, keylog: readonly string[], protocol: string | null, suiteName: string | undefined): CertificateRequestInfo | null {
+  try {
+    if (protocol === 'TLSv1.3') {
+      const flight = suiteName ? tls13Flight(bytes, keylog, suiteName) : null;
+      const message = flight?.find((m) => m.type === MSG_CERTIFICATE_REQUEST);
+      return message ? parseCertificateRequest(message.body, 'TLSv1.3') : null;
+    }
+    const flight = cleartextFlight(bytes);
+    const message = flight.find((m) => m.type === MSG_CERTIFICATE_REQUEST);
+    if (!message) return null;
+    // The ServerHello's version decides the layout (signature algorithms from TLS 1.2 on).
+    const hello = flight.find((m) => m.type === MSG_SERVER_HELLO);
+    const version = hello && hello.body.length >= 2 ? hello.body.readUInt16BE(0) : 0x0303;
+    return parseCertificateRequest(message.body, version >= 0x0303 ? 'TLSv1.2' : 'legacy');
+  } catch {
+    return null;
+  }
 }
 
 /** The served chain from a connection's capture, or null when it cannot be read. */

@@ -12,13 +12,14 @@ import { noAlpnH2, noOcspStapling, sniDefaultCert, sniRequired } from './extensi
 import { clientTooOld, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } from './protocols.js';
 import { renegAccepted, renegInsecure, renegLimited, renegRefused, renegServerInitiated } from './renegotiation.js';
 import { noResumption, resumptionInconsistent, ticketsRejected } from './resumption.js';
+import { statusRequestAbort } from './status-request.js';
 import type { KbEntry } from './types.js';
 
 export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Nothing TLS happens at all.
   dnsFailure, targetBlocked, connectionRefused, connectionTimeout, notTls, middlebox,
   // No handshake for current clients.
-  serverTooOld, noCommonCipher, renegInsecure,
+  serverTooOld, noCommonCipher, renegInsecure, statusRequestAbort,
   // Certificate.
   // An unknown issuer is most often a missing intermediate, then a private CA, then a self-signed certificate.
   certExpired, certNotYetValid, certHostnameMismatch, certChainIncomplete, certUntrusted, certSelfSigned,
