@@ -1,9 +1,9 @@
 // ALPN choice and OCSP stapling, read from one handshake that offers h2 and http/1.1 and asks
 // for a stapled status.
 import type tls from 'node:tls';
-import type { CheckResult } from '../types.js';
+import type { CheckResult, OcspResult } from '../types.js';
 import type { ProbeContext } from './context.js';
-import { parseOcspResponse, type OcspCertStatus } from './ocsp-parse.js';
+import { assessOcsp, issuerOf } from './ocsp-parse.js';
 import { LEGACY_CLIENT, withTls, type TlsFailure } from './tls-connect.js';
 
 export const name = 'alpn-ocsp';
@@ -12,7 +12,7 @@ export const phase = 'address';
 export interface AlpnOcspResult {
   alpn: string | null;
   ocspStapled: boolean | null;
-  ocsp: { status: OcspCertStatus | null; nextUpdate: string | null } | null;
+  ocsp: OcspResult | null;
 }
 
 export const OFFERED_ALPN = ['h2', 'http/1.1'];
@@ -35,8 +35,8 @@ function attempt(ctx: ProbeContext, options: tls.ConnectionOptions): Promise<Out
     const alpn = typeof protocol === 'string' && protocol ? protocol : null;
     const stapled = seen.staple;
     if (!stapled) return { ok: true, result: { alpn, ocspStapled: false, ocsp: null } };
-    const summary = parseOcspResponse(stapled, a.socket.getPeerX509Certificate()?.serialNumber);
-    return { ok: true, result: { alpn, ocspStapled: true, ocsp: { status: summary.status, nextUpdate: summary.nextUpdate } } };
+    const ocsp = assessOcsp(stapled, a.socket.getPeerX509Certificate() ?? null, issuerOf(a.socket), new Date());
+    return { ok: true, result: { alpn, ocspStapled: true, ocsp } };
   });
 }
 
@@ -60,4 +60,6 @@ export function apply(result: CheckResult, value: AlpnOcspResult): void {
   result.alpn = value.alpn;
   result.ocspStapled = value.ocspStapled;
   result.ocsp = value.ocsp;
+  // SCTs delivered in the staple (Certificate Transparency); the certificate probe applies first.
+  if (result.certificate?.ct && value.ocsp?.source === 'stapled') result.certificate.ct.ocsp = value.ocsp.scts ?? null;
 }

@@ -11,6 +11,7 @@ import * as ciphers from './ciphers.js';
 import * as clientRenegotiation from './client-renegotiation.js';
 import * as secureRenegotiation from './secure-renegotiation.js';
 import * as fallbackScsv from './fallback-scsv.js';
+import * as keyExchange from './key-exchange.js';
 
 /** Which versions the server speaks; the 'versions' probes start once it is applied. */
 export const VERSIONS_PROBE: Probe<protocols.ProtocolsResult> = protocols;
@@ -32,4 +33,5 @@ export const PROBES: ReadonlyArray<Probe<unknown>> = [
   clientRenegotiation,
   secureRenegotiation,
   fallbackScsv,
+  keyExchange,
 ];
