@@ -41,6 +41,8 @@ export interface JobContext {
   /** Minimum time between two progress updates of the parent message. */
   progressIntervalMs: number;
   checkTimeoutMs?: number;
+  /** TLSCHECK_OCSP_FETCH: ask OCSP responders (third parties); off unless configured. */
+  ocspFetch?: boolean;
   // --- Hardening (src/limits): all optional, so a bare context still works (tests, the CLI). ---
   /** Idempotency keys: the parent and each message of a job go out at most once, even across overlapping runs. */
   claims?: MessageClaims;
@@ -127,6 +129,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, signal: AbortSigna
       enforcePolicy: true,
       allowCidrs: ctx.allowCidrs,
       timeoutMs: ctx.checkTimeoutMs,
+      ocspFetch: ctx.ocspFetch === true,
       symptom: state.symptom ?? undefined,
       onProgress: progress ? (e) => progress.push(e) : undefined,
       signal,

@@ -21,7 +21,7 @@ import { SCHEDULE_QUEUE_NAME, createScheduling, type Scheduling } from './schedu
 import { createWebClient } from './slack-out.js';
 import { bullConnection } from '../src/redis.js';
 
-export type ScheduleWorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'admins' | 'maxSchedulesPerChannel'>;
+export type ScheduleWorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'admins' | 'maxSchedulesPerChannel' | 'ocspFetch'>;
 
 export interface ScheduleWorkerDeps {
   check: CheckFn;
@@ -63,7 +63,7 @@ export async function startScheduleWorker(config: ScheduleWorkerConfig, deps: Sc
   const post = createAlertPoster(client, store);
 
   // Scheduled checks come from Slack users too: the same address policy as a one-off check.
-  const check = (s: Schedule) => deps.check(s.target, { sni: s.sni, enforcePolicy: true, allowCidrs: config.allowCidrs, timeoutMs });
+  const check = (s: Schedule) => deps.check(s.target, { sni: s.sni, enforcePolicy: true, allowCidrs: config.allowCidrs, timeoutMs, ocspFetch: config.ocspFetch === true });
 
   /** Run now: the presser hears "no change" (the channel does not), and their Home tab is refreshed. */
   const answerRunNow = async (outcome: RunOutcome, userId: string): Promise<void> => {

@@ -50,7 +50,7 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits'>;
+export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits' | 'ocspFetch'>;
 
 export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'worker' });
@@ -63,6 +63,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     allowCidrs: config.allowCidrs,
     progressIntervalMs: deps.progressIntervalMs ?? 1_000,
     checkTimeoutMs: deps.checkTimeoutMs ?? config.limits?.checkTimeoutMs,
+    ocspFetch: config.ocspFetch === true,
   };
   // Hardening: idempotent sends, undelivered results and per-host slots share one connection.
   const limitsRedis = createLimitsRedis(config, 'worker');

@@ -28,6 +28,8 @@ export interface CheckOptions {
   allowCidrs?: string[];
   /** Refuse loopback, private and metadata addresses (the Slack bot sets this; the CLI does not). */
   enforcePolicy?: boolean;
+  /** Ask the certificate's OCSP responder when nothing is stapled (a third party: the CLI's --ocsp). */
+  ocspFetch?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
   /** The pasted error text, when known: ranks the diagnoses by it. */
@@ -114,6 +116,9 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
     connectTimeoutMs: Math.min(MAX_CONNECTION_MS, timeoutMs),
     limit: createLimiter(SOCKETS_PER_TARGET),
     ca: opts.ca,
+    ocspFetch: opts.ocspFetch,
+    addressPolicy: opts.enforcePolicy ? createAddressPolicy(opts.allowCidrs ?? []) : undefined,
+    lookup: opts.lookup,
   };
   const info: TargetInfo = { host: target.host, port: target.port, ip: target.ip, sni: target.sni };
   const result = emptyResult(info, null);

@@ -46,6 +46,8 @@ export interface Config {
   limits?: LimitsConfig;
   /** `npm run worker`: port of its GET /healthz and /metrics; unset, it serves none. */
   healthPort?: number;
+  /** TLSCHECK_OCSP_FETCH=true: checks ask the certificate's OCSP responder (a third party) when nothing is stapled. Off by default. */
+  ocspFetch?: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -58,6 +60,7 @@ export const ENV_VARS = [
   'TLSCHECK_ADMINS', 'TLSCHECK_MAX_SCHEDULES_PER_CHANNEL',
   'TLSCHECK_RATE_USER_PER_MIN', 'TLSCHECK_RATE_CHANNEL_PER_MIN', 'TLSCHECK_HOST_CONCURRENCY', 'TLSCHECK_CHECK_TIMEOUT_MS',
   'TLSCHECK_HEALTH_PORT',
+  'TLSCHECK_OCSP_FETCH',
 ] as const;
 
 export const DEFAULT_MAX_SCHEDULES_PER_CHANNEL = 50;
@@ -148,6 +151,9 @@ const schema = z.object({
   TLSCHECK_HEALTH_PORT: optionalText
     .transform((s) => (s === undefined ? undefined : Number(s)))
     .refine((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n <= 65535), 'TLSCHECK_HEALTH_PORT must be a port number (0-65535)'),
+  TLSCHECK_OCSP_FETCH: optionalText
+    .refine((s) => s === undefined || s === 'true' || s === 'false', 'TLSCHECK_OCSP_FETCH must be true or false')
+    .transform((s) => s === 'true'),
 });
 
 export interface LoadOptions {
@@ -202,6 +208,7 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
       checkTimeoutMs: v.TLSCHECK_CHECK_TIMEOUT_MS,
     },
     ...(v.TLSCHECK_HEALTH_PORT !== undefined ? { healthPort: v.TLSCHECK_HEALTH_PORT } : {}),
+    ocspFetch: v.TLSCHECK_OCSP_FETCH,
   };
 }
 

@@ -161,6 +161,8 @@ export interface CheckResult {
   alpn: string | null;
   ocspStapled: boolean | null;
   ocsp?: OcspResult | null;
+  /** With --ocsp: why the responder could not be asked or did not answer. */
+  ocspFetchError?: string;
   /** Key exchange: TLS ≤ 1.2 DHE/ECDHE parameters (key-exchange probe), TLS 1.3 groups (groups probe). */
   keyExchange?: KeyExchangeResult;
   fallbackScsv?: boolean | null;

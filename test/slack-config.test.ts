@@ -33,7 +33,14 @@ describe('loadConfig', () => {
       admins: [],
       maxSchedulesPerChannel: 50,
       limits: { userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: 10_000 },
+      ocspFetch: false,
     });
+  });
+
+  it('asks OCSP responders only when TLSCHECK_OCSP_FETCH=true', () => {
+    expect(loadConfig({ env: { ...BASE, TLSCHECK_OCSP_FETCH: 'true' }, dotenvPath: false }).ocspFetch).toBe(true);
+    expect(loadConfig({ env: { ...BASE, TLSCHECK_OCSP_FETCH: 'false' }, dotenvPath: false }).ocspFetch).toBe(false);
+    expect(configError({ ...BASE, TLSCHECK_OCSP_FETCH: 'yes' })).toContain('TLSCHECK_OCSP_FETCH must be true or false');
   });
 
   it('reads the schedule admins and the per-channel limit, naming bad entries without echoing them', () => {

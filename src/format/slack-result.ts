@@ -5,6 +5,7 @@ import { RISKY } from '../diagnose/kb/types.js';
 import { severityRank, verdictOf, verdictOfSeverity, type Verdict } from '../verdict.js';
 import { hostPort } from '../target/host-port.js';
 import { PROTOCOL_LABEL, PROTOCOLS_NEWEST_FIRST } from './labels.js';
+import { certExtrasText, keyExchangeLines, ocspText } from './kex-lines.js';
 import {
   code, codeBlock, context, divider, esc, fieldsSection, header, section,
   type Block,
@@ -91,11 +92,15 @@ function certificateText(r: CheckResult): string {
   const name = c.hostnameMatch ? 'name matches' : '*name does not match*';
   const expiry = c.daysLeft < 0 ? `*expired ${-c.daysLeft} days ago*` : `expires in ${c.daysLeft} days`;
   const issues = c.chainIssues?.length ? `\nchain: ${c.chainIssues.map(esc).join(', ')}` : '';
-  return `${trust}, ${name}, ${expiry}\n${esc(c.subject)} ← ${esc(c.issuer)}${issues}`;
+  const extras = certExtrasText(r);
+  return `${trust}, ${name}, ${expiry}\n${esc(c.subject)} ← ${esc(c.issuer)}${issues}${extras ? `\n${esc(extras)}` : ''}`;
 }
 
 function serverText(r: CheckResult): string {
   const lines = [`software: ${r.server ? code(r.server) : 'not seen'}`, `ALPN: ${r.alpn ? code(r.alpn) : 'none'}`, `OCSP stapling: ${yesNo(r.ocspStapled)}`];
+  const ocsp = ocspText(r);
+  if (ocsp) lines.push(`OCSP status: ${esc(ocsp)}`);
+  lines.push(...keyExchangeLines(r).map(esc));
   return lines.join('\n');
 }
 

@@ -1,4 +1,5 @@
 import type { CheckError, CheckResult, ErrorCode, ProtocolMap } from '../types.js';
+import type { AddressPolicy, LookupFn } from '../target/index.js';
 
 /** A target whose name has been resolved exactly once; probes connect to `ip` and send `sni`. */
 export interface ResolvedTarget {
@@ -24,6 +25,11 @@ export interface ProbeContext {
   ca?: string[];
   /** Protocol support, filled by the orchestrator before the probes that need it run. */
   protocols?: ProtocolMap;
+  /** --ocsp: ask the certificate's OCSP responder when nothing is stapled (a third party; off by default). */
+  ocspFetch?: boolean;
+  /** The policy the target passed, applied to any other host a probe contacts (the OCSP responder). */
+  addressPolicy?: AddressPolicy;
+  lookup?: LookupFn;
 }
 
 /**

@@ -12,6 +12,7 @@ import * as clientRenegotiation from './client-renegotiation.js';
 import * as secureRenegotiation from './secure-renegotiation.js';
 import * as fallbackScsv from './fallback-scsv.js';
 import * as keyExchange from './key-exchange.js';
+import * as ocspFetch from './ocsp-fetch.js';
 
 /** Which versions the server speaks; the 'versions' probes start once it is applied. */
 export const VERSIONS_PROBE: Probe<protocols.ProtocolsResult> = protocols;
@@ -27,6 +28,7 @@ export const PROBES: ReadonlyArray<Probe<unknown>> = [
   resumption,
   sni,
   alpnOcsp,
+  ocspFetch,
   httpServer,
   protocols,
   ciphers,
