@@ -35,7 +35,8 @@ function attempt(ctx: ProbeContext, options: tls.ConnectionOptions): Promise<Out
     const alpn = typeof protocol === 'string' && protocol ? protocol : null;
     const stapled = seen.staple;
     if (!stapled) return { ok: true, result: { alpn, ocspStapled: false, ocsp: null } };
-    const ocsp = assessOcsp(stapled, a.socket.getPeerX509Certificate() ?? null, issuerOf(a.socket), new Date());
+    const leaf = a.socket.getPeerX509Certificate() ?? null;
+    const ocsp = assessOcsp(stapled, leaf, issuerOf(leaf), new Date());
     return { ok: true, result: { alpn, ocspStapled: true, ocsp } };
   });
 }

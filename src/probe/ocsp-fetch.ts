@@ -94,7 +94,7 @@ export async function run(ctx: ProbeContext): Promise<OcspFetchResult> {
   const certs = await withTls(ctx, { tls: { requestOCSP: true }, onSocket }, (a) => {
     if (!a.ok) return null;
     const leaf = a.socket.getPeerX509Certificate();
-    return leaf ? { leaf, issuer: issuerOf(a.socket) } : null;
+    return leaf ? { leaf, issuer: issuerOf(leaf) } : null;
   });
   // A stapled response makes the third-party request unnecessary.
   if (seen.staple) return NOT_ASKED;

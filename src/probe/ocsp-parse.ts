@@ -2,7 +2,6 @@
 // served certificate, why and when it was revoked, when the response goes stale, the SCTs it
 // carries, and (assessOcsp) whether the issuer or a responder it delegated to signed it.
 import { X509Certificate, createHash, verify } from 'node:crypto';
-import type tls from 'node:tls';
 import type { OcspResult } from '../types.js';
 import { countScts } from './codec/sct-list.js';
 import { DerError, TAG, children, decodeOid, decodeTime, expectChildren, readDer, type DerNode } from './der.js';
@@ -239,11 +238,13 @@ export function keyHash(cert: X509Certificate): Buffer {
   return createHash('sha1').update((bits as DerNode).value.subarray(1)).digest();
 }
 
-/** The leaf's issuer as node linked it (from the served chain or the trust store); null when unknown. */
-export function issuerOf(socket: tls.TLSSocket): X509Certificate | null {
+/**
+ * The leaf's issuer as node linked it (from the served chain or the trust store); null when
+ * unknown. Takes the leaf, not the socket: read the peer certificate from a socket once.
+ */
+export function issuerOf(leaf: X509Certificate | null | undefined): X509Certificate | null {
   try {
-    const raw = socket.getPeerCertificate(true).issuerCertificate?.raw;
-    return raw ? new X509Certificate(raw) : null;
+    return leaf?.issuerCertificate ?? null;
   } catch {
     return null;
   }
