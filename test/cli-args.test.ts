@@ -8,6 +8,12 @@ describe('parseCli', () => {
     const r = parseCli(['check', 'example.com:8443', '--sni', 'api.example.com', '--ca', 'ca.pem', '--json', '--timeout-ms', '5000']);
     expect(r).toEqual({ ok: true, command: { kind: 'check', target: 'example.com:8443', sni: 'api.example.com', caFile: 'ca.pem', json: true, timeoutMs: 5000 } });
   });
+  it('--ocsp asks the responder; off unless given', () => {
+    const on = parseCli(['check', 'example.com', '--ocsp']);
+    expect(on.ok && on.command.kind === 'check' && on.command.ocsp).toBe(true);
+    const off = parseCli(['check', 'example.com']);
+    expect(off.ok && off.command.kind === 'check' && off.command.ocsp).toBeFalsy();
+  });
   it('defaults the timeout to 10 s and json to false', () => {
     const r = parseCli(['check', 'example.com']);
     expect(r.ok && r.command.kind === 'check' && r.command.timeoutMs).toBe(10_000);

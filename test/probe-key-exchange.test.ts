@@ -13,6 +13,8 @@ import { bitLength, curveName, dhGroupName, parseServerKeyExchange } from '../sr
 import { parseFlight } from '../src/probe/codec/server-response.js';
 import { countScts } from '../src/probe/codec/sct-list.js';
 import { runCheck } from '../src/check.js';
+import { renderCheck } from '../src/format/cli-text.js';
+import { summaryFields } from '../src/format/slack-result.js';
 import { explain } from '../src/diagnose/index.js';
 import { TAG, expectChildren, readDer, type DerNode } from '../src/probe/der.js';
 
@@ -148,6 +150,8 @@ describe('the whole check on a 1024-bit DHE server (the issue\'s reproduction)',
     const finding = result.findings.find((f) => f.id === 'weak-dh');
     expect(finding?.severity).toBe('error');
     expect(finding?.detail).toMatch(/1024-bit DH group/);
+    expect(renderCheck(result)).toContain('DHE: 1024-bit group (custom), TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 on TLSv1.2');
+    expect(summaryFields(result).join('\n')).toContain('DHE: 1024-bit group (custom)');
     const diag = result.diagnoses?.find((d) => d.id === 'weak-dh');
     expect(diag?.reproduce).toContain(`-connect 127.0.0.1:${s.port}`);
     for (const text of ['curl: (35) OpenSSL/3.0.19: error:0A00018A:SSL routines::dh key too small', 'error:0A00018A']) {
