@@ -118,7 +118,6 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
     ca: opts.ca,
     ocspFetch: opts.ocspFetch,
     addressPolicy: opts.enforcePolicy ? createAddressPolicy(opts.allowCidrs ?? []) : undefined,
-    lookup: opts.lookup,
   };
   const info: TargetInfo = { host: target.host, port: target.port, ip: target.ip, sni: target.sni };
   const result = emptyResult(info, null);

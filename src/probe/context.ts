@@ -1,5 +1,5 @@
 import type { CheckError, CheckResult, ErrorCode, ProtocolMap } from '../types.js';
-import type { AddressPolicy, LookupFn } from '../target/index.js';
+import type { AddressPolicy } from '../target/policy.js';
 
 /** A target whose name has been resolved exactly once; probes connect to `ip` and send `sni`. */
 export interface ResolvedTarget {
@@ -29,7 +29,6 @@ export interface ProbeContext {
   ocspFetch?: boolean;
   /** The policy the target passed, applied to any other host a probe contacts (the OCSP responder). */
   addressPolicy?: AddressPolicy;
-  lookup?: LookupFn;
 }
 
 /**

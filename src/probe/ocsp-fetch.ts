@@ -106,7 +106,7 @@ export async function run(ctx: ProbeContext): Promise<OcspFetchResult> {
   try {
     const url = new URL(responder);
     // Same address policy as the target: a certificate must not steer the bot into the local network.
-    const resolved = await resolveInput(url.port ? `${url.hostname}:${url.port}` : `${url.hostname}:80`, { policy: ctx.addressPolicy, lookup: ctx.lookup });
+    const resolved = await resolveInput(url.port ? `${url.hostname}:${url.port}` : `${url.hostname}:80`, { policy: ctx.addressPolicy });
     const answer = await post(ctx, url, resolved.ip, buildOcspRequest(leaf, issuer));
     return { ocsp: { ...assessOcsp(answer, leaf, issuer, new Date(), 'responder'), responder }, problem: null };
   } catch (err) {
