@@ -85,6 +85,8 @@ export interface CheckRunnerOptions {
   /** Per-host slots; without them (unit tests) checks run unthrottled. */
   slots?: HostSemaphore;
   hostWait?: Partial<HostWaitOptions>;
+  /** TLSCHECK_OCSP_FETCH: ask OCSP responders (third parties) when nothing is stapled; off by default. */
+  ocspFetch?: boolean;
 }
 
 export interface CheckRun {
@@ -125,6 +127,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         signal: req.signal,
       };
       if (opts.ca) checkOpts.ca = opts.ca;
+      if (opts.ocspFetch) checkOpts.ocspFetch = true;
       const hold: HoldSlot = opts.slots ? holdSlot(opts.slots, req.queuedAt, hostWait, req.signal) : (_slot, run) => run();
       if (opts.check.atAddress) return opts.check.atAddress(req.input, checkOpts, hold);
       const host = hostOf(req.input);
@@ -133,7 +136,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   };
 }
 
-export type RunnerConfig = Pick<Config, 'allowCidrs' | 'limits' | 'queuePrefix'>;
+export type RunnerConfig = Pick<Config, 'allowCidrs' | 'limits' | 'queuePrefix' | 'ocspFetch'>;
 
 export interface RunnerDeps {
   check: CheckFn;
@@ -156,6 +159,7 @@ export function createConfiguredRunner(config: RunnerConfig, deps: RunnerDeps, r
     timeoutMs: deps.checkTimeoutMs ?? config.limits?.checkTimeoutMs,
     slots,
     hostWait: deps.hostWait,
+    ocspFetch: config.ocspFetch === true,
   });
 }
 

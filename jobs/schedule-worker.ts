@@ -25,7 +25,7 @@ import { SCHEDULE_QUEUE_NAME, createScheduling, type Scheduling } from './schedu
 import { createWebClient } from './slack-out.js';
 import { bullConnection } from '../src/redis.js';
 
-export type ScheduleWorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
+export type ScheduleWorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'admins' | 'maxSchedulesPerChannel' | 'limits' | 'ocspFetch'>;
 
 export interface ScheduleWorkerDeps extends RunnerDeps {
   logger: Logger;

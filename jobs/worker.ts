@@ -33,7 +33,7 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits' | 'evidence'>;
+export type WorkerConfig = Pick<Config, 'slack' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'concurrency' | 'allowCidrs' | 'limits' | 'evidence' | 'ocspFetch'>;
 
 export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'worker' });

@@ -46,6 +46,8 @@ export interface CheckOptions {
   allowCidrs?: string[];
   /** Refuse loopback, private and metadata addresses (the Slack bot sets this; the CLI does not). */
   enforcePolicy?: boolean;
+  /** Ask the certificate's OCSP responder when nothing is stapled (a third party: the CLI's --ocsp). */
+  ocspFetch?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
   /** The pasted error text, when known: ranks the diagnoses by it. */
@@ -141,6 +143,8 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
     connectTimeoutMs: MAX_CONNECTION_MS,
     limit: createLimiter(SOCKETS_PER_TARGET),
     ca: opts.ca,
+    ocspFetch: opts.ocspFetch,
+    addressPolicy: opts.enforcePolicy ? createAddressPolicy(opts.allowCidrs ?? []) : undefined,
     rttMs: null,
   };
   const setDeadline = (deadline: number): void => {

@@ -48,6 +48,8 @@ export interface Config {
   healthPort?: number;
   /** Run `openssl s_client` beside the most severe diagnoses (src/evidence). loadConfig sets it; unset counts as off. */
   evidence?: boolean;
+  /** TLSCHECK_OCSP_FETCH=true: checks ask the certificate's OCSP responder (a third party) when nothing is stapled. Off by default. */
+  ocspFetch?: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -61,6 +63,7 @@ export const ENV_VARS = [
   'TLSCHECK_RATE_USER_PER_MIN', 'TLSCHECK_RATE_CHANNEL_PER_MIN', 'TLSCHECK_HOST_CONCURRENCY', 'TLSCHECK_CHECK_TIMEOUT_MS',
   'TLSCHECK_HEALTH_PORT',
   'TLSCHECK_EVIDENCE',
+  'TLSCHECK_OCSP_FETCH',
 ] as const;
 
 export const DEFAULT_MAX_SCHEDULES_PER_CHANNEL = 50;
@@ -165,6 +168,9 @@ const schema = z.object({
     .transform((s) => (s ?? 'on').toLowerCase())
     .refine((s) => ['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'].includes(s), 'TLSCHECK_EVIDENCE must be on or off')
     .transform((s) => ['on', 'true', '1', 'yes'].includes(s)),
+  TLSCHECK_OCSP_FETCH: optionalText
+    .refine((s) => s === undefined || s === 'true' || s === 'false', 'TLSCHECK_OCSP_FETCH must be true or false')
+    .transform((s) => s === 'true'),
 });
 
 export interface LoadOptions {
@@ -220,6 +226,7 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
     },
     ...(v.TLSCHECK_HEALTH_PORT !== undefined ? { healthPort: v.TLSCHECK_HEALTH_PORT } : {}),
     evidence: v.TLSCHECK_EVIDENCE,
+    ocspFetch: v.TLSCHECK_OCSP_FETCH,
   };
 }
 

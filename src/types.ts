@@ -97,6 +97,69 @@ export interface CertificateResult {
   keyBits: number;
   signatureAlgorithm: string;
   chain: ChainCert[];
+  /** TLS Feature extension (RFC 7633) asks for status_request: OCSP Must-Staple. */
+  mustStaple?: boolean;
+  /** The chain ends at a root of the public store (node's bundled roots), not one from --ca. */
+  publicRoot?: boolean;
+  /** OCSP responder URLs from the Authority Information Access extension. */
+  ocspUrls?: string[];
+  /** Certificate Transparency: the SCTs found for this certificate, per delivery channel. */
+  ct?: CtResult;
+}
+
+/** A stapled (or, with --ocsp, fetched) OCSP response about the leaf. */
+export interface OcspResult {
+  /** good / revoked / unknown; null when the response is unreadable or about another certificate. */
+  status: string | null;
+  nextUpdate: string | null;
+  thisUpdate?: string | null;
+  revocationTime?: string | null;
+  /** CRLReason name, e.g. "keyCompromise"; null when the responder gave none. */
+  revocationReason?: string | null;
+  /** OCSPResponseStatus, e.g. "successful", "tryLater". */
+  responseStatus?: string;
+  /** current, expired (past nextUpdate) or not-yet-valid (thisUpdate ahead), at check time; null without a status. */
+  validity?: 'current' | 'expired' | 'not-yet-valid' | null;
+  /** Signature by the issuer or a responder it delegated to (id-kp-OCSPSigning); null when not checkable. */
+  signatureValid?: boolean | null;
+  /** Why signatureValid is false or null, e.g. "signed by a certificate the issuer did not issue". */
+  signatureProblem?: string | null;
+  /** Where it came from: stapled in the handshake, or asked of the responder (--ocsp). */
+  source?: 'stapled' | 'responder';
+  /** The responder URL asked, when source is "responder". */
+  responder?: string | null;
+  /** SCTs carried in the response (RFC 6962 §3.3); null when unreadable. */
+  scts?: number | null;
+}
+
+export interface DhParams {
+  /** Size of the DH prime. */
+  bits: number;
+  /** RFC 7919 group name (ffdhe2048 …) or "custom". */
+  group: string;
+  /** The suite and protocol the server sent them for. */
+  suite: string;
+  protocol: ProtocolName;
+}
+
+/**
+ * Every field optional: each probe writes its own (`result.keyExchange ??= {}`), so results from
+ * probes that did not run, or older results, simply lack them.
+ */
+export interface KeyExchangeResult {
+  /** TLS ≤ 1.2 DHE: the server's DH group; null when it accepts no DHE suite. */
+  dh?: DhParams | null;
+  /** TLS ≤ 1.2 ECDHE: the named curve the server used, per ECDHE suite it negotiated (IANA suite name → curve). */
+  curves?: Record<string, string>;
+}
+
+export interface CtResult {
+  /** SCTs embedded in the leaf certificate (X.509 extension). */
+  embedded: number | null;
+  /** SCTs in the signed_certificate_timestamp TLS extension (null: not asked, e.g. TLS 1.3 only). */
+  tlsExtension: number | null;
+  /** SCTs in the stapled OCSP response (null: nothing stapled). */
+  ocsp: number | null;
 }
 
 export interface CheckResult {
@@ -114,7 +177,11 @@ export interface CheckResult {
   clientAuth?: ClientAuthResult;
   alpn: string | null;
   ocspStapled: boolean | null;
-  ocsp?: { status: string | null; nextUpdate: string | null } | null;
+  ocsp?: OcspResult | null;
+  /** With --ocsp: why the responder could not be asked or did not answer. */
+  ocspFetchError?: string;
+  /** Key exchange: TLS ≤ 1.2 DHE/ECDHE parameters (key-exchange probe), TLS 1.3 groups (groups probe). */
+  keyExchange?: KeyExchangeResult;
   /**
    * The server aborts every handshake whose ClientHello asks for OCSP stapling (status_request,
    * sent by all browsers), while the same hello without it succeeds; null: not established.

@@ -14,6 +14,12 @@ describe('parseCli', () => {
     expect(on.ok && on.command.kind === 'check' && on.command.evidence).toBe(true);
     expect(explained.ok && explained.command.kind === 'explain' && explained.command.evidence).toBe(false);
   });
+  it('--ocsp asks the responder; off unless given', () => {
+    const on = parseCli(['check', 'example.com', '--ocsp']);
+    expect(on.ok && on.command.kind === 'check' && on.command.ocsp).toBe(true);
+    const off = parseCli(['check', 'example.com']);
+    expect(off.ok && off.command.kind === 'check' && off.command.ocsp).toBeFalsy();
+  });
   it('defaults the timeout to 10 s and json to false', () => {
     const r = parseCli(['check', 'example.com']);
     // Unset: the check plans its deadline from the measured round trip.

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       maxSchedulesPerChannel: 50,
       limits: { userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: undefined },
       evidence: true,
+      ocspFetch: false,
     });
   });
 
@@ -41,6 +42,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { ...BASE, TLSCHECK_EVIDENCE: 'off' }, dotenvPath: false }).evidence).toBe(false);
     expect(loadConfig({ env: { ...BASE, TLSCHECK_EVIDENCE: 'ON' }, dotenvPath: false }).evidence).toBe(true);
     expect(() => loadConfig({ env: { ...BASE, TLSCHECK_EVIDENCE: 'sometimes' }, dotenvPath: false })).toThrow(/TLSCHECK_EVIDENCE must be on or off/);
+  });
+
+  it('asks OCSP responders only when TLSCHECK_OCSP_FETCH=true', () => {
+    expect(loadConfig({ env: { ...BASE, TLSCHECK_OCSP_FETCH: 'true' }, dotenvPath: false }).ocspFetch).toBe(true);
+    expect(loadConfig({ env: { ...BASE, TLSCHECK_OCSP_FETCH: 'false' }, dotenvPath: false }).ocspFetch).toBe(false);
+    expect(configError({ ...BASE, TLSCHECK_OCSP_FETCH: 'yes' })).toContain('TLSCHECK_OCSP_FETCH must be true or false');
   });
 
   it('reads the schedule admins and the per-channel limit, naming bad entries without echoing them', () => {

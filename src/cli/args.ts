@@ -2,19 +2,20 @@
 import { parseArgs } from 'node:util';
 
 export type CliCommand =
-  | { kind: 'check'; target: string; sni?: string; caFile?: string; json: boolean; timeoutMs?: number; evidence: boolean }
-  | { kind: 'explain'; text: string; target?: string; sni?: string; caFile?: string; json: boolean; timeoutMs?: number; evidence: boolean }
+  | { kind: 'check'; target: string; sni?: string; caFile?: string; json: boolean; timeoutMs?: number; evidence: boolean; ocsp?: boolean }
+  | { kind: 'explain'; text: string; target?: string; sni?: string; caFile?: string; json: boolean; timeoutMs?: number; evidence: boolean; ocsp?: boolean }
   | { kind: 'help' }
   | { kind: 'version' };
 
 export type ParsedArgs = { ok: true; command: CliCommand } | { ok: false; error: string };
 
 export const USAGE = `Usage:
-  tlscheck check <target> [--sni NAME] [--ca FILE] [--json] [--timeout-ms N] [--no-evidence]
-  tlscheck explain "<error text>" [target] [--sni NAME] [--ca FILE] [--json] [--timeout-ms N] [--no-evidence]
+  tlscheck check <target> [--sni NAME] [--ca FILE] [--json] [--timeout-ms N] [--no-evidence] [--ocsp]
+  tlscheck explain "<error text>" [target] [--sni NAME] [--ca FILE] [--json] [--timeout-ms N] [--no-evidence] [--ocsp]
   tlscheck help
 
 --no-evidence skips running \`openssl s_client\` to show OpenSSL's own output under each diagnosis.
+--ocsp: when the server staples no OCSP response, ask the certificate's OCSP responder (a third party).
 
 Targets: host, host:port (default 443), [v6addr]:port, an IPv4/IPv6 address, https://host[:port]/path.
 
@@ -27,6 +28,7 @@ const OPTIONS = {
   sni: { type: 'string' },
   ca: { type: 'string' },
   json: { type: 'boolean', default: false },
+  ocsp: { type: 'boolean', default: false },
   'timeout-ms': { type: 'string' },
   'no-evidence': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -55,7 +57,7 @@ export function parseCli(argv: string[]): ParsedArgs {
   if (values.help || verb === undefined || verb === 'help') return { ok: true, command: { kind: 'help' } };
   const timeoutMs = parseTimeout(values['timeout-ms']);
   if (typeof timeoutMs === 'string') return { ok: false, error: timeoutMs };
-  const common = { sni: values.sni, caFile: values.ca, json: values.json, timeoutMs, evidence: !values['no-evidence'] };
+  const common = { sni: values.sni, caFile: values.ca, json: values.json, timeoutMs, evidence: !values['no-evidence'], ...(values.ocsp ? { ocsp: true } : {}) };
   if (verb === 'check') {
     if (rest.length === 0) return { ok: false, error: 'check needs a target, e.g. tlscheck check example.com' };
     if (rest.length > 1) return { ok: false, error: `check takes one target, got ${rest.length}: ${rest.join(' ')} (quote nothing, one host per run)` };

@@ -46,7 +46,7 @@ function progressLine(): { update: (e: ProgressEvent) => void; clear: () => void
 }
 
 async function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain' }>): Promise<CheckOptions | string> {
-  const opts: CheckOptions = { sni: cmd.sni, timeoutMs: cmd.timeoutMs };
+  const opts: CheckOptions = { sni: cmd.sni, timeoutMs: cmd.timeoutMs, ocspFetch: cmd.ocsp === true };
   if (cmd.caFile) {
     const ca = await readCa(cmd.caFile);
     if (typeof ca === 'string') return ca;

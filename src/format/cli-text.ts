@@ -5,6 +5,7 @@ import { resultSeverity, verdictOfSeverity, type Verdict } from '../verdict.js';
 import { hostPort } from '../target/host-port.js';
 import { PROTOCOL_LABEL, PROTOCOLS_OLDEST_FIRST } from './labels.js';
 import { evidenceLines } from './cli-evidence.js';
+import { certExtrasText, keyExchangeLines, ocspText } from './kex-lines.js';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'cyan';
 export type Paint = (style: Style, text: string) => string;
@@ -134,6 +135,7 @@ function certificateLines(r: CheckResult, paint: Paint): string[] {
     `Trusted:   ${yesNo(c.trusted, paint)}${c.verifyError ? paint('dim', ` (${c.verifyError})`) : ''}`,
     `Hostname:  ${c.hostnameMatch ? paint('green', 'matches') : paint('red', 'does not match')}`,
     `Chain:     ${c.chainComplete ? paint('green', 'complete') : paint('red', 'incomplete')}${c.chainIssues?.length ? paint('dim', ` (${c.chainIssues.join(', ')})`) : ''}, ${c.chain.length} sent`,
+    ...[certExtrasText(r)].filter((t): t is string => t !== null).map((t) => `Extras:    ${t}`),
   ];
 }
 
@@ -143,6 +145,8 @@ function otherLines(r: CheckResult, paint: Paint): string[] {
     `ALPN:              ${r.alpn ?? paint('dim', 'none')}`,
     `OCSP stapled:      ${yesNo(r.ocspStapled, paint)}`,
   ];
+  const ocsp = ocspText(r);
+  if (ocsp) lines.push(`OCSP status:       ${r.ocsp?.status === 'revoked' ? paint('red', ocsp) : ocsp}`);
   if (r.fallbackScsv !== undefined) lines.push(`TLS_FALLBACK_SCSV: ${yesNo(r.fallbackScsv, paint)}`);
   lines.push(...clientAuthLine(r, paint));
   if (r.server) lines.push(`Server software:   ${r.server}`);
@@ -185,6 +189,7 @@ export function renderCheck(r: CheckResult, paint: Paint = plainPaint): string {
     lines.push(
       ...section('Protocols', protocolLines(r, paint), paint),
       ...section('Cipher suites', cipherLines(r, paint), paint),
+      ...section('Key exchange (TLS ≤ 1.2)', keyExchangeLines(r), paint),
       ...section('Renegotiation', renegotiationLines(r, paint), paint),
       ...section('Session resumption', resumptionLines(r, paint), paint),
       ...section('Certificate', certificateLines(r, paint), paint),

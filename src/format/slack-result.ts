@@ -6,6 +6,7 @@ import { RISKY } from '../diagnose/kb/types.js';
 import { severityRank, verdictOf, verdictOfSeverity, type Verdict } from '../verdict.js';
 import { hostPort } from '../target/host-port.js';
 import { PROTOCOL_LABEL, PROTOCOLS_NEWEST_FIRST } from './labels.js';
+import { certExtrasText, keyExchangeLines, ocspText } from './kex-lines.js';
 import {
   code, codeBlock, context, divider, esc, fieldsSection, header, section,
   type Block,
@@ -98,7 +99,8 @@ function certificateText(r: CheckResult): string {
   const name = c.hostnameMatch ? 'name matches' : '*name does not match*';
   const expiry = c.daysLeft < 0 ? `*expired ${-c.daysLeft} days ago*` : `expires in ${c.daysLeft} days`;
   const issues = c.chainIssues?.length ? `\nchain: ${c.chainIssues.map(esc).join(', ')}` : '';
-  return `${trust}, ${name}, ${expiry}\n${esc(c.subject)} ← ${esc(c.issuer)}${issues}`;
+  const extras = certExtrasText(r);
+  return `${trust}, ${name}, ${expiry}\n${esc(c.subject)} ← ${esc(c.issuer)}${issues}${extras ? `\n${esc(extras)}` : ''}`;
 }
 
 function serverText(r: CheckResult): string {
@@ -108,6 +110,9 @@ function serverText(r: CheckResult): string {
     const need = auth.required === true ? '*required*' : auth.required === false ? 'optional' : 'requested';
     lines.push(`client certificate: ${need}${auth.caNames.length ? ` (CAs: ${auth.caNames.map(esc).join('; ')})` : ''}`);
   }
+  const ocsp = ocspText(r);
+  if (ocsp) lines.push(`OCSP status: ${esc(ocsp)}`);
+  lines.push(...keyExchangeLines(r).map(esc));
   return lines.join('\n');
 }
 

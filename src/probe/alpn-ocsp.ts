@@ -4,9 +4,10 @@
 // status_request; sharing one handshake made that look like "no ALPN" too. When only the status
 // request fails, a plain handshake settles whether the request itself is what the server refuses.
 import type tls from 'node:tls';
-import type { CheckResult } from '../types.js';
+import type { X509Certificate } from 'node:crypto';
+import type { CheckResult, OcspResult } from '../types.js';
 import type { ProbeContext } from './context.js';
-import { parseOcspResponse, type OcspCertStatus } from './ocsp-parse.js';
+import { assessOcsp, issuerOf } from './ocsp-parse.js';
 import { LEGACY_CLIENT, withTls, type TlsFailure } from './tls-connect.js';
 import { describeAlert } from './tls-alerts.js';
 
@@ -16,7 +17,7 @@ export const phase = 'address';
 export interface AlpnOcspResult {
   alpn: string | null;
   ocspStapled: boolean | null;
-  ocsp: { status: OcspCertStatus | null; nextUpdate: string | null } | null;
+  ocsp: OcspResult | null;
   /**
    * The server aborts handshakes whose ClientHello asks for OCSP stapling (status_request, which
    * every browser sends) while the same hello without it succeeds. null: not established.
@@ -30,7 +31,7 @@ export const OFFERED_ALPN = ['h2', 'http/1.1'];
 
 const NO_APPLICATION_PROTOCOL = 120;
 
-type Staple = { stapled: false } | { stapled: true; response: Buffer; serial: string | undefined };
+type Staple = { stapled: false } | { stapled: true; response: Buffer; leaf: X509Certificate | null };
 type Outcome<T> = { ok: true; value: T } | { ok: false; failure: TlsFailure };
 
 function attempt<T>(ctx: ProbeContext, options: tls.ConnectionOptions & { requestOCSP?: boolean }, read: (socket: tls.TLSSocket, staple: Buffer | null) => T): Promise<Outcome<T>> {
@@ -59,7 +60,7 @@ const negotiated = (socket: tls.TLSSocket): string | null => {
 };
 
 const stapleOf = (socket: tls.TLSSocket, staple: Buffer | null): Staple =>
-  staple ? { stapled: true, response: staple, serial: socket.getPeerX509Certificate()?.serialNumber } : { stapled: false };
+  staple ? { stapled: true, response: staple, leaf: socket.getPeerX509Certificate() ?? null } : { stapled: false };
 
 function describeFailure(f: TlsFailure): string {
   if (f.alert) return describeAlert(f.alert);
@@ -77,8 +78,8 @@ export async function run(ctx: ProbeContext): Promise<AlpnOcspResult> {
   if (ocsp.ok) {
     const staple = ocsp.value;
     if (!staple.stapled) return { alpn, ocspStapled: false, ocsp: null, statusRequestAborts: false };
-    const summary = parseOcspResponse(staple.response, staple.serial);
-    return { alpn, ocspStapled: true, ocsp: { status: summary.status, nextUpdate: summary.nextUpdate }, statusRequestAborts: false };
+    const assessed = assessOcsp(staple.response, staple.leaf, issuerOf(staple.leaf), new Date());
+    return { alpn, ocspStapled: true, ocsp: assessed, statusRequestAborts: false };
   }
   if (!HANDSHAKE_REFUSALS.has(ocsp.failure.kind)) return { alpn, ocspStapled: null, ocsp: null, statusRequestAborts: null };
   // The hello that asked for a status was refused: the same hello without the request decides.
@@ -93,4 +94,6 @@ export function apply(result: CheckResult, value: AlpnOcspResult): void {
   result.ocsp = value.ocsp;
   if (value.statusRequestAborts !== undefined) result.statusRequestAborts = value.statusRequestAborts;
   if (value.statusRequestFailure) result.statusRequestFailure = value.statusRequestFailure;
+  // SCTs delivered in the staple (Certificate Transparency); the certificate probe applies first.
+  if (result.certificate?.ct && value.ocsp?.source === 'stapled') result.certificate.ct.ocsp = value.ocsp.scts ?? null;
 }

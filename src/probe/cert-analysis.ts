@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import type { CertificateResult, ChainCert } from '../types.js';
 import { DerError, TAG, children, decodeOid, decodeTime, expectChildren, readDer, type DerNode } from './der.js';
+import { countScts } from './codec/sct-list.js';
 
 /** Signature algorithm OIDs under OpenSSL's names, as `openssl x509 -text` prints them. */
 const SIGNATURE_ALGORITHMS: Readonly<Record<string, string>> = {
@@ -52,6 +53,67 @@ const CURVE_BITS: Readonly<Record<string, number>> = {
 const FIXED_KEY_BITS: Readonly<Record<string, number>> = { ed25519: 256, ed448: 456 };
 
 const SAN_OID = '2.5.29.17';
+/** RFC 7633 TLS Feature; holding status_request (5) it is "OCSP Must-Staple". */
+const TLS_FEATURE_OID = '1.3.6.1.5.5.7.1.24';
+const STATUS_REQUEST_FEATURE = 5;
+const AIA_OID = '1.3.6.1.5.5.7.1.1';
+const AIA_OCSP = '1.3.6.1.5.5.7.48.1';
+/** RFC 6962 §3.3: SCTs embedded in the certificate. */
+const SCT_LIST_OID = '1.3.6.1.4.1.11129.2.4.2';
+
+/** What the leaf's extensions say about revocation and Certificate Transparency. */
+export interface LeafExtensions {
+  mustStaple: boolean;
+  ocspUrls: string[];
+  /** SCTs embedded in the certificate (0 without the extension; null if it is unreadable). */
+  embeddedScts: number | null;
+}
+
+function extensionsOf(der: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const tbs = expectChildren(expectChildren(readDer(der), TAG.sequence)[0], TAG.sequence);
+  const extensions = tbs.find((n) => n.tag === 0xa3);
+  if (!extensions) return out;
+  for (const ext of expectChildren(children(extensions)[0], TAG.sequence)) {
+    const parts = children(ext);
+    const value = parts.find((p: DerNode) => p.tag === TAG.octetString);
+    if (parts[0]?.tag === TAG.oid && value) out.set(decodeOid(parts[0].value), value.value);
+  }
+  return out;
+}
+
+/** Must-Staple, OCSP responders and embedded SCTs of a certificate; unreadable parts count as absent. */
+export function leafExtensions(der: Buffer): LeafExtensions {
+  const result: LeafExtensions = { mustStaple: false, ocspUrls: [], embeddedScts: 0 };
+  let exts: Map<string, Buffer>;
+  try {
+    exts = extensionsOf(der);
+  } catch {
+    return { ...result, embeddedScts: null };
+  }
+  try {
+    const feature = exts.get(TLS_FEATURE_OID);
+    result.mustStaple = feature !== undefined
+      && expectChildren(readDer(feature), TAG.sequence).some((n) => n.tag === TAG.integer && n.value.length === 1 && n.value[0] === STATUS_REQUEST_FEATURE);
+  } catch { /* malformed: not Must-Staple */ }
+  try {
+    const aia = exts.get(AIA_OID);
+    for (const desc of aia ? expectChildren(readDer(aia), TAG.sequence) : []) {
+      const [method, location] = children(desc);
+      if (method?.tag === TAG.oid && decodeOid(method.value) === AIA_OCSP && location?.tag === 0x86) result.ocspUrls.push(location.value.toString('latin1'));
+    }
+  } catch { /* malformed AIA: no responder known */ }
+  try {
+    const sct = exts.get(SCT_LIST_OID);
+    if (sct) {
+      const inner = readDer(sct);
+      result.embeddedScts = inner.tag === TAG.octetString ? countScts(inner.value) : null;
+    }
+  } catch {
+    result.embeddedScts = null;
+  }
+  return result;
+}
 
 export interface CertFields {
   signatureAlgorithm: string;
@@ -210,6 +272,8 @@ export interface AnalysisInput {
   hostname: string;
   anchors: Anchors;
   now: Date;
+  /** The public roots (default: node's bundled store), to tell a public CA from a private one. */
+  publicAnchors?: Anchors;
 }
 
 function chainCert(cert: X509Certificate, fields: CertFields): ChainCert {
@@ -245,6 +309,7 @@ export function analyseCertificate(input: AnalysisInput): CertificateResult {
   const leafFields = fields[0] as CertFields;
   const chain = checkChain(certs, input.anchors, input.orderKnown);
   const identityError = tls.checkServerIdentity(input.hostname, leaf.toLegacyObject());
+  const leafExt = leafExtensions(leaf.raw);
   return {
     trusted: input.authorized,
     verifyError: input.authorized ? null : input.authorizationError,
@@ -261,7 +326,19 @@ export function analyseCertificate(input: AnalysisInput): CertificateResult {
     ...keyInfo(leaf),
     signatureAlgorithm: leafFields.signatureAlgorithm,
     chain: certs.map((c, i) => chainCert(c, fields[i] as CertFields)),
+    mustStaple: leafExt.mustStaple,
+    publicRoot: chainsToPublicRoot(certs, chain.path, input.publicAnchors ?? (() => trustAnchors())),
+    ocspUrls: leafExt.ocspUrls,
+    ct: { embedded: leafExt.embeddedScts, tlsExtension: null, ocsp: null },
   };
+}
+
+/** Whether the path's last certificate is, or was issued by, one of the public roots. */
+export function chainsToPublicRoot(certs: readonly X509Certificate[], path: readonly number[], publicAnchors: Anchors): boolean {
+  const last = certs[path[path.length - 1] ?? 0];
+  if (!last) return false;
+  const roots = typeof publicAnchors === 'function' ? publicAnchors() : publicAnchors;
+  return roots.some((a) => a.fingerprint256 === last.fingerprint256 || issuedBy(last, a));
 }
 
 let systemAnchors: X509Certificate[] | undefined;

@@ -1,4 +1,5 @@
 import type { CheckError, CheckResult, ErrorCode, ProtocolMap } from '../types.js';
+import type { AddressPolicy } from '../target/policy.js';
 
 /** A target whose name has been resolved exactly once; probes connect to `ip` and send `sni`. */
 export interface ResolvedTarget {
@@ -28,6 +29,10 @@ export interface ProbeContext {
   rttMs?: number | null;
   /** Probes report each round-trip sample here (raw hellos: connect start to first answer byte, halved). */
   onRoundTrip?: (ms: number) => void;
+  /** --ocsp: ask the certificate's OCSP responder when nothing is stapled (a third party; off by default). */
+  ocspFetch?: boolean;
+  /** The policy the target passed, applied to any other host a probe contacts (the OCSP responder). */
+  addressPolicy?: AddressPolicy;
 }
 
 /**

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { classifyNetError, connectionBudget, type ProbeContext } from './context.js';
 import {
+  parseFlight,
   parseServerResponse,
   type Alert,
   type NotTls,
@@ -14,6 +15,18 @@ import type { CheckError } from '../types.js';
 
 /** Enough for any ServerHello (we stop at it, before the certificate); more means the peer is not answering TLS. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
+/** With `flight`: room for a large certificate chain before the ServerKeyExchange. */
+export const MAX_FLIGHT_BYTES = 256 * 1024;
+
+export interface HelloOptions {
+  /** Keep reading past a TLS ≤ 1.2 ServerHello to ServerHelloDone and attach the messages (ServerHello.flight). */
+  flight?: boolean;
+  /**
+   * Bytes written after a ServerHello, before hanging up, e.g. user_canceled and close_notify
+   * alerts: OpenSSL drops a resumed session from its cache when a handshake dies without them.
+   */
+  farewell?: Buffer;
+}
 
 export type HelloOutcome =
   | ServerHello
@@ -73,22 +86,23 @@ function timeoutError(message: string): HelloOutcome {
   return { kind: 'error', error: { code: 'timeout', message } };
 }
 
-export interface SendHelloOptions {
-  /**
-   * Bytes written after a ServerHello, before hanging up, e.g. user_canceled and close_notify
-   * alerts: OpenSSL drops a resumed session from its cache when a handshake dies without them.
-   */
-  farewell?: Buffer;
-}
-
 /** Sends `hello` to the target (holding one of ctx.limit's socket slots) and reports the answer. */
-export function sendHello(ctx: ProbeContext, hello: Buffer, opts: SendHelloOptions = {}): Promise<HelloOutcome> {
+export function sendHello(ctx: ProbeContext, hello: Buffer, opts: HelloOptions = {}): Promise<HelloOutcome> {
   if (ctx.signal.aborted) return Promise.resolve(timeoutError('check deadline reached before connecting'));
   // ctx.limit only rejects if the task does, and exchange() never rejects; the catch is belt and braces.
   return ctx.limit(() => exchange(ctx, hello, opts)).catch((err: unknown) => ({ kind: 'error', error: classifyNetError(err) }));
 }
 
-function exchange(ctx: ProbeContext, hello: Buffer, opts: SendHelloOptions): Promise<HelloOutcome> {
+/** With opts.flight, a TLS ≤ 1.2 ServerHello waits for the rest of its flight (null: keep reading). */
+function withFlight(r: ServerHello, buf: Buffer, opts: HelloOptions, final: boolean): ServerHello | null {
+  if (!opts.flight || r.helloRetryRequest || r.versionName === 'TLSv1.3') return r;
+  const flight = parseFlight(buf);
+  if (!flight.complete && !final) return null;
+  return { ...r, flight: flight.messages };
+}
+
+function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions): Promise<HelloOutcome> {
+  const maxBytes = opts.flight ? MAX_FLIGHT_BYTES : MAX_RESPONSE_BYTES;
   // The budget is taken once a slot is free: time spent queueing must not extend the deadline.
   const budget = connectionBudget(ctx);
   if (budget <= 0 || ctx.signal.aborted) return Promise.resolve(timeoutError('check deadline reached before connecting'));
@@ -123,7 +137,9 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: SendHelloOptions): Pro
     const buffered = (): Buffer => (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     const decideAtEnd = (): HelloOutcome | null => {
       if (received === 0) return null;
-      const r = parseServerResponse(buffered(), { eof: true });
+      const buf = buffered();
+      const r = parseServerResponse(buf, { eof: true });
+      if (r.kind === 'server-hello') return withFlight(r, buf, opts, true);
       return r.kind === 'need-more' ? null : r;
     };
     const timer = setTimeout(() => {
@@ -141,14 +157,18 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: SendHelloOptions): Pro
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
       if (firstByteAt === 0) firstByteAt = performance.now();
-      const room = MAX_RESPONSE_BYTES - received;
+      const room = maxBytes - received;
       const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
       chunks.push(piece);
       received += piece.length;
-      const r = parseServerResponse(buffered());
-      if (r.kind !== 'need-more') finish(r);
-      else if (received >= MAX_RESPONSE_BYTES) {
-        finish({ kind: 'not-tls', label: 'unknown', detail: `no ServerHello within the first ${MAX_RESPONSE_BYTES} bytes` });
+      const buf = buffered();
+      const r = parseServerResponse(buf);
+      if (r.kind === 'server-hello') {
+        const full = withFlight(r, buf, opts, received >= maxBytes);
+        if (full) finish(full);
+      } else if (r.kind !== 'need-more') finish(r);
+      else if (received >= maxBytes) {
+        finish({ kind: 'not-tls', label: 'unknown', detail: `no ServerHello within the first ${maxBytes} bytes` });
       }
     });
     socket.once('end', () => finish(decideAtEnd() ?? { kind: 'closed' }));

@@ -11,6 +11,8 @@ import * as ciphers from './ciphers.js';
 import * as clientRenegotiation from './client-renegotiation.js';
 import * as secureRenegotiation from './secure-renegotiation.js';
 import * as fallbackScsv from './fallback-scsv.js';
+import * as keyExchange from './key-exchange.js';
+import * as ocspFetch from './ocsp-fetch.js';
 
 /** Which versions the server speaks; the 'versions' probes start once it is applied. */
 export const VERSIONS_PROBE: Probe<protocols.ProtocolsResult> = protocols;
@@ -28,10 +30,12 @@ export const PROBES: ReadonlyArray<Probe<unknown>> = [
   resumption,
   sni,
   alpnOcsp,
+  ocspFetch,
   httpServer,
   clientRenegotiation,
   secureRenegotiation,
   fallbackScsv,
+  keyExchange,
   // Last: its parallel hellos would otherwise take every free socket before the one-hello probes.
   ciphers,
 ];

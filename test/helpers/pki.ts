@@ -28,8 +28,14 @@ export interface Pki {
   rsa1024: Issued | null;
   /** Writes PEM certificates into one file (for -cert_chain / -CAfile) and returns its path. */
   bundle: (name: string, certs: Issued[]) => string;
-  /** A DER OCSP response from the intermediate about `leaf` (status from its database). */
-  ocspResponse: (leaf: Issued) => string;
+  /** A DER OCSP response from the intermediate about `leaf` (status from its database); `signer` signs instead (default: the intermediate). */
+  ocspResponse: (leaf: Issued, signer?: Issued) => string;
+  /** A further localhost leaf from the intermediate with extra v3 extension lines (e.g. tlsfeature, authorityInfoAccess). */
+  issueLeaf: (name: string, extraExt?: string[]) => Issued;
+  /** Revokes a leaf in the intermediate's database, with a CRL reason if given. */
+  revoke: (leaf: Issued, reason?: string) => void;
+  /** The intermediate's `openssl ca` index (what `openssl ocsp -index` answers from). */
+  intermediateIndex: string;
 }
 
 const DAY = 86_400_000;
@@ -159,15 +165,24 @@ export function createPki(): Pki {
     return file;
   };
 
-  const ocspResponse = (target: Issued): string => {
+  const ocspResponse = (target: Issued, signer: Issued = intermediate): string => {
     const req = join(dir, `${target.name}.ocsp-req.der`);
-    const resp = join(dir, `${target.name}.ocsp-resp.der`);
+    const resp = join(dir, `${target.name}-by-${signer.name}.ocsp-resp.der`);
     openssl(['ocsp', '-issuer', intermediate.certFile, '-cert', target.certFile, '-no_nonce', '-reqout', req]);
-    openssl(['ocsp', '-index', join(dir, 'int-ca', 'index.txt'), '-rsigner', intermediate.certFile, '-rkey', intermediate.keyFile,
+    openssl(['ocsp', '-index', join(dir, 'int-ca', 'index.txt'), '-rsigner', signer.certFile, '-rkey', signer.keyFile,
       '-CA', intermediate.certFile, '-reqin', req, '-respout', resp, '-ndays', '7']);
     return resp;
   };
+  const issueLeaf = (name: string, extraExt: string[] = []): Issued =>
+    sign(intCnf, intermediate, name, '/CN=localhost', [...LEAF_EXT(LOCAL_SAN), ...extraExt]);
+  const revoke = (target: Issued, reason?: string): void => {
+    openssl(['ca', '-batch', '-config', intCnf, '-cert', intermediate.certFile, '-keyfile', intermediate.keyFile, '-revoke', target.certFile,
+      ...(reason ? ['-crl_reason', reason] : [])]);
+  };
 
-  cached = { dir, root, intermediate, leaf, revokedLeaf, expired, notYetValid, wrongHost, selfSigned, sha1, rsa2048, rsa1024, bundle, ocspResponse };
+  cached = {
+    dir, root, intermediate, leaf, revokedLeaf, expired, notYetValid, wrongHost, selfSigned, sha1, rsa2048, rsa1024, bundle, ocspResponse,
+    issueLeaf, revoke, intermediateIndex: join(dir, 'int-ca', 'index.txt'),
+  };
   return cached;
 }

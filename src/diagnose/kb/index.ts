@@ -13,6 +13,9 @@ import { clientTooOld, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } fro
 import { renegAccepted, renegInsecure, renegLimited, renegRefused, renegServerInitiated } from './renegotiation.js';
 import { noResumption, resumptionInconsistent, ticketsRejected } from './resumption.js';
 import { statusRequestAbort } from './status-request.js';
+import { dhCustomGroup, weakDh } from './key-exchange.js';
+import { certRevoked, mustStapleMissing, ocspBadSignature, ocspStale, ocspUnknown } from './revocation.js';
+import { ctMissing } from './transparency.js';
 import type { KbEntry } from './types.js';
 
 export const KNOWLEDGE_BASE: readonly KbEntry[] = [
@@ -22,15 +25,15 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   serverTooOld, noCommonCipher, renegInsecure, statusRequestAbort,
   // Certificate.
   // An unknown issuer is most often a missing intermediate, then a private CA, then a self-signed certificate.
-  certExpired, certNotYetValid, certHostnameMismatch, certChainIncomplete, certUntrusted, certSelfSigned,
-  certWeakSignature, certWeakKey, certExpiring, certChainOrder,
+  certRevoked, certExpired, certNotYetValid, certHostnameMismatch, certChainIncomplete, certUntrusted, certSelfSigned,
+  certWeakSignature, certWeakKey, mustStapleMissing, ctMissing, ocspUnknown, ocspStale, ocspBadSignature, certExpiring, certChainOrder,
   // Renegotiation and client authentication.
   renegRefused, renegServerInitiated, renegLimited, renegAccepted, clientCertRejected,
   // Protocols and ciphers.
-  sslEnabled, insecureCiphers, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, noFallbackScsv,
+  sslEnabled, insecureCiphers, weakDh, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, noFallbackScsv,
   // Resumption and extensions.
   resumptionInconsistent, ticketsRejected, noResumption, sniRequired, sniDefaultCert, noOcspStapling, noAlpnH2,
-  mozillaIntermediate,
+  mozillaIntermediate, dhCustomGroup,
 ];
 
 export type { Applies, ErrorPattern, FixPlatform, Fixes, KbEntry, ResultFacts } from './types.js';

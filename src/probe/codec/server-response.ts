@@ -35,6 +35,14 @@ export interface ServerHello {
   downgradeSentinel: 'tls12' | 'tls11' | null;
   /** Group of the server's key_share (TLS 1.3; for an HRR, the group it asks for). */
   keyShareGroup: number | null;
+  /** TLS ≤ 1.2 only, when the caller asked for it: the rest of the server's first flight (see parseFlight). */
+  flight?: HandshakeMessage[];
+}
+
+export interface HandshakeMessage {
+  /** HandshakeType: 11 Certificate, 12 ServerKeyExchange, 13 CertificateRequest, 14 ServerHelloDone, 22 CertificateStatus. */
+  type: number;
+  body: Buffer;
 }
 
 export interface Alert {
@@ -357,4 +365,42 @@ function parse(buf: Buffer, eof: boolean): ParseResult {
     return notTls('unknown', records.length === 0 ? 'connection closed inside the first TLS record' : 'connection closed before a complete ServerHello or alert');
   }
   return NEED_MORE;
+}
+
+export const HANDSHAKE = { serverHello: 2, certificate: 11, serverKeyExchange: 12, certificateRequest: 13, serverHelloDone: 14, certificateStatus: 22 } as const;
+
+export interface Flight {
+  /** Cleartext handshake messages in order, the ServerHello first. */
+  messages: HandshakeMessage[];
+  /** ServerHelloDone arrived, or the server said (alert) or sent (ChangeCipherSpec) something that ends the flight. */
+  complete: boolean;
+  /** The bytes cannot be read as more of this flight (not TLS, oversized record). */
+  error: string | null;
+}
+
+/**
+ * A TLS ≤ 1.2 server's first flight (ServerHello … ServerHelloDone), for probes that need what
+ * follows the ServerHello, such as the ServerKeyExchange. Like parseServerResponse, pure,
+ * restartable and never throws; TLS 1.3 flights are encrypted after the ServerHello and never complete here.
+ */
+export function parseFlight(buf: Buffer): Flight {
+  const messages: HandshakeMessage[] = [];
+  try {
+    const { records, error } = readRecords(buf);
+    let handshake = Buffer.alloc(0);
+    for (const rec of records) {
+      if (rec.type !== 22) return { messages, complete: true, error };
+      handshake = Buffer.concat([handshake, rec.body]);
+      while (handshake.length >= 4 && handshake.length >= 4 + handshake.readUIntBE(1, 3)) {
+        const len = handshake.readUIntBE(1, 3);
+        const type = handshake[0] as number;
+        messages.push({ type, body: Buffer.from(handshake.subarray(4, 4 + len)) });
+        handshake = handshake.subarray(4 + len);
+        if (type === HANDSHAKE.serverHelloDone) return { messages, complete: true, error: null };
+      }
+    }
+    return { messages, complete: error !== null, error };
+  } catch (err) {
+    return { messages, complete: true, error: `unparseable flight: ${(err as Error).message}` };
+  }
 }

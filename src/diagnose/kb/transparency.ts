@@ -1,0 +1,37 @@
+// Certificate Transparency: a publicly trusted certificate without SCTs is refused by Chrome and
+// Safari. Private CAs are exempt: nothing logs their certificates and no client asks.
+import type { KbEntry, ResultFacts } from './types.js';
+
+/** Every channel known and none carried an SCT. An unasked channel (TLS 1.3 only) leaves it untested. */
+function sctsKnown(r: ResultFacts): boolean {
+  const ct = r.certificate?.ct;
+  return r.error === null && r.certificate?.publicRoot === true && ct !== undefined && ct.embedded !== null && ct.tlsExtension !== null;
+}
+
+export const ctMissing: KbEntry = {
+  id: 'ct-missing',
+  title: 'The publicly trusted certificate comes with no SCTs',
+  severity: 'warning',
+  applies: (r) => {
+    if (!sctsKnown(r)) return false;
+    const ct = r.certificate?.ct;
+    if (!ct || (ct.embedded ?? 0) + (ct.tlsExtension ?? 0) + (ct.ocsp ?? 0) > 0) return false;
+    return { detail: 'No Signed Certificate Timestamp in the certificate, the TLS extension or the stapled OCSP response' };
+  },
+  tested: sctsKnown,
+  errorPatterns: [
+    { re: /ERR_CERTIFICATE_TRANSPARENCY_REQUIRED/, example: 'NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', weight: 3 },
+  ],
+  why:
+    'Chrome and Safari require publicly trusted certificates to be logged in Certificate Transparency and to come with ' +
+    'SCTs (the logs\' receipts), normally embedded by the CA at issuance; without them they refuse the certificate ' +
+    '(Chrome: ERR_CERTIFICATE_TRANSPARENCY_REQUIRED). Certificates from a private CA are exempt.',
+  fixes: {
+    nginx: ['Reissue the certificate from a CA that embeds SCTs (all public CAs do by default), then install it with ssl_certificate'],
+    apache: ['Reissue the certificate from a CA that embeds SCTs, then install it with SSLCertificateFile'],
+    haproxy: ['Reissue the certificate from a CA that embeds SCTs, then install it in the crt file of the bind line'],
+    openssl: ['See what the certificate carries: openssl x509 -in site.pem -noout -ext ct_precert_scts'],
+  },
+  reproduce: 'openssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | openssl x509 -noout -ext ct_precert_scts',
+  references: ['https://www.rfc-editor.org/rfc/rfc6962#section-3.3', 'https://googlechrome.github.io/CertificateTransparency/ct_policy.html', 'https://support.apple.com/en-us/103214'],
+};

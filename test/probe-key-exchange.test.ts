@@ -1,0 +1,179 @@
+// Key exchange for TLS ≤ 1.2 (issue 20): the ServerKeyExchange codec on crafted bytes, the probe
+// against openssl s_server with 1024-bit, RFC 7919 and custom 2048-bit DH groups, and the whole
+// check: weak-dh as a finding and as the live confirmation of "dh key too small".
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keepServers, startSServer, tempDir } from './helpers/servers.js';
+import { loopbackCtx } from './helpers/probe-ctx.js';
+import * as protocols from '../src/probe/protocols.js';
+import * as kex from '../src/probe/key-exchange.js';
+import { bitLength, curveName, dhGroupName, parseServerKeyExchange } from '../src/probe/codec/server-key-exchange.js';
+import { parseFlight } from '../src/probe/codec/server-response.js';
+import { countScts } from '../src/probe/codec/sct-list.js';
+import { runCheck } from '../src/check.js';
+import { renderCheck } from '../src/format/cli-text.js';
+import { summaryFields } from '../src/format/slack-result.js';
+import { explain } from '../src/diagnose/index.js';
+import { TAG, expectChildren, readDer, type DerNode } from '../src/probe/der.js';
+
+const keep = keepServers();
+const dir = tempDir();
+const openssl = (args: string[]): void => {
+  execFileSync('openssl', args, { stdio: 'ignore', timeout: 30_000 });
+};
+/** DH parameter files: 1024-bit and 2048-bit custom groups (DSA-style generation is fast), RFC 7919 ffdhe2048. */
+const dhFile = (name: string, args: (out: string) => string[]): string => {
+  const file = join(dir, `${name}.pem`);
+  openssl(args(file));
+  return file;
+};
+// A safe-prime 1024-bit group (s_server ignores DSA-style 1024-bit ones and serves its 2048-bit default).
+const DH1024 = dhFile('dh1024', (out) => ['dhparam', '-out', out, '1024']);
+const DH2048 = dhFile('dh2048', (out) => ['dhparam', '-dsaparam', '-out', out, '2048']);
+const FFDHE2048 = dhFile('ffdhe2048', (out) => ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', out]);
+
+/** The prime of a PEM "DH PARAMETERS" file (PKCS #3: SEQUENCE { prime INTEGER, base INTEGER }). */
+function primeOf(file: string): Buffer {
+  const der = Buffer.from(readFileSync(file, 'utf8').replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  return (expectChildren(readDer(der), TAG.sequence)[0] as DerNode).value;
+}
+
+const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
+const vec16 = (b: Buffer): Buffer => Buffer.concat([u16(b.length), b]);
+
+describe('ServerKeyExchange codec (pure)', () => {
+  it('reads the DH prime size and names RFC 7919 groups', () => {
+    const ffdhe = primeOf(FFDHE2048);
+    expect(bitLength(ffdhe)).toBe(2048);
+    expect(dhGroupName(ffdhe)).toBe('ffdhe2048');
+    expect(dhGroupName(Buffer.concat([Buffer.from([0]), ffdhe]))).toBe('ffdhe2048');
+    const body = Buffer.concat([vec16(primeOf(DH1024)), vec16(Buffer.from([2])), vec16(Buffer.alloc(128, 7)), Buffer.alloc(70)]);
+    expect(parseServerKeyExchange(body, 'dh')).toEqual({ kind: 'dh', bits: 1024, group: 'custom' });
+    // A 768-bit (Logjam range) prime with its top bit set.
+    const p768 = Buffer.alloc(96, 0xff);
+    expect(parseServerKeyExchange(Buffer.concat([vec16(p768), vec16(Buffer.from([2]))]), 'dh')).toMatchObject({ bits: 768, group: 'custom' });
+  });
+
+  it('reads the named curve of ECDHE and refuses what it cannot read', () => {
+    const ecdh = (id: number): Buffer => Buffer.concat([Buffer.from([3]), u16(id), Buffer.from([32]), Buffer.alloc(32, 1)]);
+    expect(parseServerKeyExchange(ecdh(29), 'ecdh')).toEqual({ kind: 'ecdh', curveId: 29, curve: 'x25519' });
+    expect(parseServerKeyExchange(ecdh(23), 'ecdh')).toMatchObject({ curve: 'secp256r1' });
+    expect(curveName(0x1234)).toBe('0x1234');
+    expect(parseServerKeyExchange(Buffer.from([1, 0, 0]), 'ecdh').kind).toBe('unreadable');
+    expect(parseServerKeyExchange(Buffer.from([0, 200, 1]), 'dh').kind).toBe('unreadable');
+    expect(parseServerKeyExchange(Buffer.alloc(0), 'dh').kind).toBe('unreadable');
+  });
+
+  it('collects a flight across records and stops at ServerHelloDone', () => {
+    const msg = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type, 0, body.length >> 8, body.length & 0xff]), body]);
+    const stream = Buffer.concat([msg(2, Buffer.alloc(40)), msg(11, Buffer.alloc(300, 1)), msg(12, Buffer.alloc(20, 2)), msg(14, Buffer.alloc(0))]);
+    const rec = (b: Buffer): Buffer => Buffer.concat([Buffer.from([22, 3, 3]), u16(b.length), b]);
+    const split = Buffer.concat([rec(stream.subarray(0, 100)), rec(stream.subarray(100))]);
+    const f = parseFlight(split);
+    expect(f).toMatchObject({ complete: true, error: null });
+    expect(f.messages.map((m) => m.type)).toEqual([2, 11, 12, 14]);
+    expect(parseFlight(split.subarray(0, 120)).complete).toBe(false);
+    expect(parseFlight(Buffer.from('HTTP/1.1 400 Bad Request\r\n')).complete).toBe(true);
+  });
+
+  it('counts SCTs in a SignedCertificateTimestampList', () => {
+    const list = vec16(Buffer.concat([vec16(Buffer.alloc(47, 1)), vec16(Buffer.alloc(47, 2))]));
+    expect(countScts(list)).toBe(2);
+    expect(countScts(list.subarray(0, 10))).toBeNull();
+  });
+});
+
+/** Versions first, as the orchestrator does, then the key-exchange probe. */
+async function probe(port: number): Promise<kex.KeyExchangeProbeResult> {
+  const ctx = loopbackCtx(port);
+  try {
+    ctx.protocols = (await protocols.run(ctx, { sslv2: false })).protocols;
+    return await kex.run(ctx);
+  } finally {
+    ctx.abort();
+  }
+}
+
+const BOTH = 'ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0';
+
+describe('key-exchange probe against openssl s_server', () => {
+  it('a 1024-bit custom DH group and the ECDHE curve', async () => {
+    const s = await keep(startSServer(['-dhparam', DH1024, '-cipher', BOTH]));
+    const r = await probe(s.port);
+    expect(r.dh).toEqual({ bits: 1024, group: 'custom', suite: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', protocol: 'TLSv1.2' });
+    expect(r.curves).toEqual({ TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'x25519' });
+    expect(r.sctTlsExtension).toBe(0);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('names the RFC 7919 group, and a custom 2048-bit one as custom', async () => {
+    const ffdhe = await keep(startSServer(['-dhparam', FFDHE2048, '-cipher', BOTH]));
+    const custom = await keep(startSServer(['-dhparam', DH2048, '-cipher', BOTH, '-no_tls1_3']));
+    const [a, b] = await Promise.all([probe(ffdhe.port), probe(custom.port)]);
+    expect(a.dh).toMatchObject({ bits: 2048, group: 'ffdhe2048' });
+    expect(b.dh).toMatchObject({ bits: 2048, group: 'custom' });
+  });
+
+  it('no DHE suite: dh is null; TLS 1.1 only: read on TLS 1.1', async () => {
+    const ecdheOnly = await keep(startSServer(['-cipher', 'ECDHE-RSA-AES128-GCM-SHA256']));
+    const old = await keep(startSServer(['-dhparam', DH1024, '-tls1_1', '-cipher', 'DHE-RSA-AES128-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0']));
+    const [a, b] = await Promise.all([probe(ecdheOnly.port), probe(old.port)]);
+    expect(a.dh).toBeNull();
+    expect(a.curves).toEqual({ TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'x25519' });
+    expect(b.dh).toMatchObject({ bits: 1024, protocol: 'TLSv1.1', suite: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA' });
+  });
+
+  it('a TLS 1.3-only server: nothing to read, nothing claimed', async () => {
+    const s = await keep(startSServer(['-tls1_3']));
+    const r = await probe(s.port);
+    expect(r).toEqual({ sctTlsExtension: null, problems: [] });
+  });
+
+  it('reads SCTs from the signed_certificate_timestamp extension (s_server -serverinfo)', async () => {
+    const sctList = vec16(Buffer.concat([vec16(Buffer.alloc(47, 1)), vec16(Buffer.alloc(47, 2))]));
+    const ext = Buffer.concat([u16(18), vec16(sctList)]);
+    const file = join(dir, 'serverinfo.pem');
+    writeFileSync(file, `-----BEGIN SERVERINFO FOR localhost-----\n${ext.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END SERVERINFO FOR localhost-----\n`);
+    const s = await keep(startSServer(['-serverinfo', file, '-cipher', BOTH, '-dhparam', FFDHE2048]));
+    expect((await probe(s.port)).sctTlsExtension).toBe(2);
+  });
+});
+
+describe('the whole check on a 1024-bit DHE server (the issue\'s reproduction)', () => {
+  it('reports weak-dh as an error, and explain confirms "dh key too small"', async () => {
+    const s = await keep(startSServer(['-dhparam', DH1024, '-cipher', 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0', '-no_tls1_3']));
+    const result = await runCheck(`127.0.0.1:${s.port}`, { timeoutMs: 20_000 });
+    expect(result.keyExchange?.dh).toMatchObject({ bits: 1024, group: 'custom' });
+    expect(result.keyExchange?.curves).toEqual({});
+    const finding = result.findings.find((f) => f.id === 'weak-dh');
+    expect(finding?.severity).toBe('error');
+    expect(finding?.detail).toMatch(/1024-bit DH group/);
+    expect(renderCheck(result)).toContain('DHE: 1024-bit group (custom), TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 on TLSv1.2');
+    expect(summaryFields(result).join('\n')).toContain('DHE: 1024-bit group (custom)');
+    const diag = result.diagnoses?.find((d) => d.id === 'weak-dh');
+    expect(diag?.reproduce).toContain(`-connect 127.0.0.1:${s.port}`);
+    for (const text of ['curl: (35) OpenSSL/3.0.19: error:0A00018A:SSL routines::dh key too small', 'error:0A00018A']) {
+      const e = explain(text, result);
+      expect(e.candidates[0]).toMatchObject({ id: 'weak-dh', verdict: 'confirmed' });
+    }
+    // The reproduce command really shows the client error against this server.
+    const out = (() => {
+      try {
+        return execFileSync('openssl', ['s_client', '-connect', `127.0.0.1:${s.port}`, '-tls1_2', '-cipher', 'DHE:@SECLEVEL=2'], { input: '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 10_000 });
+      } catch (err) {
+        return String((err as { stderr?: string }).stderr ?? '');
+      }
+    })();
+    expect(out).toMatch(/dh key too small/);
+  }, 30_000);
+
+  it('an RFC 7919 group: no key-exchange finding, and explain rules weak-dh out', async () => {
+    const s = await keep(startSServer(['-dhparam', FFDHE2048, '-cipher', BOTH]));
+    const result = await runCheck(`127.0.0.1:${s.port}`, { timeoutMs: 20_000 });
+    expect(result.findings.map((f) => f.id)).not.toContain('weak-dh');
+    expect(result.findings.map((f) => f.id)).not.toContain('dh-custom-group');
+    expect(explain('dh key too small', result).candidates[0]).toMatchObject({ id: 'weak-dh', verdict: 'ruled-out' });
+  }, 30_000);
+});

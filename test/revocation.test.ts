@@ -1,0 +1,197 @@
+// Revocation and Certificate Transparency (issue 20): stapled OCSP responses built with
+// `openssl ocsp -index … -respout` and served with `s_server -status_file`, a Must-Staple leaf from
+// the test's own CA, `--ocsp` against `openssl ocsp -port` on loopback, and the pure rules.
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createPki, type Issued } from './helpers/pki.js';
+import { keepServers, startProcessServer, startSServer } from './helpers/servers.js';
+import { runCheck } from '../src/check.js';
+import { deriveFindings, explain } from '../src/diagnose/index.js';
+import { assessOcsp, checkOcspSignature } from '../src/probe/ocsp-parse.js';
+import { analyseCertificate, leafExtensions } from '../src/probe/cert-analysis.js';
+import { buildOcspRequest } from '../src/probe/ocsp-fetch.js';
+import { goodCertificate, modernServer } from './fixtures/results/base.js';
+import { renderCheck } from '../src/format/cli-text.js';
+import { summaryFields } from '../src/format/slack-result.js';
+import type { CheckResult } from '../src/types.js';
+
+const pki = createPki();
+const keep = keepServers();
+const DAY = 86_400_000;
+const x509 = (i: Issued): X509Certificate => new X509Certificate(i.der);
+
+const compromised = pki.issueLeaf('compromised');
+pki.revoke(compromised, 'keyCompromise');
+const mustStaple = pki.issueLeaf('must-staple', ['tlsfeature = status_request']);
+const ca = [pki.root.cert];
+
+async function serve(leaf: Issued, args: string[]): Promise<number> {
+  const srv = await keep(startSServer(['-cert_chain', pki.bundle(`rev-${leaf.name}`, [pki.intermediate]), ...args], leaf));
+  return srv.port;
+}
+const check = (port: number, opts: { ocspFetch?: boolean } = {}): Promise<CheckResult> =>
+  runCheck(`localhost:${port}`, { ca, timeoutMs: 20_000, lookup: async () => [{ address: '127.0.0.1', family: 4 }], ...opts });
+
+describe('OCSP assessment (pure, on real responses)', () => {
+  it('a good response signed by the issuer is current and verified', () => {
+    const o = assessOcsp(readFileSync(pki.ocspResponse(pki.leaf)), x509(pki.leaf), x509(pki.intermediate), new Date());
+    expect(o).toMatchObject({ status: 'good', validity: 'current', signatureValid: true, source: 'stapled', scts: 0 });
+  });
+
+  it('past nextUpdate, and before thisUpdate, the response is stale', () => {
+    const der = readFileSync(pki.ocspResponse(pki.leaf));
+    expect(assessOcsp(der, x509(pki.leaf), x509(pki.intermediate), new Date(Date.now() + 8 * DAY)).validity).toBe('expired');
+    expect(assessOcsp(der, x509(pki.leaf), x509(pki.intermediate), new Date(Date.now() - DAY)).validity).toBe('not-yet-valid');
+  });
+
+  it('a response signed by another CA (the root) is not the issuer\'s', () => {
+    const der = readFileSync(pki.ocspResponse(pki.leaf, pki.root));
+    expect(checkOcspSignature(der, x509(pki.intermediate)).valid).toBe(false);
+    expect(checkOcspSignature(der, null).valid).toBeNull();
+  });
+
+  it('reads the revocation reason', () => {
+    const o = assessOcsp(readFileSync(pki.ocspResponse(compromised)), x509(compromised), x509(pki.intermediate), new Date());
+    expect(o).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise', signatureValid: true });
+    expect(Date.parse(o.revocationTime ?? '')).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('builds a request openssl ocsp understands', () => {
+    const req = buildOcspRequest(x509(pki.leaf), x509(pki.intermediate));
+    expect(req[0]).toBe(0x30);
+    expect(req.length).toBeGreaterThan(60);
+  });
+});
+
+describe('certificate extensions: Must-Staple, OCSP URL, embedded SCTs, public roots', () => {
+  it('reads the TLS Feature extension and the AIA responder', () => {
+    expect(leafExtensions(mustStaple.der)).toMatchObject({ mustStaple: true, embeddedScts: 0 });
+    expect(leafExtensions(pki.leaf.der)).toMatchObject({ mustStaple: false, ocspUrls: [] });
+    const aia = pki.issueLeaf('with-aia', ['authorityInfoAccess = OCSP;URI:http://127.0.0.1:1/ocsp']);
+    expect(leafExtensions(aia.der).ocspUrls).toEqual(['http://127.0.0.1:1/ocsp']);
+  });
+
+  it('counts embedded SCTs', () => {
+    const sct = (n: number): string => `00${(47).toString(16)}${'ab'.repeat(47)}`.repeat(n);
+    const list = (n: number): string => (n * 49).toString(16).padStart(4, '0') + sct(n);
+    const leaf = pki.issueLeaf('with-scts', [`1.3.6.1.4.1.11129.2.4.2 = ASN1:FORMAT:HEX,OCTETSTRING:${list(2)}`]);
+    expect(leafExtensions(leaf.der).embeddedScts).toBe(2);
+  });
+
+  it('tells a public root from a private CA', () => {
+    const base = { served: [pki.leaf.der, pki.intermediate.der], orderKnown: true, authorized: true, authorizationError: null, hostname: 'localhost', anchors: [x509(pki.root)], now: new Date() };
+    expect(analyseCertificate(base).publicRoot).toBe(false);
+    expect(analyseCertificate({ ...base, publicAnchors: [x509(pki.root)] }).publicRoot).toBe(true);
+  });
+});
+
+describe('revocation through the whole check (openssl s_server -status_file)', () => {
+  it('a stapled "revoked" is critical, with time and reason; explain confirms it', async () => {
+    const port = await serve(compromised, ['-status_file', pki.ocspResponse(compromised)]);
+    const r = await check(port);
+    expect(r.ocsp).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise', signatureValid: true, validity: 'current' });
+    const f = r.findings.find((x) => x.id === 'cert-revoked');
+    expect(f?.severity).toBe('critical');
+    expect(f?.detail).toMatch(/revoked on \d{4}-\d\d-\d\dT.*\(reason: keyCompromise\)/);
+    for (const text of ['certificate revoked', 'Error code: SEC_ERROR_REVOKED_CERTIFICATE', 'NET::ERR_CERT_REVOKED']) {
+      expect(explain(text, r).candidates[0], text).toMatchObject({ id: 'cert-revoked', verdict: 'confirmed' });
+    }
+    expect(renderCheck(r)).toMatch(/OCSP status: +revoked \d{4}-\d\d-\d\d \(keyCompromise\)/);
+    expect(summaryFields(r).join('\n')).toMatch(/OCSP status: revoked/);
+  }, 30_000);
+
+  it('a good staple from the issuer: no revocation finding, explain rules "revoked" out', async () => {
+    const port = await serve(pki.leaf, ['-status_file', pki.ocspResponse(pki.leaf)]);
+    const r = await check(port);
+    expect(r.ocsp).toMatchObject({ status: 'good', signatureValid: true });
+    const ids = r.findings.map((x) => x.id);
+    for (const id of ['cert-revoked', 'ocsp-response-untrusted', 'ocsp-response-stale', 'must-staple-missing', 'ct-missing']) expect(ids).not.toContain(id);
+    expect(explain('ERR_CERT_REVOKED', r).candidates[0]).toMatchObject({ id: 'cert-revoked', verdict: 'ruled-out' });
+    // Private CA: CT is not required, and explain says so rather than guessing.
+    expect(r.certificate).toMatchObject({ publicRoot: false, ct: { embedded: 0, tlsExtension: 0, ocsp: 0 } });
+    expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', r).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'untested' });
+  }, 30_000);
+
+  it('a staple signed by another CA is a warning', async () => {
+    const port = await serve(pki.leaf, ['-status_file', pki.ocspResponse(pki.leaf, pki.root)]);
+    const r = await check(port);
+    expect(r.ocsp?.signatureValid).toBe(false);
+    expect(r.findings.find((x) => x.id === 'ocsp-response-untrusted')?.severity).toBe('warning');
+  }, 30_000);
+
+  it('a Must-Staple leaf without a staple is an error; with one, fine', async () => {
+    const bare = await serve(mustStaple, []);
+    const stapled = await serve(mustStaple, ['-status_file', pki.ocspResponse(mustStaple)]);
+    const [a, b] = await Promise.all([check(bare), check(stapled)]);
+    expect(a.certificate?.mustStaple).toBe(true);
+    expect(a.findings.find((x) => x.id === 'must-staple-missing')?.severity).toBe('error');
+    expect(explain('MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING', a).candidates[0]).toMatchObject({ id: 'must-staple-missing', verdict: 'confirmed' });
+    expect(b.findings.map((x) => x.id)).not.toContain('must-staple-missing');
+    expect(renderCheck(a)).toContain('OCSP Must-Staple');
+  }, 40_000);
+});
+
+describe('--ocsp: asking the responder (openssl ocsp -port on loopback)', () => {
+  it('off by default; with ocspFetch the responder\'s "revoked" is reported', async () => {
+    // The leaf must name the responder's port, and the responder reads its index at start: pick a free port first.
+    const free = net.createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
+    const ocspPort = (free.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const leaf = pki.issueLeaf('aia-revoked', [`authorityInfoAccess = OCSP;URI:http://127.0.0.1:${ocspPort}/`]);
+    pki.revoke(leaf, 'superseded');
+    await keep(startProcessServer('openssl', ['ocsp', '-port', String(ocspPort), '-index', pki.intermediateIndex, '-CA', pki.intermediate.certFile,
+      '-rsigner', pki.intermediate.certFile, '-rkey', pki.intermediate.keyFile, '-nmin', '60'], /ACCEPT \S+:(\d+)/));
+    const port = await serve(leaf, []);
+    const off = await check(port);
+    expect(off.ocspStapled).toBe(false);
+    expect(off.ocsp).toBeNull();
+    const on = await check(port, { ocspFetch: true });
+    expect(on.ocspStapled).toBe(false);
+    expect(on.ocsp).toMatchObject({ status: 'revoked', revocationReason: 'superseded', source: 'responder', signatureValid: true, validity: 'current' });
+    expect(on.ocsp?.responder).toBe(`http://127.0.0.1:${ocspPort}/`);
+    expect(on.findings.find((x) => x.id === 'cert-revoked')?.detail).toMatch(/^The OCSP responder \(http:\/\/127\.0\.0\.1:\d+\/\) says/);
+    expect(renderCheck(on)).toMatch(/OCSP status: +revoked .*asked http:/);
+  }, 40_000);
+
+  it('under the bot\'s address policy a responder outside the allowed ranges is refused, not contacted', async () => {
+    const leaf = pki.issueLeaf('aia-elsewhere', ['authorityInfoAccess = OCSP;URI:http://127.0.0.2:9/']);
+    const port = await serve(leaf, []);
+    const r = await runCheck(`127.0.0.1:${port}`, { ca, timeoutMs: 20_000, ocspFetch: true, enforcePolicy: true, allowCidrs: ['127.0.0.1/32'] });
+    expect(r.error).toBeNull();
+    expect(r.ocsp).toBeNull();
+    expect(r.ocspFetchError).toMatch(/asking http:\/\/127\.0\.0\.2:9\/ failed: Refusing 127\.0\.0\.2/);
+  }, 40_000);
+});
+
+describe('rules on hand-built results (pure)', () => {
+  const ids = (r: CheckResult): string[] => deriveFindings(r).map((f) => `${f.id}:${f.severity}`);
+
+  it('DH sizes: ≤ 768 critical, < 2048 error, custom 2048 info, ffdhe none', () => {
+    const dh = (bits: number, group = 'custom'): CheckResult => modernServer({ keyExchange: { dh: { bits, group, suite: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', protocol: 'TLSv1.2' } } });
+    expect(ids(dh(512))).toContain('weak-dh:critical');
+    expect(ids(dh(1024))).toContain('weak-dh:error');
+    expect(ids(dh(2048))).toContain('dh-custom-group:info');
+    expect(ids(dh(2048, 'ffdhe2048')).join()).not.toMatch(/weak-dh|dh-custom/);
+    expect(ids(dh(4096)).join()).not.toMatch(/weak-dh|dh-custom/);
+  });
+
+  it('OCSP: unknown and stale are warnings', () => {
+    expect(ids(modernServer({ ocspStapled: true, ocsp: { status: 'unknown', nextUpdate: null } }))).toContain('ocsp-status-unknown:warning');
+    expect(ids(modernServer({ ocspStapled: true, ocsp: { status: 'good', nextUpdate: '2020-01-01T00:00:00.000Z', validity: 'expired' } }))).toContain('ocsp-response-stale:warning');
+  });
+
+  it('CT: a public certificate without SCTs is a warning; with one, or a private CA, or an unasked channel, nothing', () => {
+    const ct = (embedded: number | null, tlsExtension: number | null, publicRoot: boolean): CheckResult =>
+      modernServer({ certificate: goodCertificate({ publicRoot, ct: { embedded, tlsExtension, ocsp: null } }) });
+    expect(ids(ct(0, 0, true))).toContain('ct-missing:warning');
+    expect(ids(ct(2, 0, true)).join()).not.toContain('ct-missing');
+    expect(ids(ct(0, 1, true)).join()).not.toContain('ct-missing');
+    expect(ids(ct(0, 0, false)).join()).not.toContain('ct-missing');
+    expect(ids(ct(0, null, true)).join()).not.toContain('ct-missing');
+    const r = ct(0, 0, true);
+    expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', r).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'confirmed' });
+  });
+});
