@@ -127,7 +127,28 @@ function otherLines(r: CheckResult, paint: Paint): string[] {
     `OCSP stapled:      ${yesNo(r.ocspStapled, paint)}`,
   ];
   if (r.fallbackScsv !== undefined) lines.push(`TLS_FALLBACK_SCSV: ${yesNo(r.fallbackScsv, paint)}`);
+  lines.push(...keyExchangeLines(r, paint));
   if (r.server) lines.push(`Server software:   ${r.server}`);
+  return lines;
+}
+
+const TOLERANCE_STYLE: Record<string, Style> = { ok: 'green', unknown: 'dim', refused: 'red', dropped: 'red', reset: 'red' };
+
+/** TLS 1.3 groups, post-quantum readiness and how the path treats large hellos, when probed. */
+function keyExchangeLines(r: CheckResult, paint: Paint): string[] {
+  const lines: string[] = [];
+  const kx = r.keyExchange;
+  if (kx?.groups !== undefined) {
+    const order = kx.groupsServerOrder === true ? ' (server order)' : kx.groupsServerOrder === false ? ' (client order)' : '';
+    const list = kx.groups === null ? paint('dim', 'unknown') : kx.groups.length ? kx.groups.join(', ') : paint('dim', 'none');
+    lines.push(`TLS 1.3 groups:    ${list}${paint('dim', `${order}${kx.groupsComplete === false ? ' (incomplete)' : ''}`)}`);
+  }
+  if (kx?.postQuantum !== undefined) lines.push(`Post-quantum:      ${yesNo(kx.postQuantum, paint)}${paint('dim', ' (X25519MLKEM768)')}`);
+  const m = r.middlebox;
+  if (m) {
+    const show = (v: string): string => paint(TOLERANCE_STYLE[v] ?? 'dim', v);
+    lines.push(`Large ClientHello: ${show(m.largeHello)}, padded: ${show(m.paddedHello)}${m.sizes ? paint('dim', ` (${m.sizes.large} / ${m.sizes.padded} bytes)`) : ''}`);
+  }
   return lines;
 }
 

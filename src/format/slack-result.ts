@@ -96,6 +96,10 @@ function certificateText(r: CheckResult): string {
 
 function serverText(r: CheckResult): string {
   const lines = [`software: ${r.server ? code(r.server) : 'not seen'}`, `ALPN: ${r.alpn ? code(r.alpn) : 'none'}`, `OCSP stapling: ${yesNo(r.ocspStapled)}`];
+  const pq = r.keyExchange?.postQuantum;
+  if (pq !== undefined) lines.push(`post-quantum (X25519MLKEM768): ${yesNo(pq)}`);
+  const large = r.middlebox?.largeHello;
+  if (large !== undefined) lines.push(`large ClientHello: ${large === 'ok' ? 'passes' : large === 'unknown' ? 'unknown' : `*${large}*`}`);
   return lines.join('\n');
 }
 
@@ -186,6 +190,7 @@ const MAIN_SERVER_PLATFORMS = ['nginx', 'apache', 'haproxy', 'node', 'java'];
 const PLATFORM_LABEL: Record<string, string> = {
   nginx: 'nginx', apache: 'Apache httpd', haproxy: 'HAProxy', node: 'Node.js server', java: 'Java server',
   openssl: 'OpenSSL / curl client', curl: 'curl', 'node-client': 'Node.js client', 'java-client': 'Java client',
+  browser: 'Browsers', network: 'Firewall / middlebox',
   client: 'the client', general: 'any server', any: 'any server',
 };
 

@@ -3,9 +3,14 @@
 // must answer with a HelloRetryRequest naming the group it wants (RFC 8446 §4.1.4), which tells
 // its choice without key material and without completing anything.
 import type { ProbeContext } from './context.js';
+import type { CheckResult } from '../types.js';
 import { buildClientHello } from './codec/client-hello.js';
 import { canShare, GROUP, groupName, ML_KEM_GROUPS } from './codec/groups.js';
 import { describeOutcome, sendHello, type HelloOutcome } from './raw-hello.js';
+
+export const name = 'groups';
+// Needs to know whether the server speaks TLS 1.3: without it there is nothing to ask.
+export const phase = 'versions';
 
 export interface GroupsResult {
   /** IANA names of the groups the server accepts in TLS 1.3; in its preference order when groupsServerOrder. */
@@ -150,4 +155,10 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
     postQuantum: postQuantumOf(verdicts),
     groupsDetail: notes.join('; '),
   };
+}
+
+/** Writes only its own keyExchange fields: the TLS ≤ 1.2 key-exchange probe writes others. */
+export function apply(result: CheckResult, value: GroupsResult): void {
+  const { groups, groupsServerOrder, groupsComplete, postQuantum, groupsDetail } = value;
+  Object.assign((result.keyExchange ??= {}), { groups, groupsServerOrder, groupsComplete, postQuantum, groupsDetail });
 }

@@ -7,26 +7,22 @@ import type { ProbeContext } from './context.js';
 import { buildClientHello, type ClientHelloOptions } from './codec/client-hello.js';
 import { GROUP } from './codec/groups.js';
 import { describeOutcome, sendHello, type HelloOutcome } from './raw-hello.js';
+import type { CheckResult, HelloTolerance, MiddleboxResult as MiddleboxContract } from '../types.js';
+
+export const name = 'middlebox';
+// Last and alone: its large hellos may trip a device (an IPS that then blocks the client for a
+// while), which must not turn into other probes' failures. Costs one connect plus one hello.
+export const phase = 'last';
 
 /**
- * ok: a TLS answer like the small hello's; refused: a TLS alert where the small hello got a
- * ServerHello; dropped: no answer while the connection stayed open; reset: the connection was cut
- * (RST or FIN) without a TLS answer; unknown: nothing to compare with, or the check ran out of time.
+ * Per hello: ok = a TLS answer like the small hello's; refused = a TLS alert where the small hello
+ * got a ServerHello; dropped = no answer while the connection stayed open; reset = the connection
+ * was cut (RST or FIN) without a TLS answer; unknown = nothing to compare with, or no time left.
+ * largeHello is the browser-like hello (X25519MLKEM768 + X25519 key shares, GREASE, ~1.7 KB);
+ * paddedHello the small one padded to 512 bytes (RFC 7685); paddedLargeHello the small one padded
+ * to the large one's size. Sizes are handshake messages (4-byte header, no record header), as RFC 7685 counts.
  */
-export type HelloTolerance = 'ok' | 'refused' | 'dropped' | 'reset' | 'unknown';
-
-export interface MiddleboxResult {
-  /** The browser-like hello (X25519MLKEM768 + X25519 key shares, GREASE, ~1.7 KB). */
-  largeHello: HelloTolerance;
-  /** The small hello padded to 512 bytes with the padding extension (RFC 7685). */
-  paddedHello: HelloTolerance;
-  /** The small hello padded to the large one's size: tells size from content when the large one fails. */
-  paddedLargeHello: HelloTolerance;
-  /** What each hello got, and what that means, in a sentence or two. */
-  detail: string;
-  /** ClientHello handshake message sizes in bytes (with its 4-byte header, without the record's 5), as RFC 7685 counts. */
-  sizes: { small: number; padded: number; large: number };
-}
+export type MiddleboxResult = Required<MiddleboxContract>;
 
 // A handshake every TLS server of the last 15 years can answer: TLS 1.3 and 1.2 (supported_versions),
 // AES-GCM with ECDHE, and CBC with ECDHE and RSA for older stacks.
@@ -167,4 +163,8 @@ export async function run(ctx: ProbeContext): Promise<MiddleboxResult> {
     sizes: { small: hellos.small.length - 5, padded: padded.length - 5, large: hellos.large.length - 5 },
   };
   return { ...partial, detail: explain({ small, padded: pad, paddedLarge: padLarge, large }, partial) };
+}
+
+export function apply(result: CheckResult, value: MiddleboxResult): void {
+  result.middlebox = value;
 }

@@ -11,6 +11,8 @@ import * as ciphers from './ciphers.js';
 import * as clientRenegotiation from './client-renegotiation.js';
 import * as secureRenegotiation from './secure-renegotiation.js';
 import * as fallbackScsv from './fallback-scsv.js';
+import * as groups from './groups.js';
+import * as middlebox from './middlebox.js';
 
 /** Which versions the server speaks; the 'versions' probes start once it is applied. */
 export const VERSIONS_PROBE: Probe<protocols.ProtocolsResult> = protocols;
@@ -32,4 +34,6 @@ export const PROBES: ReadonlyArray<Probe<unknown>> = [
   clientRenegotiation,
   secureRenegotiation,
   fallbackScsv,
+  groups,
+  middlebox,
 ];

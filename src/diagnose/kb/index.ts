@@ -10,6 +10,7 @@ import {
 } from './certificate.js';
 import { noAlpnH2, noOcspStapling, sniDefaultCert, sniRequired } from './extensions.js';
 import { clientTooOld, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } from './protocols.js';
+import { browserHelloRefused, largeHelloCut, paddedHelloCut, postQuantum } from './middlebox.js';
 import { renegAccepted, renegInsecure, renegLimited, renegRefused, renegServerInitiated } from './renegotiation.js';
 import { noResumption, resumptionInconsistent, ticketsRejected } from './resumption.js';
 import type { KbEntry } from './types.js';
@@ -17,6 +18,8 @@ import type { KbEntry } from './types.js';
 export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Nothing TLS happens at all.
   dnsFailure, targetBlocked, connectionRefused, connectionTimeout, notTls, middlebox,
+  // Some clients' hellos never reach the server, or are refused by it.
+  largeHelloCut, browserHelloRefused, paddedHelloCut,
   // No handshake for current clients.
   serverTooOld, noCommonCipher, renegInsecure,
   // Certificate.
@@ -29,7 +32,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   sslEnabled, insecureCiphers, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, noFallbackScsv,
   // Resumption and extensions.
   resumptionInconsistent, ticketsRejected, noResumption, sniRequired, sniDefaultCert, noOcspStapling, noAlpnH2,
-  mozillaIntermediate,
+  mozillaIntermediate, postQuantum,
 ];
 
 export type { Applies, ErrorPattern, FixPlatform, Fixes, KbEntry, ResultFacts } from './types.js';

@@ -6,7 +6,7 @@ import type { CheckResult, Severity } from '../../types.js';
 export type ResultFacts = Omit<CheckResult, 'findings' | 'diagnoses'>;
 
 /** Fix platforms. Server side first, then clients; keys are a contract with the CLI and Slack. */
-export const FIX_PLATFORMS = ['nginx', 'apache', 'haproxy', 'node', 'java', 'openssl', 'node-client', 'java-client'] as const;
+export const FIX_PLATFORMS = ['nginx', 'apache', 'haproxy', 'node', 'java', 'openssl', 'node-client', 'java-client', 'browser', 'network'] as const;
 export type FixPlatform = (typeof FIX_PLATFORMS)[number];
 export type Fixes = Partial<Record<FixPlatform, string[]>>;
 
