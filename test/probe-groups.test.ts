@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { keepServers, startGnutlsServ, startNodeTls, startSServer } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import { startPqServer } from './fixtures/codec/pq-server.js';
+import { HAS_LIGHTTPD_WOLFSSL, startLighttpdWolfssl } from './helpers/lighttpd.js';
 import * as groups from '../src/probe/groups.js';
 import type { ProtocolMap } from '../src/types.js';
 
@@ -73,6 +74,14 @@ describe('TLS 1.3 groups against real servers without post-quantum groups', () =
     const s = await keep(startNodeTls({ ecdhCurve: 'P-384' }));
     const r = await probe(s.port);
     expect(r).toMatchObject({ groups: ['secp384r1'], groupsServerOrder: null, postQuantum: false });
+  });
+
+  it.skipIf(!HAS_LIGHTTPD_WOLFSSL)('lighttpd + wolfSSL, which answers groups it lacks with a HelloRetryRequest naming none: refused', async () => {
+    const s = await keep(startLighttpdWolfssl());
+    const r = await probe(s.port);
+    expect(r.groups).toEqual(expect.arrayContaining(['x25519', 'secp256r1']));
+    expect(r.postQuantum).toBe(false);
+    expect(r.groupsComplete).toBe(true);
   });
 
   it('a TLS 1.2-only server: no groups, not post-quantum, without a connection', async () => {

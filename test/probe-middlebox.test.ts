@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { keepServers, startGnutlsServ, startNodeTls, startSServer } from './helpers/servers.js';
 import { containsU16, startHelloFilter } from './helpers/hello-filter.js';
+import { HAS_LIGHTTPD_WOLFSSL, startLighttpdWolfssl } from './helpers/lighttpd.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import { startPqServer } from './fixtures/codec/pq-server.js';
 import { decodeClientHello } from './fixtures/codec/tls-bytes.js';
@@ -98,5 +99,30 @@ describe('hello tolerance behind a middlebox in front of a real server', () => {
     const r = await probe(relay.port);
     expect(r).toMatchObject({ largeHello: 'unknown', paddedHello: 'unknown' });
     expect(r.detail).toMatch(/nothing to compare with/);
+  });
+});
+
+describe('round trips', () => {
+  it('sends all four hellos at once: one connect and one hello on the critical path', async () => {
+    const backend = await keep(startSServer());
+    // Swallows every hello, so none is answered until the probe gives up.
+    const relay = await keep(startHelloFilter({ backendPort: backend.port, action: 'swallow', maxRecordBytes: 10 }));
+    const ctx = loopbackCtx(relay.port, { connectTimeoutMs: 60_000 });
+    const running = middlebox.run(ctx);
+    // The relay holds all four hellos while none is answered: no hello waited for another's answer.
+    await relay.whenBlocked(4);
+    expect(relay.blocked()).toBe(4);
+    ctx.abort();
+    const r = await running;
+    expect(r).toMatchObject({ largeHello: 'unknown', paddedHello: 'unknown' });
+  });
+});
+
+describe('a real server whose own TLS stack hangs up on browser hellos', () => {
+  it.skipIf(!HAS_LIGHTTPD_WOLFSSL)('lighttpd + wolfSSL: the browser-like hello is cut, the same size padded passes: content, not size', async () => {
+    const s = await keep(startLighttpdWolfssl());
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ largeHello: 'reset', paddedHello: 'ok', paddedLargeHello: 'ok' });
+    expect(r.detail).toMatch(/or the server's own TLS stack, rejects its content/);
   });
 });

@@ -69,6 +69,9 @@ function verdictOf(group: number, o: HelloOutcome): Verdict {
   if (chosenGroup([group], o) === group) return 'accepted';
   // An alert, or a ServerHello for an older version (it has no group to offer in 1.3 terms).
   if (o.kind === 'alert' || (o.kind === 'server-hello' && o.versionName !== 'TLSv1.3')) return 'refused';
+  // wolfSSL answers a group it lacks with a HelloRetryRequest that names no group (RFC 8446 wants
+  // handshake_failure): a TLS 1.3 answer that takes nothing offered.
+  if (o.kind === 'server-hello' && o.helloRetryRequest && o.keyShareGroup === null) return 'refused';
   return 'unknown';
 }
 

@@ -135,7 +135,7 @@ function explain(t: { small: Timed; padded: Timed; paddedLarge: Timed; large: Ti
   } else if (cut(r.largeHello) && cut(r.paddedLargeHello)) {
     meaning = `Hellos of ${r.sizes.large} bytes are ${r.largeHello} while small ones pass: something in the path cannot take a ClientHello larger than one TCP segment.`;
   } else if (cut(r.largeHello)) {
-    meaning = 'The browser-like hello is cut while a padded hello of the same size passes: something in the path rejects its content (the post-quantum group X25519MLKEM768, GREASE or an extension), not its size.';
+    meaning = 'The browser-like hello is cut while a padded hello of the same size passes: a device in the path, or the server\'s own TLS stack, rejects its content (the post-quantum group X25519MLKEM768, GREASE or an extension such as status_request), not its size.';
   } else if (cut(r.paddedHello)) {
     meaning = 'The 512-byte padded hello is cut while the small one passes: something in the path rejects the padding extension (RFC 7685).';
   } else if (r.largeHello === 'refused') {

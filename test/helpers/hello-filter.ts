@@ -20,6 +20,8 @@ export interface HelloFilterOptions {
 export interface HelloFilter extends Running {
   /** Hellos acted on so far. */
   blocked: () => number;
+  /** Resolves once `n` hellos have been acted on. */
+  whenBlocked: (n: number) => Promise<void>;
   /** Connections relayed untouched. */
   relayed: () => number;
 }
@@ -34,6 +36,7 @@ export async function startHelloFilter(opts: HelloFilterOptions): Promise<HelloF
   const sockets = new Set<net.Socket>();
   let blocked = 0;
   let relayed = 0;
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
   const track = (s: net.Socket): void => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -52,6 +55,7 @@ export async function startHelloFilter(opts: HelloFilterOptions): Promise<HelloF
       client.off('data', onData);
       if (tooBig || opts.matches?.(buf.subarray(0, recordBytes))) {
         blocked++;
+        for (const w of waiters.filter((x) => x.n <= blocked)) w.resolve();
         if (opts.action === 'reset') client.resetAndDestroy();
         else if (opts.action === 'close') client.end();
         // 'swallow': keep reading and discarding, never answer; stop() ends it.
@@ -73,6 +77,7 @@ export async function startHelloFilter(opts: HelloFilterOptions): Promise<HelloF
   return {
     port: (server.address() as net.AddressInfo).port,
     blocked: () => blocked,
+    whenBlocked: (n) => (blocked >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
     relayed: () => relayed,
     stop: () => {
       for (const s of sockets) s.destroy();

@@ -39,7 +39,7 @@ export const largeHelloCut: KbEntry = {
     const cause = cut(m.paddedLargeHello)
       ? 'a hello padded to the same size is cut too, so the limit is size: something cannot take a ClientHello spanning two TCP segments'
       : m.paddedLargeHello === 'ok'
-        ? 'a hello padded to the same size passes, so the content is rejected: the post-quantum group X25519MLKEM768 or another browser extension'
+        ? 'a hello padded to the same size passes, so the content is rejected (the post-quantum group X25519MLKEM768, GREASE or another browser extension), by a device in the path or by the server\'s own TLS stack'
         : 'whether size or content is the trigger is unknown';
     return { detail: `A browser-like ClientHello with an X25519MLKEM768 key share${size} was ${how(m.largeHello)}, while a small hello got a TLS answer; ${cause}` };
   },
@@ -51,13 +51,16 @@ export const largeHelloCut: KbEntry = {
     'TLS-inspecting proxies that read the server name from the first segment only, or that reject unknown groups, ' +
     'drop or reset such hellos, while older clients with small hellos (curl on OpenSSL 3.0, Java) still connect. ' +
     'So "the site works with curl but not in Chrome" (ERR_CONNECTION_RESET, ERR_TIMED_OUT) or "only some ' +
-    'clients fail". The server is not at fault; the device in the path is, and it also blocks every client that ' +
-    'upgrades. A path-MTU black hole (full-size packets lost) looks the same.',
+    'clients fail". When size is the trigger, the device in the path is at fault, and it also blocks every client ' +
+    'that upgrades; a path-MTU black hole (full-size packets lost) looks the same. When only the content is, the ' +
+    'server\'s own TLS stack may be hanging up without an alert: some wolfSSL builds (lighttpd mod_wolfssl) do that ' +
+    'to browser hellos.',
   fixes: {
     network: [
       'Update the firewall / IPS / TLS-inspection software: vendors fixed ClientHello reassembly after browsers shipped post-quantum key shares (affected products and advisories: https://tldr.fail/)',
       'Until it is updated, exempt this service from TLS inspection (a no-decrypt / SSL-inspection bypass rule for its address or name)',
       'No inspecting device on the path? Look for a path-MTU black hole: ping -M do -s 1472 HOST fails while ping -M do -s 1200 HOST passes',
+      'Content, not size, is rejected and nothing inspects TLS? Then the server\'s TLS library hangs up on the browser hello: update it, or put the site behind a TLS terminator that accepts current browsers (e.g. nginx or HAProxy on OpenSSL)',
     ],
     browser: [
       'Stop-gap while the device is fixed (Chrome, managed machines): set the enterprise policy PostQuantumKeyAgreementEnabled to false; Google documents it as temporary (available through Chrome 145)',
