@@ -163,9 +163,9 @@ export const postQuantum: KbEntry = {
     'it once its TLS library supports it (OpenSSL 3.5, Go 1.24, BoringSSL, AWS-LC). Nothing breaks without it: ' +
     'clients fall back to X25519 or P-256. Its key share makes ClientHellos larger, which is what trips old middleboxes.',
   fixes: {
-    nginx: ['Build nginx against OpenSSL 3.5 or later: its default groups (ssl_ecdh_curve auto) then include X25519MLKEM768; if ssl_ecdh_curve lists groups, put X25519MLKEM768 first (needs OpenSSL 3.5+)'],
-    apache: ['With mod_ssl on OpenSSL 3.5 or later the default groups include X25519MLKEM768; an explicit list needs it too: SSLOpenSSLConfCmd Groups X25519MLKEM768:X25519:prime256v1 (OpenSSL 3.5+)'],
-    haproxy: ['With HAProxy linked against OpenSSL 3.5 or later (or AWS-LC): ssl-default-bind-curves X25519MLKEM768:X25519:P-256 (the group name needs OpenSSL 3.5+)'],
+    nginx: ["Build nginx against OpenSSL 3.5 or later and keep `ssl_ecdh_curve auto;` (the default): OpenSSL 3.5's default groups include X25519MLKEM768"],
+    apache: ['Run mod_ssl on OpenSSL 3.5 or later: its default groups then include X25519MLKEM768 (an explicit group list set with SSLOpenSSLConfCmd must name it too)'],
+    haproxy: ['Link HAProxy against OpenSSL 3.5 or later (or AWS-LC): its default groups then include X25519MLKEM768 (an explicit curves list must name it too)'],
     node: ['Node.js 24.5 and later (OpenSSL 3.5) accept X25519MLKEM768 by default; an explicit ecdhCurve list must include it'],
     openssl: ['Check a server with an OpenSSL 3.5+ client: openssl s_client -connect HOST:443 -servername HOST -groups X25519MLKEM768 </dev/null'],
   },
