@@ -114,6 +114,18 @@ export interface MiddleboxResult {
   sizes?: { small: number; padded: number; large: number };
 }
 
+/** One simulated client: whether its default ClientHello gets a handshake it accepts, and why not. */
+export interface ClientResult {
+  id: string;
+  name: string;
+  /** null: no verdict (network trouble, or a limit the check could not measure). */
+  connects: boolean | null;
+  protocol: ProtocolName | null;
+  cipher: string | null;
+  group: string | null;
+  reason: string | null;
+}
+
 export interface CheckResult {
   target: TargetInfo;
   error: CheckError | null;
@@ -133,6 +145,8 @@ export interface CheckResult {
   server?: string | null;
   keyExchange?: KeyExchangeResult;
   middlebox?: MiddleboxResult;
+  /** Client simulation: common clients' default hellos and what the server makes of them. */
+  clients?: ClientResult[];
   findings: Finding[];
   durationMs: number;
   /** Probes that failed unexpectedly (a bug on our side, not a verdict): name → message. */

@@ -152,6 +152,18 @@ function keyExchangeLines(r: CheckResult, paint: Paint): string[] {
   return lines;
 }
 
+/** One line per simulated client: ✔ with what it negotiated, ✖ with why not, ? when unknown. */
+function clientLines(r: CheckResult, paint: Paint): string[] {
+  const clients = r.clients ?? [];
+  const width = Math.max(0, ...clients.map((c) => c.name.length));
+  return clients.map((c) => {
+    const name = c.name.padEnd(width);
+    if (c.connects === true) return `${paint('green', '✔')} ${name}  ${[c.protocol, c.cipher, c.group].filter(Boolean).join(' ')}`;
+    if (c.connects === false) return `${paint('red', '✖')} ${name}  ${c.reason ?? ''}`;
+    return `${paint('dim', '?')} ${name}  ${paint('dim', c.reason ?? 'unknown')}`;
+  });
+}
+
 function findingLines(findings: readonly Finding[], paint: Paint): string[] {
   const sorted = [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity));
   return sorted.map((f) => `${paint(SEVERITY_STYLE[f.severity], `[${f.severity.toUpperCase()}]`.padEnd(10))} ${f.title}${f.detail ? paint('dim', ` — ${f.detail}`) : ''}`);
@@ -191,6 +203,7 @@ export function renderCheck(r: CheckResult, paint: Paint = plainPaint): string {
       ...section('Session resumption', resumptionLines(r, paint), paint),
       ...section('Certificate', certificateLines(r, paint), paint),
       ...section('Other', otherLines(r, paint), paint),
+      ...section('Client simulation', clientLines(r, paint), paint),
     );
   }
   lines.push(...section('Findings', findingLines(r.findings, paint), paint));

@@ -103,6 +103,17 @@ function serverText(r: CheckResult): string {
   return lines.join('\n');
 }
 
+/** "✅ 9 of 11 common clients connect; ❌ Java 8, OpenSSL 1.0.2": the list with reasons is in the findings. */
+export function clientsText(clients: NonNullable<CheckResult['clients']>): string {
+  const ok = clients.filter((c) => c.connects === true).length;
+  const bad = clients.filter((c) => c.connects === false).map((c) => esc(c.name));
+  const unknown = clients.filter((c) => c.connects === null).length;
+  const parts = [`${bad.length ? '⚠️' : '✅'} ${ok} of ${clients.length} common clients connect`];
+  if (bad.length) parts.push(`❌ ${bad.join(', ')}`);
+  if (unknown) parts.push(`${unknown} unknown`);
+  return parts.join('; ');
+}
+
 /** Summary fields: one per aspect, at most 10 (Slack's limit for fields). */
 export function summaryFields(r: CheckResult): string[] {
   if (r.error && !Object.values(r.protocols).some((v) => v !== null)) {
@@ -115,6 +126,7 @@ export function summaryFields(r: CheckResult): string[] {
     ['Resumption', resumptionText(r)],
     ['Certificate', certificateText(r)],
     ['Server', serverText(r)],
+    ...(r.clients?.length ? [['Clients', clientsText(r.clients)] as [string, string]] : []),
     ['Checked', `${code(r.target.ip || r.target.host)}${r.target.sni ? ` as ${code(r.target.sni)}` : ' without SNI'}, ${(r.durationMs / 1000).toFixed(1)} s`],
   ];
   return rows.map(([k, v]) => `*${k}*\n${v}`);

@@ -13,6 +13,7 @@ import * as secureRenegotiation from './secure-renegotiation.js';
 import * as fallbackScsv from './fallback-scsv.js';
 import * as groups from './groups.js';
 import * as middlebox from './middlebox.js';
+import * as clientSimulation from './client-simulation.js';
 
 /** Which versions the server speaks; the 'versions' probes start once it is applied. */
 export const VERSIONS_PROBE: Probe<protocols.ProtocolsResult> = protocols;
@@ -35,5 +36,6 @@ export const PROBES: ReadonlyArray<Probe<unknown>> = [
   secureRenegotiation,
   fallbackScsv,
   groups,
+  clientSimulation,
   middlebox,
 ];

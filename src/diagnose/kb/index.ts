@@ -10,6 +10,7 @@ import {
 } from './certificate.js';
 import { noAlpnH2, noOcspStapling, sniDefaultCert, sniRequired } from './extensions.js';
 import { clientTooOld, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } from './protocols.js';
+import { clientsCannotConnect } from './clients.js';
 import { browserHelloRefused, largeHelloCut, paddedHelloCut, postQuantum } from './middlebox.js';
 import { renegAccepted, renegInsecure, renegLimited, renegRefused, renegServerInitiated } from './renegotiation.js';
 import { noResumption, resumptionInconsistent, ticketsRejected } from './resumption.js';
@@ -21,7 +22,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Some clients' hellos never reach the server, or are refused by it.
   largeHelloCut, browserHelloRefused, paddedHelloCut,
   // No handshake for current clients.
-  serverTooOld, noCommonCipher, renegInsecure,
+  serverTooOld, noCommonCipher, renegInsecure, clientsCannotConnect,
   // Certificate.
   // An unknown issuer is most often a missing intermediate, then a private CA, then a self-signed certificate.
   certExpired, certNotYetValid, certHostnameMismatch, certChainIncomplete, certUntrusted, certSelfSigned,
