@@ -1,6 +1,8 @@
 // Client simulation (result.clients): which common clients' default ClientHellos get a handshake
 // they accept, and for those that do not, why, with the fix on either side.
 import type { ClientResult } from '../../types.js';
+import { familiesIn } from '../../clients/families.js';
+import { CLIENT_PROFILES } from '../../clients/profiles.js';
 import type { KbEntry, ResultFacts } from './types.js';
 
 /** Clients people use today: one of these failing is an outage for real users, not legacy clean-up. */
@@ -19,6 +21,14 @@ export const clientsCannotConnect: KbEntry = {
     return { detail: `${bad.length} of ${total} common clients cannot connect: ${bad.map((c) => `${c.name} (${c.reason ?? 'refused'})`).join('; ')}` };
   },
   tested: (r) => (r.clients?.length ?? 0) > 0,
+  // A Java stack trace is about the Java profiles: Java 17 connecting rules this cause out for it
+  // even when OpenSSL 1.0.2 fails. Text that names no client keeps every profile.
+  forSymptom: (r, symptom) => {
+    const families = familiesIn(symptom);
+    if (!families.length || !r.clients) return r;
+    const ids = new Set(CLIENT_PROFILES.filter((p) => families.includes(p.family)).map((p) => p.id));
+    return { ...r, clients: r.clients.filter((c) => ids.has(c.id)) };
+  },
   errorPatterns: [
     { re: /Received fatal alert: protocol_version/, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version', weight: 1 },
     { re: /Received fatal alert: handshake_failure/, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure', weight: 1 },

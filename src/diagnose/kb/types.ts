@@ -39,6 +39,11 @@ export interface KbEntry {
   errorPatterns: ErrorPattern[];
   why: string;
   fixes: Fixes;
+  /**
+   * The part of a result that concerns the client who wrote `symptom` (e.g. only the Java
+   * profiles of a client simulation for a Java stack trace); explain() judges the entry on it.
+   */
+  forSymptom?: (r: ResultFacts, symptom: string) => ResultFacts;
   /** Command template: {connect} = host:port, {servername} = "-servername SNI" or nothing, {url}, {host}, {name} (SNI or host), {port}. */
   reproduce: string;
   references: string[];
