@@ -61,6 +61,7 @@ describe('client simulation against real servers, checked against real clients',
     const c = await simulate(s.port);
     expect(c.get('java-8')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version \(alert 70/) });
     expect(c.get('openssl-1.0.2')?.connects).toBe(false);
+    expect(c.get('envoy')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
     for (const id of ['chrome', 'firefox', 'java-11', 'java-17', 'openssl-3', 'node-20', 'gnutls-3.7', 'go']) {
       expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
     }

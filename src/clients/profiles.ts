@@ -10,7 +10,7 @@ export interface ClientProfile {
   /** Name and version, as shown to users. */
   name: string;
   /** What a pasted error from this client looks like, for explain (a Java stack trace → Java). */
-  family: 'browser' | 'java' | 'openssl' | 'node' | 'gnutls' | 'go';
+  family: 'browser' | 'java' | 'openssl' | 'node' | 'gnutls' | 'go' | 'envoy';
   /** Versions it offers, highest first. */
   protocols: ProtocolName[];
   /** Cipher suites in its order, TLS 1.3 suites first; IANA or OpenSSL names. */
@@ -222,5 +222,16 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     // Go offers no DHE suites; it refuses RSA keys below 1024 bits (Go 1.24).
     accepts: { minRsaBits: 1024, minDhBits: null },
     sources: ['https://go.dev/doc/go1.22#crypto/tls (RSA key exchange and TLS 1.0/1.1 off by default for clients)', 'https://go.dev/doc/go1.24#cryptotlspkgcryptotls (X25519MLKEM768 by default; RSA keys < 1024 refused)'],
+  },
+  {
+    id: 'envoy', name: 'Envoy upstream default (Istio, Kubernetes service mesh)', family: 'envoy',
+    // Envoy's client (upstream) side defaults to TLS 1.2 as both minimum and maximum.
+    protocols: ['TLSv1.2'],
+    ciphers: ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384'],
+    groups: [GROUP.x25519, GROUP.secp256r1],
+    keyShares: [],
+    signatureAlgorithms: SIGALGS_MODERN, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: true,
+    accepts: { minRsaBits: null, minDhBits: null },
+    sources: ['https://envoyproxy.io/docs/envoy/v1.22.5/api-v3/extensions/transport_sockets/tls/v3/common.proto (TlsParameters defaults for clients)'],
   },
 ];

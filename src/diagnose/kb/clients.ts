@@ -6,7 +6,7 @@ import { CLIENT_PROFILES } from '../../clients/profiles.js';
 import type { KbEntry, ResultFacts } from './types.js';
 
 /** Clients people use today: one of these failing is an outage for real users, not legacy clean-up. */
-const CURRENT: ReadonlySet<string> = new Set(['chrome', 'firefox', 'java-17', 'java-11', 'openssl-3', 'node-20', 'go']);
+const CURRENT: ReadonlySet<string> = new Set(['chrome', 'firefox', 'java-17', 'java-11', 'openssl-3', 'node-20', 'go', 'envoy']);
 
 const failing = (r: ResultFacts): ClientResult[] => (r.clients ?? []).filter((c) => c.connects === false);
 
