@@ -62,6 +62,7 @@ describe('client simulation against real servers, checked against real clients',
     expect(c.get('java-8')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version \(alert 70/) });
     expect(c.get('openssl-1.0.2')?.connects).toBe(false);
     expect(c.get('envoy')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
+    expect(c.get('windows-10')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
     for (const id of ['chrome', 'firefox', 'java-11', 'java-17', 'openssl-3', 'node-20', 'gnutls-3.7', 'go']) {
       expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
     }
@@ -75,7 +76,7 @@ describe('client simulation against real servers, checked against real clients',
   it('TLS 1.0 only: only clients that still offer TLS 1.0 connect, like gnutls-cli; openssl 3 and Node do not', async () => {
     const s = await keep(startSServer(['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0']));
     const c = await simulate(s.port);
-    for (const id of ['java-8', 'openssl-1.0.2', 'openssl-1.1.1', 'gnutls-3.7']) expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1' });
+    for (const id of ['java-8', 'openssl-1.0.2', 'openssl-1.1.1', 'gnutls-3.7', 'windows-10']) expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1' });
     for (const id of ['chrome', 'firefox', 'java-17', 'openssl-3', 'node-20', 'go']) {
       expect(c.get(id), id).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
     }

@@ -8,6 +8,7 @@ const MARKS: ReadonlyArray<readonly [ClientProfile['family'], RegExp]> = [
   ['node', /\bERR_(?:SSL|TLS)_[A-Z_]+|node:internal|Client network socket disconnected/],
   ['gnutls', /GnuTLS|gnutls_handshake/i],
   ['go', /remote error: tls:|\btls: (?:handshake failure|first record|failed to verify)|\bx509: /],
+  ['schannel', /SEC_E_[A-Z_]+|Schannel|System\.Net\.WebException|The request was aborted: Could not create SSL\/TLS secure channel/],
   ['browser', /net::ERR_|SSL_ERROR_[A-Z_]+|ERR_SSL_VERSION_OR_CIPHER_MISMATCH|This site can[’']t/],
 ];
 

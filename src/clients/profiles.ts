@@ -10,7 +10,7 @@ export interface ClientProfile {
   /** Name and version, as shown to users. */
   name: string;
   /** What a pasted error from this client looks like, for explain (a Java stack trace → Java). */
-  family: 'browser' | 'java' | 'openssl' | 'node' | 'gnutls' | 'go' | 'envoy';
+  family: 'browser' | 'java' | 'openssl' | 'node' | 'gnutls' | 'go' | 'envoy' | 'schannel';
   /** Versions it offers, highest first. */
   protocols: ProtocolName[];
   /** Cipher suites in its order, TLS 1.3 suites first; IANA or OpenSSL names. */
@@ -233,5 +233,26 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     signatureAlgorithms: SIGALGS_MODERN, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: true,
     accepts: { minRsaBits: null, minDhBits: null },
     sources: ['https://envoyproxy.io/docs/envoy/v1.22.5/api-v3/extensions/transport_sockets/tls/v3/common.proto (TlsParameters defaults for clients)'],
+  },
+  {
+    id: 'windows-10', name: 'Windows 10 22H2 Schannel (.NET Framework, PowerShell, IE/WinHTTP)', family: 'schannel',
+    protocols: ['TLSv1.2', 'TLSv1.1', 'TLSv1'],
+    ciphers: [
+      'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+      'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256',
+      'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
+      'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+      'TLS_RSA_WITH_AES_256_GCM_SHA384', 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_256_CBC_SHA256',
+      'TLS_RSA_WITH_AES_128_CBC_SHA256', 'TLS_RSA_WITH_AES_256_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA',
+    ],
+    groups: [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1],
+    keyShares: [],
+    signatureAlgorithms: [0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0403, 0x0503, 0x0603, 0x0201, 0x0203],
+    statusRequest: true, extendedMasterSecret: true, renegotiationInfo: true,
+    accepts: { minRsaBits: null, minDhBits: null },
+    sources: [
+      'https://learn.microsoft.com/en-us/windows/win32/secauthn/tls-cipher-suites-in-windows-10-v22h2 (default suites in priority order)',
+      'https://learn.microsoft.com/en-us/windows/win32/secauthn/tls-elliptic-curves-in-windows-10-1607-and-later (curve25519, NistP256, NistP384)',
+    ],
   },
 ];
