@@ -237,6 +237,12 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
   }
   ctx.protocols = result.protocols;
   for (const probe of PROBES) if (probe.phase === 'versions') start(probe);
+  // 'last' probes run alone once every other has settled: their connections (hellos a middlebox
+  // may react to) can then not be mistaken for failures by the others.
+  if (PROBES.some((probe) => probe.phase === 'last')) {
+    await Promise.all(settled.values());
+    for (const probe of PROBES) if (probe.phase === 'last') start(probe);
+  }
   const values = await Promise.all(PROBES.map((probe) => settled.get(probe) ?? Promise.resolve(undefined)));
   const incomplete: NonNullable<CheckResult['incomplete']> = [];
   PROBES.forEach((probe, i) => {

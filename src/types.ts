@@ -162,6 +162,48 @@ export interface CtResult {
   ocsp: number | null;
 }
 
+/**
+ * Key exchange, filled by several probes, each writing only its own fields: the TLS 1.3 groups
+ * probe (groups, groupsServerOrder, groupsComplete, postQuantum, groupsDetail); the TLS ≤ 1.2
+ * key-exchange probe adds its own (dh, curves).
+ */
+export interface KeyExchangeResult {
+  /** IANA names of the groups the server accepts in TLS 1.3, in its preference when groupsServerOrder. */
+  groups?: string[] | null;
+  groupsServerOrder?: boolean | null;
+  /** false when some groups got no answer, so the list may miss some. */
+  groupsComplete?: boolean;
+  /** The server negotiates an ML-KEM group such as X25519MLKEM768; null when undetermined. */
+  postQuantum?: boolean | null;
+  groupsDetail?: string | null;
+}
+
+/** ok, refused (TLS alert where a small hello got a ServerHello), dropped, reset, unknown. */
+export type HelloTolerance = 'ok' | 'refused' | 'dropped' | 'reset' | 'unknown';
+
+/** How the path to the server treats small, padded and large (browser-like, post-quantum) ClientHellos. */
+export interface MiddleboxResult {
+  largeHello: HelloTolerance;
+  paddedHello: HelloTolerance;
+  /** A hello padded to the large one's size: tells a size limit from a content filter. */
+  paddedLargeHello?: HelloTolerance;
+  detail: string;
+  /** Handshake message sizes of the hellos, in bytes. */
+  sizes?: { small: number; padded: number; large: number };
+}
+
+/** One simulated client: whether its default ClientHello gets a handshake it accepts, and why not. */
+export interface ClientResult {
+  id: string;
+  name: string;
+  /** null: no verdict (network trouble, or a limit the check could not measure). */
+  connects: boolean | null;
+  protocol: ProtocolName | null;
+  cipher: string | null;
+  group: string | null;
+  reason: string | null;
+}
+
 export interface CheckResult {
   target: TargetInfo;
   error: CheckError | null;
@@ -192,6 +234,9 @@ export interface CheckResult {
   fallbackScsv?: boolean | null;
   /** Server software hints (HTTP Server header), when seen. */
   server?: string | null;
+  middlebox?: MiddleboxResult;
+  /** Client simulation: common clients' default hellos and what the server makes of them. */
+  clients?: ClientResult[];
   findings: Finding[];
   durationMs: number;
   /**

@@ -19,7 +19,7 @@ describe('probe registry', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(PROBES).toContain(VERSIONS_PROBE);
     expect(VERSIONS_PROBE.phase).toBe('address');
-    for (const p of PROBES) expect(['address', 'versions']).toContain(p.phase);
+    for (const p of PROBES) expect(['address', 'versions', 'last']).toContain(p.phase);
   });
 
   it('runs every registered probe, counts progress from the registry, and applies each result', async () => {
@@ -39,5 +39,17 @@ describe('probe registry', () => {
     expect(result.fallbackScsv).toBe(true);
     expect(result.sni.required).toBe(false);
     expect(result.resumption.tls13Tickets).toBe(true);
+    expect(result.keyExchange?.postQuantum).toBe(false);
+    expect(result.middlebox?.largeHello).toBe('ok');
+  });
+
+  it("starts 'last' probes only once every other probe has settled", async () => {
+    const events: ProgressEvent[] = [];
+    await runCheck(`127.0.0.1:${server.port}`, { sni: 'localhost', timeoutMs: 8_000, onProgress: (e) => events.push(e) });
+    const last = new Set(PROBES.filter((p) => p.phase === 'last').map((p) => p.name));
+    expect(last.size).toBeGreaterThan(0);
+    // A 'last' probe's progress event can only come after every other probe's.
+    const firstLast = events.findIndex((e) => last.has(e.probe));
+    expect(events.slice(firstLast).every((e) => last.has(e.probe))).toBe(true);
   });
 });

@@ -44,13 +44,16 @@ export function explain(text: string, result?: ResultFacts | null, kb: readonly 
   const recognised = matches.length > 0;
   const pool = recognised ? matches : nearestEntries(text, kb);
 
+  // An entry may narrow the live result to the client that wrote the text.
+  const liveFor = (entry: KbEntry): ResultFacts | undefined => (live && entry.forSymptom ? entry.forSymptom(live, text) : live);
   const ranked = pool
     .map((m) => ({
       m,
+      live: liveFor(m.entry),
       order: kb.indexOf(m.entry),
       score: m.score,
-      severity: entrySeverity(m.entry, live),
-      verdict: verdictOf(m.entry, live),
+      severity: entrySeverity(m.entry, liveFor(m.entry)),
+      verdict: verdictOf(m.entry, liveFor(m.entry)),
     }))
     .sort(byVerdictThenLikelihood)
     .slice(0, MAX_CANDIDATES);
@@ -67,7 +70,7 @@ export function explain(text: string, result?: ResultFacts | null, kb: readonly 
   const diagnoses = recognised
     ? ranked
         .filter((c) => c.verdict !== 'ruled-out')
-        .map((c) => toDiagnosis(c.m.entry, live, live && c.verdict === 'confirmed' ? safeApplies(c.m.entry, live) : false))
+        .map((c) => toDiagnosis(c.m.entry, c.live, c.live && c.verdict === 'confirmed' ? safeApplies(c.m.entry, c.live) : false))
     : [];
 
   return { recognised, candidates, diagnoses };

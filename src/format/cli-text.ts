@@ -5,7 +5,7 @@ import { resultSeverity, verdictOfSeverity, type Verdict } from '../verdict.js';
 import { hostPort } from '../target/host-port.js';
 import { PROTOCOL_LABEL, PROTOCOLS_OLDEST_FIRST } from './labels.js';
 import { evidenceLines } from './cli-evidence.js';
-import { certExtrasText, keyExchangeLines, ocspText } from './kex-lines.js';
+import { certExtrasText, keyExchangeLines as tls12KeyExchangeLines, ocspText } from './kex-lines.js';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'cyan';
 export type Paint = (style: Style, text: string) => string;
@@ -149,8 +149,41 @@ function otherLines(r: CheckResult, paint: Paint): string[] {
   if (ocsp) lines.push(`OCSP status:       ${r.ocsp?.status === 'revoked' ? paint('red', ocsp) : ocsp}`);
   if (r.fallbackScsv !== undefined) lines.push(`TLS_FALLBACK_SCSV: ${yesNo(r.fallbackScsv, paint)}`);
   lines.push(...clientAuthLine(r, paint));
+  lines.push(...keyExchangeLines(r, paint));
   if (r.server) lines.push(`Server software:   ${r.server}`);
   return lines;
+}
+
+const TOLERANCE_STYLE: Record<string, Style> = { ok: 'green', unknown: 'dim', refused: 'red', dropped: 'red', reset: 'red' };
+
+/** TLS 1.3 groups, post-quantum readiness and how the path treats large hellos, when probed. */
+function keyExchangeLines(r: CheckResult, paint: Paint): string[] {
+  const lines: string[] = [];
+  const kx = r.keyExchange;
+  if (kx?.groups !== undefined) {
+    const order = kx.groupsServerOrder === true ? ' (server order)' : kx.groupsServerOrder === false ? ' (client order)' : '';
+    const list = kx.groups === null ? paint('dim', 'unknown') : kx.groups.length ? kx.groups.join(', ') : paint('dim', 'none');
+    lines.push(`TLS 1.3 groups:    ${list}${paint('dim', `${order}${kx.groupsComplete === false ? ' (incomplete)' : ''}`)}`);
+  }
+  if (kx?.postQuantum !== undefined) lines.push(`Post-quantum:      ${yesNo(kx.postQuantum, paint)}${paint('dim', ' (X25519MLKEM768)')}`);
+  const m = r.middlebox;
+  if (m) {
+    const show = (v: string): string => paint(TOLERANCE_STYLE[v] ?? 'dim', v);
+    lines.push(`Large ClientHello: ${show(m.largeHello)}, padded: ${show(m.paddedHello)}${m.sizes ? paint('dim', ` (${m.sizes.large} / ${m.sizes.padded} bytes)`) : ''}`);
+  }
+  return lines;
+}
+
+/** One line per simulated client: ✔ with what it negotiated, ✖ with why not, ? when unknown. */
+function clientLines(r: CheckResult, paint: Paint): string[] {
+  const clients = r.clients ?? [];
+  const width = Math.max(0, ...clients.map((c) => c.name.length));
+  return clients.map((c) => {
+    const name = c.name.padEnd(width);
+    if (c.connects === true) return `${paint('green', '✔')} ${name}  ${[c.protocol, c.cipher, c.group].filter(Boolean).join(' ')}`;
+    if (c.connects === false) return `${paint('red', '✖')} ${name}  ${c.reason ?? ''}`;
+    return `${paint('dim', '?')} ${name}  ${paint('dim', c.reason ?? 'unknown')}`;
+  });
 }
 
 function findingLines(findings: readonly Finding[], paint: Paint): string[] {
@@ -189,11 +222,12 @@ export function renderCheck(r: CheckResult, paint: Paint = plainPaint): string {
     lines.push(
       ...section('Protocols', protocolLines(r, paint), paint),
       ...section('Cipher suites', cipherLines(r, paint), paint),
-      ...section('Key exchange (TLS ≤ 1.2)', keyExchangeLines(r), paint),
+      ...section('Key exchange (TLS ≤ 1.2)', tls12KeyExchangeLines(r), paint),
       ...section('Renegotiation', renegotiationLines(r, paint), paint),
       ...section('Session resumption', resumptionLines(r, paint), paint),
       ...section('Certificate', certificateLines(r, paint), paint),
       ...section('Other', otherLines(r, paint), paint),
+      ...section('Client simulation', clientLines(r, paint), paint),
     );
   }
   lines.push(...section('Findings', findingLines(r.findings, paint), paint));

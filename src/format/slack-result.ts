@@ -113,7 +113,22 @@ function serverText(r: CheckResult): string {
   const ocsp = ocspText(r);
   if (ocsp) lines.push(`OCSP status: ${esc(ocsp)}`);
   lines.push(...keyExchangeLines(r).map(esc));
+  const pq = r.keyExchange?.postQuantum;
+  if (pq !== undefined) lines.push(`post-quantum (X25519MLKEM768): ${yesNo(pq)}`);
+  const large = r.middlebox?.largeHello;
+  if (large !== undefined) lines.push(`large ClientHello: ${large === 'ok' ? 'passes' : large === 'unknown' ? 'unknown' : `*${large}*`}`);
   return lines.join('\n');
+}
+
+/** "✅ 9 of 11 common clients connect; ❌ Java 8, OpenSSL 1.0.2": the list with reasons is in the findings. */
+export function clientsText(clients: NonNullable<CheckResult['clients']>): string {
+  const ok = clients.filter((c) => c.connects === true).length;
+  const bad = clients.filter((c) => c.connects === false).map((c) => esc(c.name));
+  const unknown = clients.filter((c) => c.connects === null).length;
+  const parts = [`${bad.length ? '⚠️' : '✅'} ${ok} of ${clients.length} common clients connect`];
+  if (bad.length) parts.push(`❌ ${bad.join(', ')}`);
+  if (unknown) parts.push(`${unknown} unknown`);
+  return parts.join('; ');
 }
 
 /** Summary fields: one per aspect, at most 10 (Slack's limit for fields). */
@@ -128,6 +143,7 @@ export function summaryFields(r: CheckResult): string[] {
     ['Resumption', resumptionText(r)],
     ['Certificate', certificateText(r)],
     ['Server', serverText(r)],
+    ...(r.clients?.length ? [['Clients', clientsText(r.clients)] as [string, string]] : []),
     ['Checked', `${code(r.target.ip || r.target.host)}${r.target.sni ? ` as ${code(r.target.sni)}` : ' without SNI'}, ${(r.durationMs / 1000).toFixed(1)} s`],
   ];
   return rows.map(([k, v]) => `*${k}*\n${v}`);
@@ -203,6 +219,7 @@ const MAIN_SERVER_PLATFORMS = ['nginx', 'apache', 'haproxy', 'node', 'java'];
 const PLATFORM_LABEL: Record<string, string> = {
   nginx: 'nginx', apache: 'Apache httpd', haproxy: 'HAProxy', node: 'Node.js server', java: 'Java server',
   openssl: 'OpenSSL / curl client', curl: 'curl', 'node-client': 'Node.js client', 'java-client': 'Java client',
+  browser: 'Browsers', network: 'Firewall / middlebox',
   client: 'the client', general: 'any server', any: 'any server',
 };
 

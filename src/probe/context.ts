@@ -37,9 +37,10 @@ export interface ProbeContext {
 
 /**
  * 'address': needs only the resolved address, starts at once. 'versions': needs to know which
- * versions the server speaks (ctx.protocols), starts when the version probe is done.
+ * versions the server speaks (ctx.protocols), starts when the version probe is done. 'last': starts
+ * when every other probe has settled, so nothing it provokes can disturb them.
  */
-export type ProbePhase = 'address' | 'versions';
+export type ProbePhase = 'address' | 'versions' | 'last';
 
 /**
  * What a probe module exports for the orchestrator's registry (src/probe/registry.ts): its name

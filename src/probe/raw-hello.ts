@@ -36,7 +36,8 @@ export type HelloOutcome =
   | NotTls
   /** The peer closed (FIN) without sending a byte. */
   | { kind: 'closed' }
-  | { kind: 'error'; error: CheckError };
+  /** `connected`: whether TCP was up when it failed (a silent peer vs an unreachable one). */
+  | { kind: 'error'; error: CheckError; connected?: boolean };
 
 /** Did the peer answer like a TLS (or SSLv2) stack, whatever it said? */
 export function isTlsAnswer(o: HelloOutcome): o is ServerHello | Alert | SSLv2ServerHello | SSLv2Error {
@@ -82,8 +83,8 @@ function onAbort(signal: AbortSignal, fn: () => void): () => void {
   return () => set.delete(fn);
 }
 
-function timeoutError(message: string): HelloOutcome {
-  return { kind: 'error', error: { code: 'timeout', message } };
+function timeoutError(message: string, connected = false): HelloOutcome {
+  return { kind: 'error', error: { code: 'timeout', message }, connected };
 }
 
 /** Sends `hello` to the target (holding one of ctx.limit's socket slots) and reports the answer. */
@@ -145,9 +146,10 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions): Promise
     const timer = setTimeout(() => {
       finish(timeoutError(
         connected ? `no answer to the ClientHello within ${budget} ms` : `TCP connect did not complete within ${budget} ms`,
+        connected,
       ));
     }, budget);
-    const stopWatching = onAbort(ctx.signal, () => finish(timeoutError('check deadline reached')));
+    const stopWatching = onAbort(ctx.signal, () => finish(timeoutError('check deadline reached', connected)));
 
     socket.setNoDelay(true);
     socket.once('connect', () => {
@@ -174,7 +176,7 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions): Promise
     socket.once('end', () => finish(decideAtEnd() ?? { kind: 'closed' }));
     socket.once('error', (err) => {
       // A server may send its alert and reset at once: what arrived before the reset still counts.
-      finish(decideAtEnd() ?? { kind: 'error', error: classifyNetError(err) });
+      finish(decideAtEnd() ?? { kind: 'error', error: classifyNetError(err), connected });
     });
     socket.once('close', () => finish(decideAtEnd() ?? { kind: 'closed' }));
   });

@@ -13,6 +13,9 @@ import * as secureRenegotiation from './secure-renegotiation.js';
 import * as fallbackScsv from './fallback-scsv.js';
 import * as keyExchange from './key-exchange.js';
 import * as ocspFetch from './ocsp-fetch.js';
+import * as groups from './groups.js';
+import * as middlebox from './middlebox.js';
+import * as clientSimulation from './client-simulation.js';
 
 /** Which versions the server speaks; the 'versions' probes start once it is applied. */
 export const VERSIONS_PROBE: Probe<protocols.ProtocolsResult> = protocols;
@@ -36,6 +39,9 @@ export const PROBES: ReadonlyArray<Probe<unknown>> = [
   secureRenegotiation,
   fallbackScsv,
   keyExchange,
+  groups,
+  clientSimulation,
+  middlebox,
   // Last: its parallel hellos would otherwise take every free socket before the one-hello probes.
   ciphers,
 ];

@@ -10,6 +10,8 @@ import {
 } from './certificate.js';
 import { noAlpnH2, noOcspStapling, sniDefaultCert, sniRequired } from './extensions.js';
 import { clientTooOld, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } from './protocols.js';
+import { clientsCannotConnect } from './clients.js';
+import { browserHelloRefused, largeHelloCut, paddedHelloCut, postQuantum } from './middlebox.js';
 import { renegAccepted, renegInsecure, renegLimited, renegRefused, renegServerInitiated } from './renegotiation.js';
 import { noResumption, resumptionInconsistent, ticketsRejected } from './resumption.js';
 import { statusRequestAbort } from './status-request.js';
@@ -21,8 +23,10 @@ import type { KbEntry } from './types.js';
 export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Nothing TLS happens at all.
   dnsFailure, targetBlocked, connectionRefused, connectionTimeout, notTls, middlebox,
+  // Some clients' hellos never reach the server, or are refused by it.
+  largeHelloCut, browserHelloRefused, paddedHelloCut,
   // No handshake for current clients.
-  serverTooOld, noCommonCipher, renegInsecure, statusRequestAbort,
+  serverTooOld, noCommonCipher, renegInsecure, statusRequestAbort, clientsCannotConnect,
   // Certificate.
   // An unknown issuer is most often a missing intermediate, then a private CA, then a self-signed certificate.
   certRevoked, certExpired, certNotYetValid, certHostnameMismatch, certChainIncomplete, certUntrusted, certSelfSigned,
@@ -33,7 +37,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   sslEnabled, insecureCiphers, weakDh, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, noFallbackScsv,
   // Resumption and extensions.
   resumptionInconsistent, ticketsRejected, noResumption, sniRequired, sniDefaultCert, noOcspStapling, noAlpnH2,
-  mozillaIntermediate, dhCustomGroup,
+  mozillaIntermediate, dhCustomGroup, postQuantum,
 ];
 
 export type { Applies, ErrorPattern, FixPlatform, Fixes, KbEntry, ResultFacts } from './types.js';

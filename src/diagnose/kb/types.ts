@@ -6,7 +6,7 @@ import type { CheckResult, Severity } from '../../types.js';
 export type ResultFacts = Omit<CheckResult, 'findings' | 'diagnoses'>;
 
 /** Fix platforms. Server side first, then clients; keys are a contract with the CLI and Slack. */
-export const FIX_PLATFORMS = ['nginx', 'apache', 'haproxy', 'lighttpd', 'node', 'java', 'openssl', 'node-client', 'java-client'] as const;
+export const FIX_PLATFORMS = ['nginx', 'apache', 'haproxy', 'lighttpd', 'node', 'java', 'openssl', 'node-client', 'java-client', 'browser', 'network'] as const;
 export type FixPlatform = (typeof FIX_PLATFORMS)[number];
 export type Fixes = Partial<Record<FixPlatform, string[]>>;
 
@@ -39,6 +39,11 @@ export interface KbEntry {
   errorPatterns: ErrorPattern[];
   why: string;
   fixes: Fixes;
+  /**
+   * The part of a result that concerns the client who wrote `symptom` (e.g. only the Java
+   * profiles of a client simulation for a Java stack trace); explain() judges the entry on it.
+   */
+  forSymptom?: (r: ResultFacts, symptom: string) => ResultFacts;
   /** Command template: {connect} = host:port, {servername} = "-servername SNI" or nothing, {url}, {host}, {name} (SNI or host), {port}. */
   reproduce: string;
   references: string[];

@@ -1,8 +1,9 @@
 // Hand-built ClientHellos: tlscheck probes what the server speaks without the local TLS library's
 // opinions (Node's OpenSSL refuses SSLv3, export suites, etc.), like sslscan and testssl.sh do.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { SSLV2_CIPHER_KINDS, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV } from './cipher-suites.js';
+import { GREASE_VALUES, keyShareFor } from './groups.js';
 
 export type HelloVersion = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
@@ -17,11 +18,16 @@ export const VERSION_CODES: Readonly<Record<HelloVersion, number>> = {
 
 export const EXT = {
   serverName: 0x0000,
+  statusRequest: 0x0005,
   supportedGroups: 0x000a,
   ecPointFormats: 0x000b,
   signatureAlgorithms: 0x000d,
   alpn: 0x0010,
+  signedCertificateTimestamp: 0x0012,
   padding: 0x0015,
+  extendedMasterSecret: 0x0017,
+  compressCertificate: 0x001b,
+  sessionTicket: 0x0023,
   supportedVersions: 0x002b,
   pskKeyExchangeModes: 0x002d,
   keyShare: 0x0033,
@@ -44,7 +50,7 @@ const GROUPS_TLS12 = [GROUPS.x25519, GROUPS.secp256r1, GROUPS.secp384r1, GROUPS.
 const GROUPS_TLS13 = [...GROUPS_TLS12, GROUPS.ffdhe2048, GROUPS.ffdhe3072];
 
 // Broad on purpose, down to SHA-1 and DSA: the probe must get a ServerHello from old servers too.
-const SIGNATURE_ALGORITHMS = [
+export const SIGNATURE_ALGORITHMS: readonly number[] = [
   0x0403, 0x0503, 0x0603, // ecdsa_secp256r1_sha256, secp384r1_sha384, secp521r1_sha512
   0x0807, 0x0808, // ed25519, ed448
   0x0804, 0x0805, 0x0806, // rsa_pss_rsae_sha256/384/512
@@ -79,6 +85,35 @@ export interface ClientHelloOptions {
   sessionId?: Buffer;
   /** x25519 public key for the TLS 1.3 key_share; a fresh one by default. */
   x25519PublicKey?: Buffer;
+  /** supported_groups in order (default: EC groups, plus FFDHE for TLS 1.3). */
+  groups?: readonly number[];
+  /**
+   * TLS 1.3 key shares, by group, in order (default: x25519). An empty list sends an empty
+   * key_share (RFC 8446 §4.2.8 allows it): the server must then name its group in a
+   * HelloRetryRequest, which tells its choice without any key material.
+   */
+  keyShares?: readonly number[];
+  signatureAlgorithms?: readonly number[];
+  /** supported_versions for a TLSv1.3 hello, in order (default: TLS 1.3 alone). */
+  supportedVersions?: readonly HelloVersion[];
+  /**
+   * Padding extension (RFC 7685): 'auto' (default) lifts hellos of 256..511 bytes to 512, the
+   * sizes some load balancers hang on; a number pads the handshake message (with its 4-byte
+   * header) to exactly that many bytes when it is shorter; false never pads.
+   */
+  padding?: 'auto' | number | false;
+  /** status_request (OCSP stapling, RFC 6066 §8), as browsers send it. */
+  statusRequest?: boolean;
+  /** extended_master_secret (RFC 7627), empty. */
+  extendedMasterSecret?: boolean;
+  /** session_ticket (RFC 5077), empty: asks for a ticket. */
+  sessionTicket?: boolean;
+  /** signed_certificate_timestamp (RFC 6962), empty. */
+  signedCertificateTimestamp?: boolean;
+  /** compress_certificate (RFC 8879) with these algorithms (2 = brotli). */
+  compressCertificate?: readonly number[];
+  /** RFC 8701 GREASE in the cipher list, groups, key shares, versions and two extensions, like browsers. */
+  grease?: boolean;
 }
 
 function u8(n: number): Buffer {
@@ -117,13 +152,8 @@ function ext(type: number, data: Buffer): Extension {
  * key per process is enough: servers only check that the point is valid, and generating a key
  * for each of the dozens of hellos in a check costs measurable CPU.
  */
-let sharedX25519: Buffer | undefined;
 export function x25519PublicKey(): Buffer {
-  if (!sharedX25519) {
-    const { publicKey } = generateKeyPairSync('x25519');
-    sharedX25519 = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-  }
-  return sharedX25519;
+  return keyShareFor(GROUPS.x25519);
 }
 
 function serverNameExtension(sni: string | null | undefined): Extension | null {
@@ -132,26 +162,57 @@ function serverNameExtension(sni: string | null | undefined): Extension | null {
   return ext(EXT.serverName, vec16(Buffer.concat([u8(0), vec16(name)])));
 }
 
-function standardExtensions(opts: ClientHelloOptions): Extension[] {
+/** One GREASE value per hello, as browsers pick them: random, so servers cannot special-case one. */
+function greaseValue(): number {
+  return GREASE_VALUES[randomBytes(1)[0] as number % GREASE_VALUES.length] as number;
+}
+
+function keyShareExtension(opts: ClientHelloOptions, grease: number | null): Extension {
+  const groups = opts.keyShares ?? [GROUPS.x25519];
+  const entries = groups.map((g) => {
+    const key = g === GROUPS.x25519 && opts.x25519PublicKey ? opts.x25519PublicKey : keyShareFor(g);
+    return Buffer.concat([u16(g), vec16(key)]);
+  });
+  if (grease !== null) entries.unshift(Buffer.concat([u16(grease), vec16(keyShareFor(grease))]));
+  return ext(EXT.keyShare, vec16(Buffer.concat(entries)));
+}
+
+// Order of the defaults is the builder's historical one (probes' bytes stay the same); the
+// optional browser extensions slot in where browsers put them relative to those.
+function standardExtensions(opts: ClientHelloOptions, grease: number | null): Extension[] {
   const tls13 = opts.version === 'TLSv1.3';
   const out: Extension[] = [];
+  if (grease !== null) out.push(ext(grease, Buffer.alloc(0)));
   const sni = serverNameExtension(opts.sni);
   if (sni) out.push(sni);
-  out.push(ext(EXT.supportedGroups, vec16(list16(tls13 ? GROUPS_TLS13 : GROUPS_TLS12))));
+  if (opts.extendedMasterSecret) out.push(ext(EXT.extendedMasterSecret, Buffer.alloc(0)));
+  const groups = opts.groups ?? (tls13 ? GROUPS_TLS13 : GROUPS_TLS12);
+  out.push(ext(EXT.supportedGroups, vec16(list16(grease !== null ? [grease, ...groups] : groups))));
   out.push(ext(EXT.ecPointFormats, vec8(Buffer.from([0])))); // uncompressed
+  if (opts.sessionTicket) out.push(ext(EXT.sessionTicket, Buffer.alloc(0)));
   // signature_algorithms only exists from TLS 1.2 on; some 1.0 servers reject unknown extensions.
-  if (opts.version === 'TLSv1.2' || tls13) out.push(ext(EXT.signatureAlgorithms, vec16(list16(SIGNATURE_ALGORITHMS))));
+  if (opts.version === 'TLSv1.2' || tls13) {
+    out.push(ext(EXT.signatureAlgorithms, vec16(list16(opts.signatureAlgorithms ?? SIGNATURE_ALGORITHMS))));
+  }
   if (opts.alpn?.length) {
     out.push(ext(EXT.alpn, vec16(Buffer.concat(opts.alpn.map((p) => vec8(Buffer.from(p, 'ascii')))))));
   }
+  // status_type ocsp(1), no responder ids, no request extensions.
+  if (opts.statusRequest) out.push(ext(EXT.statusRequest, Buffer.from([1, 0, 0, 0, 0])));
+  if (opts.signedCertificateTimestamp) out.push(ext(EXT.signedCertificateTimestamp, Buffer.alloc(0)));
   if (opts.renegotiationInfo) out.push(ext(EXT.renegotiationInfo, vec8(Buffer.alloc(0))));
   if (tls13) {
-    // Only 1.3 in supported_versions, so a ServerHello proves 1.3 support rather than a fallback.
-    out.push(ext(EXT.supportedVersions, vec8(u16(VERSION_CODES['TLSv1.3']))));
-    const key = opts.x25519PublicKey ?? x25519PublicKey();
-    out.push(ext(EXT.keyShare, vec16(Buffer.concat([u16(GROUPS.x25519), vec16(key)]))));
+    // By default only 1.3 in supported_versions, so a ServerHello proves 1.3 support rather than a fallback.
+    const versions = (opts.supportedVersions ?? ['TLSv1.3']).map((v) => VERSION_CODES[v]);
+    out.push(ext(EXT.supportedVersions, vec8(list16(grease !== null ? [grease, ...versions] : versions))));
+    out.push(keyShareExtension(opts, grease));
     out.push(ext(EXT.pskKeyExchangeModes, vec8(Buffer.from([1])))); // psk_dhe_ke
   }
+  if (opts.compressCertificate?.length) {
+    out.push(ext(EXT.compressCertificate, vec8(list16(opts.compressCertificate))));
+  }
+  // Browsers end with a second GREASE extension carrying one byte (RFC 8701 §3).
+  if (grease !== null) out.push(ext(grease === 0xfafa ? 0x0a0a : grease + 0x1010, Buffer.alloc(1)));
   return out;
 }
 
@@ -159,11 +220,24 @@ function encodeExtensions(list: readonly Extension[]): Buffer {
   return Buffer.concat(list.map((e) => Buffer.concat([u16(e.type), vec16(e.data)])));
 }
 
+/** The padding extension (RFC 7685) for a handshake message of `length` bytes (with header), if any. */
+function paddingExtension(mode: 'auto' | number | false, length: number): Extension | null {
+  // Some load balancers hang on hellos whose handshake message is 256..511 bytes (RFC 7685 §1),
+  // so 'auto' pushes such hellos to 512.
+  if (mode === 'auto') {
+    return length >= 256 && length < 512 ? ext(EXT.padding, Buffer.alloc(Math.max(0, 512 - length - 4))) : null;
+  }
+  // The extension's own 4-byte header must fit too; a zero-length padding extension is legal.
+  if (mode === false || mode < length + 4) return null;
+  return ext(EXT.padding, Buffer.alloc(mode - length - 4));
+}
+
 /** ClientHello record(s) for one probe. */
 export function buildClientHello(opts: ClientHelloOptions): Buffer {
   const sslv3 = opts.version === 'SSLv3';
   const legacyVersion = opts.version === 'TLSv1.3' ? VERSION_CODES['TLSv1.2'] : VERSION_CODES[opts.version];
-  const ciphers = [...opts.ciphers];
+  const grease = opts.grease && !sslv3 ? greaseValue() : null;
+  const ciphers = grease !== null ? [grease, ...opts.ciphers] : [...opts.ciphers];
   if (opts.renegotiationScsv || (sslv3 && opts.renegotiationInfo)) ciphers.push(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
   if (opts.fallbackScsv) ciphers.push(TLS_FALLBACK_SCSV);
   // TLS 1.3 servers in middlebox-compatibility mode expect a 32-byte legacy session id.
@@ -177,13 +251,9 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
   ]);
   let body = head;
   if (!sslv3) {
-    const exts = [...standardExtensions(opts), ...(opts.extensions ?? [])];
-    // Some load balancers hang on hellos whose handshake body is 256..511 bytes (RFC 7685 §1),
-    // so push such hellos past 512 with the padding extension.
-    const unpadded = head.length + 2 + encodeExtensions(exts).length;
-    if (unpadded + 4 >= 256 && unpadded + 4 < 512) {
-      exts.push(ext(EXT.padding, Buffer.alloc(Math.max(0, 512 - (unpadded + 4) - 4))));
-    }
+    const exts = [...standardExtensions(opts, grease), ...(opts.extensions ?? [])];
+    const padding = paddingExtension(opts.padding ?? 'auto', head.length + 2 + encodeExtensions(exts).length + 4);
+    if (padding) exts.push(padding);
     body = Buffer.concat([head, vec16(encodeExtensions(exts))]);
   }
   const handshake = Buffer.concat([u8(1), u24(body.length), body]);

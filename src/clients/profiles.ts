@@ -1,0 +1,258 @@
+// Client profiles as data: what each common TLS client offers by default, written from its
+// vendor's documentation or read from the client itself on Debian 12 (each entry says which).
+// Cipher suites are named (IANA or OpenSSL names) and resolved to code points by the codec's
+// table; nothing here is copied from another project's captures.
+import type { ProtocolName } from '../types.js';
+import { GROUP } from '../probe/codec/groups.js';
+
+export interface ClientProfile {
+  id: string;
+  /** Name and version, as shown to users. */
+  name: string;
+  /** What a pasted error from this client looks like, for explain (a Java stack trace → Java). */
+  family: 'browser' | 'java' | 'openssl' | 'node' | 'gnutls' | 'go' | 'envoy' | 'schannel';
+  /** Versions it offers, highest first. */
+  protocols: ProtocolName[];
+  /** Cipher suites in its order, TLS 1.3 suites first; IANA or OpenSSL names. */
+  ciphers: string[];
+  /** supported_groups in its order. */
+  groups: number[];
+  /** Groups it sends TLS 1.3 key shares for. */
+  keyShares: number[];
+  signatureAlgorithms: number[];
+  alpn?: string[];
+  statusRequest: boolean;
+  extendedMasterSecret: boolean;
+  /** renegotiation_info extension; otherwise the SCSV (RFC 5746) when scsv is set. */
+  renegotiationInfo: boolean;
+  scsv?: boolean;
+  grease?: boolean;
+  /** What it refuses from a server; null where not established. */
+  accepts: { minRsaBits: number | null; minDhBits: number | null };
+  /** Where these facts come from. */
+  sources: string[];
+}
+
+const SIGALGS_MODERN = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601];
+const SIGALGS_OPENSSL = [0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0303, 0x0203, 0x0301, 0x0201, 0x0402, 0x0502, 0x0602];
+const SIGALGS_JAVA = [0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0203, 0x0201, 0x0202];
+const TLS13_OPENSSL = ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256'];
+/** `openssl ciphers -s -tls1_2 DEFAULT` on Debian 12 (OpenSSL 3.0.19). */
+const OPENSSL_DEFAULT_TLS12 = [
+  'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'DHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305', 'DHE-RSA-CHACHA20-POLY1305', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
+  'DHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-RSA-AES256-SHA384', 'DHE-RSA-AES256-SHA256',
+  'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-RSA-AES128-SHA256', 'DHE-RSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA',
+  'ECDHE-RSA-AES256-SHA', 'DHE-RSA-AES256-SHA', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES128-SHA', 'DHE-RSA-AES128-SHA',
+  'AES256-GCM-SHA384', 'AES128-GCM-SHA256', 'AES256-SHA256', 'AES128-SHA256', 'AES256-SHA', 'AES128-SHA',
+];
+const OPENSSL_GROUPS = [GROUP.x25519, GROUP.secp256r1, GROUP.x448, GROUP.secp521r1, GROUP.secp384r1];
+/** SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites() on OpenJDK 17.0.15, TLS 1.2 part. */
+const JAVA17_TLS12 = [
+  'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+  'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_DHE_DSS_WITH_AES_256_GCM_SHA384',
+  'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_DHE_DSS_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384',
+  'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
+  'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', 'TLS_DHE_DSS_WITH_AES_256_CBC_SHA256', 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256',
+  'TLS_DHE_DSS_WITH_AES_128_CBC_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
+  'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA',
+  'TLS_DHE_DSS_WITH_AES_256_CBC_SHA', 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA', 'TLS_DHE_DSS_WITH_AES_128_CBC_SHA',
+  'TLS_RSA_WITH_AES_256_GCM_SHA384', 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_256_CBC_SHA256',
+  'TLS_RSA_WITH_AES_128_CBC_SHA256', 'TLS_RSA_WITH_AES_256_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA',
+];
+const JAVA_GROUPS = [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1, GROUP.x448, GROUP.ffdhe2048, GROUP.ffdhe3072, GROUP.ffdhe4096, GROUP.ffdhe6144, GROUP.ffdhe8192];
+const JSSE_DOCS = 'https://docs.oracle.com/en/java/javase/17/security/oracle-providers.html#GUID-7093246A-31A3-4304-AC5F-5FB6400405E2';
+
+export const CLIENT_PROFILES: readonly ClientProfile[] = [
+  {
+    id: 'chrome', name: 'Chrome / Edge 131+', family: 'browser',
+    protocols: ['TLSv1.3', 'TLSv1.2'],
+    ciphers: [
+      'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+      'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+      'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA',
+      'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'AES128-SHA', 'AES256-SHA',
+    ],
+    groups: [GROUP.X25519MLKEM768, GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1],
+    keyShares: [GROUP.X25519MLKEM768, GROUP.x25519],
+    signatureAlgorithms: SIGALGS_MODERN, alpn: ['h2', 'http/1.1'], statusRequest: true, extendedMasterSecret: true,
+    renegotiationInfo: true, grease: true,
+    // BoringSSL offers no DHE suites, so no DH limit applies.
+    accepts: { minRsaBits: null, minDhBits: null },
+    sources: [
+      'https://boringssl.googlesource.com/boringssl/+/HEAD/ssl/ssl_cipher.cc (default cipher list)',
+      'https://security.googleblog.com/2024/09/a-new-path-for-kyber-on-web.html (X25519MLKEM768 key share from Chrome 131)',
+    ],
+  },
+  {
+    id: 'firefox', name: 'Firefox 132+', family: 'browser',
+    protocols: ['TLSv1.3', 'TLSv1.2'],
+    ciphers: [
+      'TLS_AES_128_GCM_SHA256', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_256_GCM_SHA384',
+      'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+      'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-ECDSA-AES128-SHA',
+      'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'AES128-SHA', 'AES256-SHA',
+    ],
+    groups: [GROUP.X25519MLKEM768, GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1, GROUP.ffdhe2048, GROUP.ffdhe3072],
+    keyShares: [GROUP.X25519MLKEM768, GROUP.x25519, GROUP.secp256r1],
+    signatureAlgorithms: [0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201],
+    alpn: ['h2', 'http/1.1'], statusRequest: true, extendedMasterSecret: true, renegotiationInfo: true,
+    accepts: { minRsaBits: null, minDhBits: null },
+    sources: [
+      'https://wiki.mozilla.org/Security/Server_Side_TLS (clients and their suites)',
+      'https://gitlab.com/wireshark/wireshark/-/issues/20240 (Firefox 132 key shares: X25519MLKEM768, x25519, secp256r1)',
+    ],
+  },
+  {
+    id: 'java-8', name: 'Java 8 (before 8u261, no TLS 1.3)', family: 'java',
+    protocols: ['TLSv1.2', 'TLSv1.1', 'TLSv1'],
+    // JDK 8 has neither ChaCha20 (JDK 12) nor TLS 1.3 (8u261); otherwise the same JSSE order.
+    ciphers: JAVA17_TLS12.filter((c) => !c.includes('CHACHA20')),
+    groups: [GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1],
+    keyShares: [],
+    signatureAlgorithms: SIGALGS_JAVA, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: false, scsv: true,
+    accepts: { minRsaBits: 1024, minDhBits: 1024 },
+    sources: ['https://docs.oracle.com/javase/8/docs/technotes/guides/security/SunProviders.html#SunJSSEProvider', 'https://www.java.com/en/jre-jdk-cryptoroadmap.html'],
+  },
+  {
+    id: 'java-11', name: 'Java 11', family: 'java',
+    protocols: ['TLSv1.3', 'TLSv1.2'],
+    ciphers: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', ...JAVA17_TLS12.filter((c) => !c.includes('CHACHA20'))],
+    groups: JAVA_GROUPS, keyShares: [GROUP.x25519, GROUP.secp256r1],
+    signatureAlgorithms: SIGALGS_JAVA, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: false, scsv: true,
+    accepts: { minRsaBits: 1024, minDhBits: 1024 },
+    sources: ['https://docs.oracle.com/en/java/javase/11/security/oracle-providers.html', 'https://www.java.com/en/jre-jdk-cryptoroadmap.html (TLS 1.0/1.1 disabled from 11.0.11)'],
+  },
+  {
+    id: 'java-17', name: 'Java 17 / 21', family: 'java',
+    protocols: ['TLSv1.3', 'TLSv1.2'],
+    ciphers: ['TLS_AES_256_GCM_SHA384', 'TLS_AES_128_GCM_SHA256', 'TLS_CHACHA20_POLY1305_SHA256', ...JAVA17_TLS12],
+    groups: JAVA_GROUPS, keyShares: [GROUP.x25519, GROUP.secp256r1],
+    signatureAlgorithms: SIGALGS_JAVA, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: false, scsv: true,
+    // Java blocks RSA keys below 1024 and DH below 1024 (jdk.tls.disabledAlgorithms).
+    accepts: { minRsaBits: 1024, minDhBits: 1024 },
+    sources: [JSSE_DOCS, 'Read from OpenJDK 17.0.15 on Debian 12: SSLContext.getDefault().getDefaultSSLParameters()'],
+  },
+  {
+    id: 'openssl-3', name: 'OpenSSL 3.x (curl, Python, .NET on Linux; Debian 12)', family: 'openssl',
+    protocols: ['TLSv1.3', 'TLSv1.2'],
+    ciphers: [...TLS13_OPENSSL, ...OPENSSL_DEFAULT_TLS12],
+    groups: [...OPENSSL_GROUPS, GROUP.ffdhe2048, GROUP.ffdhe3072, GROUP.ffdhe4096, GROUP.ffdhe6144, GROUP.ffdhe8192],
+    keyShares: [GROUP.x25519],
+    signatureAlgorithms: SIGALGS_OPENSSL, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: true,
+    // Debian builds at security level 2: RSA and DH below 2048 bits are refused ("dh key too small").
+    accepts: { minRsaBits: 2048, minDhBits: 2048 },
+    sources: ['Read from openssl 3.0.19 on Debian 12: openssl ciphers -s DEFAULT', 'https://www.openssl.org/docs/man3.0/man3/SSL_CTX_set_security_level.html'],
+  },
+  {
+    id: 'openssl-1.1.1', name: 'OpenSSL 1.1.1 (upstream defaults)', family: 'openssl',
+    protocols: ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'],
+    ciphers: [...TLS13_OPENSSL, ...OPENSSL_DEFAULT_TLS12],
+    groups: OPENSSL_GROUPS, keyShares: [GROUP.x25519],
+    signatureAlgorithms: SIGALGS_OPENSSL, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: true,
+    accepts: { minRsaBits: 1024, minDhBits: 1024 },
+    sources: ['https://www.openssl.org/docs/man1.1.1/man1/ciphers.html', 'https://www.openssl.org/docs/man1.1.1/man3/SSL_CTX_set_security_level.html'],
+  },
+  {
+    id: 'openssl-1.0.2', name: 'OpenSSL 1.0.2 (RHEL/CentOS 7, old curl)', family: 'openssl',
+    protocols: ['TLSv1.2', 'TLSv1.1', 'TLSv1'],
+    // No TLS 1.3, ChaCha20 or X25519 before 1.1.0; 3DES still in DEFAULT.
+    ciphers: [...OPENSSL_DEFAULT_TLS12.filter((c) => !c.includes('CHACHA20')), 'DES-CBC3-SHA'],
+    groups: [GROUP.secp256r1, GROUP.secp521r1, GROUP.secp384r1],
+    keyShares: [],
+    signatureAlgorithms: [0x0601, 0x0603, 0x0501, 0x0503, 0x0401, 0x0403, 0x0301, 0x0303, 0x0201, 0x0203, 0x0402, 0x0202],
+    statusRequest: false, extendedMasterSecret: false, renegotiationInfo: true,
+    // 1.0.2 refuses DH below 768 bits since the Logjam fix (1.0.2b).
+    accepts: { minRsaBits: null, minDhBits: 768 },
+    sources: ['https://www.openssl.org/docs/man1.0.2/man1/ciphers.html', 'https://www.openssl.org/news/secadv/20150611.txt (Logjam: DH < 768 refused)'],
+  },
+  {
+    id: 'node-20', name: 'Node.js 20', family: 'node',
+    protocols: ['TLSv1.3', 'TLSv1.2'],
+    ciphers: [
+      ...TLS13_OPENSSL,
+      'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384',
+      'DHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-SHA256', 'DHE-RSA-AES128-SHA256', 'ECDHE-RSA-AES256-SHA384', 'DHE-RSA-AES256-SHA256',
+      'DHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305', 'DHE-RSA-CHACHA20-POLY1305',
+      'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES256-SHA', 'DHE-RSA-AES256-SHA',
+      'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES128-SHA', 'DHE-RSA-AES128-SHA', 'AES256-GCM-SHA384', 'AES128-GCM-SHA256',
+      'AES256-SHA256', 'AES128-SHA256', 'AES256-SHA', 'AES128-SHA',
+    ],
+    groups: OPENSSL_GROUPS, keyShares: [GROUP.x25519],
+    signatureAlgorithms: SIGALGS_OPENSSL, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: true,
+    // Node bundles upstream OpenSSL at security level 1: RSA and DH of 1024 bits are accepted.
+    accepts: { minRsaBits: 1024, minDhBits: 1024 },
+    sources: ['Read from Node.js 20 on Debian 12: tls.DEFAULT_CIPHERS, tls.DEFAULT_MIN_VERSION', 'https://nodejs.org/docs/latest-v20.x/api/tls.html#modifying-the-default-tls-cipher-suite'],
+  },
+  {
+    id: 'gnutls-3.7', name: 'GnuTLS 3.7 (NORMAL; wget, apt on Debian 12)', family: 'gnutls',
+    protocols: ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'],
+    ciphers: [
+      'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_128_CCM_SHA256',
+      'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_CCM',
+      'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM',
+      'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+      'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+      'TLS_RSA_WITH_AES_256_GCM_SHA384', 'TLS_RSA_WITH_AES_256_CCM', 'TLS_RSA_WITH_AES_256_CBC_SHA', 'TLS_RSA_WITH_AES_128_GCM_SHA256',
+      'TLS_RSA_WITH_AES_128_CCM', 'TLS_RSA_WITH_AES_128_CBC_SHA', 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384',
+      'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_DHE_RSA_WITH_AES_256_CCM', 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA',
+      'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_DHE_RSA_WITH_AES_128_CCM', 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA',
+    ],
+    groups: [GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1, GROUP.x25519, GROUP.x448, GROUP.ffdhe2048, GROUP.ffdhe3072, GROUP.ffdhe4096, GROUP.ffdhe6144, GROUP.ffdhe8192],
+    keyShares: [GROUP.secp256r1, GROUP.x25519],
+    signatureAlgorithms: [0x0401, 0x0804, 0x0403, 0x0807, 0x0501, 0x0805, 0x0503, 0x0808, 0x0601, 0x0806, 0x0603, 0x0201, 0x0203],
+    statusRequest: true, extendedMasterSecret: true, renegotiationInfo: true,
+    accepts: { minRsaBits: null, minDhBits: null },
+    sources: ['Read from gnutls-cli 3.7.9 on Debian 12: gnutls-cli --priority NORMAL --list'],
+  },
+  {
+    id: 'go', name: 'Go 1.24+ (Caddy, Traefik, Kubernetes clients)', family: 'go',
+    protocols: ['TLSv1.3', 'TLSv1.2'],
+    ciphers: [
+      'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+      'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+      'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES128-SHA',
+      'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES256-SHA',
+    ],
+    groups: [GROUP.X25519MLKEM768, GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1],
+    keyShares: [GROUP.X25519MLKEM768, GROUP.x25519],
+    signatureAlgorithms: [0x0804, 0x0403, 0x0807, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0503, 0x0603, 0x0201, 0x0203],
+    alpn: ['h2', 'http/1.1'], statusRequest: true, extendedMasterSecret: true, renegotiationInfo: true,
+    // Go offers no DHE suites; it refuses RSA keys below 1024 bits (Go 1.24).
+    accepts: { minRsaBits: 1024, minDhBits: null },
+    sources: ['https://go.dev/doc/go1.22#crypto/tls (RSA key exchange and TLS 1.0/1.1 off by default for clients)', 'https://go.dev/doc/go1.24#cryptotlspkgcryptotls (X25519MLKEM768 by default; RSA keys < 1024 refused)'],
+  },
+  {
+    id: 'envoy', name: 'Envoy upstream default (Istio, Kubernetes service mesh)', family: 'envoy',
+    // Envoy's client (upstream) side defaults to TLS 1.2 as both minimum and maximum.
+    protocols: ['TLSv1.2'],
+    ciphers: ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384'],
+    groups: [GROUP.x25519, GROUP.secp256r1],
+    keyShares: [],
+    signatureAlgorithms: SIGALGS_MODERN, statusRequest: false, extendedMasterSecret: true, renegotiationInfo: true,
+    accepts: { minRsaBits: null, minDhBits: null },
+    sources: ['https://envoyproxy.io/docs/envoy/v1.22.5/api-v3/extensions/transport_sockets/tls/v3/common.proto (TlsParameters defaults for clients)'],
+  },
+  {
+    id: 'windows-10', name: 'Windows 10 22H2 Schannel (.NET Framework, PowerShell, IE/WinHTTP)', family: 'schannel',
+    protocols: ['TLSv1.2', 'TLSv1.1', 'TLSv1'],
+    ciphers: [
+      'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+      'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256',
+      'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
+      'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+      'TLS_RSA_WITH_AES_256_GCM_SHA384', 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_256_CBC_SHA256',
+      'TLS_RSA_WITH_AES_128_CBC_SHA256', 'TLS_RSA_WITH_AES_256_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA',
+    ],
+    groups: [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1],
+    keyShares: [],
+    signatureAlgorithms: [0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0403, 0x0503, 0x0603, 0x0201, 0x0203],
+    statusRequest: true, extendedMasterSecret: true, renegotiationInfo: true,
+    accepts: { minRsaBits: null, minDhBits: null },
+    sources: [
+      'https://learn.microsoft.com/en-us/windows/win32/secauthn/tls-cipher-suites-in-windows-10-v22h2 (default suites in priority order)',
+      'https://learn.microsoft.com/en-us/windows/win32/secauthn/tls-elliptic-curves-in-windows-10-1607-and-later (curve25519, NistP256, NistP384)',
+    ],
+  },
+];

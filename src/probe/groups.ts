@@ -1,0 +1,167 @@
+// Which TLS 1.3 key-exchange groups the server accepts, in its order when it has one, and so
+// whether it is post-quantum ready. Each hello offers groups with an empty key_share: the server
+// must answer with a HelloRetryRequest naming the group it wants (RFC 8446 §4.1.4), which tells
+// its choice without key material and without completing anything.
+import type { ProbeContext } from './context.js';
+import type { CheckResult } from '../types.js';
+import { buildClientHello } from './codec/client-hello.js';
+import { canShare, GROUP, groupName, ML_KEM_GROUPS } from './codec/groups.js';
+import { describeOutcome, sendHello, type HelloOutcome } from './raw-hello.js';
+
+export const name = 'groups';
+// Needs to know whether the server speaks TLS 1.3: without it there is nothing to ask.
+export const phase = 'versions';
+
+export interface GroupsResult {
+  /** IANA names of the groups the server accepts in TLS 1.3; in its preference order when groupsServerOrder. */
+  groups: string[] | null;
+  /** true: the server picks by its own order; false: by the client's; null: unknown or fewer than two groups. */
+  groupsServerOrder: boolean | null;
+  /** false when some groups got no answer: the list may miss some. */
+  groupsComplete: boolean;
+  /** The server accepts an ML-KEM group (X25519MLKEM768 and its kin); null when undetermined. */
+  postQuantum: boolean | null;
+  /** One line on how this was established, or why it could not be. */
+  groupsDetail: string;
+}
+
+/**
+ * Every group a TLS 1.3 server might accept, the way current clients rank them: hybrid ML-KEM
+ * first, then classic curves, then the rest. Offered one at a time, so the order only matters
+ * for telling client-order servers apart.
+ */
+export const CANDIDATE_GROUPS: readonly number[] = [
+  GROUP.X25519MLKEM768, GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1, GROUP.x448,
+  GROUP.SecP256r1MLKEM768, GROUP.SecP384r1MLKEM1024, GROUP.X25519Kyber768Draft00,
+  GROUP.MLKEM768, GROUP.MLKEM1024, GROUP.MLKEM512,
+  GROUP.ffdhe2048, GROUP.ffdhe3072, GROUP.ffdhe4096, GROUP.ffdhe6144, GROUP.ffdhe8192,
+  0x001f, 0x0020, 0x0021, // brainpoolP256r1tls13, brainpoolP384r1tls13, brainpoolP512r1tls13
+];
+
+const TLS13_SUITES = [0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
+
+function hello(ctx: ProbeContext, groups: readonly number[], withShares: boolean): Buffer {
+  return buildClientHello({
+    version: 'TLSv1.3',
+    ciphers: TLS13_SUITES,
+    sni: ctx.target.sni,
+    groups,
+    keyShares: withShares ? groups.filter(canShare) : [],
+  });
+}
+
+/** One hello, retried once if the network (not the server's TLS stack) failed. */
+async function ask(ctx: ProbeContext, groups: readonly number[], withShares = false): Promise<HelloOutcome> {
+  const first = await sendHello(ctx, hello(ctx, groups, withShares));
+  if (first.kind !== 'error' || ctx.signal.aborted) return first;
+  return sendHello(ctx, hello(ctx, groups, withShares));
+}
+
+type Verdict = 'accepted' | 'refused' | 'unknown';
+
+/** The group the server chose from `offered` (by HelloRetryRequest or key share), if any. */
+export function chosenGroup(offered: readonly number[], o: HelloOutcome): number | null {
+  if (o.kind !== 'server-hello' || o.versionName !== 'TLSv1.3' || o.keyShareGroup === null) return null;
+  return offered.includes(o.keyShareGroup) ? o.keyShareGroup : null;
+}
+
+function verdictOf(group: number, o: HelloOutcome): Verdict {
+  if (chosenGroup([group], o) === group) return 'accepted';
+  // An alert, or a ServerHello for an older version (it has no group to offer in 1.3 terms).
+  if (o.kind === 'alert' || (o.kind === 'server-hello' && o.versionName !== 'TLSv1.3')) return 'refused';
+  // wolfSSL answers a group it lacks with a HelloRetryRequest that names no group (RFC 8446 wants
+  // handshake_failure): a TLS 1.3 answer that takes nothing offered.
+  if (o.kind === 'server-hello' && o.helloRetryRequest && o.keyShareGroup === null) return 'refused';
+  return 'unknown';
+}
+
+async function singles(ctx: ProbeContext, candidates: readonly number[], withShares: boolean): Promise<Map<number, Verdict>> {
+  const outcomes = await Promise.all(candidates.map((g) => ask(ctx, [g], withShares)));
+  return new Map(candidates.map((g, i) => [g, verdictOf(g, outcomes[i] as HelloOutcome)]));
+}
+
+/**
+ * The server's order over `accepted` (already in candidate order): offer them all, note its pick,
+ * strike it, ask again. Costs one round per group after the first two, and only runs for servers
+ * that showed a preference. Stops (returning the rest in candidate order) if a hello goes unanswered.
+ */
+async function serverOrder(ctx: ProbeContext, accepted: readonly number[], first: number): Promise<{ order: number[]; complete: boolean }> {
+  const order = [first];
+  let rest = accepted.filter((g) => g !== first);
+  while (rest.length > 1 && !ctx.signal.aborted) {
+    const pick = chosenGroup(rest, await ask(ctx, rest));
+    if (pick === null) return { order: [...order, ...rest], complete: false };
+    order.push(pick);
+    rest = rest.filter((g) => g !== pick);
+  }
+  return { order: [...order, ...rest], complete: rest.length <= 1 && !ctx.signal.aborted };
+}
+
+function postQuantumOf(verdicts: Map<number, Verdict>): boolean | null {
+  const pq = [...verdicts].filter(([g]) => ML_KEM_GROUPS.has(g));
+  if (pq.some(([, v]) => v === 'accepted')) return true;
+  return pq.every(([, v]) => v === 'refused') ? false : null;
+}
+
+export async function run(ctx: ProbeContext, candidates: readonly number[] = CANDIDATE_GROUPS): Promise<GroupsResult> {
+  const tls13 = ctx.protocols?.['TLSv1.3'];
+  if (tls13 === false) {
+    return {
+      groups: [], groupsServerOrder: null, groupsComplete: true, postQuantum: false,
+      groupsDetail: 'The server does not speak TLS 1.3, which post-quantum key exchange needs',
+    };
+  }
+  if (tls13 === null) {
+    return {
+      groups: null, groupsServerOrder: null, groupsComplete: false, postQuantum: null,
+      groupsDetail: 'TLS 1.3 support could not be determined, so neither could its groups',
+    };
+  }
+  // Offered in client order and reversed, alongside the singles: a server with its own order picks
+  // the same group both times, a client-order server the first it supports each time.
+  const [forward, backward, firstVerdicts] = await Promise.all([
+    ask(ctx, candidates),
+    ask(ctx, [...candidates].reverse()),
+    singles(ctx, candidates, false),
+  ]);
+  let verdicts = firstVerdicts;
+  let how = 'HelloRetryRequests to hellos with an empty key_share';
+  const acceptedOf = (v: Map<number, Verdict>): number[] => candidates.filter((g) => v.get(g) === 'accepted');
+  if (acceptedOf(verdicts).length === 0 && tls13 === true) {
+    // It speaks TLS 1.3 yet took no group: it does not answer empty key shares with a
+    // HelloRetryRequest (RFC 8446 requires it). Ask again with a real share where we can make one.
+    const shareable = candidates.filter(canShare);
+    const second = await singles(ctx, shareable, true);
+    verdicts = new Map(candidates.map((g) => [g, second.get(g) ?? 'unknown']));
+    how = 'key shares (the server answered no hello with an empty key_share, so FFDHE and brainpool groups are untested)';
+  }
+  const accepted = acceptedOf(verdicts);
+  const unknown = candidates.filter((g) => verdicts.get(g) === 'unknown');
+  const pickF = chosenGroup(candidates, forward);
+  const pickB = chosenGroup(candidates, backward);
+  let groups = accepted;
+  let groupsServerOrder: boolean | null = null;
+  let orderComplete = true;
+  if (accepted.length >= 2 && pickF !== null && pickB !== null) {
+    groupsServerOrder = pickF === pickB;
+    if (groupsServerOrder) ({ order: groups, complete: orderComplete } = await serverOrder(ctx, accepted, pickF));
+  }
+  const complete = unknown.length === 0 && orderComplete;
+  const notes = [`Found by ${how}`];
+  if (unknown.length) notes.push(`no answer for ${unknown.map(groupName).join(', ')}: the list may miss them`);
+  if (!orderComplete) notes.push('the order after the first groups could not be established');
+  if (accepted.length === 0) notes.push(`first answer: ${describeOutcome(forward)}`);
+  return {
+    groups: groups.map(groupName),
+    groupsServerOrder,
+    groupsComplete: complete,
+    postQuantum: postQuantumOf(verdicts),
+    groupsDetail: notes.join('; '),
+  };
+}
+
+/** Writes only its own keyExchange fields: the TLS ≤ 1.2 key-exchange probe writes others. */
+export function apply(result: CheckResult, value: GroupsResult): void {
+  const { groups, groupsServerOrder, groupsComplete, postQuantum, groupsDetail } = value;
+  Object.assign((result.keyExchange ??= {}), { groups, groupsServerOrder, groupsComplete, postQuantum, groupsDetail });
+}

@@ -1,0 +1,147 @@
+// Client simulation against real servers, each verdict checked against what a real local client
+// of the same family does with the same server (openssl s_client, Node.js, gnutls-cli).
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import tls from 'node:tls';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { keepServers, startSServer, tempDir, type KeyPair } from './helpers/servers.js';
+import { loopbackCtx } from './helpers/probe-ctx.js';
+import * as sim from '../src/probe/client-simulation.js';
+import { CLIENT_PROFILES } from '../src/clients/profiles.js';
+import type { CertificateResult, CheckResult, ClientResult } from '../src/types.js';
+
+const keep = keepServers();
+
+async function simulate(port: number): Promise<Map<string, sim.SimulatedClient>> {
+  const ctx = loopbackCtx(port);
+  try {
+    const r = await sim.run(ctx);
+    return new Map(r.clients.map((c) => [c.id, c]));
+  } finally {
+    ctx.abort();
+  }
+}
+
+/** Does a real `openssl s_client` (OpenSSL 3.0, Debian defaults) complete a handshake? */
+async function opensslConnects(port: number, extra: string[] = []): Promise<boolean> {
+  try {
+    const cmd = `openssl s_client -connect 127.0.0.1:${port} -servername localhost ${extra.join(' ')} </dev/null 2>&1`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', cmd], { timeout: 15_000, encoding: 'utf8' });
+    return /New, (?:TLSv[\d.]+|SSLv3), Cipher is (?!\(NONE\))/.test(stdout);
+  } catch (err) {
+    const out = String((err as { stdout?: string }).stdout ?? '');
+    return /New, (?:TLSv[\d.]+|SSLv3), Cipher is (?!\(NONE\))/.test(out);
+  }
+}
+
+/** Does Node.js 20's tls.connect, with its defaults, complete a handshake? */
+function nodeConnects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false }, () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+    s.setTimeout(10_000, () => { s.destroy(); resolve(false); });
+  });
+}
+
+/** Does gnutls-cli (3.7, NORMAL) complete a handshake? */
+async function gnutlsConnects(port: number): Promise<boolean> {
+  try {
+    const { stdout } = await promisify(execFile)('bash', ['-c', `gnutls-cli --insecure --port ${port} 127.0.0.1 </dev/null`], { timeout: 15_000, encoding: 'utf8' });
+    return /Handshake was completed/.test(stdout);
+  } catch (err) {
+    return /Handshake was completed/.test(String((err as { stdout?: string }).stdout ?? ''));
+  }
+}
+
+describe('client simulation against real servers, checked against real clients', () => {
+  it('TLS 1.3 only: clients without TLS 1.3 fail with "no common protocol"; OpenSSL -tls1_2 fails the same way', async () => {
+    const s = await keep(startSServer(['-tls1_3']));
+    const c = await simulate(s.port);
+    expect(c.get('java-8')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version \(alert 70/) });
+    expect(c.get('openssl-1.0.2')?.connects).toBe(false);
+    expect(c.get('envoy')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
+    expect(c.get('windows-10')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
+    for (const id of ['chrome', 'firefox', 'java-11', 'java-17', 'openssl-3', 'node-20', 'gnutls-3.7', 'go']) {
+      expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
+    }
+    // The real clients agree: the TLS 1.2 ceiling of OpenSSL 1.0.2 / Java 8 fails, defaults connect.
+    expect(await opensslConnects(s.port, ['-tls1_2'])).toBe(false);
+    expect(await opensslConnects(s.port)).toBe(true);
+    expect(await nodeConnects(s.port)).toBe(true);
+    expect(await gnutlsConnects(s.port)).toBe(true);
+  });
+
+  it('TLS 1.0 only: only clients that still offer TLS 1.0 connect, like gnutls-cli; openssl 3 and Node do not', async () => {
+    const s = await keep(startSServer(['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0']));
+    const c = await simulate(s.port);
+    for (const id of ['java-8', 'openssl-1.0.2', 'openssl-1.1.1', 'gnutls-3.7', 'windows-10']) expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1' });
+    for (const id of ['chrome', 'firefox', 'java-17', 'openssl-3', 'node-20', 'go']) {
+      expect(c.get(id), id).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
+    }
+    expect(await opensslConnects(s.port)).toBe(false);
+    expect(await nodeConnects(s.port)).toBe(false);
+    expect(await gnutlsConnects(s.port)).toBe(true);
+  });
+
+  it('a single CBC suite with RSA key exchange (AES128-SHA, TLS 1.2): Go, which dropped RSA key exchange, fails', async () => {
+    const s = await keep(startSServer(['-tls1_2', '-cipher', 'AES128-SHA']));
+    const c = await simulate(s.port);
+    expect(c.get('go')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common cipher suite/) });
+    for (const id of ['chrome', 'firefox', 'java-8', 'java-17', 'openssl-3', 'node-20', 'gnutls-3.7']) {
+      expect(c.get(id), id).toMatchObject({ connects: true, cipher: 'TLS_RSA_WITH_AES_128_CBC_SHA' });
+    }
+    expect(await opensslConnects(s.port)).toBe(true);
+    expect(await nodeConnects(s.port)).toBe(true);
+  });
+
+  it('an ECDSA-only server: every current client connects with an ECDSA suite', async () => {
+    const dir = tempDir();
+    const keyFile = join(dir, 'ec.key');
+    const certFile = join(dir, 'ec.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile,
+      '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    const pair: KeyPair = { cert: '', key: '', certFile, keyFile };
+    const s = await keep(startSServer(['-tls1_2'], pair));
+    const c = await simulate(s.port);
+    for (const id of ['chrome', 'firefox', 'java-17', 'openssl-3', 'node-20', 'go']) {
+      expect(c.get(id), id).toMatchObject({ connects: true, cipher: expect.stringMatching(/ECDHE_ECDSA/) });
+    }
+    expect(await opensslConnects(s.port)).toBe(true);
+  });
+});
+
+describe('limits judged after the handshake: certificate key and DH size', () => {
+  const rsa1024: CertificateResult = { keyType: 'RSA', keyBits: 1024 } as CertificateResult;
+  const connected = (id: string, cipher = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', dhe = false): sim.SimulatedClient =>
+    ({ id, name: id, connects: true, protocol: 'TLSv1.2', cipher, group: null, reason: null, dhe });
+
+  it('a 1024-bit RSA certificate: OpenSSL 3 (Debian, level 2) refuses, Node.js 20 (level 1) accepts', () => {
+    const out = sim.finalize({ certificate: rsa1024 } as CheckResult, [connected('openssl-3'), connected('node-20')]);
+    const byId = new Map(out.map((c: ClientResult) => [c.id, c]));
+    expect(byId.get('openssl-3')).toMatchObject({ connects: false, reason: expect.stringMatching(/1024-bit RSA key is below the 2048/) });
+    expect(byId.get('node-20')?.connects).toBe(true);
+  });
+
+  it('a DHE suite without a measured DH size: unknown, not "connects"', () => {
+    const [c] = sim.finalize({ certificate: null } as CheckResult, [connected('openssl-3', 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', true)]);
+    expect(c).toMatchObject({ connects: null, reason: expect.stringMatching(/DH group reaches the 2048 bits/) });
+  });
+
+  it('DH 1024 measured: OpenSSL 3 (Debian) refuses with "dh key too small", Java accepts', () => {
+    const result = { certificate: null, keyExchange: { dh: { bits: 1024 } } } as unknown as CheckResult;
+    const out = sim.finalize(result, [connected('openssl-3', 'x', true), connected('java-17', 'x', true)]);
+    expect(out[0]).toMatchObject({ connects: false, reason: expect.stringMatching(/dh key too small/) });
+    expect(out[1]?.connects).toBe(true);
+  });
+});
+
+describe('profiles', () => {
+  it('every profile resolves its suites and says where its facts come from', () => {
+    for (const p of CLIENT_PROFILES) {
+      expect(() => sim.helloFor(p, 'example.com'), p.id).not.toThrow();
+      expect(p.sources.length, p.id).toBeGreaterThan(0);
+    }
+  });
+});
