@@ -28,6 +28,7 @@ export function renderExplain(answer: ExplainResult, result: CheckResult | null,
     const [style, label] = VERDICT_LABEL[c.verdict] ?? ['dim', c.verdict];
     const verdict = result ? ` ${paint(style, `[${label}]`)}` : '';
     lines.push(`${i + 1}. ${c.title}${verdict}`);
+    if (result && c.evidence) lines.push(`   ${c.evidence}`);
     if (c.matched) lines.push(paint('dim', `   matched: ${c.matched}`));
   });
   const top = answer.diagnoses[0];

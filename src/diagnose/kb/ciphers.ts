@@ -1,6 +1,6 @@
 // Cipher suites: nothing in common with current clients, and suites that are unsafe or weak.
 import { acceptedCiphers, ciphersByFlaw, hasForwardSecrecy, isTls13Suite, MOZILLA_INTERMEDIATE_OPENSSL, MOZILLA_INTERMEDIATE_TLS13, offeredByCurrentClients } from '../ciphers.js';
-import { alertNumber, CURL_HANDSHAKE_FAILED } from './alerts.js';
+import { alertNumber, CURL_HANDSHAKE_FAILED, RENEGOTIATION_ATTEMPTED } from './alerts.js';
 import { anyProtocolTested, handshakeWorked, supported, undetermined } from './facts.js';
 import { RISKY, type Fixes, type KbEntry, type ResultFacts } from './types.js';
 
@@ -44,13 +44,14 @@ export const noCommonCipher: KbEntry = {
   },
   tested: anyProtocolTested,
   errorPatterns: [
-    { re: /sslv3 alert handshake failure/i, example: 'error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1601:SSL alert number 40', weight: 2 },
-    alertNumber(40, 2),
+    // A handshake_failure after a renegotiation attempt is a refused renegotiation (Java answers 40, not 100).
+    { re: /sslv3 alert handshake failure/i, example: 'error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1601:SSL alert number 40', weight: 2, unless: RENEGOTIATION_ATTEMPTED },
+    { ...alertNumber(40, 2), unless: RENEGOTIATION_ATTEMPTED },
     { re: /no shared cipher/i, example: 'error:0A0000C1:SSL routines::no shared cipher', weight: 3 },
     { re: /no ciphers available/i, example: 'error:0A0000B5:SSL routines::no ciphers available', weight: 3 },
-    { re: /Received fatal alert: handshake_failure/i, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure', weight: 2 },
-    { re: /remote error: tls: handshake failure/i, example: 'remote error: tls: handshake failure', weight: 2 },
-    { re: /TLS alert: '?HandshakeFailure/i, example: "Authentication failed because the remote party sent a TLS alert: 'HandshakeFailure'.", weight: 2 },
+    { re: /Received fatal alert: handshake_failure/i, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure', weight: 2, unless: RENEGOTIATION_ATTEMPTED },
+    { re: /remote error: tls: handshake failure/i, example: 'remote error: tls: handshake failure', weight: 2, unless: RENEGOTIATION_ATTEMPTED },
+    { re: /TLS alert: '?HandshakeFailure/i, example: "Authentication failed because the remote party sent a TLS alert: 'HandshakeFailure'.", weight: 2, unless: RENEGOTIATION_ATTEMPTED },
     { re: /SSL_ERROR_NO_CYPHER_OVERLAP/, example: 'Error code: SSL_ERROR_NO_CYPHER_OVERLAP', weight: 3 },
     { re: /ERR_SSL_VERSION_OR_CIPHER_MISMATCH/, example: 'example.com uses an unsupported protocol. ERR_SSL_VERSION_OR_CIPHER_MISMATCH', weight: 2 },
     { re: /insufficient[ _]security/i, example: 'error:0A00042F:SSL routines::tlsv1 alert insufficient security', weight: 2 },

@@ -41,3 +41,36 @@ export function anyProtocolTested(r: ResultFacts): boolean {
 export function target(r: ResultFacts): string {
   return `${r.target.host}:${r.target.port}`;
 }
+
+export type HelloOutcome = 'ok' | 'dropped' | 'reset' | 'unknown';
+
+/** The middlebox probe's result (large and padded ClientHellos), when the check ran it. */
+export interface MiddleboxFacts {
+  largeHello?: HelloOutcome | null;
+  paddedHello?: HelloOutcome | null;
+  detail?: string | null;
+}
+
+/** Read optionally: results saved before the middlebox probe existed have no such field. */
+export function middleboxOf(r: ResultFacts): MiddleboxFacts | null {
+  const m = (r as ResultFacts & { middlebox?: MiddleboxFacts | null }).middlebox;
+  return m && typeof m === 'object' ? m : null;
+}
+
+/** "a large ClientHello was dropped; a padded ClientHello was reset", or null when every hello passed. */
+export function middleboxTrouble(m: MiddleboxFacts | null): string | null {
+  if (!m) return null;
+  const parts: string[] = [];
+  for (const [key, name] of [['largeHello', 'a large (two-segment) ClientHello'], ['paddedHello', 'a padded ClientHello']] as const) {
+    const v = m[key];
+    if (v === 'dropped') parts.push(`${name} got no answer`);
+    if (v === 'reset') parts.push(`${name} was reset`);
+  }
+  if (parts.length === 0) return null;
+  return m.detail ? `${parts.join('; ')} (${m.detail})` : parts.join('; ');
+}
+
+/** Whether the middlebox probe gave a verdict on at least one hello. */
+export function middleboxMeasured(m: MiddleboxFacts | null): boolean {
+  return m !== null && [m.largeHello, m.paddedHello].some((v) => v === 'ok' || v === 'dropped' || v === 'reset');
+}

@@ -23,6 +23,11 @@ export const resumptionInconsistent: KbEntry = {
       ? { detail: `Resumption succeeded on some attempts and failed on others${attemptsText(r)}` }
       : false,
   tested: (r) => r.error === null && r.resumption.consistent !== null,
+  evidence: (r) => {
+    if (r.error) return `no TLS handshake completed (${r.error.message})`;
+    if (r.resumption.consistent === true) return `Every resumption attempt had the same outcome${attemptsText(r)}`;
+    return 'No session could be resumed or compared across connections';
+  },
   errorPatterns: [
     {
       // `openssl s_client -reconnect` output where a resumed session is followed by a full handshake.
@@ -68,6 +73,12 @@ export const ticketsRejected: KbEntry = {
     return { detail: `A TLS 1.2 session ticket presented again was not accepted${fallback}` };
   },
   tested: (r) => r.error === null && r.resumption.tickets !== null,
+  evidence: (r) => {
+    if (r.error) return `no TLS handshake completed (${r.error.message})`;
+    if (r.resumption.tickets === true) return 'A TLS 1.2 session ticket presented again resumed the session';
+    const t13 = r.resumption.tls13Tickets === true ? ' (TLS 1.3 tickets resume)' : '';
+    return `The server issued no TLS 1.2 session ticket to present again${t13}`;
+  },
   errorPatterns: [],
   why:
     'Either tickets are switched off (harmless when session IDs resume), or the server issues tickets it cannot ' +
