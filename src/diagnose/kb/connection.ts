@@ -65,9 +65,9 @@ export const connectionRefused: KbEntry = {
     apache: ['Listen 443 https  # then `apachectl configtest && systemctl status httpd`'],
     haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem  # check `haproxy -c -f /etc/haproxy/haproxy.cfg`'],
     node: ["server.listen(443, '0.0.0.0')  // or '::'; listening on 127.0.0.1 refuses remote clients"],
-    openssl: ['Check the port from the client host: nc -vz HOST PORT'],
+    openssl: ['Check the port from the client host: curl -v https://HOST:PORT/  ("Connection refused": nothing listens there)'],
   },
-  reproduce: 'nc -vz {host} {port}\ncurl -v {url}',
+  reproduce: 'curl -v {url}  # "Connection refused"',
   references: ['https://www.rfc-editor.org/rfc/rfc9293#section-3.5.2'],
 };
 
@@ -94,12 +94,12 @@ export const connectionTimeout: KbEntry = {
     apache: ['Listen 443 https  # then open TCP 443 in the firewall / security group'],
     haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem  # then open TCP 443 in the firewall / security group'],
     openssl: [
-      'Test from the client network: nc -vz -w 5 HOST PORT',
+      'Test from the client network: curl -v --connect-timeout 5 https://HOST:PORT/',
       'Behind an HTTP proxy: curl --proxy http://proxy.example:3128 https://HOST/',
     ],
     'java-client': ['Behind an HTTP proxy: -Dhttps.proxyHost=proxy.example -Dhttps.proxyPort=3128'],
   },
-  reproduce: 'nc -vz -w 5 {host} {port}\ncurl -v --connect-timeout 5 {url}',
+  reproduce: 'curl -v --connect-timeout 3 {url}  # "Connection timed out" or "SSL connection timeout"',
   references: ['https://www.rfc-editor.org/rfc/rfc9293#section-3.8.3'],
 };
 

@@ -22,7 +22,8 @@ export const sniRequired: KbEntry = {
   fixes: {
     nginx: ['A default server for handshakes without SNI: listen 443 ssl default_server; with a valid ssl_certificate (instead of ssl_reject_handshake on;)'],
     apache: ['Set ServerName to the name clients use in each <VirtualHost>; SSLStrictSNIVHostCheck off admits clients without SNI to the first vhost'],
-    haproxy: ['Remove strict-sni from the bind line, or give the bind a default certificate (the first crt loaded)'],
+    // With strict-sni HAProxy never falls back to a default certificate, so adding one changes nothing.
+    haproxy: ['Remove strict-sni from the bind line: with it, handshakes without a matching SNI name are refused whatever certificates are loaded'],
     node: ['Pass a default key/cert to tls.createServer() in addition to the SNICallback / addContext() entries'],
     openssl: ['Send the name: curl https://HOST/ (not https://IP/), or curl --resolve HOST:443:IP https://HOST/', 'openssl s_client -connect IP:443 -servername HOST'],
     'node-client': ["tls.connect({ host, servername: 'example.com' })  // servername is required when host is an IP"],

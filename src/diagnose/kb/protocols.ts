@@ -13,7 +13,7 @@ export const MODERN_PROTOCOL_FIXES: Fixes = {
   node: ["tls.createServer({ minVersion: 'TLSv1.2' })  // the default since Node.js 12; remove minVersion: 'TLSv1' or secureProtocol overrides"],
   java: [
     '-Djdk.tls.server.protocols=TLSv1.2,TLSv1.3',
-    'Keep SSLv3, TLSv1, TLSv1.1 in jdk.tls.disabledAlgorithms ($JAVA_HOME/conf/security/java.security; the default since 8u291/11.0.11)',
+    'Keep SSLv3, TLSv1, TLSv1.1 in jdk.tls.disabledAlgorithms ($JAVA_HOME/conf/security/java.security; Java 8: $JAVA_HOME/jre/lib/security/java.security; the default since 8u291/11.0.11)',
   ],
 };
 
@@ -108,7 +108,7 @@ export const clientTooOld: KbEntry = {
       'HttpsURLConnection also reads -Dhttps.protocols=TLSv1.2,TLSv1.3',
     ],
   },
-  reproduce: 'openssl s_client -connect {connect} {servername} -tls1_1 </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_2 </dev/null',
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_2 </dev/null",
   references: ['https://www.rfc-editor.org/rfc/rfc8996', 'https://www.rfc-editor.org/rfc/rfc8446#appendix-D'],
 };
 
@@ -145,7 +145,8 @@ export const legacyTls: KbEntry = {
     'known attacks (BEAST, Lucky13). Current clients no longer offer them, so keeping them only helps downgrade ' +
     'attacks and fails compliance scans (PCI DSS, Mozilla intermediate).',
   fixes: MODERN_PROTOCOL_FIXES,
-  reproduce: 'openssl s_client -connect {connect} {servername} -tls1 </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_1 </dev/null',
+  // OpenSSL 3 needs security level 0 for TLS 1.0/1.1 (SHA-1 signatures), or it fails with "legacy sigalg disallowed".
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null",
   references: ['https://www.rfc-editor.org/rfc/rfc8996', 'https://www.rfc-editor.org/rfc/rfc9325'],
 };
 
@@ -168,6 +169,6 @@ export const noFallbackScsv: KbEntry = {
     ...MODERN_PROTOCOL_FIXES,
     openssl: ['OpenSSL honours TLS_FALLBACK_SCSV since 1.0.1j: upgrade the server library, or disable versions below TLS 1.2'],
   },
-  reproduce: 'openssl s_client -connect {connect} {servername} -tls1_1 -fallback_scsv </dev/null',
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' -fallback_scsv </dev/null  # expect alert 86 inappropriate fallback",
   references: ['https://www.rfc-editor.org/rfc/rfc7507'],
 };
