@@ -33,6 +33,44 @@ export const sniRequired: KbEntry = {
   references: ['https://www.rfc-editor.org/rfc/rfc6066#section-3', 'https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_reject_handshake'],
 };
 
+export const internalError: KbEntry = {
+  id: 'alert-internal-error',
+  title: 'The server aborted the handshake with internal_error (alert 80)',
+  severity: 'error',
+  // The probes record no alert numbers per handshake; SNI behaviour is the closest thing they see.
+  applies: () => false,
+  tested: () => false,
+  evidence: (r) =>
+    r.sni.required === true
+      ? 'Not measured directly; handshakes without SNI are refused here, so certificate selection by name is in play'
+      : 'Not measured directly: the probes record no alert numbers; compare the reproduce commands with and without the name',
+  errorPatterns: [
+    { re: /tlsv1 alert internal error/i, example: 'curl: (35) OpenSSL/3.0.19: error:0A000438:SSL routines::tlsv1 alert internal error', weight: 3 },
+    alertNumber(80, 3),
+    { re: /remote error: tls: internal error/i, example: 'Get "https://api.example.com/": remote error: tls: internal error', weight: 3 },
+    { re: /Received fatal alert: internal_error/i, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: internal_error', weight: 3 },
+    { re: /TLS alert: '?InternalError/i, example: "System.Security.Authentication.AuthenticationException: Authentication failed because the remote party sent a TLS alert: 'InternalError'.", weight: 3 },
+  ],
+  why:
+    'The server hit a problem of its own during the handshake and gave up. Most often it has no certificate for the ' +
+    'name the client sent (SNI): Go servers such as Caddy and Traefik answer internal_error when no certificate matches ' +
+    '(measured with Caddy 2.6), and so do servers whose certificate selection callback fails or whose key lives in an ' +
+    'HSM or KMS that did not answer. Some stacks also use it for a version or group they have switched off. The ' +
+    'server\'s own log names the reason; on the client side, compare a handshake with the exact name and one without.',
+  fixes: {
+    nginx: ['error_log /var/log/nginx/error.log info;  # nginx logs the reason of each failed handshake at level info'],
+    apache: ['LogLevel ssl:info  # mod_ssl logs the reason of each failed handshake at level info'],
+    haproxy: ['bind :443 ssl crt /etc/haproxy/certs/  # a directory (or crt-list) holding a certificate for every name clients send'],
+    openssl: [
+      'Send the name the server holds a certificate for: openssl s_client -connect HOST:443 -servername HOST',
+      'Caddy/Traefik (Go): add the name to the site block or router so a certificate is issued for it',
+    ],
+    'node-client': ["tls.connect({ host: '203.0.113.10', servername: 'example.com' })  // the name the server has a certificate for"],
+  },
+  reproduce: 'openssl s_client -connect {connect} {servername} </dev/null  # "tlsv1 alert internal error ... SSL alert number 80"',
+  references: ['https://www.rfc-editor.org/rfc/rfc8446#section-6.2', 'https://www.rfc-editor.org/rfc/rfc6066#section-3', 'https://pkg.go.dev/crypto/tls#Config'],
+};
+
 export const sniDefaultCert: KbEntry = {
   id: 'sni-default-certificate',
   title: 'Clients without SNI get a different certificate',

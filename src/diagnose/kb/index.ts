@@ -8,8 +8,9 @@ import {
   certChainIncomplete, certChainOrder, certExpired, certExpiring, certHostnameMismatch, certNotYetValid, certSelfSigned,
   certUntrusted, certWeakKey, certWeakSignature,
 } from './certificate.js';
-import { noAlpnH2, noOcspStapling, sniDefaultCert, sniRequired } from './extensions.js';
-import { clientTooOld, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } from './protocols.js';
+import { internalError, noAlpnH2, noOcspStapling, sniDefaultCert, sniRequired } from './extensions.js';
+import { weakDh } from './key-exchange.js';
+import { clientTooOld, javaProtocolDisabled, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } from './protocols.js';
 import { renegAccepted, renegInsecure, renegLimited, renegRefused, renegServerInitiated } from './renegotiation.js';
 import { noResumption, resumptionInconsistent, ticketsRejected } from './resumption.js';
 import type { KbEntry } from './types.js';
@@ -18,7 +19,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Nothing TLS happens at all.
   dnsFailure, targetBlocked, connectionRefused, connectionTimeout, notTls, middlebox,
   // No handshake for current clients.
-  serverTooOld, noCommonCipher, renegInsecure,
+  serverTooOld, noCommonCipher, renegInsecure, internalError, weakDh,
   // Certificate.
   // An unknown issuer is most often a missing intermediate, then a private CA, then a self-signed certificate.
   certExpired, certNotYetValid, certHostnameMismatch, certChainIncomplete, certUntrusted, certSelfSigned,
@@ -26,7 +27,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Renegotiation and client authentication.
   renegRefused, renegServerInitiated, renegLimited, renegAccepted, clientCertRejected,
   // Protocols and ciphers.
-  sslEnabled, insecureCiphers, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, noFallbackScsv,
+  sslEnabled, insecureCiphers, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, javaProtocolDisabled, noFallbackScsv,
   // Resumption and extensions.
   resumptionInconsistent, ticketsRejected, noResumption, sniRequired, sniDefaultCert, noOcspStapling, noAlpnH2,
   mozillaIntermediate,
