@@ -37,11 +37,14 @@ function notYetValid(c: CertificateResult): boolean {
   return nb - checkedAt > DAY_MS;
 }
 
+/** `set ssl cert` / `commit ssl cert` (HAProxy 2.1+): a Runtime API command, not a configuration line. */
+const HAPROXY_RUNTIME_API = 'https://docs.haproxy.org/2.6/management.html#9.3-set%20ssl%20cert';
+
 const RENEW_FIXES: Fixes = {
   nginx: ['ssl_certificate /etc/ssl/example.com/fullchain.pem;  # the renewed file, then: nginx -t && nginx -s reload', 'Automate renewal with an ACME client (certbot, acme.sh) and alert on expiry'],
   apache: ['SSLCertificateFile /etc/ssl/example.com/fullchain.pem  # the renewed file, then: apachectl configtest && apachectl graceful'],
   haproxy: [
-    'Replace the PEM named by crt and reload, or swap it live over the Runtime API: set ssl cert /etc/haproxy/certs/site.pem <<\\n<PEM>  then  commit ssl cert /etc/haproxy/certs/site.pem',
+    'Replace the PEM named by crt and reload, or swap it live over the Runtime API (HAProxy 2.1+, management guide): set ssl cert /etc/haproxy/certs/site.pem <<\\n<PEM>  then  commit ssl cert /etc/haproxy/certs/site.pem',
   ],
   node: ['server.setSecureContext({ key, cert })  // loads the renewed certificate without a restart'],
   java: ['openssl pkcs12 -export -in fullchain.pem -inkey privkey.pem -name server -out server.p12  # then point the connector at server.p12 and restart'],
@@ -79,7 +82,7 @@ export const certExpired: KbEntry = {
     openssl: ['Check the dates served: openssl s_client -connect HOST:443 -servername HOST </dev/null | openssl x509 -noout -dates', 'Check the client clock: date -u'],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | openssl x509 -noout -dates',
-  references: ['https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5'],
+  references: [HAPROXY_RUNTIME_API, 'https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5'],
 };
 
 export const certNotYetValid: KbEntry = {
@@ -107,7 +110,7 @@ export const certNotYetValid: KbEntry = {
     openssl: ['Check the client and server clocks: date -u; timedatectl status (enable NTP/chrony)'],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | openssl x509 -noout -dates',
-  references: ['https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5'],
+  references: [HAPROXY_RUNTIME_API, 'https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5'],
 };
 
 export const certExpiring: KbEntry = {
@@ -127,7 +130,7 @@ export const certExpiring: KbEntry = {
     'certificate this close to the end usually means renewal is failing or the renewed file was never loaded.',
   fixes: RENEW_FIXES,
   reproduce: 'openssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | openssl x509 -noout -enddate',
-  references: ['https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5', 'https://letsencrypt.org/docs/integration-guide/'],
+  references: [HAPROXY_RUNTIME_API, 'https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5', 'https://letsencrypt.org/docs/integration-guide/'],
 };
 
 export const certHostnameMismatch: KbEntry = {
@@ -159,7 +162,7 @@ export const certHostnameMismatch: KbEntry = {
     'IP address.',
   fixes: {
     nginx: ['server_name example.com www.example.com;  # in the server block whose ssl_certificate covers these names', 'Reissue the certificate with every name clients use in subjectAltName'],
-    apache: ['ServerName example.com / ServerAlias www.example.com in the <VirtualHost> whose SSLCertificateFile covers these names'],
+    apache: ['`ServerName example.com` / `ServerAlias www.example.com` in the <VirtualHost> whose SSLCertificateFile covers these names'],
     haproxy: ['bind :443 ssl crt /etc/haproxy/certs/  # a directory (or crt-list) with one PEM per name; HAProxy picks by SNI'],
     node: ["server.addContext('example.com', { key, cert })  // or an SNICallback returning the right context"],
     openssl: ['Keep the name when testing an address: curl --resolve HOST:443:203.0.113.10 https://HOST/', 'openssl s_client -connect 203.0.113.10:443 -servername HOST -verify_hostname HOST'],
@@ -280,7 +283,7 @@ export const certChainIncomplete: KbEntry = {
     'building failed".',
   fixes: {
     nginx: ['ssl_certificate /etc/ssl/example.com/fullchain.pem;  # leaf first, then the intermediate(s); not cert.pem alone'],
-    apache: ['SSLCertificateFile /etc/ssl/example.com/fullchain.pem  # leaf + intermediates (httpd 2.4.8+); older: SSLCertificateChainFile /etc/ssl/example.com/chain.pem'],
+    apache: ['SSLCertificateFile /etc/ssl/example.com/fullchain.pem  # leaf + intermediates (httpd 2.4.8+); older: `SSLCertificateChainFile /etc/ssl/example.com/chain.pem`'],
     haproxy: ['cat privkey.pem cert.pem chain.pem > /etc/haproxy/certs/site.pem  # the crt PEM holds key, leaf and intermediates'],
     node: ["tls.createServer({ key, cert: fs.readFileSync('fullchain.pem') })  // leaf followed by the intermediates"],
     java: ['openssl pkcs12 -export -in cert.pem -certfile chain.pem -inkey privkey.pem -name server -out server.p12  # the key entry must hold the chain'],

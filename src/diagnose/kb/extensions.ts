@@ -20,8 +20,8 @@ export const sniRequired: KbEntry = {
     'Windows XP, some health checks, scripts and proxies. Older Java clients also treat the warning-level ' +
     'unrecognized_name Apache sends for an unknown name as fatal ("handshake alert: unrecognized_name").',
   fixes: {
-    nginx: ['A default server for handshakes without SNI: listen 443 ssl default_server; with a valid ssl_certificate (instead of ssl_reject_handshake on;)'],
-    apache: ['Set ServerName to the name clients use in each <VirtualHost>; SSLStrictSNIVHostCheck off admits clients without SNI to the first vhost'],
+    nginx: ['A default server for handshakes without SNI: `listen 443 ssl default_server;` with a valid ssl_certificate (instead of `ssl_reject_handshake on;`)'],
+    apache: ['Set ServerName to the name clients use in each <VirtualHost>; `SSLStrictSNIVHostCheck off` admits clients without SNI to the first vhost'],
     // With strict-sni HAProxy never falls back to a default certificate, so adding one changes nothing.
     haproxy: ['Remove strict-sni from the bind line: with it, handshakes without a matching SNI name are refused whatever certificates are loaded'],
     node: ['Pass a default key/cert to tls.createServer() in addition to the SNICallback / addContext() entries'],
@@ -85,7 +85,7 @@ export const sniDefaultCert: KbEntry = {
     'Name-based virtual hosting picks the certificate from the SNI name. A client that sends none (IP connections, ' +
     'some health checks and legacy clients) gets the default server\'s certificate and fails name verification.',
   fixes: {
-    nginx: ['Make the intended site the default: listen 443 ssl default_server; in its server block'],
+    nginx: ['Make the intended site the default: `listen 443 ssl default_server;` in its server block'],
     apache: ['The first <VirtualHost> for an address:port answers clients without SNI: list the intended site first'],
     haproxy: ['The first certificate loaded on the bind is the default: list the intended site first in crt-list'],
     openssl: ['Always send SNI: connect by name, or openssl s_client -connect IP:443 -servername HOST'],
@@ -110,12 +110,12 @@ export const noOcspStapling: KbEntry = {
   fixes: {
     nginx: ['ssl_stapling on;', 'ssl_stapling_verify on;', 'ssl_trusted_certificate /etc/ssl/example.com/chain.pem;', 'resolver 1.1.1.1;  # nginx needs a resolver to reach the OCSP responder'],
     apache: ['SSLUseStapling On  # in the <VirtualHost>', 'SSLStaplingCache "shmcb:/var/run/httpd/ssl_stapling(32768)"  # server config, outside any <VirtualHost>'],
-    haproxy: ['HAProxy 2.8+: ocsp-update on for the certificate in a crt-list (e.g. /etc/haproxy/certs/site.pem [ocsp-update on])'],
+    haproxy: ['Needs HAProxy 2.8+ (2.8 configuration manual, crt-list options): ocsp-update on for the certificate in a crt-list line such as /etc/haproxy/certs/site.pem [ocsp-update on]'],
     node: ["server.on('OCSPRequest', (cert, issuer, cb) => cb(null, cachedOcspResponse))  // fetch and cache the response yourself"],
     java: ['-Djdk.tls.server.enableStatusRequestExtension=true'],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} -status </dev/null 2>/dev/null | grep -A3 "OCSP response"',
-  references: ['https://www.rfc-editor.org/rfc/rfc6066#section-8', 'https://www.rfc-editor.org/rfc/rfc6961', 'https://www.rfc-editor.org/rfc/rfc7633'],
+  references: ['https://www.rfc-editor.org/rfc/rfc6066#section-8', 'https://www.rfc-editor.org/rfc/rfc6961', 'https://www.rfc-editor.org/rfc/rfc7633', 'https://docs.haproxy.org/2.8/configuration.html#5.3.2'],
 };
 
 export const noAlpnH2: KbEntry = {
@@ -134,7 +134,7 @@ export const noAlpnH2: KbEntry = {
     'Browsers speak HTTP/2 only when the server selects "h2" through ALPN during the handshake. Without it every page ' +
     'load uses HTTP/1.1 with its per-connection request limits.',
   fixes: {
-    nginx: ['http2 on;  # nginx 1.25.1+; older versions: listen 443 ssl http2;'],
+    nginx: ['http2 on;  # needs nginx 1.25.1+ (ngx_http_v2_module docs); older versions: `listen 443 ssl http2;`'],
     apache: ['Protocols h2 http/1.1  # needs mod_http2 loaded'],
     haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1'],
     node: ['http2.createSecureServer({ key, cert, allowHTTP1: true }, handler)'],

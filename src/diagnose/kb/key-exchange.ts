@@ -25,7 +25,7 @@ export const weakDh: KbEntry = {
   fixes: {
     nginx: ['ssl_dhparam /etc/nginx/dhparam.pem;  # made with: openssl dhparam -out /etc/nginx/dhparam.pem 2048'],
     apache: ['SSLOpenSSLConfCmd DHParameters "/etc/apache2/dhparam.pem"  # httpd 2.4.8+ with OpenSSL 1.0.2+; made with openssl dhparam 2048'],
-    haproxy: ['ssl-dh-param-file /etc/haproxy/dhparam.pem  # in the global section; or tune.ssl.default-dh-param 2048'],
+    haproxy: ['ssl-dh-param-file /etc/haproxy/dhparam.pem  # in the global section; or `tune.ssl.default-dh-param 2048`'],
     node: ["tls.createServer({ dhparam: fs.readFileSync('dhparam.pem') })  // a 2048-bit group from openssl dhparam 2048"],
     java: ['-Djdk.tls.ephemeralDHKeySize=2048'],
     openssl: [

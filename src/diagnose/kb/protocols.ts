@@ -9,7 +9,7 @@ import { RISKY, type ErrorPattern, type Fixes, type KbEntry, type ResultFacts } 
 export const MODERN_PROTOCOL_FIXES: Fixes = {
   nginx: ['ssl_protocols TLSv1.2 TLSv1.3;  # TLS 1.3 needs nginx built with OpenSSL 1.1.1+ (see `nginx -V`)'],
   apache: ['SSLProtocol -all +TLSv1.2 +TLSv1.3  # TLS 1.3 needs httpd 2.4.36+ with OpenSSL 1.1.1+'],
-  haproxy: ['ssl-default-bind-options ssl-min-ver TLSv1.2  # in the global section; or ssl-min-ver TLSv1.2 on each bind line'],
+  haproxy: ['ssl-default-bind-options ssl-min-ver TLSv1.2  # in the global section; or on each bind line: `bind :443 ssl crt /etc/haproxy/certs/site.pem ssl-min-ver TLSv1.2`'],
   node: ["tls.createServer({ minVersion: 'TLSv1.2' })  // the default since Node.js 12; remove minVersion: 'TLSv1' or secureProtocol overrides"],
   java: [
     '-Djdk.tls.server.protocols=TLSv1.2,TLSv1.3',
@@ -98,8 +98,8 @@ export const clientTooOld: KbEntry = {
     'before anything else is compared. TLS 1.2 as the minimum is the current recommendation; the fix is on the client: ' +
     'a TLS library from this decade, or a configuration that no longer pins TLS 1.0.',
   fixes: {
-    nginx: ['ssl_protocols TLSv1.2 TLSv1.3;  # admits TLS 1.2 clients when the server is TLS 1.3-only', `${RISKY} ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; re-enables deprecated versions for every client`],
-    apache: ['SSLProtocol -all +TLSv1.2 +TLSv1.3', `${RISKY} SSLProtocol -all +TLSv1 +TLSv1.1 +TLSv1.2 +TLSv1.3 re-enables deprecated versions`],
+    nginx: ['ssl_protocols TLSv1.2 TLSv1.3;  # admits TLS 1.2 clients when the server is TLS 1.3-only', `${RISKY} ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;  # re-enables deprecated versions for every client`],
+    apache: ['SSLProtocol -all +TLSv1.2 +TLSv1.3', `${RISKY} SSLProtocol -all +TLSv1 +TLSv1.1 +TLSv1.2 +TLSv1.3  # re-enables deprecated versions`],
     openssl: ['Use OpenSSL 1.0.1+ for TLS 1.2 and 1.1.1+ for TLS 1.3 (`openssl version`)', 'curl --tlsv1.2 https://HOST/  # sets the minimum, not the maximum'],
     'node-client': ["Remove maxVersion: 'TLSv1' / secureProtocol: 'TLSv1_method'; Node.js 12+ offers TLS 1.2 and 1.3 by default"],
     'java-client': [

@@ -75,16 +75,16 @@ export const renegRefused: KbEntry = {
   fixes: {
     nginx: [
       'nginx refuses client-initiated renegotiation on every connection (since 0.8.23) and has no directive to allow it: change the client',
-      'Client certificates are requested in the first handshake: ssl_verify_client optional;  (or on) with ssl_client_certificate /etc/nginx/client-ca.pem;',
+      'Client certificates are requested in the first handshake: `ssl_verify_client optional;` (or on) with `ssl_client_certificate /etc/nginx/client-ca.pem;`',
     ],
     apache: [
       'httpd on OpenSSL 1.1.0h+ refuses client-initiated renegotiation inside OpenSSL (nothing is logged) and has no directive to allow it: change the client',
-      'SSLInsecureRenegotiation does not change that: clients without RFC 5746 connect either way; it only allows insecure renegotiation with them',
-      'Request the client certificate in the first handshake: SSLVerifyClient require in the <VirtualHost>, not in a <Location>/<Directory>',
+      '`SSLInsecureRenegotiation on` does not change that: clients without RFC 5746 connect either way; it only allows insecure renegotiation with them',
+      'Request the client certificate in the first handshake: `SSLVerifyClient require` in the <VirtualHost>, not in a <Location>/<Directory>',
     ],
     haproxy: [
       'HAProxy refuses client-initiated renegotiation on every bind and has no option to allow it: change the client',
-      'Client certificates are requested in the first handshake: bind :443 ssl crt /etc/haproxy/certs/site.pem ca-file /etc/haproxy/client-ca.pem verify optional',
+      'Client certificates are requested in the first handshake: `bind :443 ssl crt /etc/haproxy/certs/site.pem ca-file /etc/haproxy/client-ca.pem verify optional`',
     ],
     node: ['Request the certificate up front: tls.createServer({ requestCert: true, rejectUnauthorized: false }) and check socket.authorized'],
     java: [
@@ -134,8 +134,8 @@ export const renegServerInitiated: KbEntry = {
     'post-handshake authentication and logs AH10158). Moving the directive to the virtual host removes the renegotiation.',
   fixes: {
     apache: [
-      'Move SSLVerifyClient require from the <Location>/<Directory> block into the <VirtualHost>: the certificate is then requested in the first handshake',
-      "Only some paths need a certificate: SSLVerifyClient optional in the <VirtualHost>, then Require expr \"%{SSL_CLIENT_VERIFY} == 'SUCCESS'\" in the <Location>",
+      'Move `SSLVerifyClient require` from the <Location>/<Directory> block into the <VirtualHost>: the certificate is then requested in the first handshake',
+      "Only some paths need a certificate: `SSLVerifyClient optional` in the <VirtualHost>, then `Require expr \"%{SSL_CLIENT_VERIFY} == 'SUCCESS'\"` in the <Location>",
     ],
     openssl: ['Send the certificate from the start: curl --cert client.pem --key client.key https://HOST/protected'],
   },

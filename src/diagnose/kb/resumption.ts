@@ -44,13 +44,13 @@ export const resumptionInconsistent: KbEntry = {
     'database drivers) fail intermittently.',
   fixes: {
     nginx: [
-      'Give every backend the same ticket key file: ssl_session_ticket_key /etc/nginx/ticket.key;  (openssl rand 80 > /etc/nginx/ticket.key, distributed to all hosts)',
+      'Give every backend the same ticket key file: `ssl_session_ticket_key /etc/nginx/ticket.key;`  (`openssl rand 80 > /etc/nginx/ticket.key`, distributed to all hosts)',
       'ssl_session_cache shared:SSL:10m; is per host: across hosts only shared tickets or sticky balancing help',
     ],
-    apache: ['The same 48-byte key on every backend: SSLSessionTicketKeyFile /etc/httpd/ticket.key  (openssl rand 48 > /etc/httpd/ticket.key)'],
+    apache: ['The same 48-byte key on every backend: `SSLSessionTicketKeyFile /etc/httpd/ticket.key`  (`openssl rand 48 > /etc/httpd/ticket.key`)'],
     haproxy: [
-      'Terminating TLS on several HAProxy nodes: the same key file everywhere, bind :443 ssl crt /etc/haproxy/certs/site.pem tls-ticket-keys /etc/haproxy/ticket.keys',
-      'Passing TLS through to backends (mode tcp): keep a client on one backend with balance source',
+      'Terminating TLS on several HAProxy nodes: the same key file everywhere, `bind :443 ssl crt /etc/haproxy/certs/site.pem tls-ticket-keys /etc/haproxy/ticket.keys`',
+      'Passing TLS through to backends (mode tcp): keep a client on one backend with `balance source`',
     ],
     node: ['The same 48 bytes in every process and host: tls.createServer({ ticketKeys: sharedKey })  // cluster workers included'],
     java: ['There is no documented way to share JSSE ticket keys between JVMs: use sticky load balancing (e.g. HAProxy balance source)'],
@@ -86,11 +86,11 @@ export const ticketsRejected: KbEntry = {
     'key for decryption, or differs between the hosts behind one name. Each rejected ticket costs a full handshake.',
   fixes: {
     nginx: [
-      'A persistent, shared key: ssl_session_ticket_key /etc/nginx/ticket.key;  (list the previous key file in a second directive while rotating)',
-      'Or switch tickets off cleanly and resume from the cache: ssl_session_tickets off; ssl_session_cache shared:SSL:10m;',
+      'A persistent, shared key: `ssl_session_ticket_key /etc/nginx/ticket.key;`  (list the previous key file in a second directive while rotating)',
+      'Or switch tickets off cleanly and resume from the cache: `ssl_session_tickets off;` `ssl_session_cache shared:SSL:10m;`',
     ],
-    apache: ['SSLSessionTicketKeyFile /etc/httpd/ticket.key  (or SSLSessionTickets off, httpd 2.4.11+, to rely on SSLSessionCache)'],
-    haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem tls-ticket-keys /etc/haproxy/ticket.keys  (or no-tls-tickets)'],
+    apache: ['SSLSessionTicketKeyFile /etc/httpd/ticket.key  (or `SSLSessionTickets off`, httpd 2.4.11+, to rely on SSLSessionCache)'],
+    haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem tls-ticket-keys /etc/haproxy/ticket.keys  (or `bind :443 ssl crt /etc/haproxy/certs/site.pem no-tls-tickets`)'],
     node: ['Load the key from shared storage instead of the random default: tls.createServer({ ticketKeys }); rotate with server.setTicketKeys() on every process at once'],
     java: ['To resume by session ID instead: -Djdk.tls.server.enableSessionTicketExtension=false'],
   },
@@ -115,7 +115,7 @@ export const noResumption: KbEntry = {
   fixes: {
     nginx: ['ssl_session_cache shared:SSL:10m;', 'ssl_session_timeout 1d;'],
     apache: ['SSLSessionCache "shmcb:/var/run/httpd/ssl_scache(512000)"  (server config)', 'SSLSessionCacheTimeout 300'],
-    haproxy: ['Remove no-tls-tickets from the bind line and keep tune.ssl.cachesize above 0 (default 20000)'],
+    haproxy: ['Remove no-tls-tickets from the bind line and keep the session cache: `tune.ssl.cachesize 20000` (the default; 0 disables it)'],
     node: ["Tickets resume by default; session-ID resumption needs server.on('newSession') / server.on('resumeSession') handlers"],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} -tls1_2 -reconnect </dev/null | grep -E "^(New|Reused),"',
