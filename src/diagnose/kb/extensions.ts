@@ -139,6 +139,6 @@ export const noAlpnH2: KbEntry = {
     haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1'],
     node: ['http2.createSecureServer({ key, cert, allowHTTP1: true }, handler)'],
   },
-  reproduce: 'openssl s_client -connect {connect} {servername} -alpn h2,http/1.1 </dev/null 2>/dev/null | grep ALPN\ncurl -sv --http2 -o /dev/null {url}',
+  reproduce: 'openssl s_client -connect {connect} {servername} -alpn h2,http/1.1 </dev/null 2>/dev/null | grep ALPN\ncurl -sv --http2 --max-time 10 -o /dev/null {url}',
   references: ['https://www.rfc-editor.org/rfc/rfc7301', 'https://www.rfc-editor.org/rfc/rfc9113#section-3.2', 'https://nginx.org/en/docs/http/ngx_http_v2_module.html'],
 };
