@@ -84,6 +84,17 @@ export interface CertificateResult {
   chain: ChainCert[];
 }
 
+/** What a middlebox did to one kind of ClientHello: answered, swallowed (no answer) or reset. */
+export type HelloOutcome = 'ok' | 'dropped' | 'reset' | 'unknown';
+
+export interface MiddleboxResult {
+  /** A ClientHello larger than one TCP segment (as post-quantum key shares make them). */
+  largeHello: HelloOutcome;
+  /** A ClientHello with a padding extension. */
+  paddedHello: HelloOutcome;
+  detail: string | null;
+}
+
 export interface CheckResult {
   target: TargetInfo;
   error: CheckError | null;
@@ -99,6 +110,8 @@ export interface CheckResult {
   ocspStapled: boolean | null;
   ocsp?: { status: string | null; nextUpdate: string | null } | null;
   fallbackScsv?: boolean | null;
+  /** Large and padded ClientHellos compared with a small one (the middlebox probe); absent in older results. */
+  middlebox?: MiddleboxResult | null;
   /** Server software hints (HTTP Server header), when seen. */
   server?: string | null;
   findings: Finding[];

@@ -1,5 +1,5 @@
 // Small readers over a result that several entries share; they only read, never decide.
-import type { ProtocolName } from '../../types.js';
+import type { MiddleboxResult, ProtocolName } from '../../types.js';
 import type { ResultFacts } from './types.js';
 
 const LABEL: Record<ProtocolName, string> = {
@@ -42,18 +42,12 @@ export function target(r: ResultFacts): string {
   return `${r.target.host}:${r.target.port}`;
 }
 
-export type HelloOutcome = 'ok' | 'dropped' | 'reset' | 'unknown';
-
 /** The middlebox probe's result (large and padded ClientHellos), when the check ran it. */
-export interface MiddleboxFacts {
-  largeHello?: HelloOutcome | null;
-  paddedHello?: HelloOutcome | null;
-  detail?: string | null;
-}
+export type MiddleboxFacts = Partial<MiddleboxResult>;
 
 /** Read optionally: results saved before the middlebox probe existed have no such field. */
 export function middleboxOf(r: ResultFacts): MiddleboxFacts | null {
-  const m = (r as ResultFacts & { middlebox?: MiddleboxFacts | null }).middlebox;
+  const m = r.middlebox;
   return m && typeof m === 'object' ? m : null;
 }
 
