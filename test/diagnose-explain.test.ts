@@ -137,7 +137,7 @@ describe('explain with a live check', () => {
     expect(internal.candidates[0]).toMatchObject({ id: 'alert-internal-error', verdict: 'untested', evidence: expect.stringMatching(/without SNI are refused/) });
     const dh = check('error:0A00018A:SSL routines:tls_process_ske_dhe:dh key too small', modernServer());
     expect(dh.candidates[0]).toMatchObject({ id: 'weak-dh', verdict: 'untested' });
-    expect(dh.diagnoses[0]?.fixes.nginx?.[0]).toMatch(/^ssl_dhparam /);
+    expect(dh.diagnoses[0]?.fixes.nginx?.some((l) => /^ssl_dhparam \//.test(l))).toBe(true);
   });
 
   it('picks the trust problem the server really has', () => {

@@ -121,7 +121,8 @@ function createFor(server: ServerKind, path: string, local: string): void {
   if (existsSync(local)) return;
   if (base === 'site.pem') writeFileSync(local, pair.key + pair.cert);
   else if (base === 'privkey.pem') writeFileSync(local, pair.key);
-  else if (base === 'dhparam.pem') writeFileSync(local, dhParamsPem());
+  // dhparam.pem, ffdhe2048.pem: Diffie-Hellman parameters.
+  else if (/dh/i.test(base) && base.endsWith('.pem')) writeFileSync(local, dhParamsPem());
   else if (base === 'ticket.key') writeFileSync(local, randomBytes(server === 'nginx' ? 80 : 48));
   else if (base === 'ticket.keys') writeFileSync(local, [0, 1, 2].map(() => randomBytes(48).toString('base64')).join('\n') + '\n');
   else if (base.endsWith('.pem')) writeFileSync(local, pair.cert);
