@@ -18,7 +18,11 @@ const REAL_WORLD: Array<[string, string]> = [
   [`${STAMP}curl: (35) OpenSSL/3.0.19: error:0A000152:SSL routines::unsafe legacy renegotiation disabled`, 'renegotiation-insecure'],
   ['140735194923968:error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:s3_pkt.c:1493:SSL alert number 40', 'no-common-cipher'],
   [`Caused by: javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure${JAVA_FRAMES}`, 'no-common-cipher'],
-  [`${STAMP}javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)${JAVA_FRAMES}`, 'protocol-server-too-old'],
+  [`${STAMP}javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)${JAVA_FRAMES}`, 'java-protocol-disabled'],
+  ['curl: (35) OpenSSL/3.0.19: error:0A000438:SSL routines::tlsv1 alert internal error', 'alert-internal-error'],
+  ['Get "https://api.example.com/": remote error: tls: internal error', 'alert-internal-error'],
+  ["System.Security.Authentication.AuthenticationException: Authentication failed because the remote party sent a TLS alert: 'InternalError'.", 'alert-internal-error'],
+  ['curl: (35) OpenSSL/3.0.19: error:0A00018A:SSL routines::dh key too small', 'weak-dh'],
   ['Get "https://api.example.com/v1/orders": remote error: tls: handshake failure', 'no-common-cipher'],
   ['Get "https://api.example.com/v1/orders": remote error: tls: protocol version not supported', 'protocol-server-too-old'],
   ['Secure Connection Failed\nAn error occurred during a connection to legacy.example.com.\nError code: SSL_ERROR_NO_CYPHER_OVERLAP', 'no-common-cipher'],
@@ -103,7 +107,7 @@ describe('explain with a live check', () => {
   });
 
   it('tells a server too old from a client too old', () => {
-    const text = 'javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)';
+    const text = 'javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version';
     const old = check(text, S.tls10Only);
     expect(old.candidates.map((c) => [c.id, c.verdict])).toEqual([
       ['protocol-server-too-old', 'confirmed'],
@@ -115,6 +119,25 @@ describe('explain with a live check', () => {
       ['protocol-server-too-old', 'ruled-out'],
     ]);
     expect(modern.diagnoses.map((d) => d.id)).toEqual(['protocol-client-too-old']);
+  });
+
+  it("keeps Java's \"No appropriate protocol\" on the client's JVM, whatever the server speaks", () => {
+    const text = 'javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)';
+    for (const r of [S.tls10Only, modernServer()]) {
+      const e = check(text, r);
+      expect(e.candidates.map((c) => c.id)).toEqual(['java-protocol-disabled']);
+      expect(e.candidates[0]?.verdict).toBe('untested');
+      expect(e.diagnoses[0]?.fixes['java-client']?.[0]).toMatch(/-Djdk\.tls\.client\.protocols=TLSv1\.2,TLSv1\.3/);
+    }
+    expect(check(text, modernServer()).candidates[0]?.evidence).toMatch(/server completes TLS 1\.2 and TLS 1\.3/);
+  });
+
+  it('alert 80 and weak DH are explained, and left untested by probes that cannot see them', () => {
+    const internal = check('error:0A000438:SSL routines::tlsv1 alert internal error:SSL alert number 80', S.sniRequired);
+    expect(internal.candidates[0]).toMatchObject({ id: 'alert-internal-error', verdict: 'untested', evidence: expect.stringMatching(/without SNI are refused/) });
+    const dh = check('error:0A00018A:SSL routines:tls_process_ske_dhe:dh key too small', modernServer());
+    expect(dh.candidates[0]).toMatchObject({ id: 'weak-dh', verdict: 'untested' });
+    expect(dh.diagnoses[0]?.fixes.nginx?.some((l) => /^ssl_dhparam \//.test(l))).toBe(true);
   });
 
   it('picks the trust problem the server really has', () => {

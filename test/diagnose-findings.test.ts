@@ -65,7 +65,7 @@ describe('deriveFindings', () => {
       id: 'renegotiation-refused',
       severity: 'ok',
       title: 'The server refuses client-initiated renegotiation',
-      detail: 'Client-initiated renegotiation was refused over TLS 1.2 (warning alert 100 no_renegotiation)',
+      detail: 'The server answered warning alert 100 no_renegotiation to a client-initiated renegotiation over TLS 1.2',
     });
     expect(failing(findings)).toEqual([]);
   });

@@ -95,7 +95,7 @@ describe('knowledge base: every entry is complete', () => {
 
       it('has a reproduce command with every placeholder filled', () => {
         const cmd = renderReproduce(entry.reproduce, PLACEHOLDER_TARGET);
-        expect(cmd).toMatch(/openssl|curl|nc |dig /);
+        expect(cmd).toMatch(/(^|\| )(openssl|curl|gnutls-cli|dig) /m);
         expect(cmd).not.toMatch(/\{[a-z]+\}/);
       });
 
@@ -124,6 +124,14 @@ describe('knowledge base: every entry is complete', () => {
   }
 });
 
+/** Every fix line, why text and reproduce command: the user-facing text of the knowledge base. */
+function allFixLines(): string[] {
+  return KNOWLEDGE_BASE.flatMap((e) => Object.values(e.fixes).flat()).filter((l): l is string => typeof l === 'string');
+}
+function allText(): string[] {
+  return KNOWLEDGE_BASE.flatMap((e) => [e.why, e.reproduce, ...Object.values(e.fixes).flat()]).filter((l): l is string => typeof l === 'string');
+}
+
 describe('knowledge base: facts from tls-facts.md hold in the fixes', () => {
   const byId = (id: string) => {
     const e = KNOWLEDGE_BASE.find((x) => x.id === id);
@@ -140,11 +148,15 @@ describe('knowledge base: facts from tls-facts.md hold in the fixes', () => {
   });
 
   it('describes SSLInsecureRenegotiation only as what it is', () => {
-    for (const e of KNOWLEDGE_BASE) {
-      for (const line of Object.values(e.fixes).flat()) {
-        if (/SSLInsecureRenegotiation/.test(line ?? '')) expect(line).toMatch(/does not change that|only admits clients without RFC 5746/);
-      }
+    let seen = 0;
+    for (const line of allFixLines()) {
+      if (!/SSLInsecureRenegotiation/.test(line)) continue;
+      seen++;
+      // Clients without RFC 5746 connect either way; the directive only allows insecure renegotiation with them.
+      expect(line).toMatch(/connect either way; it only allows insecure renegotiation/);
+      expect(line).not.toMatch(/admits/);
     }
+    expect(seen).toBeGreaterThan(0);
   });
 
   it('keeps the client-side workaround for servers without RFC 5746 after the real fix', () => {
@@ -165,5 +177,74 @@ describe('knowledge base: facts from tls-facts.md hold in the fixes', () => {
       'cert-weak-signature', 'cert-weak-key', 'sni-required', 'ocsp-not-stapled', 'not-tls', 'connection-timeout',
       'connection-refused', 'mozilla-intermediate',
     ]) expect(ids.has(id), id).toBe(true);
+  });
+
+  it('Java cipher-suite properties keep TLS 1.3 suites; the client one warns it is JVM-wide', () => {
+    let seen = 0;
+    for (const line of allFixLines()) {
+      const m = /-Djdk\.tls\.(server|client)\.cipherSuites=(\S+)/.exec(line);
+      if (!m) continue;
+      seen++;
+      for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) expect(m[2]).toContain(suite);
+      if (m[1] === 'client') expect(line).toMatch(/every TLS connection of the JVM/);
+    }
+    expect(seen).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a Java trust store comes with its password and keeps the public CAs', () => {
+    let seen = 0;
+    for (const line of allFixLines()) {
+      if (!/javax\.net\.ssl\.trustStore=/.test(line)) continue;
+      seen++;
+      expect(line).toMatch(/-Djavax\.net\.ssl\.trustStorePassword=/);
+      expect(line).toMatch(/copy of cacerts/);
+      expect(line).toMatch(/replaces cacerts/);
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  it('update-ca-certificates is given a *.crt file and RHEL gets update-ca-trust', () => {
+    let seen = 0;
+    for (const line of allFixLines()) {
+      if (!/update-ca-certificates/.test(line)) continue;
+      seen++;
+      expect(line).toMatch(/\/usr\/local\/share\/ca-certificates\/\S+\.crt/);
+      expect(line).toMatch(/update-ca-trust/);
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  it('never claims current Apache logs AH02042, and Java rejects renegotiation only when told to', () => {
+    for (const line of allFixLines()) expect(line).not.toMatch(/AH02042/);
+    const refused = byId('renegotiation-refused');
+    expect(refused.why).toMatch(/only older releases logged AH02042/);
+    expect(refused.fixes.java?.join(' ')).toMatch(/defaults to false/);
+    expect(refused.fixes.java?.join(' ')).toMatch(/alert 40/);
+    for (const line of allFixLines()) expect(line).not.toMatch(/Keep -Djdk\.tls\.rejectClientInitiatedRenegotiation/);
+  });
+
+  it('weak keys, SHA-1 and the CN fallback are described per client, as measured', () => {
+    expect(byId('cert-weak-key').why).toMatch(/Java blocks only keys below 1024 bits/);
+    expect(byId('cert-weak-key').why).toMatch(/upstream OpenSSL 3 defaults to level 1/);
+    expect(byId('cert-weak-signature').why).toMatch(/Java only distrusts SHA-1 in chains that end at a root shipped with the JDK/);
+    expect(byId('cert-hostname-mismatch').why).toMatch(/curl\/OpenSSL, Node\.js, Python and Java still fall back/);
+  });
+
+  it('HAProxy strict-sni has no default-certificate escape hatch', () => {
+    for (const line of allFixLines()) if (/strict-sni/.test(line)) expect(line).not.toMatch(/default certificate/);
+  });
+
+  it('reproduce commands work on OpenSSL 3: legacy versions at SECLEVEL=0, no RC4/3DES/EXPORT/DES cipher strings', () => {
+    for (const e of KNOWLEDGE_BASE) {
+      for (const cmd of e.reproduce.split('\n')) {
+        if (/openssl s_client[^#]*-tls1(_1)?\b(?!_)/.test(cmd)) expect(cmd, e.id).toMatch(/-cipher '[^']*@SECLEVEL=0'/);
+        const cipher = /openssl s_client[^#]*-cipher '([^']*)'/.exec(cmd)?.[1] ?? '';
+        expect(cipher, e.id).not.toMatch(/RC4|3DES|EXPORT|(^|:)DES(:|$)/);
+      }
+    }
+  });
+
+  it("names Java 8's java.security path wherever it names Java 11+'s", () => {
+    for (const line of allText()) if (/conf\/security\/java\.security/.test(line)) expect(line).toMatch(/jre\/lib\/security\/java\.security/);
   });
 });

@@ -17,6 +17,8 @@ export interface DiagnoseOptions {
 export function diagnose(result: ResultFacts, opts: DiagnoseOptions = {}, kb: readonly KbEntry[] = KNOWLEDGE_BASE): Diagnosis[] {
   const symptom = opts.symptom?.trim() ? matchText(opts.symptom, kb) : [];
   const scores = new Map(symptom.map((m) => [m.entry, m.score]));
+  // A cause named by a shared phrase ("renegotiation handshake failed") is the explanation the user asked for.
+  const named = new Set(symptom.filter((m) => m.family).map((m) => m.entry));
   const items: Array<{ entry: KbEntry; a: Applies; score: number; order: number; severity: ReturnType<typeof entrySeverity> }> = [];
   kb.forEach((entry, order) => {
     const a = safeApplies(entry, result);
@@ -24,7 +26,7 @@ export function diagnose(result: ResultFacts, opts: DiagnoseOptions = {}, kb: re
     const severity = entrySeverity(entry, result);
     const score = scores.get(entry) ?? 0;
     // Good news ("renegotiation refused, as it should be") is a diagnosis only when the symptom names it.
-    if (severity === 'ok' && score < SPECIFIC_MATCH) return;
+    if (severity === 'ok' && score < SPECIFIC_MATCH && !named.has(entry)) return;
     items.push({ entry, a, score, order, severity });
   });
   return items.sort(byLikelihood).map((i) => toDiagnosis(i.entry, result, i.a));

@@ -29,6 +29,27 @@ export function verdictOf(entry: KbEntry, r: ResultFacts | undefined): Verdict {
   return safeApplies(entry, r) ? 'confirmed' : 'ruled-out';
 }
 
+/**
+ * One line of evidence for a verdict: what the check saw that confirms the cause, rules it out,
+ * or why it could not tell. null without a live check.
+ */
+export function evidenceOf(entry: KbEntry, r: ResultFacts | undefined, verdict: Verdict): string | null {
+  if (!r) return null;
+  if (verdict === 'confirmed') {
+    const a = safeApplies(entry, r);
+    if (a) return a.detail;
+  }
+  if (entry.evidence) {
+    try {
+      return entry.evidence(r);
+    } catch {
+      // Fall through to the generic line: an odd field must not take the explanation down.
+    }
+  }
+  if (r.error) return `no TLS handshake completed (${r.error.message})`;
+  return verdict === 'ruled-out' ? 'the live check did not see it' : 'the probes cannot see this from outside';
+}
+
 export function entrySeverity(entry: KbEntry, r: ResultFacts | undefined): Severity {
   if (typeof entry.severity !== 'function') return entry.severity;
   if (!r) return 'info';

@@ -3,8 +3,8 @@
 import type { Diagnosis, Severity } from '../types.js';
 import { KNOWLEDGE_BASE } from './kb/index.js';
 import type { KbEntry, ResultFacts } from './kb/types.js';
-import { entrySeverity, safeApplies, toDiagnosis, verdictOf, type Verdict } from './evaluate.js';
-import { matchText, nearestEntries } from './match.js';
+import { entrySeverity, evidenceOf, safeApplies, toDiagnosis, verdictOf, type Verdict } from './evaluate.js';
+import { matchText, nearestEntries, relatedCauses, type TextMatch } from './match.js';
 import { byVerdictThenLikelihood } from './rank.js';
 
 export interface ExplainCandidate {
@@ -15,6 +15,8 @@ export interface ExplainCandidate {
   score: number;
   matched: string;
   verdict: Verdict;
+  /** With a live check: the one line of what it saw behind the verdict. null without one. */
+  evidence: string | null;
 }
 
 export interface ExplainResult {
@@ -36,13 +38,20 @@ export class EmptySymptomError extends Error {
 }
 
 const MAX_CANDIDATES = 8;
+/** Causes the live check measured although the text named a sibling: shown, below every text match. */
+const MEASURED_SCORE = 0.05;
 
 export function explain(text: string, result?: ResultFacts | null, kb: readonly KbEntry[] = KNOWLEDGE_BASE): ExplainResult {
   if (typeof text !== 'string' || text.trim() === '') throw new EmptySymptomError();
   const live = result ?? undefined;
   const matches = matchText(text, kb);
   const recognised = matches.length > 0;
-  const pool = recognised ? matches : nearestEntries(text, kb);
+  const pool: TextMatch[] = recognised ? [...matches] : nearestEntries(text, kb);
+  if (recognised && live) {
+    for (const entry of relatedCauses(matches, kb)) {
+      if (verdictOf(entry, live) === 'confirmed') pool.push({ entry, score: MEASURED_SCORE, matched: 'measured by the live check' });
+    }
+  }
 
   // An entry may narrow the live result to the client that wrote the text.
   const liveFor = (entry: KbEntry): ResultFacts | undefined => (live && entry.forSymptom ? entry.forSymptom(live, text) : live);
@@ -65,6 +74,7 @@ export function explain(text: string, result?: ResultFacts | null, kb: readonly 
     score: Math.round(score * 100) / 100,
     matched: m.matched,
     verdict,
+    evidence: evidenceOf(m.entry, live, verdict),
   }));
 
   const diagnoses = recognised

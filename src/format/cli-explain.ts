@@ -29,6 +29,7 @@ export function renderExplain(answer: ExplainResult, result: CheckResult | null,
     const [style, label] = VERDICT_LABEL[c.verdict] ?? ['dim', c.verdict];
     const verdict = result ? ` ${paint(style, `[${label}]`)}` : '';
     lines.push(`${i + 1}. ${c.title}${verdict}`);
+    if (result && c.evidence) lines.push(`   ${c.evidence}`);
     if (c.matched) lines.push(paint('dim', `   matched: ${c.matched}`));
     // The live server's confirmation in OpenSSL's own words.
     const d = c.verdict === 'confirmed' ? answer.diagnoses.find((x) => x.id === c.id) : undefined;

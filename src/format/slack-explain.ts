@@ -9,7 +9,7 @@ import { diagnosisBlocks, targetLabel, verdictLine } from './slack-result.js';
 /** The shape of explain()'s answer that this view reads (src/diagnose owns the real type). */
 export interface ExplanationView {
   recognised: boolean;
-  candidates: readonly { id: string; title: string; severity: Severity; score: number; verdict?: string | null }[];
+  candidates: readonly { id: string; title: string; severity: Severity; score: number; verdict?: string | null; evidence?: string | null }[];
   diagnoses: readonly Diagnosis[];
 }
 
@@ -39,7 +39,7 @@ function candidateLines(e: ExplanationView, live: boolean): string {
       const score = `${Math.round(c.score * 100)}%`;
       if (!live) return `• *${esc(c.title)}* — match ${score}`;
       const v = candidateVerdict(c.verdict);
-      return `${v.emoji} *${esc(c.title)}* — ${v.label}`;
+      return `${v.emoji} *${esc(c.title)}* — ${v.label}${c.evidence ? `: ${esc(c.evidence)}` : ''}`;
     })
     .join('\n');
 }

@@ -112,7 +112,7 @@ export async function startGnutlsServ(args: string[] = [], pair: KeyPair = local
   return running;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   const port = (srv.address() as net.AddressInfo).port;
@@ -120,7 +120,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForListen(port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForListen(port: number, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -15,6 +15,7 @@ const OPENSSL_ALERT_REASON: Readonly<Record<number, string>> = {
   86: 'tlsv1 alert inappropriate fallback',
   100: 'tlsv1 alert no renegotiation',
   112: 'tlsv1 unrecognized name',
+  80: 'tlsv1 alert internal error',
   116: 'tlsv13 alert certificate required',
 };
 
@@ -41,3 +42,12 @@ export const BROWSER_PROTOCOL_ERROR: ErrorPattern = {
   example: 'This site can’t provide a secure connection. ERR_SSL_PROTOCOL_ERROR',
   weight: 1,
 };
+
+/** The text shows a renegotiation was attempted (s_client's "RENEGOTIATING", renegotiate() in a stack, a log line). */
+export const RENEGOTIATION_ATTEMPTED = /renegotiat/i;
+
+/**
+ * A handshake_failure (40) that follows a renegotiation: a Java server with
+ * jdk.tls.rejectClientInitiatedRenegotiation=true refuses that way (measured with JDK 17), not with alert 100.
+ */
+export const RENEGOTIATION_THEN_ALERT_40 = /renegotiat[\s\S]*(handshake[ _]failure|alert number 40\b)/i;

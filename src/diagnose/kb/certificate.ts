@@ -37,11 +37,14 @@ function notYetValid(c: CertificateResult): boolean {
   return nb - checkedAt > DAY_MS;
 }
 
+/** `set ssl cert` / `commit ssl cert` (HAProxy 2.1+): a Runtime API command, not a configuration line. */
+const HAPROXY_RUNTIME_API = 'https://docs.haproxy.org/2.6/management.html#9.3-set%20ssl%20cert';
+
 const RENEW_FIXES: Fixes = {
   nginx: ['ssl_certificate /etc/ssl/example.com/fullchain.pem;  # the renewed file, then: nginx -t && nginx -s reload', 'Automate renewal with an ACME client (certbot, acme.sh) and alert on expiry'],
   apache: ['SSLCertificateFile /etc/ssl/example.com/fullchain.pem  # the renewed file, then: apachectl configtest && apachectl graceful'],
   haproxy: [
-    'Replace the PEM named by crt and reload, or swap it live over the Runtime API: set ssl cert /etc/haproxy/certs/site.pem <<\\n<PEM>  then  commit ssl cert /etc/haproxy/certs/site.pem',
+    'Replace the PEM named by crt and reload, or swap it live over the Runtime API (HAProxy 2.1+, management guide): set ssl cert /etc/haproxy/certs/site.pem <<\\n<PEM>  then  commit ssl cert /etc/haproxy/certs/site.pem',
   ],
   node: ['server.setSecureContext({ key, cert })  // loads the renewed certificate without a restart'],
   java: ['openssl pkcs12 -export -in fullchain.pem -inkey privkey.pem -name server -out server.p12  # then point the connector at server.p12 and restart'],
@@ -79,7 +82,7 @@ export const certExpired: KbEntry = {
     openssl: ['Check the dates served: openssl s_client -connect HOST:443 -servername HOST </dev/null | openssl x509 -noout -dates', 'Check the client clock: date -u'],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | openssl x509 -noout -dates',
-  references: ['https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5'],
+  references: [HAPROXY_RUNTIME_API, 'https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5'],
 };
 
 export const certNotYetValid: KbEntry = {
@@ -107,7 +110,7 @@ export const certNotYetValid: KbEntry = {
     openssl: ['Check the client and server clocks: date -u; timedatectl status (enable NTP/chrony)'],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | openssl x509 -noout -dates',
-  references: ['https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5'],
+  references: [HAPROXY_RUNTIME_API, 'https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5'],
 };
 
 export const certExpiring: KbEntry = {
@@ -127,7 +130,7 @@ export const certExpiring: KbEntry = {
     'certificate this close to the end usually means renewal is failing or the renewed file was never loaded.',
   fixes: RENEW_FIXES,
   reproduce: 'openssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | openssl x509 -noout -enddate',
-  references: ['https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5', 'https://letsencrypt.org/docs/integration-guide/'],
+  references: [HAPROXY_RUNTIME_API, 'https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5', 'https://letsencrypt.org/docs/integration-guide/'],
 };
 
 export const certHostnameMismatch: KbEntry = {
@@ -152,13 +155,14 @@ export const certHostnameMismatch: KbEntry = {
     { re: /ERR_CERT_COMMON_NAME_INVALID|SSL_ERROR_BAD_CERT_DOMAIN|RemoteCertificateNameMismatch/, example: 'Your connection is not private NET::ERR_CERT_COMMON_NAME_INVALID', weight: 3 },
   ],
   why:
-    'Clients compare the name they connect to with the certificate\'s subjectAltName entries (the CN is ignored by ' +
-    'current clients). Typical causes: a certificate for another site served as the default because the client sent ' +
+    'Clients compare the name they connect to with the certificate\'s subjectAltName entries. Browsers and Go ignore ' +
+    'the CN; curl/OpenSSL, Node.js, Python and Java still fall back to it when the certificate has no SAN at all, so a ' +
+    'SAN-less certificate works in some clients only. Typical causes: a certificate for another site served as the default because the client sent ' +
     'no or another SNI name, a missing www/apex name, a wildcard that does not cover a deeper level, or connecting by ' +
     'IP address.',
   fixes: {
     nginx: ['server_name example.com www.example.com;  # in the server block whose ssl_certificate covers these names', 'Reissue the certificate with every name clients use in subjectAltName'],
-    apache: ['ServerName example.com / ServerAlias www.example.com in the <VirtualHost> whose SSLCertificateFile covers these names'],
+    apache: ['`ServerName example.com` / `ServerAlias www.example.com` in the <VirtualHost> whose SSLCertificateFile covers these names'],
     haproxy: ['bind :443 ssl crt /etc/haproxy/certs/  # a directory (or crt-list) with one PEM per name; HAProxy picks by SNI'],
     node: ["server.addContext('example.com', { key, cert })  // or an SNICallback returning the right context"],
     openssl: ['Keep the name when testing an address: curl --resolve HOST:443:203.0.113.10 https://HOST/', 'openssl s_client -connect 203.0.113.10:443 -servername HOST -verify_hostname HOST'],
@@ -210,7 +214,7 @@ export const certSelfSigned: KbEntry = {
     node: ["tls.createServer({ key: fs.readFileSync('privkey.pem'), cert: fs.readFileSync('fullchain.pem') })  // CA-issued"],
     openssl: ['Internal service on purpose? Trust that certificate explicitly, never with -k: curl --cacert server.pem https://HOST/'],
     'node-client': ['Internal service on purpose? Trust it explicitly: NODE_EXTRA_CA_CERTS=/path/server.pem, or tls.connect({ ca: fs.readFileSync(\'server.pem\') })'],
-    'java-client': ['Internal service on purpose? keytool -importcert -alias internal -file server.pem -keystore truststore.p12, then -Djavax.net.ssl.trustStore=truststore.p12'],
+    'java-client': ['Internal service on purpose? Import it into a copy of cacerts so public CAs stay trusted: cp $JAVA_HOME/lib/security/cacerts truststore.jks && keytool -importcert -noprompt -alias internal -file server.pem -keystore truststore.jks -storepass changeit, then -Djavax.net.ssl.trustStore=truststore.jks -Djavax.net.ssl.trustStorePassword=changeit (Java 8: $JAVA_HOME/jre/lib/security/cacerts). A trustStore replaces cacerts (a store holding only your CA stops public CAs being trusted), and a PKCS12 store read without trustStorePassword fails on JDK 17 with "the trustAnchors parameter must be non-empty"'],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} </dev/null 2>&1 | grep -E "Verify return|s:|i:"',
   references: ['https://www.rfc-editor.org/rfc/rfc5280#section-6.1'],
@@ -244,9 +248,12 @@ export const certUntrusted: KbEntry = {
   fixes: {
     nginx: ['ssl_certificate /etc/ssl/example.com/fullchain.pem;  # issued by a publicly trusted CA for public services'],
     apache: ['SSLCertificateFile /etc/ssl/example.com/fullchain.pem  # issued by a publicly trusted CA for public services'],
-    openssl: ['Private CA: curl --cacert /path/private-ca.pem https://HOST/ (or add it to /usr/local/share/ca-certificates and run update-ca-certificates)'],
+    openssl: [
+      'Private CA: curl --cacert /path/private-ca.pem https://HOST/',
+      'Trust it system-wide on Debian/Ubuntu: cp private-ca.pem /usr/local/share/ca-certificates/private-ca.crt && update-ca-certificates  (only *.crt files are read; RHEL/Fedora: cp private-ca.pem /etc/pki/ca-trust/source/anchors/ && update-ca-trust)',
+    ],
     'node-client': ['Private CA: NODE_EXTRA_CA_CERTS=/path/private-ca.pem node app.js  (or node --use-openssl-ca to read the system store)'],
-    'java-client': ['Private CA: keytool -importcert -alias private-ca -file private-ca.pem -keystore truststore.p12, then -Djavax.net.ssl.trustStore=truststore.p12'],
+    'java-client': ['Private CA: import into a copy of cacerts so public CAs stay trusted: cp $JAVA_HOME/lib/security/cacerts truststore.jks && keytool -importcert -noprompt -alias private-ca -file private-ca.pem -keystore truststore.jks -storepass changeit, then -Djavax.net.ssl.trustStore=truststore.jks -Djavax.net.ssl.trustStorePassword=changeit (Java 8: $JAVA_HOME/jre/lib/security/cacerts). A trustStore replaces cacerts (a store holding only your CA stops public CAs being trusted), and a PKCS12 store read without trustStorePassword fails on JDK 17 with "the trustAnchors parameter must be non-empty"'],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} -showcerts </dev/null 2>&1 | grep -E "Verify return|s:|i:"',
   references: ['https://www.rfc-editor.org/rfc/rfc5280#section-6.1', 'https://nodejs.org/api/cli.html#node_extra_ca_certsfile'],
@@ -276,7 +283,7 @@ export const certChainIncomplete: KbEntry = {
     'building failed".',
   fixes: {
     nginx: ['ssl_certificate /etc/ssl/example.com/fullchain.pem;  # leaf first, then the intermediate(s); not cert.pem alone'],
-    apache: ['SSLCertificateFile /etc/ssl/example.com/fullchain.pem  # leaf + intermediates (httpd 2.4.8+); older: SSLCertificateChainFile /etc/ssl/example.com/chain.pem'],
+    apache: ['SSLCertificateFile /etc/ssl/example.com/fullchain.pem  # leaf + intermediates (httpd 2.4.8+); older: `SSLCertificateChainFile /etc/ssl/example.com/chain.pem`'],
     haproxy: ['cat privkey.pem cert.pem chain.pem > /etc/haproxy/certs/site.pem  # the crt PEM holds key, leaf and intermediates'],
     node: ["tls.createServer({ key, cert: fs.readFileSync('fullchain.pem') })  // leaf followed by the intermediates"],
     java: ['openssl pkcs12 -export -in cert.pem -certfile chain.pem -inkey privkey.pem -name server -out server.p12  # the key entry must hold the chain'],
@@ -330,7 +337,9 @@ export const certWeakSignature: KbEntry = {
   ],
   why:
     'SHA-1 collisions are practical (SHAttered 2017, chosen-prefix 2020), so browsers, OpenSSL 3 at its default ' +
-    'security level, Go and Java distrust certificates signed with it; MD5 has been broken far longer. Public CAs ' +
+    'security level and Go distrust certificates signed with it; Java only distrusts SHA-1 in chains that end at a ' +
+    'root shipped with the JDK (jdk.certpath.disabledAlgorithms: SHA1 jdkCA), so private chains still pass there. ' +
+    'MD5 has been broken far longer. Public CAs ' +
     'stopped issuing them in 2016: such a certificate is private or very old.',
   fixes: {
     nginx: ['ssl_certificate /etc/ssl/example.com/fullchain.pem;  # a certificate reissued with sha256WithRSAEncryption or ECDSA-SHA256'],
@@ -363,9 +372,10 @@ export const certWeakKey: KbEntry = {
     { re: /Algorithm constraints check failed on keysize limits/i, example: 'java.security.cert.CertPathValidatorException: Algorithm constraints check failed on keysize limits: RSA 1024 bit key used with certificate: CN=example.com', weight: 3 },
   ],
   why:
-    'RSA keys below 2048 bits are within reach of well-funded attackers and are refused by OpenSSL 3 at its default ' +
-    'security level, by Java (jdk.certpath.disabledAlgorithms) and by browsers. Mozilla\'s intermediate profile ' +
-    'asks for RSA 2048 or ECDSA P-256.',
+    'RSA keys below 2048 bits are within reach of well-funded attackers. Browsers refuse them, and so does OpenSSL 3 ' +
+    'as Debian and Ubuntu build it (security level 2); upstream OpenSSL 3 defaults to level 1, which still accepts ' +
+    '1024-bit RSA, and Java blocks only keys below 1024 bits (jdk.certpath.disabledAlgorithms: RSA keySize < 1024). ' +
+    'So a 1024-bit key fails in some clients and not others. Mozilla\'s intermediate profile asks for RSA 2048 or ECDSA P-256.',
   fixes: {
     nginx: ['ssl_certificate_key /etc/ssl/example.com/privkey.pem;  # a new key: openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 (or RSA 2048+), then reissue'],
     apache: ['SSLCertificateKeyFile /etc/ssl/example.com/privkey.pem  # a new P-256 or RSA 2048+ key, then reissue the certificate'],

@@ -1,6 +1,6 @@
 // Cipher suites: nothing in common with current clients, and suites that are unsafe or weak.
 import { acceptedCiphers, ciphersByFlaw, hasForwardSecrecy, isTls13Suite, MOZILLA_INTERMEDIATE_OPENSSL, MOZILLA_INTERMEDIATE_TLS13, offeredByCurrentClients } from '../ciphers.js';
-import { alertNumber, CURL_HANDSHAKE_FAILED } from './alerts.js';
+import { alertNumber, CURL_HANDSHAKE_FAILED, RENEGOTIATION_ATTEMPTED } from './alerts.js';
 import { anyProtocolTested, handshakeWorked, supported, undetermined } from './facts.js';
 import { RISKY, type Fixes, type KbEntry, type ResultFacts } from './types.js';
 
@@ -13,8 +13,9 @@ export const MOZILLA_CIPHER_FIXES: Fixes = {
   haproxy: [`ssl-default-bind-ciphers ${MOZILLA_INTERMEDIATE_OPENSSL}`, `ssl-default-bind-ciphersuites ${TLS13_SUITES}`],
   node: ["Remove the custom `ciphers` option from tls.createServer() so Node.js's default list applies, or set ciphers to the list above"],
   java: [
-    'Keep RC4, DES, 3DES_EDE_CBC, anon, NULL in jdk.tls.disabledAlgorithms ($JAVA_HOME/conf/security/java.security)',
-    '-Djdk.tls.server.cipherSuites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+    'Keep RC4, DES, 3DES_EDE_CBC, anon, NULL in jdk.tls.disabledAlgorithms ($JAVA_HOME/conf/security/java.security; Java 8: $JAVA_HOME/jre/lib/security/java.security)',
+    // Listing only TLS 1.2 suites here switches TLS 1.3 off (measured with JDK 17): the TLS 1.3 suites come first.
+    `-Djdk.tls.server.cipherSuites=${MOZILLA_INTERMEDIATE_TLS13.join(',')},TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256  # keep the three TLS 1.3 suites: a list of TLS 1.2 suites only switches TLS 1.3 off`,
   ],
 };
 
@@ -44,13 +45,14 @@ export const noCommonCipher: KbEntry = {
   },
   tested: anyProtocolTested,
   errorPatterns: [
-    { re: /sslv3 alert handshake failure/i, example: 'error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1601:SSL alert number 40', weight: 2 },
-    alertNumber(40, 2),
+    // A handshake_failure after a renegotiation attempt is a refused renegotiation (Java answers 40, not 100).
+    { re: /sslv3 alert handshake failure/i, example: 'error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1601:SSL alert number 40', weight: 2, unless: RENEGOTIATION_ATTEMPTED },
+    { ...alertNumber(40, 2), unless: RENEGOTIATION_ATTEMPTED },
     { re: /no shared cipher/i, example: 'error:0A0000C1:SSL routines::no shared cipher', weight: 3 },
     { re: /no ciphers available/i, example: 'error:0A0000B5:SSL routines::no ciphers available', weight: 3 },
-    { re: /Received fatal alert: handshake_failure/i, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure', weight: 2 },
-    { re: /remote error: tls: handshake failure/i, example: 'remote error: tls: handshake failure', weight: 2 },
-    { re: /TLS alert: '?HandshakeFailure/i, example: "Authentication failed because the remote party sent a TLS alert: 'HandshakeFailure'.", weight: 2 },
+    { re: /Received fatal alert: handshake_failure/i, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure', weight: 2, unless: RENEGOTIATION_ATTEMPTED },
+    { re: /remote error: tls: handshake failure/i, example: 'remote error: tls: handshake failure', weight: 2, unless: RENEGOTIATION_ATTEMPTED },
+    { re: /TLS alert: '?HandshakeFailure/i, example: "Authentication failed because the remote party sent a TLS alert: 'HandshakeFailure'.", weight: 2, unless: RENEGOTIATION_ATTEMPTED },
     { re: /SSL_ERROR_NO_CYPHER_OVERLAP/, example: 'Error code: SSL_ERROR_NO_CYPHER_OVERLAP', weight: 3 },
     { re: /ERR_SSL_VERSION_OR_CIPHER_MISMATCH/, example: 'example.com uses an unsupported protocol. ERR_SSL_VERSION_OR_CIPHER_MISMATCH', weight: 2 },
     { re: /insufficient[ _]security/i, example: 'error:0A00042F:SSL routines::tlsv1 alert insufficient security', weight: 2 },
@@ -71,7 +73,9 @@ export const noCommonCipher: KbEntry = {
       `${RISKY} accept the server's legacy suites: openssl s_client -connect HOST:443 -cipher 'DEFAULT@SECLEVEL=0'`,
     ],
     'node-client': ["tls.connect({ ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256' }) to match what the server accepts"],
-    'java-client': ['-Djdk.tls.client.cipherSuites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
+    'java-client': [
+      `-Djdk.tls.client.cipherSuites=${MOZILLA_INTERMEDIATE_TLS13.join(',')},TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256  # applies to every TLS connection of the JVM; without the TLS 1.3 suites TLS 1.3 is off`,
+    ],
   },
   reproduce:
     "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256' </dev/null\n" +
@@ -95,7 +99,8 @@ export const insecureCiphers: KbEntry = {
     'can impersonate the server, EXPORT suites use 40-56 bit keys that are broken in hours (FREAK, Logjam) and single ' +
     'DES has a 56-bit key. No client should negotiate them, but a misconfigured or attacker-controlled one can.',
   fixes: MOZILLA_CIPHER_FIXES,
-  reproduce: "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'aNULL:eNULL:EXPORT:DES:@SECLEVEL=0' </dev/null",
+  // OpenSSL 3 still has NULL and anonymous suites (at security level 0) but no EXPORT or single-DES suites.
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'aNULL:eNULL:@SECLEVEL=0' </dev/null  # EXPORT and DES: no OpenSSL 3 client offers them",
   references: ['https://www.rfc-editor.org/rfc/rfc9325#section-4.1', 'https://nvd.nist.gov/vuln/detail/CVE-2015-0204', 'https://nvd.nist.gov/vuln/detail/CVE-2015-4000'],
 };
 
@@ -115,7 +120,8 @@ export const weakCiphers: KbEntry = {
     'leak plaintext through birthday collisions (SWEET32, CVE-2016-2183). Current clients no longer offer either, ' +
     'so keeping them only serves downgrades and fails compliance scans.',
   fixes: MOZILLA_CIPHER_FIXES,
-  reproduce: "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'RC4:3DES:@SECLEVEL=0' </dev/null",
+  // OpenSSL 3 has no RC4 or 3DES at all ("no cipher match"); GnuTLS 3.7 still offers both on request.
+  reproduce: "gnutls-cli --priority 'NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+3DES-CBC:+ARCFOUR-128' -p {port} {host} </dev/null  # a Description line with 3DES-CBC or ARCFOUR-128: accepted",
   references: ['https://www.rfc-editor.org/rfc/rfc7465', 'https://nvd.nist.gov/vuln/detail/CVE-2016-2183'],
 };
 

@@ -55,6 +55,6 @@ export const mozillaIntermediate: KbEntry = {
     'ECDSA P-256 certificates, OCSP stapling where the CA supports it. The ssl-config generator produces complete ' +
     'configurations for each server.',
   fixes: FIXES,
-  reproduce: 'openssl s_client -connect {connect} {servername} -tls1_2 </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_1 </dev/null',
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1_2 </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null",
   references: ['https://wiki.mozilla.org/Security/Server_Side_TLS', 'https://ssl-config.mozilla.org/', 'https://www.rfc-editor.org/rfc/rfc9325'],
 };

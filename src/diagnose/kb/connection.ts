@@ -1,6 +1,6 @@
 // Failures before any TLS handshake: nothing listening, nothing answering, something that is not
 // TLS answering, or something in the path resetting or swallowing handshakes.
-import { label, listText, supported, undetermined } from './facts.js';
+import { label, listText, middleboxMeasured, middleboxOf, middleboxTrouble, supported, undetermined } from './facts.js';
 import { alertNumber, BROWSER_PROTOCOL_ERROR, CURL_HANDSHAKE_FAILED } from './alerts.js';
 import type { KbEntry, ResultFacts } from './types.js';
 
@@ -65,9 +65,9 @@ export const connectionRefused: KbEntry = {
     apache: ['Listen 443 https  # then `apachectl configtest && systemctl status httpd`'],
     haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem  # check `haproxy -c -f /etc/haproxy/haproxy.cfg`'],
     node: ["server.listen(443, '0.0.0.0')  // or '::'; listening on 127.0.0.1 refuses remote clients"],
-    openssl: ['Check the port from the client host: nc -vz HOST PORT'],
+    openssl: ['Check the port from the client host: curl -v https://HOST:PORT/  ("Connection refused": nothing listens there)'],
   },
-  reproduce: 'nc -vz {host} {port}\ncurl -v {url}',
+  reproduce: 'curl -v {url}  # "Connection refused"',
   references: ['https://www.rfc-editor.org/rfc/rfc9293#section-3.5.2'],
 };
 
@@ -94,12 +94,12 @@ export const connectionTimeout: KbEntry = {
     apache: ['Listen 443 https  # then open TCP 443 in the firewall / security group'],
     haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem  # then open TCP 443 in the firewall / security group'],
     openssl: [
-      'Test from the client network: nc -vz -w 5 HOST PORT',
+      'Test from the client network: curl -v --connect-timeout 5 https://HOST:PORT/',
       'Behind an HTTP proxy: curl --proxy http://proxy.example:3128 https://HOST/',
     ],
     'java-client': ['Behind an HTTP proxy: -Dhttps.proxyHost=proxy.example -Dhttps.proxyPort=3128'],
   },
-  reproduce: 'nc -vz -w 5 {host} {port}\ncurl -v --connect-timeout 5 {url}',
+  reproduce: 'curl -v --connect-timeout 3 {url}  # "Connection timed out" or "SSL connection timeout"',
   references: ['https://www.rfc-editor.org/rfc/rfc9293#section-3.8.3'],
 };
 
@@ -146,11 +146,23 @@ export const targetBlocked: KbEntry = {
 function silentProbes(r: ResultFacts): false | { detail: string } {
   if (errorIs(r, 'reset')) return { detail: `Every handshake attempt was cut off: ${r.error?.message ?? 'connection reset'}` };
   if (r.error !== null) return false;
+  const found: string[] = [];
   const silent = undetermined(r);
-  if (silent.length === 0) return false;
-  const answered = supported(r);
-  const answeredText = answered.length ? `, while ${listText(answered.map(label))} completed` : '';
-  return { detail: `Handshakes offering ${listText(silent.map(label))} got a reset or no answer instead of a TLS alert${answeredText}` };
+  if (silent.length > 0) {
+    const answered = supported(r);
+    const answeredText = answered.length ? `, while ${listText(answered.map(label))} completed` : '';
+    found.push(`Handshakes offering ${listText(silent.map(label))} got a reset or no answer instead of a TLS alert${answeredText}`);
+  }
+  const hellos = middleboxTrouble(middleboxOf(r));
+  if (hellos) found.push(`${hellos[0]?.toUpperCase() ?? ''}${hellos.slice(1)}, while a small one was answered`);
+  return found.length ? { detail: found.join('. ') } : false;
+}
+
+function middleboxEvidence(r: ResultFacts): string {
+  if (r.error) return `no TLS handshake completed (${r.error.message})`;
+  const m = middleboxOf(r);
+  const hellos = middleboxMeasured(m) ? '; large and padded ClientHellos were answered too' : '';
+  return `Every probed version got a ServerHello or a TLS alert, none a reset or silence${hellos}`;
 }
 
 export const middlebox: KbEntry = {
@@ -159,6 +171,7 @@ export const middlebox: KbEntry = {
   severity: (r) => (supported(r).length === 0 ? 'critical' : 'warning'),
   applies: silentProbes,
   tested: (r) => r.error === null || errorIs(r, 'reset'),
+  evidence: middleboxEvidence,
   errorPatterns: [
     { re: /ECONNRESET|Connection reset by peer/i, example: 'curl: (35) Send failure: Connection reset by peer', weight: 2 },
     { re: /unexpected eof while reading/i, example: 'error:0A000126:SSL routines:ssl3_read_n:unexpected eof while reading:../ssl/record/rec_layer_s3.c:318:', weight: 2 },

@@ -1,5 +1,5 @@
 // Small readers over a result that several entries share; they only read, never decide.
-import type { ProtocolName } from '../../types.js';
+import type { MiddleboxResult, ProtocolName } from '../../types.js';
 import type { ResultFacts } from './types.js';
 
 const LABEL: Record<ProtocolName, string> = {
@@ -40,4 +40,31 @@ export function anyProtocolTested(r: ResultFacts): boolean {
 
 export function target(r: ResultFacts): string {
   return `${r.target.host}:${r.target.port}`;
+}
+
+/** The middlebox probe's result (large and padded ClientHellos), when the check ran it. */
+export type MiddleboxFacts = Partial<MiddleboxResult>;
+
+/** Read optionally: results saved before the middlebox probe existed have no such field. */
+export function middleboxOf(r: ResultFacts): MiddleboxFacts | null {
+  const m = r.middlebox;
+  return m && typeof m === 'object' ? m : null;
+}
+
+/** "a large ClientHello was dropped; a padded ClientHello was reset", or null when every hello passed. */
+export function middleboxTrouble(m: MiddleboxFacts | null): string | null {
+  if (!m) return null;
+  const parts: string[] = [];
+  for (const [key, name] of [['largeHello', 'a large (two-segment) ClientHello'], ['paddedHello', 'a padded ClientHello']] as const) {
+    const v = m[key];
+    if (v === 'dropped') parts.push(`${name} got no answer`);
+    if (v === 'reset') parts.push(`${name} was reset`);
+  }
+  if (parts.length === 0) return null;
+  return m.detail ? `${parts.join('; ')} (${m.detail})` : parts.join('; ');
+}
+
+/** Whether the middlebox probe gave a verdict on at least one hello. */
+export function middleboxMeasured(m: MiddleboxFacts | null): boolean {
+  return m !== null && [m.largeHello, m.paddedHello].some((v) => v === 'ok' || v === 'dropped' || v === 'reset');
 }

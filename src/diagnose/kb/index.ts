@@ -8,8 +8,8 @@ import {
   certChainIncomplete, certChainOrder, certExpired, certExpiring, certHostnameMismatch, certNotYetValid, certSelfSigned,
   certUntrusted, certWeakKey, certWeakSignature,
 } from './certificate.js';
-import { noAlpnH2, noOcspStapling, sniDefaultCert, sniRequired } from './extensions.js';
-import { clientTooOld, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } from './protocols.js';
+import { internalError, noAlpnH2, noOcspStapling, sniDefaultCert, sniRequired } from './extensions.js';
+import { clientTooOld, javaProtocolDisabled, legacyTls, noFallbackScsv, serverTooOld, sslEnabled } from './protocols.js';
 import { clientsCannotConnect } from './clients.js';
 import { browserHelloRefused, largeHelloCut, paddedHelloCut, postQuantum } from './middlebox.js';
 import { renegAccepted, renegInsecure, renegLimited, renegRefused, renegServerInitiated } from './renegotiation.js';
@@ -26,7 +26,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Some clients' hellos never reach the server, or are refused by it.
   largeHelloCut, browserHelloRefused, paddedHelloCut,
   // No handshake for current clients.
-  serverTooOld, noCommonCipher, renegInsecure, statusRequestAbort, clientsCannotConnect,
+  serverTooOld, noCommonCipher, renegInsecure, statusRequestAbort, clientsCannotConnect, internalError,
   // Certificate.
   // An unknown issuer is most often a missing intermediate, then a private CA, then a self-signed certificate.
   certRevoked, certExpired, certNotYetValid, certHostnameMismatch, certChainIncomplete, certUntrusted, certSelfSigned,
@@ -34,7 +34,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Renegotiation and client authentication.
   renegRefused, renegServerInitiated, renegLimited, renegAccepted, clientCertRejected,
   // Protocols and ciphers.
-  sslEnabled, insecureCiphers, weakDh, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, noFallbackScsv,
+  sslEnabled, insecureCiphers, weakDh, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, javaProtocolDisabled, noFallbackScsv,
   // Resumption and extensions.
   resumptionInconsistent, ticketsRejected, noResumption, sniRequired, sniDefaultCert, noOcspStapling, noAlpnH2,
   mozillaIntermediate, dhCustomGroup, postQuantum,

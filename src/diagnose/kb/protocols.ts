@@ -9,11 +9,11 @@ import { RISKY, type ErrorPattern, type Fixes, type KbEntry, type ResultFacts } 
 export const MODERN_PROTOCOL_FIXES: Fixes = {
   nginx: ['ssl_protocols TLSv1.2 TLSv1.3;  # TLS 1.3 needs nginx built with OpenSSL 1.1.1+ (see `nginx -V`)'],
   apache: ['SSLProtocol -all +TLSv1.2 +TLSv1.3  # TLS 1.3 needs httpd 2.4.36+ with OpenSSL 1.1.1+'],
-  haproxy: ['ssl-default-bind-options ssl-min-ver TLSv1.2  # in the global section; or ssl-min-ver TLSv1.2 on each bind line'],
+  haproxy: ['ssl-default-bind-options ssl-min-ver TLSv1.2  # in the global section; or on each bind line: `bind :443 ssl crt /etc/haproxy/certs/site.pem ssl-min-ver TLSv1.2`'],
   node: ["tls.createServer({ minVersion: 'TLSv1.2' })  // the default since Node.js 12; remove minVersion: 'TLSv1' or secureProtocol overrides"],
   java: [
     '-Djdk.tls.server.protocols=TLSv1.2,TLSv1.3',
-    'Keep SSLv3, TLSv1, TLSv1.1 in jdk.tls.disabledAlgorithms ($JAVA_HOME/conf/security/java.security; the default since 8u291/11.0.11)',
+    'Keep SSLv3, TLSv1, TLSv1.1 in jdk.tls.disabledAlgorithms ($JAVA_HOME/conf/security/java.security; Java 8: $JAVA_HOME/jre/lib/security/java.security; the default since 8u291/11.0.11)',
   ],
 };
 
@@ -22,7 +22,6 @@ const VERSION_MISMATCH: ErrorPattern[] = [
   alertNumber(70, 2),
   { re: /unsupported protocol/i, example: 'error:0A000102:SSL routines:ssl_choose_client_version:unsupported protocol:../ssl/statem/statem_lib.c:1952:', weight: 2 },
   { re: /Received fatal alert: protocol_version/i, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version', weight: 2 },
-  { re: /No appropriate protocol/i, example: 'javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)', weight: 2 },
   { re: /protocol version not supported/i, example: 'remote error: tls: protocol version not supported', weight: 2 },
   { re: /TLS alert: '?ProtocolVersion/i, example: "Authentication failed because the remote party sent a TLS alert: 'ProtocolVersion'.", weight: 2 },
   { re: /no protocols available/i, example: 'error:0A0000BF:SSL routines::no protocols available', weight: 2 },
@@ -99,8 +98,8 @@ export const clientTooOld: KbEntry = {
     'before anything else is compared. TLS 1.2 as the minimum is the current recommendation; the fix is on the client: ' +
     'a TLS library from this decade, or a configuration that no longer pins TLS 1.0.',
   fixes: {
-    nginx: ['ssl_protocols TLSv1.2 TLSv1.3;  # admits TLS 1.2 clients when the server is TLS 1.3-only', `${RISKY} ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; re-enables deprecated versions for every client`],
-    apache: ['SSLProtocol -all +TLSv1.2 +TLSv1.3', `${RISKY} SSLProtocol -all +TLSv1 +TLSv1.1 +TLSv1.2 +TLSv1.3 re-enables deprecated versions`],
+    nginx: ['ssl_protocols TLSv1.2 TLSv1.3;  # admits TLS 1.2 clients when the server is TLS 1.3-only', `${RISKY} ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;  # re-enables deprecated versions for every client`],
+    apache: ['SSLProtocol -all +TLSv1.2 +TLSv1.3', `${RISKY} SSLProtocol -all +TLSv1 +TLSv1.1 +TLSv1.2 +TLSv1.3  # re-enables deprecated versions`],
     openssl: ['Use OpenSSL 1.0.1+ for TLS 1.2 and 1.1.1+ for TLS 1.3 (`openssl version`)', 'curl --tlsv1.2 https://HOST/  # sets the minimum, not the maximum'],
     'node-client': ["Remove maxVersion: 'TLSv1' / secureProtocol: 'TLSv1_method'; Node.js 12+ offers TLS 1.2 and 1.3 by default"],
     'java-client': [
@@ -108,7 +107,7 @@ export const clientTooOld: KbEntry = {
       'HttpsURLConnection also reads -Dhttps.protocols=TLSv1.2,TLSv1.3',
     ],
   },
-  reproduce: 'openssl s_client -connect {connect} {servername} -tls1_1 </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_2 </dev/null',
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_2 </dev/null",
   references: ['https://www.rfc-editor.org/rfc/rfc8996', 'https://www.rfc-editor.org/rfc/rfc8446#appendix-D'],
 };
 
@@ -145,8 +144,47 @@ export const legacyTls: KbEntry = {
     'known attacks (BEAST, Lucky13). Current clients no longer offer them, so keeping them only helps downgrade ' +
     'attacks and fails compliance scans (PCI DSS, Mozilla intermediate).',
   fixes: MODERN_PROTOCOL_FIXES,
-  reproduce: 'openssl s_client -connect {connect} {servername} -tls1 </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_1 </dev/null',
+  // OpenSSL 3 needs security level 0 for TLS 1.0/1.1 (SHA-1 signatures), or it fails with "legacy sigalg disallowed".
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null\nopenssl s_client -connect {connect} {servername} -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null",
   references: ['https://www.rfc-editor.org/rfc/rfc8996', 'https://www.rfc-editor.org/rfc/rfc9325'],
+};
+
+/** Java's "No appropriate protocol": thrown before a byte is sent, so the server is not involved. */
+export const javaProtocolDisabled: KbEntry = {
+  id: 'java-protocol-disabled',
+  title: 'The Java client has disabled every protocol it was asked to use (a local JVM setting)',
+  severity: 'info',
+  // A setting inside the client's JVM: nothing the server does shows it.
+  applies: () => false,
+  tested: () => false,
+  evidence: (r) => {
+    const s = supported(r);
+    return s.length
+      ? `Not visible from outside; the server completes ${listText(s.map(label))}, so the client only has to enable one of them`
+      : 'Not visible from outside: the setting lives in the client\'s JVM';
+  },
+  errorPatterns: [
+    // JDK 17 with setEnabledProtocols({"TLSv1"}): thrown in HandshakeContext before the ClientHello (measured; the server saw only EOF).
+    { re: /No appropriate protocol/i, example: 'javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)', weight: 3 },
+  ],
+  why:
+    'Java throws this before it sends anything: every protocol the application enabled (SSLSocket.setEnabledProtocols, ' +
+    '-Djdk.tls.client.protocols, -Dhttps.protocols) is listed in jdk.tls.disabledAlgorithms (SSLv3, TLSv1 and TLSv1.1 ' +
+    'since 8u291/11.0.11), or none of the enabled cipher suites fits those protocols. The server never sees the ' +
+    'connection and needs no change. Typically an old application pins TLSv1 or TLSv1.1 and the JVM was upgraded.',
+  fixes: {
+    'java-client': [
+      'Stop pinning old versions: remove setEnabledProtocols(new String[] {"TLSv1"}) and -Dhttps.protocols=TLSv1, or set -Djdk.tls.client.protocols=TLSv1.2,TLSv1.3',
+      'See what this JVM disables: grep -A2 "^jdk.tls.disabledAlgorithms" $JAVA_HOME/conf/security/java.security  (Java 8: $JAVA_HOME/jre/lib/security/java.security)',
+      `${RISKY} only for a server that offers nothing newer: a file with a jdk.tls.disabledAlgorithms line without TLSv1, passed with -Djava.security.properties=legacy.security (weakens every connection of that JVM)`,
+    ],
+  },
+  reproduce: 'openssl s_client -connect {connect} {servername} -tls1_2 </dev/null  # the server speaks TLS 1.2: the Java client must enable it',
+  references: [
+    'https://docs.oracle.com/en/java/javase/17/security/java-secure-socket-extension-jsse-reference-guide.html',
+    'https://www.oracle.com/java/technologies/javase/8u291-relnotes.html',
+    'https://www.rfc-editor.org/rfc/rfc8996',
+  ],
 };
 
 export const noFallbackScsv: KbEntry = {
@@ -168,6 +206,6 @@ export const noFallbackScsv: KbEntry = {
     ...MODERN_PROTOCOL_FIXES,
     openssl: ['OpenSSL honours TLS_FALLBACK_SCSV since 1.0.1j: upgrade the server library, or disable versions below TLS 1.2'],
   },
-  reproduce: 'openssl s_client -connect {connect} {servername} -tls1_1 -fallback_scsv </dev/null',
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' -fallback_scsv </dev/null  # expect alert 86 inappropriate fallback",
   references: ['https://www.rfc-editor.org/rfc/rfc7507'],
 };

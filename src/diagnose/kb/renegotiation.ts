@@ -1,6 +1,6 @@
 // Renegotiation: refused (the secure default, fixed on the client), capped, accepted without a cap
 // (DoS), servers that renegotiate themselves, and servers without RFC 5746. Facts: tls-facts.md.
-import { alertNumber } from './alerts.js';
+import { alertNumber, RENEGOTIATION_THEN_ALERT_40 } from './alerts.js';
 import { label } from './facts.js';
 import { RISKY, type KbEntry, type ResultFacts } from './types.js';
 
@@ -17,6 +17,28 @@ function reason(r: ResultFacts): string {
   return r.renegotiation.reason ? ` (${r.renegotiation.reason})` : '';
 }
 
+/** What the client-initiated renegotiation test saw, in one line: the evidence behind every renegotiation verdict. */
+export function renegotiationEvidence(r: ResultFacts): string {
+  if (r.error) return `no TLS handshake completed (${r.error.message})`;
+  const n = r.renegotiation.acceptedCount;
+  switch (r.renegotiation.clientInitiated) {
+    case 'rejected': {
+      const why = r.renegotiation.reason;
+      return why && /alert/.test(why)
+        ? `The server answered ${why} to a client-initiated renegotiation${over(r)}`
+        : `Client-initiated renegotiation was refused${over(r)}${reason(r)}`;
+    }
+    case 'limited':
+      return `The server honoured ${n} client-initiated renegotiation(s)${over(r)}, then cut the client off${reason(r)}`;
+    case 'accepted':
+      return `The server honoured ${n} client-initiated renegotiations in a row${over(r)}`;
+    case 'not-applicable':
+      return 'The server speaks only TLS 1.3, which has no renegotiation at all';
+    default:
+      return `The renegotiation test gave no verdict${reason(r)}`;
+  }
+}
+
 export const renegRefused: KbEntry = {
   id: 'renegotiation-refused',
   title: 'The server refuses client-initiated renegotiation',
@@ -24,19 +46,20 @@ export const renegRefused: KbEntry = {
   severity: 'ok',
   applies: (r) => {
     const c = r.renegotiation.clientInitiated;
-    if (c === 'rejected') return { detail: `Client-initiated renegotiation was refused${over(r)}${reason(r)}` };
-    if (c === 'not-applicable') return { detail: 'The server speaks only TLS 1.3, which has no renegotiation at all' };
-    return false;
+    return c === 'rejected' || c === 'not-applicable' ? { detail: renegotiationEvidence(r) } : false;
   },
   tested: renegTested,
+  evidence: renegotiationEvidence,
   errorPatterns: [
     // Go's "local error: tls: no renegotiation" is the client refusing the server: another entry.
     { re: /(?<!local error: tls: )no[ _]renegotiation/i, example: 'error:0A000153:SSL routines:ssl3_read_bytes:no renegotiation:../ssl/record/rec_layer_s3.c:1617:', weight: 3 },
     alertNumber(100, 3),
     { re: /rejecting client initiated renegotiation/i, example: '[ssl:error] [pid 53] [client 192.168.85.135:52327] AH02042: rejecting client initiated renegotiation', weight: 3 },
+    // A Java server with -Djdk.tls.rejectClientInitiatedRenegotiation=true logs this and answers alert 40, not 100.
     { re: /Client initiated renegotiation is not allowed/i, example: 'javax.net.ssl.SSLHandshakeException: Client initiated renegotiation is not allowed', weight: 3 },
+    { re: RENEGOTIATION_THEN_ALERT_40, example: 'RENEGOTIATING\n40C79904B47F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1601:SSL alert number 40', weight: 3 },
+    { re: /TLS alert: '?NoRenegotiation/i, example: "Authentication failed because the remote party sent a TLS alert: 'NoRenegotiation'.", weight: 3 },
     { re: /renegotiation is not allowed in TLS 1\.3/i, example: 'renegotiation is not allowed in TLS 1.3', weight: 2 },
-    { re: /re-?negotiation handshake failed/i, example: 'renegotiation handshake failed', weight: 1 },
     // Some stacks close the connection instead of sending the alert.
     { re: /unexpected eof while reading/i, example: 'error:0A000126:SSL routines:ssl3_read_n:unexpected eof while reading', weight: 1 },
   ],
@@ -44,24 +67,30 @@ export const renegRefused: KbEntry = {
     'The client tried to renegotiate an established TLS 1.2 (or older) connection, usually to present a client ' +
     'certificate or to rekey, and the server said no. That is the secure default: OpenSSL 3 servers answer with a ' +
     'no_renegotiation alert (100), nginx and HAProxy refuse it on every connection and offer no setting to allow it, ' +
-    'Apache mod_ssl logs AH02042, and TLS 1.3 has no renegotiation at all. Allowing it lets one client make the server ' +
+    'Apache httpd on OpenSSL 1.1.0h or newer leaves the refusal to OpenSSL (the client sees "no renegotiation"; only ' +
+    'older releases logged AH02042), a Java server with jdk.tls.rejectClientInitiatedRenegotiation=true answers a fatal ' +
+    'handshake_failure (40) instead, and TLS 1.3 has no renegotiation at all. Allowing it lets one client make the server ' +
     'do expensive handshakes at will (CVE-2011-1473), so the fix belongs on the client: stop renegotiating, send the ' +
     'client certificate in the first handshake, or use TLS 1.3 post-handshake authentication.',
   fixes: {
     nginx: [
       'nginx refuses client-initiated renegotiation on every connection (since 0.8.23) and has no directive to allow it: change the client',
-      'Client certificates are requested in the first handshake: ssl_verify_client optional;  (or on) with ssl_client_certificate /etc/nginx/client-ca.pem;',
+      'Client certificates are requested in the first handshake: `ssl_verify_client optional;` (or on) with `ssl_client_certificate /etc/nginx/client-ca.pem;`',
     ],
     apache: [
-      'mod_ssl refuses client-initiated renegotiation (AH02042); SSLInsecureRenegotiation does not change that, it only admits clients without RFC 5746',
-      'Request the client certificate in the first handshake: SSLVerifyClient require in the <VirtualHost>, not in a <Location>/<Directory>',
+      'httpd on OpenSSL 1.1.0h+ refuses client-initiated renegotiation inside OpenSSL (nothing is logged) and has no directive to allow it: change the client',
+      '`SSLInsecureRenegotiation on` does not change that: clients without RFC 5746 connect either way; it only allows insecure renegotiation with them',
+      'Request the client certificate in the first handshake: `SSLVerifyClient require` in the <VirtualHost>, not in a <Location>/<Directory>',
     ],
     haproxy: [
       'HAProxy refuses client-initiated renegotiation on every bind and has no option to allow it: change the client',
-      'Client certificates are requested in the first handshake: bind :443 ssl crt /etc/haproxy/certs/site.pem ca-file /etc/haproxy/client-ca.pem verify optional',
+      'Client certificates are requested in the first handshake: `bind :443 ssl crt /etc/haproxy/certs/site.pem ca-file /etc/haproxy/client-ca.pem verify optional`',
     ],
     node: ['Request the certificate up front: tls.createServer({ requestCert: true, rejectUnauthorized: false }) and check socket.authorized'],
-    java: ['Keep -Djdk.tls.rejectClientInitiatedRenegotiation=true and request the certificate up front: SSLParameters.setWantClientAuth(true)'],
+    java: [
+      'Java accepts client-initiated renegotiation by default (jdk.tls.rejectClientInitiatedRenegotiation defaults to false); with -Djdk.tls.rejectClientInitiatedRenegotiation=true it refuses with alert 40 handshake_failure',
+      'Request the client certificate in the first handshake instead: SSLParameters.setWantClientAuth(true) (or setNeedClientAuth(true))',
+    ],
     openssl: [
       "Stop renegotiating: remove SSL_renegotiate() calls (or typing 'R' in s_client) from the client",
       'Send the client certificate in the first handshake: curl --cert client.pem --key client.key https://HOST/',
@@ -89,20 +118,24 @@ export const renegServerInitiated: KbEntry = {
   applies: () => false,
   tested: () => false,
   errorPatterns: [
+    // mod_ssl ssl_engine_kernel.c: AH02261 (the renegotiation it started failed), AH02263 (it finished without a certificate).
     { re: /Re-negotiation handshake failed/i, example: '[ssl:error] [pid 4021] [client 10.0.0.7:51542] AH02261: Re-negotiation handshake failed', weight: 3 },
     { re: /local error: tls: no renegotiation/i, example: 'Get "https://example.com/admin": local error: tls: no renegotiation', weight: 3 },
-    { re: /Client certificate missing/i, example: 'AH02261: Re-negotiation handshake failed: Client certificate missing', weight: 2 },
+    { re: /Client certificate missing/i, example: '[ssl:error] [pid 4021] [client 10.0.0.7:51542] AH02263: Re-negotiation handshake failed: Client certificate missing', weight: 2 },
+    // Over TLS 1.3 httpd asks for post-handshake authentication instead, which most browsers do not offer.
+    { re: /cannot perform post-handshake authentication/i, example: '[ssl:error] [pid 4021] [client 10.0.0.7:51542] AH10158: cannot perform post-handshake authentication', weight: 3 },
   ],
   why:
     'Apache httpd renegotiates by itself when SSLVerifyClient (or SSLCipherSuite) is set in a per-directory context ' +
     '(<Location>, <Directory>, .htaccess): the first handshake has no client certificate, so httpd starts a new one ' +
     'when the protected path is requested. Clients that refuse renegotiation (Go by default, HTTP/2 connections, ' +
     'anything over TLS 1.3 without post-handshake authentication, which most browsers do not implement) then fail ' +
-    'with 403 and AH02261. Moving the directive to the virtual host removes the renegotiation.',
+    'with 403 and AH02261 (AH02263 when the renegotiation ends without a certificate; over TLS 1.3 httpd tries ' +
+    'post-handshake authentication and logs AH10158). Moving the directive to the virtual host removes the renegotiation.',
   fixes: {
     apache: [
-      'Move SSLVerifyClient require from the <Location>/<Directory> block into the <VirtualHost>: the certificate is then requested in the first handshake',
-      "Only some paths need a certificate: SSLVerifyClient optional in the <VirtualHost>, then Require expr \"%{SSL_CLIENT_VERIFY} == 'SUCCESS'\" in the <Location>",
+      'Move `SSLVerifyClient require` from the <Location>/<Directory> block into the <VirtualHost>: the certificate is then requested in the first handshake',
+      "Only some paths need a certificate: `SSLVerifyClient optional` in the <VirtualHost>, then `Require expr \"%{SSL_CLIENT_VERIFY} == 'SUCCESS'\"` in the <Location>",
     ],
     openssl: ['Send the certificate from the start: curl --cert client.pem --key client.key https://HOST/protected'],
   },
@@ -114,14 +147,11 @@ export const renegLimited: KbEntry = {
   id: 'renegotiation-limited',
   title: 'The server caps client-initiated renegotiation',
   severity: 'info',
-  applies: (r) =>
-    r.renegotiation.clientInitiated === 'limited'
-      ? { detail: `The server honoured ${r.renegotiation.acceptedCount} client-initiated renegotiation(s)${over(r)}, then cut the client off${reason(r)}` }
-      : false,
+  applies: (r) => (r.renegotiation.clientInitiated === 'limited' ? { detail: renegotiationEvidence(r) } : false),
   tested: renegTested,
+  evidence: renegotiationEvidence,
   errorPatterns: [
     { re: /TLS session renegotiation attack detected|ERR_TLS_SESSION_ATTACK/, example: 'Error [ERR_TLS_SESSION_ATTACK]: TLS session renegotiation attack detected', weight: 3 },
-    { re: /re-?negotiation handshake failed/i, example: 'renegotiation handshake failed', weight: 1 },
   ],
   why:
     'The server allows a few client-initiated renegotiations and then closes the connection: Node.js servers allow 3 ' +
@@ -142,11 +172,9 @@ export const renegAccepted: KbEntry = {
   id: 'renegotiation-client-accepted',
   title: 'Client-initiated renegotiation is accepted without limit',
   severity: 'warning',
-  applies: (r) =>
-    r.renegotiation.clientInitiated === 'accepted'
-      ? { detail: `The server honoured ${r.renegotiation.acceptedCount} client-initiated renegotiations in a row${over(r)}` }
-      : false,
+  applies: (r) => (r.renegotiation.clientInitiated === 'accepted' ? { detail: renegotiationEvidence(r) } : false),
   tested: renegTested,
+  evidence: renegotiationEvidence,
   errorPatterns: [],
   why:
     'Each renegotiation costs the server a full handshake (a private-key operation) and the client almost nothing, ' +
@@ -154,10 +182,10 @@ export const renegAccepted: KbEntry = {
     'mod_ssl and HAProxy refuse client-initiated renegotiation; a server that accepts it runs an old or unusual stack.',
   fixes: {
     nginx: ['Upgrade nginx and its OpenSSL: current nginx refuses client-initiated renegotiation on every connection'],
-    apache: ['Upgrade httpd and OpenSSL: current mod_ssl refuses client-initiated renegotiation (AH02042)'],
+    apache: ['Upgrade httpd and OpenSSL: on OpenSSL 1.1.0h+ client-initiated renegotiation is refused inside OpenSSL'],
     haproxy: ['HAProxy refuses it on every bind: if HAProxy passes TLS through (mode tcp), fix the backend that answers'],
     node: ['tls.createServer({ secureOptions: crypto.constants.SSL_OP_NO_RENEGOTIATION })'],
-    java: ['-Djdk.tls.rejectClientInitiatedRenegotiation=true'],
+    java: ['-Djdk.tls.rejectClientInitiatedRenegotiation=true  # the default is false: JDK 17 accepts client-initiated renegotiation over TLS 1.2'],
     openssl: ['OpenSSL 3 servers refuse it by default: remove SSL_OP_ALLOW_CLIENT_RENEGOTIATION (s_server -client_renegotiation)'],
   },
   reproduce: RENEG_REPRODUCE,
@@ -173,6 +201,12 @@ export const renegInsecure: KbEntry = {
       ? { detail: 'The ServerHello carries no renegotiation_info extension: OpenSSL 3 clients (curl, Node.js, Python) refuse to connect' }
       : false,
   tested: (r) => r.error === null && r.renegotiation.secure !== null,
+  evidence: (r) => {
+    if (r.error) return `no TLS handshake completed (${r.error.message})`;
+    if (r.renegotiation.secure === true) return 'The ServerHello carries the renegotiation_info extension: the server implements RFC 5746';
+    if (r.renegotiation.clientInitiated === 'not-applicable') return 'The server speaks only TLS 1.3, where RFC 5746 does not apply';
+    return 'No TLS 1.2 (or older) ServerHello was read, so RFC 5746 support is unknown';
+  },
   errorPatterns: [
     { re: /unsafe[ _]legacy[ _]renegotiation[ _]disabled/i, example: 'error:0A000152:SSL routines:final_renegotiate:unsafe legacy renegotiation disabled:../ssl/statem/extensions.c:844:', weight: 3 },
     { re: /Failed to negotiate the use of secure renegotiation/i, example: 'javax.net.ssl.SSLHandshakeException: Failed to negotiate the use of secure renegotiation', weight: 3 },

@@ -23,6 +23,11 @@ export const resumptionInconsistent: KbEntry = {
       ? { detail: `Resumption succeeded on some attempts and failed on others${attemptsText(r)}` }
       : false,
   tested: (r) => r.error === null && r.resumption.consistent !== null,
+  evidence: (r) => {
+    if (r.error) return `no TLS handshake completed (${r.error.message})`;
+    if (r.resumption.consistent === true) return `Every resumption attempt had the same outcome${attemptsText(r)}`;
+    return 'No session could be resumed or compared across connections';
+  },
   errorPatterns: [
     {
       // `openssl s_client -reconnect` output where a resumed session is followed by a full handshake.
@@ -39,13 +44,13 @@ export const resumptionInconsistent: KbEntry = {
     'database drivers) fail intermittently.',
   fixes: {
     nginx: [
-      'Give every backend the same ticket key file: ssl_session_ticket_key /etc/nginx/ticket.key;  (openssl rand 80 > /etc/nginx/ticket.key, distributed to all hosts)',
+      'Give every backend the same ticket key file: `ssl_session_ticket_key /etc/nginx/ticket.key;`  (`openssl rand 80 > /etc/nginx/ticket.key`, distributed to all hosts)',
       'ssl_session_cache shared:SSL:10m; is per host: across hosts only shared tickets or sticky balancing help',
     ],
-    apache: ['The same 48-byte key on every backend: SSLSessionTicketKeyFile /etc/httpd/ticket.key  (openssl rand 48 > /etc/httpd/ticket.key)'],
+    apache: ['The same 48-byte key on every backend: `SSLSessionTicketKeyFile /etc/httpd/ticket.key`  (`openssl rand 48 > /etc/httpd/ticket.key`)'],
     haproxy: [
-      'Terminating TLS on several HAProxy nodes: the same key file everywhere, bind :443 ssl crt /etc/haproxy/certs/site.pem tls-ticket-keys /etc/haproxy/ticket.keys',
-      'Passing TLS through to backends (mode tcp): keep a client on one backend with balance source',
+      'Terminating TLS on several HAProxy nodes: the same key file everywhere, `bind :443 ssl crt /etc/haproxy/certs/site.pem tls-ticket-keys /etc/haproxy/ticket.keys`',
+      'Passing TLS through to backends (mode tcp): keep a client on one backend with `balance source`',
     ],
     node: ['The same 48 bytes in every process and host: tls.createServer({ ticketKeys: sharedKey })  // cluster workers included'],
     java: ['There is no documented way to share JSSE ticket keys between JVMs: use sticky load balancing (e.g. HAProxy balance source)'],
@@ -68,6 +73,12 @@ export const ticketsRejected: KbEntry = {
     return { detail: `A TLS 1.2 session ticket presented again was not accepted${fallback}` };
   },
   tested: (r) => r.error === null && r.resumption.tickets !== null,
+  evidence: (r) => {
+    if (r.error) return `no TLS handshake completed (${r.error.message})`;
+    if (r.resumption.tickets === true) return 'A TLS 1.2 session ticket presented again resumed the session';
+    const t13 = r.resumption.tls13Tickets === true ? ' (TLS 1.3 tickets resume)' : '';
+    return `The server issued no TLS 1.2 session ticket to present again${t13}`;
+  },
   errorPatterns: [],
   why:
     'Either tickets are switched off (harmless when session IDs resume), or the server issues tickets it cannot ' +
@@ -75,11 +86,11 @@ export const ticketsRejected: KbEntry = {
     'key for decryption, or differs between the hosts behind one name. Each rejected ticket costs a full handshake.',
   fixes: {
     nginx: [
-      'A persistent, shared key: ssl_session_ticket_key /etc/nginx/ticket.key;  (list the previous key file in a second directive while rotating)',
-      'Or switch tickets off cleanly and resume from the cache: ssl_session_tickets off; ssl_session_cache shared:SSL:10m;',
+      'A persistent, shared key: `ssl_session_ticket_key /etc/nginx/ticket.key;`  (list the previous key file in a second directive while rotating)',
+      'Or switch tickets off cleanly and resume from the cache: `ssl_session_tickets off;` `ssl_session_cache shared:SSL:10m;`',
     ],
-    apache: ['SSLSessionTicketKeyFile /etc/httpd/ticket.key  (or SSLSessionTickets off, httpd 2.4.11+, to rely on SSLSessionCache)'],
-    haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem tls-ticket-keys /etc/haproxy/ticket.keys  (or no-tls-tickets)'],
+    apache: ['SSLSessionTicketKeyFile /etc/httpd/ticket.key  (or `SSLSessionTickets off`, httpd 2.4.11+, to rely on SSLSessionCache)'],
+    haproxy: ['bind :443 ssl crt /etc/haproxy/certs/site.pem tls-ticket-keys /etc/haproxy/ticket.keys  (or `bind :443 ssl crt /etc/haproxy/certs/site.pem no-tls-tickets`)'],
     node: ['Load the key from shared storage instead of the random default: tls.createServer({ ticketKeys }); rotate with server.setTicketKeys() on every process at once'],
     java: ['To resume by session ID instead: -Djdk.tls.server.enableSessionTicketExtension=false'],
   },
@@ -104,7 +115,7 @@ export const noResumption: KbEntry = {
   fixes: {
     nginx: ['ssl_session_cache shared:SSL:10m;', 'ssl_session_timeout 1d;'],
     apache: ['SSLSessionCache "shmcb:/var/run/httpd/ssl_scache(512000)"  (server config)', 'SSLSessionCacheTimeout 300'],
-    haproxy: ['Remove no-tls-tickets from the bind line and keep tune.ssl.cachesize above 0 (default 20000)'],
+    haproxy: ['Remove no-tls-tickets from the bind line and keep the session cache: `tune.ssl.cachesize 20000` (the default; 0 disables it)'],
     node: ["Tickets resume by default; session-ID resumption needs server.on('newSession') / server.on('resumeSession') handlers"],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} -tls1_2 -reconnect </dev/null | grep -E "^(New|Reused),"',

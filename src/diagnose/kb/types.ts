@@ -19,6 +19,11 @@ export interface ErrorPattern {
   example: string;
   /** 3 = names this cause alone, 2 = one of a few causes, 1 = generic (e.g. curl exit 35). */
   weight: 1 | 2 | 3;
+  /**
+   * The pattern does not count when this also appears in the text: another cause owns that
+   * combination (e.g. alert 40 right after "RENEGOTIATING" is a refused renegotiation, not a cipher mismatch).
+   */
+  unless?: RegExp;
 }
 
 export interface Applies {
@@ -37,6 +42,11 @@ export interface KbEntry {
    */
   tested?: (r: ResultFacts) => boolean;
   errorPatterns: ErrorPattern[];
+  /**
+   * One line on what the live check measured for this cause when it is not confirmed (ruled out,
+   * or untested and why). Confirmed causes use applies().detail instead.
+   */
+  evidence?: (r: ResultFacts) => string;
   why: string;
   fixes: Fixes;
   /**
