@@ -109,16 +109,17 @@ describe('explain with a live check', () => {
   it('tells a server too old from a client too old', () => {
     const text = 'javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version';
     const old = check(text, S.tls10Only);
-    expect(old.candidates.map((c) => [c.id, c.verdict])).toEqual([
+    // Client simulation is a candidate for any Java handshake error too (untested without client results).
+    expect(old.candidates.filter((c) => c.id !== 'clients-cannot-connect').map((c) => [c.id, c.verdict])).toEqual([
       ['protocol-server-too-old', 'confirmed'],
       ['protocol-client-too-old', 'ruled-out'],
     ]);
     const modern = check(text, modernServer());
-    expect(modern.candidates.map((c) => [c.id, c.verdict])).toEqual([
+    expect(modern.candidates.filter((c) => c.id !== 'clients-cannot-connect').map((c) => [c.id, c.verdict])).toEqual([
       ['protocol-client-too-old', 'confirmed'],
       ['protocol-server-too-old', 'ruled-out'],
     ]);
-    expect(modern.diagnoses.map((d) => d.id)).toEqual(['protocol-client-too-old']);
+    expect(modern.diagnoses.map((d) => d.id).filter((id) => id !== 'clients-cannot-connect')).toEqual(['protocol-client-too-old']);
   });
 
   it("keeps Java's \"No appropriate protocol\" on the client's JVM, whatever the server speaks", () => {

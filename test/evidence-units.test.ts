@@ -191,6 +191,9 @@ describe('the paste-able command', () => {
     for (const [id, r] of Object.entries(RECIPES)) {
       const entry = KNOWLEDGE_BASE.find((e) => e.id === id);
       expect(entry, id).toBeDefined();
+      // The knowledge base tests RC4/3DES with gnutls-cli (OpenSSL 3 has none); the recipe exists so
+      // that evidence says "cannot tell" rather than disagreeing.
+      if (!entry?.reproduce.startsWith('openssl')) continue;
       const args = typeof r.args === 'function' ? r.args(result()) : r.args;
       for (const [flag, value] of args) {
         if (ours.has(`${flag} ${value}`)) continue;

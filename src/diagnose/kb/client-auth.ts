@@ -44,8 +44,7 @@ export const clientCertRejected: KbEntry = {
     'client rejected the server\'s certificate (see the certificate findings).',
   fixes: {
     nginx: [
-      'ssl_client_certificate /etc/nginx/client-ca.pem;  # the CAs whose client certificates are accepted; their names go into the request',
-      'ssl_verify_client optional;  # to serve clients without one as well; test $ssl_client_verify = SUCCESS where a certificate is needed',
+      'ssl_client_certificate /etc/nginx/client-ca.pem; ssl_verify_client optional;  # the CAs whose client certificates are accepted (their names go into the request); optional serves clients without one as well: test $ssl_client_verify = SUCCESS where a certificate is needed',
       'ssl_verify_depth 2;  # when client certificates come from an intermediate CA',
     ],
     apache: [

@@ -15,9 +15,9 @@ function origin(o: OcspResult): string {
 const hasOcsp = (r: ResultFacts): boolean => r.error === null && ocsp(r)?.status != null;
 
 const REPLACE_CERT = {
-  nginx: ['Install a newly issued certificate and key: ssl_certificate /etc/ssl/example.com/fullchain.pem; ssl_certificate_key /etc/ssl/example.com/privkey.pem; then nginx -s reload'],
+  nginx: ['Install a newly issued certificate and key: `ssl_certificate /etc/ssl/example.com/fullchain.pem; ssl_certificate_key /etc/ssl/example.com/privkey.pem;` then nginx -t && nginx -s reload'],
   apache: ['Install a newly issued certificate and key: SSLCertificateFile and SSLCertificateKeyFile, then apachectl graceful'],
-  haproxy: ['Install a newly issued certificate and key in the crt file of the bind line, then reload (or: set ssl cert on the runtime API, then commit ssl cert)'],
+  haproxy: ['Install a newly issued certificate and key in the crt file of the bind line, then reload (or, HAProxy 2.1+: set ssl cert on the Runtime API, then commit ssl cert)'],
   node: ['Load the newly issued certificate and key: server.setSecureContext({ key, cert })'],
   java: ['Import the newly issued certificate and key into the server keystore (keytool -importkeystore) and restart'],
 };
@@ -49,7 +49,7 @@ export const certRevoked: KbEntry = {
     'checking) fail. Only a new certificate helps; when the reason is keyCompromise, also a new key.',
   fixes: REPLACE_CERT,
   reproduce: 'openssl s_client -connect {connect} {servername} -status </dev/null 2>/dev/null | grep -E -A2 "Cert Status|Revocation"\ncurl --cert-status -sS -o /dev/null {url}',
-  references: ['https://www.rfc-editor.org/rfc/rfc6960#section-2.2', 'https://www.rfc-editor.org/rfc/rfc5280#section-5.3.1'],
+  references: ['https://www.rfc-editor.org/rfc/rfc6960#section-2.2', 'https://www.rfc-editor.org/rfc/rfc5280#section-5.3.1', 'https://docs.haproxy.org/2.6/management.html#9.3-set%20ssl%20cert'],
 };
 
 export const ocspUnknown: KbEntry = {
@@ -110,7 +110,7 @@ export const ocspStale: KbEntry = {
     node: ["server.on('OCSPRequest', ...) must return a cached response it refreshes before nextUpdate"],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} -status </dev/null 2>/dev/null | grep -E "This Update|Next Update"',
-  references: ['https://www.rfc-editor.org/rfc/rfc6960#section-4.2.2.1', 'https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_stapling'],
+  references: ['https://www.rfc-editor.org/rfc/rfc6960#section-4.2.2.1', 'https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_stapling', 'https://docs.haproxy.org/2.8/configuration.html#5.1-ocsp-update'],
 };
 
 export const ocspBadSignature: KbEntry = {
@@ -165,5 +165,5 @@ export const mustStapleMissing: KbEntry = {
     openssl: ['Or request the next certificate without Must-Staple (certbot: drop --must-staple)'],
   },
   reproduce: 'openssl s_client -connect {connect} {servername} -status </dev/null 2>/dev/null | grep -A2 "OCSP response"\nopenssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | openssl x509 -noout -ext tlsfeature',
-  references: ['https://www.rfc-editor.org/rfc/rfc7633', 'https://www.rfc-editor.org/rfc/rfc6066#section-8'],
+  references: ['https://www.rfc-editor.org/rfc/rfc7633', 'https://www.rfc-editor.org/rfc/rfc6066#section-8', 'https://docs.haproxy.org/2.8/configuration.html#5.1-ocsp-update'],
 };
