@@ -3,14 +3,14 @@
 // plus CPU per check in-process on loopback. Every server and relay is on 127.0.0.1 and stopped.
 // `node bench/rtt.mjs` (after npm run build) appends its section to bench/results.md;
 // `npm run bench` includes it in the full report.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { makeCert, nginxServer } from './servers.mjs';
 import { startDelayRelay } from './delay-relay.mjs';
-import { summarize, fmt } from './stats.mjs';
+import { summarize, fmt, timeProcess } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'dist/tlscheck.mjs');
@@ -18,17 +18,6 @@ const RTTS = [0, 50, 100, 200, 300];
 /** The issue's goals per round trip (ms of wall time); 300 ms: complete with the default deadline. */
 const GOAL_MS = { 50: 1500, 100: 3000, 200: 6000 };
 
-function timeProcess(cmd, args, timeoutMs) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ ms: performance.now() - t0, code, out, killed: code === null }); });
-  });
-}
 
 const have = (cmd) => { try { execFileSync('which', [cmd], { stdio: 'ignore' }); return true; } catch { return false; } };
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { makeCert, nodeTlsServer, sServer } from './servers.mjs';
-import { summarize, fmt } from './stats.mjs';
+import { summarize, fmt, timeProcess } from './stats.mjs';
 import { evidenceCost } from './evidence.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,17 +20,6 @@ const log = (line = '') => { console.log(line); report.push(line); };
 const targets = [];
 const target = (what, met, figure, miss) => targets.push(`| ${what} | ${figure} | ${met ? 'met' : `missed by ${miss}`} |`);
 
-function timeProcess(cmd, args, timeoutMs) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ ms: performance.now() - t0, code, out }); });
-  });
-}
 
 const have = (cmd) => { try { execFileSync('which', [cmd], { stdio: 'ignore' }); return true; } catch { return false; } };
 

@@ -9,7 +9,8 @@ import {
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
   TLS_FALLBACK_SCSV,
 } from '../src/probe/codec/cipher-suites.js';
-import { buildClientHello, buildSSLv2ClientHello, EXT, GROUPS } from '../src/probe/codec/client-hello.js';
+import { buildClientHello, buildSSLv2ClientHello, EXT } from '../src/probe/codec/client-hello.js';
+import { GROUP as GROUPS } from '../src/probe/codec/groups.js';
 import { HRR_RANDOM, parseServerResponse, type ParseResult } from '../src/probe/codec/server-response.js';
 import {
   alertRecord,

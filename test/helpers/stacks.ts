@@ -5,7 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { localhostCert, tempDir, type KeyPair, type Running } from './servers.js';
+import { freePort, localhostCert, tempDir, type KeyPair, type Running } from './servers.js';
+
+export { freePort };
 
 export interface StackServer extends Running {
   /** Output of the server process so far (its error log when it writes to stderr). */
@@ -13,13 +15,6 @@ export interface StackServer extends Running {
   dir: string;
 }
 
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** Resolves once 127.0.0.1:port accepts TCP, rejects if the child exits first or time runs out. */
 function waitForPort(child: ChildProcess, port: number, output: () => string, timeoutMs: number): Promise<void> {

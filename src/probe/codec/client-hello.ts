@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { SSLV2_CIPHER_KINDS, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV } from './cipher-suites.js';
-import { GREASE_VALUES, keyShareFor } from './groups.js';
+import { GREASE_VALUES, GROUP, keyShareFor } from './groups.js';
 
 export type HelloVersion = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
@@ -34,20 +34,11 @@ export const EXT = {
   renegotiationInfo: 0xff01,
 } as const;
 
-export const GROUPS = {
-  secp256r1: 0x0017,
-  secp384r1: 0x0018,
-  secp521r1: 0x0019,
-  x25519: 0x001d,
-  x448: 0x001e,
-  ffdhe2048: 0x0100,
-  ffdhe3072: 0x0101,
-} as const;
 
 // TLS ≤ 1.2 hellos advertise only EC groups: a server implementing RFC 7919 that sees FFDHE groups
 // it lacks stops choosing DHE suites, which would hide its (possibly weak) custom DH parameters.
-const GROUPS_TLS12 = [GROUPS.x25519, GROUPS.secp256r1, GROUPS.secp384r1, GROUPS.secp521r1, GROUPS.x448];
-const GROUPS_TLS13 = [...GROUPS_TLS12, GROUPS.ffdhe2048, GROUPS.ffdhe3072];
+const GROUPS_TLS12 = [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1, GROUP.x448];
+const GROUPS_TLS13 = [...GROUPS_TLS12, GROUP.ffdhe2048, GROUP.ffdhe3072];
 
 // Broad on purpose, down to SHA-1 and DSA: the probe must get a ServerHello from old servers too.
 export const SIGNATURE_ALGORITHMS: readonly number[] = [
@@ -153,7 +144,7 @@ function ext(type: number, data: Buffer): Extension {
  * for each of the dozens of hellos in a check costs measurable CPU.
  */
 export function x25519PublicKey(): Buffer {
-  return keyShareFor(GROUPS.x25519);
+  return keyShareFor(GROUP.x25519);
 }
 
 function serverNameExtension(sni: string | null | undefined): Extension | null {
@@ -168,9 +159,9 @@ function greaseValue(): number {
 }
 
 function keyShareExtension(opts: ClientHelloOptions, grease: number | null): Extension {
-  const groups = opts.keyShares ?? [GROUPS.x25519];
+  const groups = opts.keyShares ?? [GROUP.x25519];
   const entries = groups.map((g) => {
-    const key = g === GROUPS.x25519 && opts.x25519PublicKey ? opts.x25519PublicKey : keyShareFor(g);
+    const key = g === GROUP.x25519 && opts.x25519PublicKey ? opts.x25519PublicKey : keyShareFor(g);
     return Buffer.concat([u16(g), vec16(key)]);
   });
   if (grease !== null) entries.unshift(Buffer.concat([u16(grease), vec16(keyShareFor(grease))]));
