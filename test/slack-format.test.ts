@@ -5,16 +5,18 @@ import {
 } from '../src/format/slack/blocks.js';
 import { fitBlock, paginate, splitText, toMessages } from '../src/format/slack/split.js';
 import {
-  detectPlatform, fixPlatforms, handshakeLadder, resultThreadBlocks, summaryFields, verdictLine,
+  detectPlatform, fixPlatforms, handshakeLadder, reproduceCommand, resultThreadBlocks, summaryFields, verdictLine,
 } from '../src/format/slack-result.js';
 import { verdictOf } from '../src/verdict.js';
 import { decodeRef, encodeRef } from '../src/format/slack/actions.js';
 import {
-  RESPONSE_URL_POSTS, capPosts, fallbackHint, fallbackMessages, progressMessage,
+  RESPONSE_URL_POSTS, capPosts, cliCommand, fallbackHint, fallbackMessages, progressMessage,
   rawJsonMessages, threadMessages, verdictMessage,
 } from '../src/format/slack-messages.js';
 import { explainMessages, topExplanation } from '../src/format/slack-explain.js';
 import { helpMessage, homeBlocks } from '../src/format/slack-help.js';
+import { parseCli } from '../src/cli/args.js';
+import { classifyNetError } from '../src/probe/context.js';
 import { baseResult, cleanResult, errorResult, fakeExplanation, hugeResult, renegDiagnosis } from './helpers/slack-fixtures.js';
 
 /** All text of a list of messages, joined, to check nothing was lost. */
@@ -174,16 +176,31 @@ describe('summary and ladder', () => {
     expect(text).toContain('trusted, name matches, expires in 80 days');
   });
 
-  it('draws the renegotiation refusal as a ladder', () => {
-    expect(handshakeLadder(baseResult())).toBe(
-      'ClientHello → ServerHello → … → Finished ✓ (TLS 1.2) → renegotiation ClientHello → ✗ warning alert 100 no_renegotiation',
-    );
+  it('draws no ladder for a healthy server that refuses or limits client renegotiation (no handshake failed)', () => {
+    expect(handshakeLadder(baseResult())).toBeNull();
+    const limited = baseResult({ renegotiation: { secure: true, clientInitiated: 'limited', acceptedCount: 3, reason: 'connection closed', protocol: 'TLSv1.2' } });
+    expect(handshakeLadder(limited)).toBeNull();
+    expect(allText(threadMessages(baseResult()))).not.toContain('Where the handshake fails');
   });
 
-  it('draws resets, a renegotiation limit and a legacy server; none for a clean result', () => {
+  it('says "1 suite", not "1 suites"', () => {
+    const one = summaryFields(baseResult({ ciphers: { 'TLSv1.3': ['TLS_AES_128_GCM_SHA256'] } })).join('\n');
+    expect(one).toContain('1 suite (');
+    expect(one).not.toContain('1 suites');
+  });
+
+  it('gives a reproduce command the CLI accepts', () => {
+    const r = cleanResult();
+    const cmd = reproduceCommand({ target: { ...r.target, host: '10.0.0.1', sni: 'api.example' } });
+    expect(cmd).toBe('tlscheck check 10.0.0.1:443 --sni api.example');
+    const parsed = parseCli(cmd.split(' ').slice(1));
+    expect(parsed).toMatchObject({ ok: true, command: { kind: 'check', target: '10.0.0.1:443', sni: 'api.example' } });
+    expect(cliCommand({ input: 'example.com', sni: null })).toBe('tlscheck check example.com');
+    expect(parseCli(cliCommand({ input: 'example.com', sni: 'x.example' }).split(' ').slice(1)).ok).toBe(true);
+  });
+
+  it('draws resets and a legacy server; none for a clean result', () => {
     expect(handshakeLadder(errorResult('reset', 'reset'))).toContain('ClientHello → ✗ connection reset');
-    const limited = baseResult({ renegotiation: { secure: true, clientInitiated: 'limited', acceptedCount: 3, reason: 'connection closed', protocol: 'TLSv1.2' } });
-    expect(handshakeLadder(limited)).toContain('3 renegotiations ✓ → renegotiation 4 ✗ connection closed');
     const legacy = baseResult({ renegotiation: { secure: false, clientInitiated: 'accepted', acceptedCount: 10, reason: null, protocol: 'TLSv1.2' } });
     expect(handshakeLadder(legacy)).toContain('unsafe legacy renegotiation disabled');
     expect(handshakeLadder(cleanResult())).toBeNull();
@@ -354,5 +371,15 @@ describe('validator', () => {
 
   it('passes the thread blocks after fitting', () => {
     expect(resultThreadBlocks(hugeResult()).flatMap(fitBlock).every((b) => blockViolations(b).length === 0)).toBe(true);
+  });
+});
+
+describe('errno codes', () => {
+  it('become sentences, the code kept in brackets', () => {
+    const reset = classifyNetError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    expect(reset.code).toBe('reset');
+    expect(reset.message).toMatch(/^The connection was reset .*\(ECONNRESET\)\.$/);
+    expect(classifyNetError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })).message).toMatch(/^The connection was refused/);
+    expect(classifyNetError(new Error('something odd')).message).toBe('something odd');
   });
 });

@@ -96,7 +96,7 @@ export function fallbackMessages(r: CheckResult, meta: VerdictMeta, hint: string
   return capPosts(pages, targetLabel(r), cliCommand(meta.ref));
 }
 
-export const cliCommand = (ref: { input: string; sni: string | null }): string => `tlscheck ${ref.input}${ref.sni ? ` --sni ${ref.sni}` : ''}`;
+export const cliCommand = (ref: { input: string; sni: string | null }): string => `tlscheck check ${ref.input}${ref.sni ? ` --sni ${ref.sni}` : ''}`;
 
 /** At most RESPONSE_URL_POSTS messages; the last one says how many parts did not fit and where to get them. */
 export function capPosts(pages: SlackMessage[], label: string, cli: string): SlackMessage[] {

@@ -1,6 +1,6 @@
 // Block Kit for a finished check: the one-line verdict (parent message) and the diagnosis (thread).
 // Pure functions of a CheckResult; everything that came from the server is escaped.
-import type { CheckResult, Diagnosis, Finding, ProtocolName, Severity } from '../types.js';
+import type { CheckResult, Diagnosis, Finding, Severity } from '../types.js';
 import { evidenceBlock } from './slack-evidence.js';
 import { RISKY } from '../diagnose/kb/types.js';
 import { severityRank, verdictOf, verdictOfSeverity, type Verdict } from '../verdict.js';
@@ -65,7 +65,7 @@ function protocolsText(r: CheckResult): string {
 function ciphersText(r: CheckResult): string {
   const per = PROTOCOL_ORDER.flatMap((p) => (r.ciphers[p]?.length ? [`${PROTOCOL_LABEL[p]}: ${r.ciphers[p]?.length}`] : []));
   const unique = new Set(Object.values(r.ciphers).flatMap((list) => list ?? []));
-  return unique.size === 0 ? 'none found' : `${unique.size} suites (${per.join(', ')})`;
+  return unique.size === 0 ? 'none found' : `${unique.size} suite${unique.size === 1 ? '' : 's'} (${per.join(', ')})`;
 }
 
 const CLIENT_RENEG: Record<CheckResult['renegotiation']['clientInitiated'], string> = {
@@ -152,8 +152,6 @@ export function summaryFields(r: CheckResult): string[] {
 // ---------------------------------------------------------------------------------------------
 // Handshake ladder
 
-const TLS_LABEL = (p: ProtocolName | null | undefined): string => (p ? PROTOCOL_LABEL[p] : 'TLS');
-
 /** How a connection failed, step by step; null when no handshake failed. */
 export function handshakeLadder(r: CheckResult): string | null {
   const err = r.error;
@@ -167,15 +165,9 @@ export function handshakeLadder(r: CheckResult): string | null {
     const steps = errorLadders[err.code];
     return steps ? steps.join(' → ') : null;
   }
+  // A server that refuses or limits client-initiated renegotiation completed its handshake: that is
+  // a passed check (listed under Passed), not a failure, so it gets no ladder.
   const g = r.renegotiation;
-  const proto = TLS_LABEL(g.protocol);
-  const reason = g.reason ? esc(g.reason) : 'the server refused';
-  if (g.clientInitiated === 'rejected') {
-    return `ClientHello → ServerHello → … → Finished ✓ (${proto}) → renegotiation ClientHello → ✗ ${reason}`;
-  }
-  if (g.clientInitiated === 'limited') {
-    return `ClientHello → … → Finished ✓ (${proto}) → ${g.acceptedCount} renegotiation${g.acceptedCount === 1 ? '' : 's'} ✓ → renegotiation ${g.acceptedCount + 1} ✗ ${reason}`;
-  }
   if (g.secure === false) {
     return 'ClientHello (+ renegotiation_info) → ServerHello without renegotiation_info ✗ OpenSSL 3 clients stop here: unsafe legacy renegotiation disabled';
   }
@@ -283,9 +275,15 @@ export function resultThreadBlocks(r: CheckResult): Block[] {
       blocks.push(context(`Also possible: ${others.map((d) => `${SEVERITY_EMOJI[d.severity]} ${esc(d.title)}`).join(' · ')}`));
     }
   } else {
-    blocks.push(divider(), section(`*Reproduce*\n${codeBlock(`tlscheck ${targetLabel(r)}${r.target.sni && r.target.sni !== r.target.host ? ` --sni ${r.target.sni}` : ''}`)}`));
+    blocks.push(divider(), section(`*Reproduce*\n${codeBlock(reproduceCommand(r))}`));
   }
   return blocks;
+}
+
+/** A command the CLI accepts (src/cli/args.ts): `tlscheck check host:port [--sni name]`. */
+export function reproduceCommand(r: Pick<CheckResult, 'target'>): string {
+  const sni = r.target.sni && r.target.sni !== r.target.host ? ` --sni ${r.target.sni}` : '';
+  return `tlscheck check ${targetLabel(r)}${sni}`;
 }
 
 export const verdictFallback = (r: CheckResult): string => `${VERDICT_EMOJI[verdictOf(r)]} ${targetLabel(r)}: ${mainCause(r)}`;

@@ -106,9 +106,30 @@ const ERRNO_CODES: Record<string, ErrorCode> = {
   EAI_AGAIN: 'dns',
 };
 
+/** What an errno means, said to a person; the code stays in brackets for searching. */
+const ERRNO_SENTENCES: Record<string, string> = {
+  ECONNREFUSED: 'The connection was refused: nothing listens on that port, or a firewall rejects it',
+  EHOSTUNREACH: 'The host cannot be reached: no route to it from here',
+  ENETUNREACH: 'The network cannot be reached from here',
+  EADDRNOTAVAIL: 'The address cannot be used from here',
+  ECONNRESET: 'The connection was reset by the server or something in between (often a firewall or middlebox)',
+  EPIPE: 'The connection was closed by the other side while sending',
+  ECONNABORTED: 'The connection was aborted',
+  ETIMEDOUT: 'The connection timed out: no answer from the server',
+  ENOTFOUND: 'The name does not resolve: check its spelling and its DNS records',
+  EAI_AGAIN: 'The name could not be resolved right now: the resolver did not answer',
+};
+
+/** "read ECONNRESET" → "The connection was reset … (ECONNRESET)"; other messages pass as they are. */
+export function errnoSentence(e: NodeJS.ErrnoException | undefined, fallback: string): string {
+  const code = e && typeof e.code === 'string' ? e.code : undefined;
+  const sentence = code ? ERRNO_SENTENCES[code] : undefined;
+  return sentence ? `${sentence} (${code}).` : fallback;
+}
+
 /** Maps a socket error to the contract's error codes; unknown errors count as resets. */
 export function classifyNetError(err: unknown): CheckError {
   const e = err as NodeJS.ErrnoException | undefined;
   const code = (e && typeof e.code === 'string' && ERRNO_CODES[e.code]) || 'reset';
-  return { code, message: e?.message ?? String(err) };
+  return { code, message: errnoSentence(e, e?.message ?? String(err)) };
 }
