@@ -5,9 +5,9 @@ import type { CheckResult } from '../src/types.js';
 import type { Logger } from '../src/log.js';
 import { errorSummary, slackErrorCode } from '../src/errors.js';
 import type { SlackMessage } from '../src/format/slack/blocks.js';
-import { divider } from '../src/format/slack/blocks.js';
+import { divider, section } from '../src/format/slack/blocks.js';
 import { toMessages } from '../src/format/slack/split.js';
-import { resultThreadBlocks, targetLabel, verdictFallback } from '../src/format/slack-result.js';
+import { resultThreadBlocks, targetLabel, verdictFallback, verdictLine } from '../src/format/slack-result.js';
 import { verdictOf } from '../src/verdict.js';
 import type { ResultRef } from '../src/format/slack/actions.js';
 import { explainBlocks, topExplanation, type ExplanationView } from '../src/format/slack-explain.js';
@@ -139,13 +139,21 @@ function reportMessages(state: CheckJobData, result: CheckResult, jobId: string,
   const explainedLine = explained ? topExplanation(explained) : null;
   if (state.mode === 'thread') {
     const verdict = verdictMessage(result, { ref, user: state.user, explained: explainedLine });
+    // chat.update notifies nobody: the first threaded reply mentions the requester with the verdict.
+    const mention = mentionOf(state.user);
+    const notify = mention ? [section(`${mention} ${verdictLine(result)}`)] : [];
     const thread = explained
-      ? toMessages([...explainPart, ...resultThreadBlocks(result)], `Explanation and diagnosis for ${targetLabel(result)}`)
-      : threadMessages(result);
-    return [verdict, ...thread];
+      ? toMessages([...notify, ...explainPart, ...resultThreadBlocks(result)], `Explanation and diagnosis for ${targetLabel(result)}`)
+      : threadMessages(result, notify);
+    const [first, ...rest] = thread;
+    if (!first || !mention) return [verdict, ...thread];
+    return [verdict, { ...first, text: `${mention} ${verdictFallback(result)} (${first.text})` }, ...rest];
   }
   return fallbackMessages(result, { ref, user: state.user, explained: explainedLine }, fallbackHint(state.channel, state.fallbackReason ?? 'not_in_channel'), explainPart);
 }
+
+/** `<@U…>` for a Slack user id, else null (a schedule or a test has no person to mention). */
+const mentionOf = (user: string | undefined): string | null => (user && /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : null);
 
 function explainSafely(symptom: string, result: CheckResult, ctx: JobContext, log: Logger): ExplanationView | null {
   try {
@@ -167,15 +175,32 @@ async function deliver(state: CheckJobData, jobId: string, messages: SlackMessag
     if (!msg) continue;
     await sendOnce(ctx, jobId, `m${i}`, async () => {
       if (state.mode === 'thread' && state.parentTs) {
-        if (i === 0) await ctx.out.update(state.channel, state.parentTs, msg);
-        else return ctx.out.post(state.channel, msg, state.parentTs);
+        if (i === 0) return replaceParent(state, msg, ctx, save);
+        return ctx.out.post(state.channel, msg, state.parentTs);
       } else if (state.responseUrl) {
-        await ctx.out.respond(state.responseUrl, msg, 'in_channel');
+        // Help promises it: in a channel the bot is not in, only the person who asked sees the answer.
+        await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
       }
       return undefined;
     });
     await save({ posted: i + 1 });
   }
+}
+
+/**
+ * The verdict replaces the "Checking…" parent. If someone deleted the parent (message_not_found),
+ * the verdict is posted anew and the thread goes under it: the result is never lost to a deletion.
+ */
+async function replaceParent(state: CheckJobData, msg: SlackMessage, ctx: JobContext, save: (p: DeliveryState) => Promise<void>): Promise<undefined> {
+  if (!state.parentTs) return undefined;
+  try {
+    await ctx.out.update(state.channel, state.parentTs, msg);
+  } catch (err) {
+    if (slackErrorCode(err) !== 'message_not_found') throw err;
+    const ts = await ctx.out.post(state.channel, msg);
+    if (ts) await save({ parentTs: ts });
+  }
+  return undefined;
 }
 
 async function deliverOne(state: CheckJobData, msg: SlackMessage, ctx: JobContext): Promise<void> {

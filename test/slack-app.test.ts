@@ -187,6 +187,9 @@ describe('signed requests', () => {
     expect(all).toContain('/invite @tlscheck');
     expect(all).toContain('private.example:443');
     expect(posts.length).toBeLessThanOrEqual(5);
+    // Help says "In a channel I am not in, I answer only to you": every post is ephemeral.
+    expect(all).toContain('Only you can see this');
+    expect(posts.every((p) => (p.body as { response_type?: string }).response_type === 'ephemeral')).toBe(true);
   });
 
   it('explains an error at once, and with a target checks it and posts confirmed/ruled-out causes', async () => {

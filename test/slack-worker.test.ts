@@ -151,6 +151,35 @@ describe('processJob in a channel the bot can post in', () => {
   });
 });
 
+describe('processJob: reaching the requester and surviving a deleted parent', () => {
+  it('mentions the requester with the verdict in a new threaded reply (chat.update notifies nobody)', async () => {
+    await processJob(job(), context(async () => baseResult()));
+    const parentTs = slack.callsOf('chat.postMessage')[0]?.response?.ts;
+    const first = slack.callsOf('chat.postMessage').find((c) => c.args.thread_ts === parentTs);
+    expect(String(first?.args.text)).toMatch(/^<@U0ALICE> ❌ example\.com:443: The server refuses client-initiated renegotiation/);
+    expect(textOf(first)).toContain('<@U0ALICE> ❌ *example.com:443*');
+  });
+
+  it('posts the verdict anew and threads under it when the "Checking…" parent was deleted (message_not_found)', async () => {
+    slack.failNext('chat.update', { error: 'message_not_found' });
+    const j = job();
+    await processJob(j, context(async () => baseResult()));
+    const posts = slack.callsOf('chat.postMessage');
+    const oldParent = posts[0]?.response?.ts;
+    const reposted = posts.find((c) => c.args.thread_ts === undefined && c !== posts[0]);
+    expect(reposted?.args.text).toBe('❌ example.com:443: The server refuses client-initiated renegotiation');
+    expect(textOf(reposted)).toContain('tlscheck_rerun');
+    const newTs = reposted?.response?.ts;
+    expect(newTs).toBeDefined();
+    expect(newTs).not.toBe(oldParent);
+    const thread = posts.filter((c) => c.args.thread_ts !== undefined);
+    expect(thread.length).toBeGreaterThanOrEqual(1);
+    expect(thread.every((c) => c.args.thread_ts === newTs)).toBe(true);
+    expect(thread.map(textOf).join('')).toContain('Fix on nginx');
+    expect(j.saved.some((d) => d.parentTs === newTs)).toBe(true);
+  });
+});
+
 describe('processJob where the bot may not post', () => {
   it('answers through the response_url with the verdict, the diagnosis and how to invite the bot', async () => {
     slack.closeChannel('C0PRIVATE', 'not_in_channel');
@@ -160,7 +189,7 @@ describe('processJob where the bot may not post', () => {
     expect(slack.responses.length).toBeGreaterThanOrEqual(1);
     expect(slack.responses.length).toBeLessThanOrEqual(5);
     const all = JSON.stringify(slack.responses.map((r) => r.body));
-    expect(slack.responses[0]?.body.response_type).toBe('in_channel');
+    expect(slack.responses.every((r) => r.body.response_type === 'ephemeral')).toBe(true);
     expect(all).toContain('The server refuses client-initiated renegotiation');
     expect(all).toContain('/invite @tlscheck');
     expect(all).toContain('Fix on nginx');

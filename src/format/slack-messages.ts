@@ -83,7 +83,7 @@ export function fallbackHint(channel: string, slackError: string): string {
     return 'I can only answer here in direct messages, so there is no thread. Run `/tlscheck` in a channel I am in to get the diagnosis threaded.';
   }
   const why = slackError === 'channel_not_found' ? 'this is a private channel I have not been added to' : 'I am not a member of this channel';
-  return `I answered here because ${why}. Type \`/invite @tlscheck\` to add me; then results come as a message with the diagnosis in its thread.`;
+  return `Only you can see this answer because ${why}. Type \`/invite @tlscheck\` to add me; then results come as a message with the diagnosis in its thread.`;
 }
 
 /** response_url takes at most 5 posts; the last one names what did not fit rather than dropping it silently. */
