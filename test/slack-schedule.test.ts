@@ -422,8 +422,24 @@ describe('alerts', () => {
     expect(slack.callsOf('chat.postMessage').some((c) => c.response?.error === 'ratelimited')).toBe(true);
   });
 
-  it('counts alerts it cannot post (bot not in the channel) and shows that in the list', async () => {
-    slack.closeChannel('C0CLOSED', 'not_in_channel');
+  it('refuses a schedule where the bot cannot post (not_in_channel, a DM: channel_not_found), saying to invite it', async () => {
+    slack.closeChannel('C0NOBOT', 'not_in_channel');
+    const res = await slash('schedule nobot.example every 1h', 'C0NOBOT');
+    expect(res.status).toBe(200);
+    expect(ackText(res)).toContain('Not scheduled: I cannot post in this channel');
+    expect(ackText(res)).toContain('/invite @tlscheck');
+    expect(ackText(res)).not.toMatch(/Scheduled [a-z0-9]+:/);
+    slack.closeChannel('D0PEOPLE', 'channel_not_found');
+    const dm = await slash('schedule dm.example every 1h', 'D0PEOPLE');
+    expect(ackText(dm)).toContain('Not scheduled: I cannot post in this direct message');
+    expect(ackText(dm)).toContain('/invite @tlscheck');
+    // Nothing was stored for either.
+    expect(ackText(await slash('list', 'C0NOBOT'))).not.toContain('nobot.example');
+    expect(ackText(await slash('list', 'D0PEOPLE'))).not.toContain('dm.example');
+  });
+
+  it('counts alerts it cannot post (bot removed from the channel after the schedule was made) and shows that in the list', async () => {
+    slack.closeChannel('C0CLOSED', 'not_in_channel', { chatOnly: true });
     const id = await schedule('schedule closed.example every 1h', 'C0CLOSED');
     await eventually(async () => (await app.scheduling.store.get(id))?.undelivered === 1, 'undelivered count');
     const list = await slash('list', 'C0CLOSED');

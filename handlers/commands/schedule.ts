@@ -7,9 +7,10 @@ import type { SlackMessage } from '../../src/format/slack/blocks.js';
 import { scheduleProblem } from '../../src/format/slack-schedule-replies.js';
 import { parseScheduleCommand } from '../../src/schedule/command.js';
 import type { ChatClient } from '../../jobs/schedule-post.js';
-import { executeScheduleOp, refreshParent, settle, storeDown, type OpRequest, type OpResult } from '../../jobs/schedule-ops.js';
+import { executeScheduleOp, refreshParent, settle, storeDown, type OpRequest, type OpResult, type ScheduleOp } from '../../jobs/schedule-ops.js';
 import { scheduleOpsDeps, type HandlerDeps } from '../deps.js';
 import { ephemeral } from '../reply.js';
+import { cannotPostReason, type ConversationsClient } from './can-post.js';
 
 /** Leaves a second of Slack's three for the network both ways. */
 export const ANSWER_BUDGET_MS = 2_000;
@@ -45,7 +46,7 @@ export interface SlashContext {
   req: OpRequest;
   ack: (response: RespondArguments) => Promise<void>;
   respond: RespondFn;
-  client: ChatClient;
+  client: ChatClient & ConversationsClient;
 }
 
 export async function answerScheduleCommand(ctx: SlashContext, deps: HandlerDeps, log: Logger): Promise<void> {
@@ -53,7 +54,7 @@ export async function answerScheduleCommand(ctx: SlashContext, deps: HandlerDeps
   if (!parsed.ok) return ctx.ack(ephemeral(scheduleProblem(parsed.error)));
   const op = parsed.command;
   const result = await answerWithin(
-    executeScheduleOp(op, ctx.req, scheduleOpsDeps(deps)),
+    op.kind === 'schedule' && ctx.req.channel ? scheduleWherePostable(op, ctx, deps, log) : executeScheduleOp(op, ctx.req, scheduleOpsDeps(deps)),
     deps.scheduling.answerBudgetMs ?? ANSWER_BUDGET_MS,
     (msg) => ctx.ack(ephemeral(msg)),
     (msg) => ctx.respond({ ...ephemeral(msg), replace_original: false }),
@@ -61,4 +62,11 @@ export async function answerScheduleCommand(ctx: SlashContext, deps: HandlerDeps
   );
   log.info({ op: op.kind, ok: result !== null }, 'schedule command');
   await refreshParent(ctx.client, result, log);
+}
+
+/** A new schedule only where the bot can post its alerts; otherwise the refusal says what to do. */
+async function scheduleWherePostable(op: ScheduleOp, ctx: SlashContext, deps: HandlerDeps, log: Logger): Promise<OpResult> {
+  const reason = await cannotPostReason(ctx.client, ctx.req.channel, log);
+  if (reason) return { message: scheduleProblem(reason) };
+  return executeScheduleOp(op, ctx.req, scheduleOpsDeps(deps));
 }

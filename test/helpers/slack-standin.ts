@@ -35,8 +35,12 @@ export interface SlackStandin {
   callsOf(method: string): RecordedCall[];
   /** The next `times` calls of `method` fail this way. */
   failNext(method: string, failure: Failure, times?: number): void;
-  /** Every chat.* call to `channel` answers { ok: false, error } (e.g. a channel the bot is not in). */
-  closeChannel(channel: string, error: string): void;
+  /**
+   * Every chat.* and conversations.info call to `channel` answers { ok: false, error } (e.g. a
+   * channel the bot is not in); with `chatOnly`, conversations.info still answers ok (the bot was
+   * removed after the schedule was made).
+   */
+  closeChannel(channel: string, error: string, opts?: { chatOnly?: boolean }): void;
   /** From now on `method` answers what `answer` returns for the call's arguments (users.info, users.conversations…). */
   answerWith(method: string, answer: (args: Record<string, unknown>) => Record<string, unknown>): void;
   /** The next `times` posts to response URLs answer with this HTTP status. */
@@ -70,7 +74,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   const calls: RecordedCall[] = [];
   const responses: ResponsePost[] = [];
   const failures = new Map<string, Failure[]>();
-  const closedChannels = new Map<string, string>();
+  const closedChannels = new Map<string, { error: string; chatOnly: boolean }>();
   const custom = new Map<string, (args: Record<string, unknown>) => Record<string, unknown>>();
   let responseFailures: number[] = [];
   let tsCounter = 0;
@@ -83,7 +87,8 @@ export async function startSlackStandin(): Promise<SlackStandin> {
 
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
     const channel = typeof args.channel === 'string' ? args.channel : undefined;
-    if (method.startsWith('chat.') && channel && closedChannels.has(channel)) return { ok: false, error: closedChannels.get(channel) };
+    const closed = channel ? closedChannels.get(channel) : undefined;
+    if (closed && (method.startsWith('chat.') || (method === 'conversations.info' && !closed.chatOnly))) return { ok: false, error: closed.error };
     const own = custom.get(method);
     if (own) return own(args);
     switch (method) {
@@ -157,8 +162,8 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       for (let i = 0; i < times; i++) list.push(failure);
       failures.set(method, list);
     },
-    closeChannel(channel, error) {
-      closedChannels.set(channel, error);
+    closeChannel(channel, error, opts = {}) {
+      closedChannels.set(channel, { error, chatOnly: opts.chatOnly === true });
     },
     answerWith(method, answer) {
       custom.set(method, answer);
