@@ -8,6 +8,7 @@ import { connectionBudget, type ProbeContext } from './context.js';
 import { certificateRequest, serverHelloExtensions } from './served-chain.js';
 import { CONTENT_TYPE, LEGACY_CLIENT, withTls, type RecordInfo, type RecordTap, type TlsFailure } from './tls-connect.js';
 import { alertFromOpenSslError, describeAlert } from './tls-alerts.js';
+import { plural } from '../text/plural.js';
 
 export const name = 'client-renegotiation';
 export const phase = 'versions';
@@ -135,7 +136,7 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
     let accepted = 0;
     // Out of time is not a refusal. Any honoured renegotiation already shows the server accepts them.
     const outOfTime = (): Legacy => {
-      const reason = `check deadline reached after ${accepted} renegotiation(s); no refusal seen`;
+      const reason = `check deadline reached after ${plural(accepted, 'renegotiation')}; no refusal seen`;
       return { result: { secure, clientInitiated: accepted > 0 ? 'accepted' : 'unknown', acceptedCount: accepted, reason, protocol } };
     };
     for (let round = 0; round < RENEGOTIATION_ROUNDS; round++) {

@@ -1,6 +1,7 @@
 // The server certificate: validity dates, name, trust, chain as served, signature and key strength.
 import type { CertificateResult } from '../../types.js';
 import type { ErrorPattern, Fixes, KbEntry, ResultFacts } from './types.js';
+import { plural } from '../../text/plural.js';
 
 const DAY_MS = 86_400_000;
 /** sha1WithRSAEncryption, ecdsa-with-SHA1, dsa_with_SHA1, md5WithRSAEncryption, md2WithRSAEncryption. */
@@ -267,7 +268,7 @@ export const certChainIncomplete: KbEntry = {
     const c = cert(r);
     if (!c) return false;
     if (c.chainComplete !== false && !(c.chainIssues ?? []).includes('missing-intermediate')) return false;
-    return { detail: `The server sends ${c.chain.length} certificate(s); the intermediate that signed ${c.subject} (${c.issuer}) is missing` };
+    return { detail: `The server sends ${plural(c.chain.length, 'certificate')}; the intermediate that signed ${c.subject} (${c.issuer}) is missing` };
   },
   tested: certTested,
   errorPatterns: [

@@ -6,6 +6,7 @@ import { MOZILLA_CIPHER_FIXES } from './ciphers.js';
 import { WEAK_SIGNATURE } from './certificate.js';
 import { MODERN_PROTOCOL_FIXES } from './protocols.js';
 import type { Fixes, KbEntry, ResultFacts } from './types.js';
+import { plural } from '../../text/plural.js';
 
 const ALLOWED = new Set<string>([...MOZILLA_INTERMEDIATE_TLS12, ...MOZILLA_INTERMEDIATE_TLS13]);
 
@@ -17,7 +18,7 @@ export function mozillaIntermediateGaps(r: ResultFacts): string[] {
   if (r.protocols['TLSv1.2'] === false) gaps.push('TLS 1.2 not offered');
   if (r.protocols['TLSv1.3'] === false) gaps.push('TLS 1.3 not offered');
   const outside = [...acceptedCiphers(r.ciphers).keys()].filter((c) => !ALLOWED.has(c.toUpperCase()) && (isTls13Suite(c) || c.toUpperCase().startsWith('TLS_')));
-  if (outside.length) gaps.push(`${outside.length} cipher suite(s) outside the profile: ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''}`);
+  if (outside.length) gaps.push(`${plural(outside.length, 'cipher suite')} outside the profile: ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''}`);
   const c = r.certificate;
   if (c) {
     const t = c.keyType.toUpperCase();

@@ -3,6 +3,7 @@
 import { alertNumber, RENEGOTIATION_THEN_ALERT_40 } from './alerts.js';
 import { label } from './facts.js';
 import { RISKY, type KbEntry, type ResultFacts } from './types.js';
+import { plural } from '../../text/plural.js';
 
 const REFS_RENEG = ['https://www.rfc-editor.org/rfc/rfc5746', 'https://nvd.nist.gov/vuln/detail/CVE-2011-1473'];
 const RENEG_REPRODUCE = "(printf 'R\\n'; sleep 2) | openssl s_client -connect {connect} {servername} -tls1_2";
@@ -29,7 +30,7 @@ export function renegotiationEvidence(r: ResultFacts): string {
         : `Client-initiated renegotiation was refused${over(r)}${reason(r)}`;
     }
     case 'limited':
-      return `The server honoured ${n} client-initiated renegotiation(s)${over(r)}, then cut the client off${reason(r)}`;
+      return `The server honoured ${plural(n, 'client-initiated renegotiation')}${over(r)}, then cut the client off${reason(r)}`;
     case 'accepted':
       return `The server honoured ${n} client-initiated renegotiations in a row${over(r)}`;
     case 'not-applicable':
