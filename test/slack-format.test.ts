@@ -157,6 +157,14 @@ describe('verdict', () => {
     expect(text).toContain('&lt;!channel&gt;');
   });
 
+  it('shows an internationalised name in Unicode with its punycode beside; the reproduce command keeps punycode', () => {
+    const r = baseResult({ target: { host: 'xn--bcher-kva.example', port: 443, ip: '93.184.216.34', sni: 'xn--bcher-kva.example' } });
+    expect(verdictLine(r)).toContain('*bücher.example:443 (xn--bcher-kva.example)*');
+    expect(allText(threadMessages(r))).toContain('Diagnosis for bücher.example:443 (xn--bcher-kva.example)');
+    expect(reproduceCommand(r)).toBe('tlscheck check xn--bcher-kva.example:443');
+    expect(verdictLine(baseResult())).toContain('*example.com:443*');
+  });
+
   it('brackets IPv6 targets', () => {
     const r = baseResult({ target: { host: '2001:db8::1', port: 8443, ip: '2001:db8::1', sni: null } });
     expect(verdictLine(r)).toContain('[2001:db8::1]:8443');

@@ -1,5 +1,6 @@
 // Block Kit for a finished check: the one-line verdict (parent message) and the diagnosis (thread).
 // Pure functions of a CheckResult; everything that came from the server is escaped.
+import { domainToUnicode } from 'node:url';
 import type { CheckResult, Diagnosis, Finding, Severity } from '../types.js';
 import { evidenceBlock } from './slack-evidence.js';
 import { RISKY } from '../diagnose/kb/types.js';
@@ -22,9 +23,17 @@ export function targetLabel(result: Pick<CheckResult, 'target'>): string {
   return hostPort(result.target.host, result.target.port);
 }
 
+/** For people: an internationalised name in Unicode with its punycode beside, "bücher.example:443 (xn--bcher-kva.example)". */
+export function displayLabel(result: Pick<CheckResult, 'target'>): string {
+  const { host, port } = result.target;
+  if (!host.split('.').some((l) => l.startsWith('xn--'))) return targetLabel(result);
+  const unicode = domainToUnicode(host);
+  return unicode && unicode !== host ? `${hostPort(unicode, port)} (${host})` : targetLabel(result);
+}
+
 /** "❌ example.com:443 — Server refuses client-initiated renegotiation" (mrkdwn). */
 export function verdictLine(result: CheckResult): string {
-  return `${VERDICT_EMOJI[verdictOf(result)]} *${esc(targetLabel(result))}* — ${esc(mainCause(result))}${incompleteNote(result)}`;
+  return `${VERDICT_EMOJI[verdictOf(result)]} *${esc(displayLabel(result))}* — ${esc(mainCause(result))}${incompleteNote(result)}`;
 }
 
 /** A cut result must never read as a whole one: " — _incomplete: ciphers, resumption_". */
@@ -264,7 +273,7 @@ export function diagnosisBlocks(d: Diagnosis, server?: string | null): Block[] {
 
 /** The whole diagnosis, for the thread (the splitter spreads it over messages). */
 export function resultThreadBlocks(r: CheckResult): Block[] {
-  const blocks: Block[] = [header(`Diagnosis for ${targetLabel(r)}`), fieldsSection(summaryFields(r))];
+  const blocks: Block[] = [header(`Diagnosis for ${displayLabel(r)}`), fieldsSection(summaryFields(r))];
   const ladder = handshakeLadder(r);
   if (ladder) blocks.push(section(`*Where the handshake fails*\n\`\`\`${ladder}\`\`\``));
   blocks.push(divider(), ...findingsBlocks(r.findings));
@@ -286,4 +295,4 @@ export function reproduceCommand(r: Pick<CheckResult, 'target'>): string {
   return `tlscheck check ${targetLabel(r)}${sni}`;
 }
 
-export const verdictFallback = (r: CheckResult): string => `${VERDICT_EMOJI[verdictOf(r)]} ${targetLabel(r)}: ${mainCause(r)}`;
+export const verdictFallback = (r: CheckResult): string => `${VERDICT_EMOJI[verdictOf(r)]} ${displayLabel(r)}: ${mainCause(r)}`;
