@@ -80,8 +80,10 @@ export interface CheckRunnerOptions {
   allowCidrs: readonly string[];
   /** TLSCHECK_CHECK_TIMEOUT_MS; default the engine's. */
   timeoutMs?: number;
-  /** Trust anchors (PEM) besides the system store; none by default. */
+  /** Trust anchors (PEM) besides the system store (TLSCHECK_CA_FILE); none by default. */
   ca?: string[];
+  /** The file they came from: OpenSSL's evidence gets it as -CAfile, so both trust the same CAs. */
+  caFile?: string;
   /** Per-host slots; without them (unit tests) checks run unthrottled. */
   slots?: HostSemaphore;
   hostWait?: Partial<HostWaitOptions>;
@@ -122,7 +124,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         allowCidrs: [...opts.allowCidrs],
         timeoutMs,
         symptom: req.symptom ?? undefined,
-        evidence: req.evidence ? {} : undefined,
+        evidence: req.evidence ? (opts.caFile ? { caFile: opts.caFile } : {}) : undefined,
         onProgress: req.onProgress,
         signal: req.signal,
       };
@@ -136,7 +138,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   };
 }
 
-export type RunnerConfig = Pick<Config, 'allowCidrs' | 'limits' | 'queuePrefix' | 'ocspFetch'>;
+export type RunnerConfig = Pick<Config, 'allowCidrs' | 'limits' | 'queuePrefix' | 'ocspFetch' | 'ca' | 'caFile'>;
 
 export interface RunnerDeps {
   check: CheckFn;
@@ -160,6 +162,8 @@ export function createConfiguredRunner(config: RunnerConfig, deps: RunnerDeps, r
     slots,
     hostWait: deps.hostWait,
     ocspFetch: config.ocspFetch === true,
+    ...(config.ca ? { ca: config.ca } : {}),
+    ...(config.caFile ? { caFile: config.caFile } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 // The one place that reads the environment (and `.env`). Everything else receives a Config, so
 // tests build one in memory and nothing else can drift from what was validated at start.
-import { existsSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { config as dotenvConfig } from 'dotenv';
 import { z } from 'zod';
@@ -50,6 +51,10 @@ export interface Config {
   evidence?: boolean;
   /** TLSCHECK_OCSP_FETCH=true: checks ask the certificate's OCSP responder (a third party) when nothing is stapled. Off by default. */
   ocspFetch?: boolean;
+  /** TLSCHECK_CA_FILE: private trust anchors (PEM) for every check the bot runs, as the CLI's --ca. */
+  ca?: string[];
+  /** The absolute path of that bundle (OpenSSL's evidence gets it as -CAfile). */
+  caFile?: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,6 +69,7 @@ export const ENV_VARS = [
   'TLSCHECK_HEALTH_PORT',
   'TLSCHECK_EVIDENCE',
   'TLSCHECK_OCSP_FETCH',
+  'TLSCHECK_CA_FILE',
 ] as const;
 
 export const DEFAULT_MAX_SCHEDULES_PER_CHANNEL = 50;
@@ -171,7 +177,36 @@ const schema = z.object({
   TLSCHECK_OCSP_FETCH: optionalText
     .refine((s) => s === undefined || s === 'true' || s === 'false', 'TLSCHECK_OCSP_FETCH must be true or false')
     .transform((s) => s === 'true'),
+  TLSCHECK_CA_FILE: optionalText,
 });
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * The PEM bundle of TLSCHECK_CA_FILE, read once at start. Every certificate in it must parse: a
+ * bad bundle stops the process naming the file, rather than every check quietly distrusting the CA.
+ */
+export function readCaBundle(file: string): { ca: string[]; caFile: string } {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  - TLSCHECK_CA_FILE ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const certs = text.match(PEM_CERT) ?? [];
+  if (certs.length === 0) {
+    throw new ConfigError(`Invalid configuration:\n  - TLSCHECK_CA_FILE ${path} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  }
+  certs.forEach((pem, i) => {
+    try {
+      new X509Certificate(pem);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  - TLSCHECK_CA_FILE ${path}: certificate ${i + 1} of ${certs.length} does not parse (${(err as Error).message})`);
+    }
+  });
+  return { ca: certs, caFile: path };
+}
 
 export interface LoadOptions {
   /** Defaults to process.env. Values here win over `.env`. */
@@ -227,6 +262,7 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
     ...(v.TLSCHECK_HEALTH_PORT !== undefined ? { healthPort: v.TLSCHECK_HEALTH_PORT } : {}),
     evidence: v.TLSCHECK_EVIDENCE,
     ocspFetch: v.TLSCHECK_OCSP_FETCH,
+    ...(v.TLSCHECK_CA_FILE ? readCaBundle(v.TLSCHECK_CA_FILE) : {}),
   };
 }
 

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, ENV_VARS, loadConfig } from '../src/config.js';
 import { createLogger, scrubText, slackLogger } from '../src/log.js';
 import { readFileSync } from 'node:fs';
-import { tempDir } from './helpers/servers.js';
+import { localhostCert, tempDir } from './helpers/servers.js';
+import { createCheckRunner } from '../jobs/check-runner.js';
+import type { CheckOptions } from '../src/check.js';
+import { baseResult } from './helpers/slack-fixtures.js';
 
 const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_SIGNING_SECRET: 'shh-secret' };
 
@@ -147,5 +150,34 @@ describe('logger', () => {
     expect(out).not.toContain('xoxb-123-456-abc');
     expect(out).not.toContain('/commands/T/1/2');
     expect(scrubText('xapp-1-A-2')).toBe('xox?-[redacted]');
+  });
+});
+
+describe('TLSCHECK_CA_FILE', () => {
+  it('reads the PEM bundle once at start and hands it to every check the runner makes, as --ca does', async () => {
+    const pair = localhostCert();
+    const c = loadConfig({ env: { ...BASE, TLSCHECK_CA_FILE: pair.certFile }, dotenvPath: false });
+    expect(c.ca).toHaveLength(1);
+    expect(c.ca?.[0]).toContain('-----BEGIN CERTIFICATE-----');
+    expect(c.caFile).toBe(pair.certFile);
+    expect(loadConfig({ env: BASE, dotenvPath: false }).ca).toBeUndefined();
+
+    const seen: CheckOptions[] = [];
+    const runner = createCheckRunner({ check: async (_i, o) => (seen.push(o), baseResult()), allowCidrs: [], ca: c.ca, caFile: c.caFile });
+    await runner.run({ input: 'example.com:443', sni: null, evidence: true, queuedAt: Date.now() });
+    expect(seen[0]?.ca).toEqual(c.ca);
+    expect(seen[0]?.evidence).toEqual({ caFile: pair.certFile });
+  });
+
+  it('stops with a message naming the file when it is missing, holds no certificate or a broken one', () => {
+    const dir = tempDir();
+    const missing = join(dir, 'nope.pem');
+    expect(configError({ ...BASE, TLSCHECK_CA_FILE: missing })).toContain(`TLSCHECK_CA_FILE ${missing} cannot be read (ENOENT)`);
+    const empty = join(dir, 'empty.pem');
+    writeFileSync(empty, 'not a certificate\n');
+    expect(configError({ ...BASE, TLSCHECK_CA_FILE: empty })).toContain(`TLSCHECK_CA_FILE ${empty} holds no PEM certificate`);
+    const broken = join(dir, 'broken.pem');
+    writeFileSync(broken, `${localhostCert().cert}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`);
+    expect(configError({ ...BASE, TLSCHECK_CA_FILE: broken })).toContain(`TLSCHECK_CA_FILE ${broken}: certificate 2 of 2 does not parse`);
   });
 });
