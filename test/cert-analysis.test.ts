@@ -137,4 +137,15 @@ describe('trust anchors', () => {
     expect(splitPem(bundle)).toHaveLength(2);
     expect(trustAnchors([bundle, 'not a certificate'])).toHaveLength(system.length + 2);
   });
+
+  it('gives a private CA the same chain verdict with --ca and under NODE_EXTRA_CA_CERTS (never "missing intermediate" for a chain node trusts)', () => {
+    const served = [pki.leaf, pki.intermediate].map(x);
+    expect(checkChain(served, trustAnchors([], {})).issues).toEqual(['missing-intermediate']);
+    const withCa = checkChain(served, trustAnchors([pki.root.cert], {}));
+    const underNodeExtra = checkChain(served, trustAnchors([], { NODE_EXTRA_CA_CERTS: pki.root.certFile }));
+    expect(withCa).toEqual({ complete: true, issues: [], path: [0, 1] });
+    expect(underNodeExtra).toEqual(withCa);
+    // An unreadable NODE_EXTRA_CA_CERTS adds nothing, as in node.
+    expect(trustAnchors([], { NODE_EXTRA_CA_CERTS: join(tempDir(), 'absent.pem') })).toHaveLength(trustAnchors([], {}).length);
+  });
 });

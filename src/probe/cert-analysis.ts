@@ -2,6 +2,7 @@
 // sent leads to a trust anchor, and what is wrong with how it was sent.
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
 import type { CertificateResult, ChainCert } from '../types.js';
 import { DerError, TAG, children, decodeOid, decodeTime, expectChildren, readDer, type DerNode } from './der.js';
 import { countScts } from './codec/sct-list.js';
@@ -327,7 +328,7 @@ export function analyseCertificate(input: AnalysisInput): CertificateResult {
     signatureAlgorithm: leafFields.signatureAlgorithm,
     chain: certs.map((c, i) => chainCert(c, fields[i] as CertFields)),
     mustStaple: leafExt.mustStaple,
-    publicRoot: chainsToPublicRoot(certs, chain.path, input.publicAnchors ?? (() => trustAnchors())),
+    publicRoot: chainsToPublicRoot(certs, chain.path, input.publicAnchors ?? publicTrustAnchors),
     ocspUrls: leafExt.ocspUrls,
     ct: { embedded: leafExt.embeddedScts, tlsExtension: null, ocsp: null },
   };
@@ -342,11 +343,37 @@ export function chainsToPublicRoot(certs: readonly X509Certificate[], path: read
 }
 
 let systemAnchors: X509Certificate[] | undefined;
+const nodeExtraAnchors = new Map<string, X509Certificate[]>();
 
-/** node's bundled roots plus --ca certificates, parsed once; unparsable PEM is skipped. */
-export function trustAnchors(extra: readonly string[] = []): X509Certificate[] {
+/** node's bundled roots: the public CAs. */
+export function publicTrustAnchors(): X509Certificate[] {
   systemAnchors ??= tls.rootCertificates.flatMap(parsePemSafe);
-  return [...systemAnchors, ...extra.flatMap(splitPem).flatMap(parsePemSafe)];
+  return systemAnchors;
+}
+
+/**
+ * The certificates of NODE_EXTRA_CA_CERTS, which node's own verification trusts beside its roots:
+ * the chain check must trust them too, or a private CA node accepts reads as a missing intermediate
+ * (trusted and incomplete at once). Read once per file; an unreadable file adds nothing, as in node.
+ */
+function nodeExtraCaCerts(env: Record<string, string | undefined>): X509Certificate[] {
+  const file = env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  let certs = nodeExtraAnchors.get(file);
+  if (!certs) {
+    try {
+      certs = splitPem(readFileSync(file, 'utf8')).flatMap(parsePemSafe);
+    } catch {
+      certs = [];
+    }
+    nodeExtraAnchors.set(file, certs);
+  }
+  return certs;
+}
+
+/** node's bundled roots, NODE_EXTRA_CA_CERTS and --ca / TLSCHECK_CA_FILE certificates; unparsable PEM is skipped. */
+export function trustAnchors(extra: readonly string[] = [], env: Record<string, string | undefined> = process.env): X509Certificate[] {
+  return [...publicTrustAnchors(), ...nodeExtraCaCerts(env), ...extra.flatMap(splitPem).flatMap(parsePemSafe)];
 }
 
 /** Splits a PEM bundle into its certificates. */
