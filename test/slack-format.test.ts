@@ -160,7 +160,7 @@ describe('verdict', () => {
   it('shows an internationalised name in Unicode with its punycode beside; the reproduce command keeps punycode', () => {
     const r = baseResult({ target: { host: 'xn--bcher-kva.example', port: 443, ip: '93.184.216.34', sni: 'xn--bcher-kva.example' } });
     expect(verdictLine(r)).toContain('*bücher.example:443 (xn--bcher-kva.example)*');
-    expect(allText(threadMessages(r))).toContain('Diagnosis for bücher.example:443 (xn--bcher-kva.example)');
+    expect(allText(threadMessages(r))).toContain('Summary for bücher.example:443 (xn--bcher-kva.example)');
     expect(reproduceCommand(r)).toBe('tlscheck check xn--bcher-kva.example:443');
     expect(verdictLine(baseResult())).toContain('*example.com:443*');
   });
@@ -238,6 +238,16 @@ describe('fix steps by server software', () => {
 
   it('shows the main platforms when the server is unknown', () => {
     expect(fixPlatforms(renegDiagnosis, null)).toEqual(['nginx', 'apache', 'haproxy', 'client']);
+  });
+
+  it('leads the thread with the cause, the fix for the detected server and the reproduce command; the summary after', () => {
+    const flat = JSON.stringify(resultThreadBlocks(baseResult()));
+    const at = (s: string): number => flat.indexOf(s);
+    expect(at('The server refuses client-initiated renegotiation')).toBeGreaterThanOrEqual(0);
+    expect(at('The server refuses client-initiated renegotiation')).toBeLessThan(at('Fix on nginx'));
+    expect(at('Fix on nginx')).toBeLessThan(at('*Reproduce*'));
+    expect(at('*Reproduce*')).toBeLessThan(at('Summary for example.com:443'));
+    expect(at('Summary for example.com:443')).toBeLessThan(at('*Findings*') === -1 ? at('Passed') : at('*Findings*'));
   });
 
   it('puts the nginx steps, the reproduce command and the references in the thread', () => {

@@ -8,7 +8,7 @@ import {
 import { ACTION_IDS, encodeRef, type ResultRef } from './slack/actions.js';
 import { EMOJI } from './slack/emoji.js';
 import { toMessages } from './slack/split.js';
-import { resultThreadBlocks, targetLabel, verdictFallback, verdictLine } from './slack-result.js';
+import { displayLabel, resultThreadBlocks, targetLabel, verdictFallback, verdictLine } from './slack-result.js';
 
 export function resultButtons(ref: ResultRef): ActionsBlock {
   const value = encodeRef(ref);
@@ -66,7 +66,7 @@ export function verdictMessage(r: CheckResult, meta: VerdictMeta): SlackMessage 
 }
 
 export function threadMessages(r: CheckResult, extraFirst: Block[] = []): SlackMessage[] {
-  return toMessages([...extraFirst, ...resultThreadBlocks(r)], `Diagnosis for ${targetLabel(r)}`);
+  return toMessages([...extraFirst, ...resultThreadBlocks(r)], `Diagnosis for ${displayLabel(r)}`);
 }
 
 /** A check that could not run at all (bad input reaching the worker, an internal failure). */

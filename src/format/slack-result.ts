@@ -271,21 +271,22 @@ export function diagnosisBlocks(d: Diagnosis, server?: string | null): Block[] {
   return blocks;
 }
 
-/** The whole diagnosis, for the thread (the splitter spreads it over messages). */
+/**
+ * The whole diagnosis, for the thread, in the order an on-call engineer needs it: the most likely
+ * cause with the fix for the detected server and the reproduce command first; then the summary
+ * grid, the handshake ladder (only where a handshake failed) and the other findings.
+ */
 export function resultThreadBlocks(r: CheckResult): Block[] {
-  const blocks: Block[] = [header(`Diagnosis for ${displayLabel(r)}`), fieldsSection(summaryFields(r))];
+  const [top, ...others] = r.diagnoses ?? [];
+  const lead: Block[] = top ? [...diagnosisBlocks(top, r.server), divider()] : [];
+  const blocks: Block[] = [...lead, header(`Summary for ${displayLabel(r)}`), fieldsSection(summaryFields(r))];
   const ladder = handshakeLadder(r);
   if (ladder) blocks.push(section(`*Where the handshake fails*\n\`\`\`${ladder}\`\`\``));
   blocks.push(divider(), ...findingsBlocks(r.findings));
-  const [top, ...others] = r.diagnoses ?? [];
-  if (top) {
-    blocks.push(divider(), ...diagnosisBlocks(top, r.server));
-    if (others.length) {
-      blocks.push(context(`Also possible: ${others.map((d) => `${SEVERITY_EMOJI[d.severity]} ${esc(d.title)}`).join(' · ')}`));
-    }
-  } else {
-    blocks.push(divider(), section(`*Reproduce*\n${codeBlock(reproduceCommand(r))}`));
+  if (others.length) {
+    blocks.push(context(`Also possible: ${others.map((d) => `${SEVERITY_EMOJI[d.severity]} ${esc(d.title)}`).join(' · ')}`));
   }
+  if (!top) blocks.push(divider(), section(`*Reproduce*\n${codeBlock(reproduceCommand(r))}`));
   return blocks;
 }
 
