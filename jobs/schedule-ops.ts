@@ -10,7 +10,7 @@ import { nextRuns, removeScheduler, runNow, schedulerId, syncScheduler } from '.
 import { historyKey, type ResultHistory } from '../src/schedule/history.js';
 import type { Actor, Schedule } from '../src/schedule/model.js';
 import type { NewSchedule, ScheduleStore } from '../src/schedule/store.js';
-import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
+import { section, type SlackMessage as Message } from '../src/format/slack/blocks.js';
 import type { ParentState } from '../src/format/slack-schedule-card.js';
 import { LIST_PAGE_SIZE, buildScheduleList } from '../src/format/slack-list.js';
 import { pageOf } from '../src/format/slack/pages.js';
@@ -41,6 +41,12 @@ export interface ScheduleOpsDeps extends SchedulingParts {
   parseTarget: ParseTargetFn;
   policy: AddressPolicyLike;
   logger: Logger;
+  /**
+   * The one-off checks' rate gate (src/limits/gate.ts): null to go ahead, else the refusal text.
+   * Every op that can start a check (create, re-time, resume, Run now) and pause (so pause/resume
+   * pairs cannot be spammed) is charged to the user and to the schedule's channel.
+   */
+  gate?: (who: { user: string; channel: string }) => Promise<string | null>;
 }
 
 /** The commands, plus what only buttons do. */
@@ -90,6 +96,8 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
     case 'resume': {
       const current = await deps.store.get(op.id);
       if (!current) return problem(`No schedule '${op.id}'. See /tlscheck list.`);
+      const refused = await gated(deps, req.userId, current.channel);
+      if (refused) return refused;
       const actor = await actorFor(current, req.userId, deps);
       const changed = op.kind === 'pause' ? await deps.store.pause(op.id, actor) : await deps.store.resume(op.id, actor);
       if (!changed.ok) return problem(changed.error);
@@ -98,10 +106,17 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
       return answer(reply, { schedule: changed.value, state: { kind: op.kind === 'pause' ? 'paused' : 'resumed', by: req.userId, at: now() } });
     }
     case 'run': {
-      // Anyone who sees a schedule may run it: a check changes nothing but the history.
+      // Someone in the schedule's channel may run it: a check changes nothing but the history.
+      // In a channel the button must be in the schedule's own; from the App Home (no channel)
+      // the presser must be a member of it (the same list the Home tab is built from).
       const current = await deps.store.get(op.id);
       if (!current) return problem(`No schedule '${op.id}': it was removed. See /tlscheck list.`);
+      const inChannel = req.channel !== '' ? req.channel === current.channel : (await deps.users.channelsOf(req.userId)).includes(current.channel);
+      // Same answer as an unknown id: a schedule of another channel is not named to outsiders.
+      if (!inChannel) return problem(`No schedule '${op.id}' in this conversation. See /tlscheck list.`);
       if (current.paused) return problem(`Schedule ${op.id} (${current.target}) is paused: resume it first (/tlscheck resume ${op.id}).`);
+      const refused = await gated(deps, req.userId, current.channel);
+      if (refused) return refused;
       await runNow(deps.queue, current.id, req.userId);
       return answer(runQueuedReply(current));
     }
@@ -114,6 +129,9 @@ async function schedule(op: Extract<ScheduleOp, { kind: 'schedule' }>, req: OpRe
   // name after DNS on every run (the worker enforces the policy).
   const target = checkTarget(op.target, op.sni ?? null, deps.parseTarget, deps.policy);
   if (!target.ok) return problem(target.problem);
+  // Creating or re-timing runs a check at once: charged like a one-off check.
+  const refused = await gated(deps, req.userId, req.channel);
+  if (refused) return refused;
   const input: NewSchedule = { channel: req.channel, target: op.target, createdBy: req.userId };
   if (op.sni !== undefined) input.sni = op.sni;
   if (op.every !== undefined) input.every = op.every;
@@ -134,6 +152,12 @@ async function schedule(op: Extract<ScheduleOp, { kind: 'schedule' }>, req: OpRe
   }
   const firstRun = s.pattern !== undefined ? estimateNextRun(s, now) : now;
   return answer(scheduledReply(s, outcome, firstRun, now));
+}
+
+/** The rate gate's refusal as an answer, or null to go ahead. */
+async function gated(deps: Pick<ScheduleOpsDeps, 'gate'>, user: string, channel: string): Promise<OpResult | null> {
+  const refusal = deps.gate ? await deps.gate({ user, channel }) : null;
+  return refusal === null ? null : { message: { text: refusal, blocks: [section(refusal)] } };
 }
 
 /** The channel's undelivered results; on a Redis error the list still shows the schedules (logged). */
