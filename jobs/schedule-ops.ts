@@ -87,7 +87,7 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
       const found = await deps.store.resolve(req.channel, { id: op.ref, target: op.target, sni: op.sni });
       if (!found.ok) return problem(found.error);
       const removed = await deps.store.remove(found.value.id, await actorFor(found.value, req.userId, deps));
-      if (!removed.ok) return problem(removed.error);
+      if (!removed.ok) return problem(await outsiderSafe(removed, found.value, req, deps));
       await removeScheduler(deps.queue, removed.value.id);
       await deps.history.clear(historyKey(removed.value));
       return answer(removedReply(removed.value), { schedule: removed.value, state: { kind: 'removed', by: req.userId, at: now() } });
@@ -100,7 +100,7 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
       if (refused) return refused;
       const actor = await actorFor(current, req.userId, deps);
       const changed = op.kind === 'pause' ? await deps.store.pause(op.id, actor) : await deps.store.resume(op.id, actor);
-      if (!changed.ok) return problem(changed.error);
+      if (!changed.ok) return problem(await outsiderSafe(changed, current, req, deps));
       await syncScheduler(deps.queue, changed.value);
       const reply = op.kind === 'pause' ? pausedReply(changed.value) : resumedReply(changed.value);
       return answer(reply, { schedule: changed.value, state: { kind: op.kind === 'pause' ? 'paused' : 'resumed', by: req.userId, at: now() } });
@@ -111,9 +111,8 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
       // the presser must be a member of it (the same list the Home tab is built from).
       const current = await deps.store.get(op.id);
       if (!current) return problem(`No schedule '${op.id}': it was removed. See /tlscheck list.`);
-      const inChannel = req.channel !== '' ? req.channel === current.channel : (await deps.users.channelsOf(req.userId)).includes(current.channel);
       // Same answer as an unknown id: a schedule of another channel is not named to outsiders.
-      if (!inChannel) return problem(`No schedule '${op.id}' in this conversation. See /tlscheck list.`);
+      if (!(await seenFrom(current, req, deps))) return problem(notHere(op.id));
       if (current.paused) return problem(`Schedule ${op.id} (${current.target}) is paused: resume it first (/tlscheck resume ${op.id}).`);
       const refused = await gated(deps, req.userId, current.channel);
       if (refused) return refused;
@@ -152,6 +151,23 @@ async function schedule(op: Extract<ScheduleOp, { kind: 'schedule' }>, req: OpRe
   }
   const firstRun = s.pattern !== undefined ? estimateNextRun(s, now) : now;
   return answer(scheduledReply(s, outcome, firstRun, now));
+}
+
+const notHere = (id: string): string => `No schedule '${id}' in this conversation. See /tlscheck list.`;
+
+/** Whether the asker sees the schedule: asked in its channel, or from the App Home by a member of it. */
+async function seenFrom(s: Schedule, req: OpRequest, deps: Pick<ScheduleOpsDeps, 'users'>): Promise<boolean> {
+  if (req.channel !== '') return req.channel === s.channel;
+  return (await deps.users.channelsOf(req.userId)).includes(s.channel);
+}
+
+/**
+ * A refusal names the schedule's target and creator: said to someone outside its channel (an id
+ * typed or forged elsewhere), it is the same answer as an unknown id instead (issue 15).
+ */
+async function outsiderSafe(refused: { code: string; error: string }, s: Schedule, req: OpRequest, deps: Pick<ScheduleOpsDeps, 'users'>): Promise<string> {
+  if (refused.code !== 'forbidden' || (await seenFrom(s, req, deps))) return refused.error;
+  return notHere(s.id);
 }
 
 /** The rate gate's refusal as an answer, or null to go ahead. */

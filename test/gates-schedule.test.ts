@@ -3,9 +3,10 @@
 // "Run now" works only from the schedule's own channel, and is rate limited too.
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendButton, startSlackStandin, type SlackStandin } from './helpers/slack-standin.js';
+import { sendButton, startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
+import { ACTION_IDS } from '../src/format/slack/actions.js';
 import type { ScheduledCheckData } from '../src/schedule/engine.js';
-import { SECRET, startStack, type Stack } from './hardening-stack.js';
+import { callText, finalsIn, SECRET, startStack, type Stack } from './hardening-stack.js';
 
 let slack: SlackStandin;
 let stack: Stack;
@@ -84,5 +85,58 @@ describe('schedule operations pass the rate limits', () => {
     // (Presses within a few seconds share one run: BullMQ deduplication.)
     expect(await manualRuns()).toBe(before + 1);
     expect(await press(id, 'C0GATE', 'U0MEMBER')).toMatch(/asked for 3 checks in a minute/);
+  });
+});
+
+describe('no leaks to other channels', () => {
+  let open: Stack;
+  beforeAll(async () => {
+    open = await startStack({ slack, limits: { userPerMin: 50, channelPerMin: 100 } });
+  }, 30_000);
+  afterAll(async () => {
+    await open?.close();
+  }, 30_000);
+
+  const buttonValue = (call: RecordedCall, actionId: string): string => {
+    const blocks = (call.args.blocks ?? []) as Array<{ elements?: Array<{ action_id?: string; value?: string }> }>;
+    const value = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId)?.value;
+    if (!value) throw new Error(`no ${actionId} button`);
+    return value;
+  };
+  const everythingIn = (channel: string): string =>
+    slack.calls.filter((c) => c.args.channel === channel).map((c) => callText(c)).join('\n');
+
+  it('Re-run and Show raw JSON with another channel\'s job id bring neither its result nor its pasted error', async () => {
+    const secret = 'SECRETPASTED-ssl3_read_bytes:no_renegotiation';
+    const asked = await open.command(`explain ${secret} leak.example`, { channel: 'C0LEAKA', user: 'U0LEAKA' });
+    expect(asked.json?.text).toMatch(/Checking leak\.example/);
+    const final = await slack.waitFor(() => finalsIn(slack, 'C0LEAKA')[0], 'the verdict in C0LEAKA');
+    // The explanation quotes the pasted error in the requester's own thread.
+    await slack.waitFor(() => everythingIn('C0LEAKA').includes('SECRETPASTED'), 'the pasted error in C0LEAKA');
+
+    const raw = buttonValue(final, ACTION_IDS.raw);
+    await sendButton(open.url, SECRET, { actionId: ACTION_IDS.raw, value: raw, channel: 'C0LEAKB', messageTs: '1700000000.000200', responseUrl: slack.responseUrl('leak-raw'), user: 'U0LEAKB' });
+    const rawReply = await slack.waitFor(() => slack.responses.find((r) => r.id === 'leak-raw'), 'raw reply');
+    expect(String(rawReply.body.text)).toMatch(/no longer stored/);
+
+    const rerun = buttonValue(final, ACTION_IDS.rerun);
+    await sendButton(open.url, SECRET, { actionId: ACTION_IDS.rerun, value: rerun, channel: 'C0LEAKB', messageTs: '1700000000.000201', responseUrl: slack.responseUrl('leak-rerun'), user: 'U0LEAKB' });
+    await slack.waitFor(() => finalsIn(slack, 'C0LEAKB')[0], 'the re-run verdict in C0LEAKB');
+    await slack.waitFor(() => slack.callsOf('chat.postMessage').some((c) => c.args.channel === 'C0LEAKB' && c.args.thread_ts), 'the re-run thread');
+    const inB = `${everythingIn('C0LEAKB')}\n${slack.responses.filter((r) => r.id.startsWith('leak-')).map((r) => JSON.stringify(r.body)).join('\n')}`;
+    expect(inB).not.toContain('SECRETPASTED');
+    // The raw JSON went nowhere in C0LEAKB: no thread under the pressed message.
+    expect(slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0LEAKB' && c.args.thread_ts === '1700000000.000200')).toHaveLength(0);
+  });
+
+  it('a refused pause/remove from another channel names neither the target nor the creator', async () => {
+    const id = await scheduleIn('C0OWNERS', 'hidden-target.example', 'U0CREATOR');
+    for (const verb of ['pause', 'resume', 'unschedule']) {
+      const reply = ackText(await stack.command(`${verb} ${id}`, { channel: 'C0OUTSIDE', user: 'U0OUTSIDER' }));
+      expect(reply).toMatch(/No schedule/);
+      expect(reply).not.toContain('hidden-target');
+      expect(reply).not.toContain('U0CREATOR');
+    }
+    expect((await stack.app.scheduling.store.get(id))?.paused).toBe(false);
   });
 });
