@@ -2,6 +2,7 @@
 // explain, and the scheduling services (createApp builds those it is not given).
 import type { Logger } from '../src/log.js';
 import type { SlashLimits } from '../src/limits/index.js';
+import { checkRefusal } from '../src/limits/gate.js';
 import type { AddressPolicyLike, ParseTargetFn } from '../src/target/check-target.js';
 import type { CheckQueue } from '../jobs/queue.js';
 import type { ExplainFn } from '../jobs/process-job.js';
@@ -36,4 +37,6 @@ export const scheduleOpsDeps = (deps: HandlerDeps): ScheduleOpsDeps & { answerBu
   parseTarget: deps.parseTarget,
   policy: deps.policy,
   logger: deps.logger,
+  // One gate for every path to a check: the slash command's rate limits.
+  ...(deps.limits ? { gate: (who: { user: string; channel: string }) => checkRefusal(deps.limits!, who, deps.logger) } : {}),
 });

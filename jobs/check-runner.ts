@@ -12,6 +12,7 @@ import { errorSummary } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { ResolvedTarget } from '../src/probe/context.js';
 import { DEFAULT_LIMITS } from '../src/limits/defaults.js';
+import { WORKER_LOOKUP } from '../src/limits/dns.js';
 import { createHostSemaphore, HostBusyError, hostOf, type HostSemaphore } from '../src/limits/host-semaphore.js';
 import type { RedisClient } from '../src/redis.js';
 import type { LookupFn } from '../src/target/index.js';
@@ -89,6 +90,8 @@ export interface CheckRunnerOptions {
   hostWait?: Partial<HostWaitOptions>;
   /** TLSCHECK_OCSP_FETCH: ask OCSP responders (third parties) when nothing is stapled; off by default. */
   ocspFetch?: boolean;
+  /** The resolver every check of this runner uses (bounded per worker: src/limits/dns.ts). */
+  lookup?: LookupFn;
 }
 
 export interface CheckRun {
@@ -130,6 +133,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       };
       if (opts.ca) checkOpts.ca = opts.ca;
       if (opts.ocspFetch) checkOpts.ocspFetch = true;
+      if (opts.lookup) checkOpts.lookup = opts.lookup;
       const hold: HoldSlot = opts.slots ? holdSlot(opts.slots, req.queuedAt, hostWait, req.signal) : (_slot, run) => run();
       if (opts.check.atAddress) return opts.check.atAddress(req.input, checkOpts, hold);
       const host = hostOf(req.input);
@@ -146,6 +150,8 @@ export interface RunnerDeps {
   checkTimeoutMs?: number;
   /** How long a check waits for a slot of its host, in place and in all. */
   hostWait?: Partial<HostWaitOptions>;
+  /** Default: the system resolver, at most DNS_CONCURRENCY lookups at once per worker. */
+  lookup?: LookupFn;
 }
 
 /** The runner a worker process uses, from the configuration: both workers build it here. */
@@ -164,6 +170,7 @@ export function createConfiguredRunner(config: RunnerConfig, deps: RunnerDeps, r
     ocspFetch: config.ocspFetch === true,
     ...(config.ca ? { ca: config.ca } : {}),
     ...(config.caFile ? { caFile: config.caFile } : {}),
+    lookup: deps.lookup ?? WORKER_LOOKUP,
   });
 }
 

@@ -64,6 +64,13 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     await openParent(state, job.id, ctx, save, log);
     const result = state.result ?? (await runCheck(state, ctx, job));
     if (!state.result) await save({ result });
+    // A refusal by the address policy is the requester's alone (issue 15): what an internal name
+    // points at is nobody else's business. The channel's "Checking…" line says only that.
+    if (result.error?.code === 'blocked' && state.responseUrl) {
+      await refusePrivately(state, job.id, result.error.message, ctx);
+      log.info({ checkError: 'blocked' }, 'check refused by the address policy; told the requester privately');
+      return { verdict: verdictOf(result), messages: 1 };
+    }
     const messages = reportMessages(state, result, job.id, ctx, log);
     await deliver(state, job.id, messages, ctx, save);
     const verdict = verdictOf(result);
@@ -206,6 +213,24 @@ async function replaceParent(state: CheckJobData, msg: SlackMessage, ctx: JobCon
 async function deliverOne(state: CheckJobData, msg: SlackMessage, ctx: JobContext): Promise<void> {
   if (state.mode === 'thread' && state.parentTs) await ctx.out.update(state.channel, state.parentTs, msg);
   else if (state.responseUrl) await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
+}
+
+export const REFUSED_PRIVATELY_TEXT = 'not checked: the reason was sent privately to whoever asked.';
+
+async function refusePrivately(state: CheckJobData, jobId: string, reason: string, ctx: JobContext): Promise<void> {
+  const responseUrl = state.responseUrl;
+  if (!responseUrl) return;
+  await sendOnce(ctx, jobId, 'refused', async () => {
+    await ctx.out.respond(responseUrl, failureMessage(state.input, reason), 'ephemeral');
+    return undefined;
+  });
+  if (state.mode === 'thread' && state.parentTs) {
+    const parentTs = state.parentTs;
+    await sendOnce(ctx, jobId, 'm0', async () => {
+      await ctx.out.update(state.channel, parentTs, failureMessage(state.input, REFUSED_PRIVATELY_TEXT));
+      return undefined;
+    });
+  }
 }
 
 const INTERNAL_ERROR_TEXT = 'tlscheck could not finish this check (an internal error, logged). Try again in a minute.';

@@ -10,7 +10,7 @@ import { nextRuns, removeScheduler, runNow, schedulerId, syncScheduler } from '.
 import { historyKey, type ResultHistory } from '../src/schedule/history.js';
 import type { Actor, Schedule } from '../src/schedule/model.js';
 import type { NewSchedule, ScheduleStore } from '../src/schedule/store.js';
-import type { SlackMessage as Message } from '../src/format/slack/blocks.js';
+import { section, type SlackMessage as Message } from '../src/format/slack/blocks.js';
 import type { ParentState } from '../src/format/slack-schedule-card.js';
 import { LIST_PAGE_SIZE, buildScheduleList } from '../src/format/slack-list.js';
 import { pageOf } from '../src/format/slack/pages.js';
@@ -41,6 +41,12 @@ export interface ScheduleOpsDeps extends SchedulingParts {
   parseTarget: ParseTargetFn;
   policy: AddressPolicyLike;
   logger: Logger;
+  /**
+   * The one-off checks' rate gate (src/limits/gate.ts): null to go ahead, else the refusal text.
+   * Every op that can start a check (create, re-time, resume, Run now) and pause (so pause/resume
+   * pairs cannot be spammed) is charged to the user and to the schedule's channel.
+   */
+  gate?: (who: { user: string; channel: string }) => Promise<string | null>;
 }
 
 /** The commands, plus what only buttons do. */
@@ -81,7 +87,7 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
       const found = await deps.store.resolve(req.channel, { id: op.ref, target: op.target, sni: op.sni });
       if (!found.ok) return problem(found.error);
       const removed = await deps.store.remove(found.value.id, await actorFor(found.value, req.userId, deps));
-      if (!removed.ok) return problem(removed.error);
+      if (!removed.ok) return problem(await outsiderSafe(removed, found.value, req, deps));
       await removeScheduler(deps.queue, removed.value.id);
       await deps.history.clear(historyKey(removed.value));
       return answer(removedReply(removed.value), { schedule: removed.value, state: { kind: 'removed', by: req.userId, at: now() } });
@@ -90,18 +96,26 @@ export async function executeScheduleOp(op: ScheduleOp, req: OpRequest, deps: Sc
     case 'resume': {
       const current = await deps.store.get(op.id);
       if (!current) return problem(`No schedule '${op.id}'. See /tlscheck list.`);
+      const refused = await gated(deps, req.userId, current.channel);
+      if (refused) return refused;
       const actor = await actorFor(current, req.userId, deps);
       const changed = op.kind === 'pause' ? await deps.store.pause(op.id, actor) : await deps.store.resume(op.id, actor);
-      if (!changed.ok) return problem(changed.error);
+      if (!changed.ok) return problem(await outsiderSafe(changed, current, req, deps));
       await syncScheduler(deps.queue, changed.value);
       const reply = op.kind === 'pause' ? pausedReply(changed.value) : resumedReply(changed.value);
       return answer(reply, { schedule: changed.value, state: { kind: op.kind === 'pause' ? 'paused' : 'resumed', by: req.userId, at: now() } });
     }
     case 'run': {
-      // Anyone who sees a schedule may run it: a check changes nothing but the history.
+      // Someone in the schedule's channel may run it: a check changes nothing but the history.
+      // In a channel the button must be in the schedule's own; from the App Home (no channel)
+      // the presser must be a member of it (the same list the Home tab is built from).
       const current = await deps.store.get(op.id);
       if (!current) return problem(`No schedule '${op.id}': it was removed. See /tlscheck list.`);
+      // Same answer as an unknown id: a schedule of another channel is not named to outsiders.
+      if (!(await seenFrom(current, req, deps))) return problem(notHere(op.id));
       if (current.paused) return problem(`Schedule ${op.id} (${current.target}) is paused: resume it first (/tlscheck resume ${op.id}).`);
+      const refused = await gated(deps, req.userId, current.channel);
+      if (refused) return refused;
       await runNow(deps.queue, current.id, req.userId);
       return answer(runQueuedReply(current));
     }
@@ -114,6 +128,9 @@ async function schedule(op: Extract<ScheduleOp, { kind: 'schedule' }>, req: OpRe
   // name after DNS on every run (the worker enforces the policy).
   const target = checkTarget(op.target, op.sni ?? null, deps.parseTarget, deps.policy);
   if (!target.ok) return problem(target.problem);
+  // Creating or re-timing runs a check at once: charged like a one-off check.
+  const refused = await gated(deps, req.userId, req.channel);
+  if (refused) return refused;
   const input: NewSchedule = { channel: req.channel, target: op.target, createdBy: req.userId };
   if (op.sni !== undefined) input.sni = op.sni;
   if (op.every !== undefined) input.every = op.every;
@@ -134,6 +151,29 @@ async function schedule(op: Extract<ScheduleOp, { kind: 'schedule' }>, req: OpRe
   }
   const firstRun = s.pattern !== undefined ? estimateNextRun(s, now) : now;
   return answer(scheduledReply(s, outcome, firstRun, now));
+}
+
+const notHere = (id: string): string => `No schedule '${id}' in this conversation. See /tlscheck list.`;
+
+/** Whether the asker sees the schedule: asked in its channel, or from the App Home by a member of it. */
+async function seenFrom(s: Schedule, req: OpRequest, deps: Pick<ScheduleOpsDeps, 'users'>): Promise<boolean> {
+  if (req.channel !== '') return req.channel === s.channel;
+  return (await deps.users.channelsOf(req.userId)).includes(s.channel);
+}
+
+/**
+ * A refusal names the schedule's target and creator: said to someone outside its channel (an id
+ * typed or forged elsewhere), it is the same answer as an unknown id instead (issue 15).
+ */
+async function outsiderSafe(refused: { code: string; error: string }, s: Schedule, req: OpRequest, deps: Pick<ScheduleOpsDeps, 'users'>): Promise<string> {
+  if (refused.code !== 'forbidden' || (await seenFrom(s, req, deps))) return refused.error;
+  return notHere(s.id);
+}
+
+/** The rate gate's refusal as an answer, or null to go ahead. */
+async function gated(deps: Pick<ScheduleOpsDeps, 'gate'>, user: string, channel: string): Promise<OpResult | null> {
+  const refusal = deps.gate ? await deps.gate({ user, channel }) : null;
+  return refusal === null ? null : { message: { text: refusal, blocks: [section(refusal)] } };
 }
 
 /** The channel's undelivered results; on a Redis error the list still shows the schedules (logged). */

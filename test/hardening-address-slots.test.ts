@@ -88,7 +88,7 @@ describe('createAddressedCheck', () => {
     const h = recordingHold();
     const check = createAddressedCheck({ lookup: dns.lookup, probe: cannedProbe(h.inside) });
     const blocked = await check('inside.example', POLICY, h.hold);
-    expect(blocked.error).toMatchObject({ code: 'blocked', message: expect.stringContaining("Refusing 'inside.example', which resolves to 10.0.0.5") });
+    expect(blocked.error).toMatchObject({ code: 'blocked', message: expect.stringContaining("Refusing 'inside.example', which resolves to a private address") });
     const missing = await check('missing.example', POLICY, h.hold);
     expect(missing.error).toMatchObject({ code: 'dns', message: expect.stringContaining('no such host') });
     expect(dns.asked).toEqual(['inside.example', 'missing.example']);

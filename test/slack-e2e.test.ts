@@ -106,10 +106,15 @@ describe('real check from Slack', () => {
 
   it('refuses a name that resolves to loopback without connecting, when nothing is allowed', async () => {
     const before = connections;
-    const res = await sendSlashCommand(strict.url, SECRET, { text: `localhost:${tlsServer.port}`, channel_id: 'C0STRICT' });
+    const res = await sendSlashCommand(strict.url, SECRET, { text: `localhost:${tlsServer.port}`, channel_id: 'C0STRICT', response_url: slack.responseUrl('strict-refused') });
     expect(res.json?.text).toContain(`Checking localhost:${tlsServer.port}`);
-    const verdict = await verdictIn('C0STRICT');
-    expect(String(verdict.args.text)).toMatch(/^❌ localhost:\d+: .*loopback/);
+    // Issue 15: the reason goes only to the requester, and names no address.
+    const told = await slack.waitFor(() => slack.responses.find((r) => r.id === 'strict-refused'), 'private refusal', 40_000);
+    expect(told.body.response_type).toBe('ephemeral');
+    expect(String(told.body.text)).toMatch(/^❌ localhost:\d+: Refusing 'localhost', which resolves to a private address/);
+    expect(JSON.stringify(told.body)).not.toMatch(/127\.0\.0\.1|::1/);
+    const parent = await slack.waitFor(() => inChannel('chat.update', 'C0STRICT').find((c) => text(c).includes('sent privately')), 'parent line', 40_000);
+    expect(text(parent)).not.toMatch(/private address|127\.0\.0\.1|loopback/);
     expect(connections).toBe(before);
   }, 60_000);
 

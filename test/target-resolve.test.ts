@@ -173,20 +173,20 @@ describe('resolveTarget: DNS failures', () => {
 describe('resolveTarget: policy', () => {
   const policy = createAddressPolicy([]);
 
-  it.each<[string, string, RegExp]>([
-    ['10.0.0.5', 'internal.example', /10\.0\.0\.5 is a private address/],
-    ['169.254.169.254', 'metadata.example', /169\.254\.169\.254 is a cloud metadata endpoint/],
-    ['127.0.0.1', 'loop.example', /loopback/],
-    ['::1', 'loop6.example', /::1 is a loopback address/],
-    ['::ffff:127.0.0.1', 'mapped.example', /IPv4-mapped IPv6 address for 127\.0\.0\.1/],
-    ['fd00:ec2::254', 'imds6.example', /cloud metadata endpoint/],
-    ['100.100.100.200', 'alibaba.example', /cloud metadata endpoint/],
-  ])('refuses a name that resolves to %s', async (address, host, message) => {
+  it.each<[string, string]>([
+    ['10.0.0.5', 'internal.example'],
+    ['169.254.169.254', 'metadata.example'],
+    ['127.0.0.1', 'loop.example'],
+    ['::1', 'loop6.example'],
+    ['::ffff:127.0.0.1', 'mapped.example'],
+    ['fd00:ec2::254', 'imds6.example'],
+    ['100.100.100.200', 'alibaba.example'],
+  ])('refuses a name that resolves to %s without naming the address', async (address, host) => {
     const dns = fakeDns({ [host]: [address] });
     const err = await targetError(resolveTarget(parsed(host), { lookup: dns, policy }));
     expect(err.code).toBe('blocked');
-    expect(err.message).toMatch(new RegExp(`^Refusing '${host.replace(/\./g, '\\.')}', which resolves to ${address.replace(/\./g, '\\.')}: `));
-    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(new RegExp(`^Refusing '${host.replace(/\./g, '\\.')}', which resolves to a private address: tlscheck only checks public servers`));
+    expect(err.message).not.toContain(address);
     expect(err.message).toMatch(/TLSCHECK_ALLOW_CIDRS\)\.$/);
     expect(err.message).not.toMatch(/\n/);
   });
@@ -195,14 +195,16 @@ describe('resolveTarget: policy', () => {
     const dns = fakeDns({ 'mixed.example': ['93.184.216.34', '10.0.0.5'] });
     const err = await targetError(resolveTarget(parsed('mixed.example'), { lookup: dns, policy }));
     expect(err.code).toBe('blocked');
-    expect(err.message).toMatch(/which resolves to 10\.0\.0\.5: 10\.0\.0\.5 is a private address/);
+    expect(err.message).toMatch(/which resolves to a private address/);
+    expect(err.message).not.toContain('10.0.0.5');
   });
 
   it('refuses when a blocked IPv6 address hides behind a public IPv4 one it would not use', async () => {
     const dns = fakeDns({ 'mixed6.example': ['2001:db8:1::1', '93.184.216.34', 'fe80::1'] });
     const err = await targetError(resolveTarget(parsed('mixed6.example'), { lookup: dns, policy }));
     expect(err.code).toBe('blocked');
-    expect(err.message).toMatch(/documentation address/);
+    expect(err.message).toMatch(/which resolves to a private address/);
+    expect(err.message).not.toContain('fe80');
   });
 
   it('passes a name whose addresses are all public', async () => {
@@ -230,7 +232,7 @@ describe('resolveTarget: policy', () => {
   it('refuses localhost resolved for real', async () => {
     const err = await targetError(resolveTarget(parsed('localhost'), { policy }));
     expect(err.code).toBe('blocked');
-    expect(err.message).toMatch(/^Refusing 'localhost', which resolves to (127\.0\.0\.1|::1): .*loopback/);
+    expect(err.message).toMatch(/^Refusing 'localhost', which resolves to a private address/);
   });
 
   it('lets an allow list through', async () => {

@@ -27,7 +27,9 @@ const rerun = (deps: HandlerDeps): ResultButton => async ({ body, respond }, ref
   const channel = body.channel?.id;
   if (!channel) return tell(respond, noConversation('run `/tlscheck` again'));
   // An explain run is rerun as one, with its error text, as long as the original job is stored.
-  const original = await deps.queue.getJob(ref.jobId).catch(() => null);
+  // Only a job of this conversation: a forged id must not bring another channel's pasted error here.
+  const stored = await deps.queue.getJob(ref.jobId).catch(() => null);
+  const original = stored?.data.channel === channel ? stored : null;
   await tell(respond, { text: `🔁 Checking ${target.label} again…`, blocks: [] });
   const queued = await enqueue(
     {
@@ -65,11 +67,12 @@ const showRaw = (deps: HandlerDeps): ResultButton => async ({ body, respond, cli
     log.error({ err: errorSummary(err) }, 'could not read the job');
     return null;
   });
-  if (!stored?.result) {
+  const channel = body.channel?.id;
+  // A job of another conversation is answered as if gone: its result is that channel's (issue 15).
+  if (!stored?.result || stored.data.channel !== channel) {
     return tell(respond, usageError(`The raw result of this check of ${ref.input} is no longer stored (results are kept for a day). Press *Re-run* for a fresh one.`));
   }
   const messages = rawJsonMessages(stored.result);
-  const channel = body.channel?.id;
   // Bolt types a block action's message loosely (any): only these two fields are read.
   const message = body.message as { ts?: string; thread_ts?: string } | undefined;
   const threadTs = message?.thread_ts ?? message?.ts;

@@ -71,7 +71,7 @@ export function threadMessages(r: CheckResult, extraFirst: Block[] = []): SlackM
 
 /** A check that could not run at all (bad input reaching the worker, an internal failure). */
 export function failureMessage(label: string, reason: string): SlackMessage {
-  return { text: `${EMOJI.failed} ${label}: ${reason}`, blocks: [section(`${EMOJI.failed} *${esc(label)}* — ${esc(reason)}`)] };
+  return { text: `${EMOJI.failed} ${esc(label)}: ${esc(reason)}`, blocks: [section(`${EMOJI.failed} *${esc(label)}* — ${esc(reason)}`)] };
 }
 
 /**

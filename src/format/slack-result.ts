@@ -242,9 +242,11 @@ export function fixPlatforms(d: Diagnosis, server: string | null | undefined): s
 }
 
 /** The knowledge base writes Markdown for the CLI; Slack speaks mrkdwn. */
+// No link conversion: `why` carries the check's own detail (a certificate's SAN, the server's first
+// response line), so `[text](url)` there would become a disguised link (issue 15). The knowledge
+// base writes no Markdown links (test/gates-escaping.test.ts holds it to that).
 export function markdownToMrkdwn(text: string): string {
   return esc(text)
-    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<$2|$1>')
     .replace(/\*\*(.+?)\*\*/g, '*$1*')
     .replace(/^#{1,6}\s+(.*)$/gm, '*$1*');
 }
@@ -296,4 +298,5 @@ export function reproduceCommand(r: Pick<CheckResult, 'target'>): string {
   return `tlscheck check ${targetLabel(r)}${sni}`;
 }
 
-export const verdictFallback = (r: CheckResult): string => `${VERDICT_EMOJI[verdictOf(r)]} ${displayLabel(r)}: ${mainCause(r)}`;
+/** Slack reads a message's `text` as mrkdwn too (notifications): the cause is server text, escaped. */
+export const verdictFallback = (r: CheckResult): string => `${VERDICT_EMOJI[verdictOf(r)]} ${esc(displayLabel(r))}: ${esc(mainCause(r))}`;

@@ -132,7 +132,8 @@ export function addressPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Addr
 
 type Judgement = { allowed: true } | { allowed: false; what: string; hint: string };
 
-const ADMIN_HINT = `an admin can allow it with ${ALLOW_ENV}`;
+/** How an admin opens a refused range; also said when the refused address itself is not named. */
+export const ADMIN_HINT = `an admin can allow it with ${ALLOW_ENV}`;
 
 function judge(addr: IpAddress, allowed: readonly Cidr[]): Judgement {
   const rule = COMPILED.find((r) => cidrContains(r.range, addr));

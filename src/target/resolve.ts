@@ -6,7 +6,7 @@ import { promises as dns } from 'node:dns';
 import type { ResolvedTarget } from '../probe/context.js';
 import { parseIp, type IpFamily } from './ip.js';
 import { isValidDnsName, parseTarget, type ParsedTarget } from './parse.js';
-import type { AddressPolicy } from './policy.js';
+import { ADMIN_HINT, type AddressPolicy } from './policy.js';
 
 export type TargetErrorCode = 'invalid' | 'dns' | 'blocked';
 
@@ -80,8 +80,10 @@ export async function resolveTarget(parsed: ParsedTarget, opts: ResolveOptions =
   if (policy) {
     for (const { address } of addresses) {
       const verdict = policy.check(address);
+      // Not which address, nor what kind: the answer goes to a Slack channel, and an internal
+      // name's address is a map of the private network (issue 15).
       if (!verdict.allowed) {
-        throw new TargetError('blocked', `Refusing '${parsed.host}', which resolves to ${address}: ${verdict.reason}.`);
+        throw new TargetError('blocked', `Refusing '${parsed.host}', which resolves to a private address: tlscheck only checks public servers (${ADMIN_HINT}).`);
       }
     }
   }
