@@ -10,6 +10,7 @@ import { localhostCert, tempDir } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import * as protocols from '../src/probe/protocols.js';
 import * as kex from '../src/probe/key-exchange.js';
+import { freePort } from './helpers/servers.js';
 
 const dir = tempDir();
 const pair = localhostCert();
@@ -30,13 +31,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { ok: bo
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 function nginxConf(port: number, lines: string[]): string {
   const root = join(dir, `nginx-${port}`);

@@ -2,19 +2,12 @@
 // whose TLS stack hangs up on browser-like ClientHellos.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { localhostCert, tempDir, type Running } from './servers.js';
+import { freePort } from './servers.js';
 
 export const HAS_LIGHTTPD_WOLFSSL = existsSync('/usr/lib/lighttpd/mod_wolfssl.so') && existsSync('/usr/sbin/lighttpd');
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** Starts lighttpd -D and resolves once it logs "server started" (it binds before that). */
 export async function startLighttpdWolfssl(): Promise<Running> {
