@@ -43,6 +43,12 @@ export interface CheckOptions {
   timeoutMs?: number;
   /** Extra trust anchors, PEM. */
   ca?: string[];
+  /**
+   * The roots that count as public CAs, PEM (Certificate Transparency is required only below
+   * them). Unset: node's bundled roots (tls.rootCertificates). The CLI and the bot never set it;
+   * tests declare their own CA public with it, as no public root can issue a test certificate.
+   */
+  publicRoots?: readonly string[];
   /** With enforcePolicy: addresses allowed despite the policy (CIDRs). */
   allowCidrs?: string[];
   /** Refuse loopback, private and metadata addresses (the Slack bot sets this; the CLI does not). */
@@ -144,6 +150,7 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
     connectTimeoutMs: MAX_CONNECTION_MS,
     limit: createLimiter(SOCKETS_PER_TARGET),
     ca: opts.ca,
+    publicRoots: opts.publicRoots,
     ocspFetch: opts.ocspFetch,
     addressPolicy: opts.enforcePolicy ? createAddressPolicy(opts.allowCidrs ?? []) : undefined,
     rttMs: null,

@@ -168,6 +168,11 @@ export interface CtResult {
   tlsExtension: number | null;
   /** SCTs in the stapled OCSP response (null: nothing stapled). */
   ocsp: number | null;
+  /**
+   * Always false: SCTs are counted, their signatures are not checked against the logs' keys (nor
+   * the browsers' log policies), so a forged or unqualified SCT counts as present.
+   */
+  signaturesVerified?: false;
 }
 
 /**

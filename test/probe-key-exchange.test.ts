@@ -306,7 +306,7 @@ describe('ECDHE curve per suite against openssl s_server', () => {
     // The reproduce command shows the weak curve on the first server and not on the second.
     const reproduce = a.diagnoses?.find((d) => d.id === 'weak-ecdhe-curve')?.reproduce ?? '';
     expect(reproduce).toContain(`-connect 127.0.0.1:${serverOrder.port}`);
-    const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000 });
+    const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
     expect(sh(reproduce)).toMatch(/Server Temp Key: ECDH, prime192v1, 192 bits/);
     expect(sh(reproduce.replace(String(serverOrder.port), String(clientOrder.port)))).toMatch(/Server Temp Key: ECDH, prime256v1, 256 bits/);
   }, 40_000);

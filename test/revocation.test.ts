@@ -16,6 +16,12 @@ import { goodCertificate, modernServer } from './fixtures/results/base.js';
 import { renderCheck } from '../src/format/cli-text.js';
 import { summaryFields } from '../src/format/slack-result.js';
 import type { CheckResult } from '../src/types.js';
+import { execFileSync } from 'node:child_process';
+import { KNOWLEDGE_BASE } from '../src/diagnose/index.js';
+import { renderReproduce } from '../src/diagnose/reproduce.js';
+
+const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+const ctMissingReproduce = KNOWLEDGE_BASE.find((e) => e.id === 'ct-missing')?.reproduce ?? '';
 
 const pki = createPki();
 const keep = keepServers();
@@ -31,7 +37,7 @@ async function serve(leaf: Issued, args: string[]): Promise<number> {
   const srv = await keep(startSServer(['-cert_chain', pki.bundle(`rev-${leaf.name}`, [pki.intermediate]), ...args], leaf));
   return srv.port;
 }
-const check = (port: number, opts: { ocspFetch?: boolean } = {}): Promise<CheckResult> =>
+const check = (port: number, opts: { ocspFetch?: boolean; publicRoots?: string[]; symptom?: string } = {}): Promise<CheckResult> =>
   runCheck(`localhost:${port}`, { ca, timeoutMs: 20_000, lookup: async () => [{ address: '127.0.0.1', family: 4 }], ...opts });
 
 describe('OCSP assessment (pure, on real responses)', () => {
@@ -163,6 +169,63 @@ describe('--ocsp: asking the responder (openssl ocsp -port on loopback)', () => 
     expect(r.error).toBeNull();
     expect(r.ocsp).toBeNull();
     expect(r.ocspFetchError).toMatch(/asking http:\/\/127\.0\.0\.2:9\/ failed: Refusing 127\.0\.0\.2/);
+  }, 40_000);
+});
+
+/**
+ * A SignedCertificateTimestampList (RFC 6962 §3.3) of `n` well-formed v1 SCTs: log id, timestamp,
+ * no extensions, an ECDSA-SHA256 "signature" that no log made. Enough to be read as present.
+ */
+function sctListHex(n: number): string {
+  const sct = Buffer.concat([
+    Buffer.from([0]), Buffer.alloc(32, 0x5c), Buffer.from('0000018c0b0e0f00', 'hex'), Buffer.from([0, 0]),
+    Buffer.from([4, 3, 0, 8]), Buffer.alloc(8, 0x42),
+  ]);
+  const one = Buffer.concat([Buffer.from([sct.length >> 8, sct.length & 0xff]), sct]);
+  const list = Buffer.concat(Array.from({ length: n }, () => one));
+  return Buffer.concat([Buffer.from([list.length >> 8, list.length & 0xff]), list]).toString('hex');
+}
+
+describe('Certificate Transparency through the whole check, with the test root declared public', () => {
+  // No public root can issue a test certificate: the engine takes its set of public roots as an
+  // input (node's bundled roots by default; the CLI and the bot never change it).
+  const publicRoots = [pki.root.cert];
+  const withScts = pki.issueLeaf('with-2-scts', [`1.3.6.1.4.1.11129.2.4.2 = ASN1:FORMAT:HEX,OCTETSTRING:${sctListHex(2)}`]);
+  const ctText = 'NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED';
+
+  it('a leaf without SCTs below a "public" root: ct-missing, and explain confirms the Chrome error', async () => {
+    const port = await serve(pki.leaf, []);
+    const r = await check(port, { publicRoots, symptom: ctText });
+    expect(r.certificate).toMatchObject({ trusted: true, publicRoot: true, ct: { embedded: 0, tlsExtension: 0, ocsp: null, signaturesVerified: false } });
+    const f = r.findings.find((x) => x.id === 'ct-missing');
+    expect(f?.severity).toBe('warning');
+    expect(explain(ctText, r).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'confirmed' });
+    expect(r.diagnoses?.[0]?.id).toBe('ct-missing');
+    expect(renderCheck(r)).toContain('SCTs: none: 0 embedded, 0 in the TLS extension, none stapled');
+    // The same server judged by node's roots (the default): a private CA, exempt.
+    const byDefault = await check(port);
+    expect(byDefault.certificate?.publicRoot).toBe(false);
+    expect(byDefault.findings.map((x) => x.id)).not.toContain('ct-missing');
+    expect(explain(ctText, byDefault).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'untested' });
+    // The entry's reproduce command prints no SCT extension for this certificate.
+    expect(r.diagnoses?.find((d) => d.id === 'ct-missing')?.reproduce).toContain(`-connect localhost:${port}`);
+    const reproduce = renderReproduce(ctMissingReproduce, { host: '127.0.0.1', port, sni: 'localhost' });
+    expect(sh(reproduce)).not.toMatch(/Signed Certificate Timestamp/);
+  }, 40_000);
+
+  it('a leaf with an embedded SCT list: present (2, not verified against logs), no warning, explain rules it out', async () => {
+    const port = await serve(withScts, []);
+    const r = await check(port, { publicRoots, symptom: ctText });
+    expect(r.certificate).toMatchObject({ publicRoot: true, ct: { embedded: 2, tlsExtension: 0, signaturesVerified: false } });
+    expect(r.findings.map((x) => x.id)).not.toContain('ct-missing');
+    const e = explain(ctText, r).candidates[0];
+    expect(e).toMatchObject({ id: 'ct-missing', verdict: 'ruled-out' });
+    expect(e?.evidence).toMatch(/SCTs present \(2: 2 embedded.*not verified against logs/);
+    expect(renderCheck(r)).toContain('SCTs present (2, not verified against logs): 2 embedded, 0 in the TLS extension, none stapled');
+    expect(summaryFields(r).join('\n')).toContain('SCTs present (2, not verified against logs)');
+    // The reproduce command shows the SCTs openssl reads from this certificate.
+    const reproduce = renderReproduce(ctMissingReproduce, { host: '127.0.0.1', port, sni: 'localhost' });
+    expect(sh(reproduce)).toMatch(/Signed Certificate Timestamp/);
   }, 40_000);
 });
 

@@ -50,7 +50,11 @@ export function ocspText(r: CheckResult): string | null {
   return parts.join(', ');
 }
 
-/** Must-Staple and SCTs, e.g. "Must-Staple; SCTs: 2 embedded, 0 in TLS, — in OCSP". Null when there is nothing to say. */
+/**
+ * Must-Staple and SCTs, e.g. "OCSP Must-Staple; SCTs present (2, not verified against logs): 2
+ * embedded, 0 in the TLS extension, none stapled". Null when there is nothing to say. SCTs are
+ * counted, never verified: the text says so wherever it reports some.
+ */
 export function certExtrasText(r: CheckResult): string | null {
   const c = r.certificate;
   if (!c) return null;
@@ -58,7 +62,10 @@ export function certExtrasText(r: CheckResult): string | null {
   if (c.mustStaple) parts.push('OCSP Must-Staple');
   if (c.ct) {
     const n = (v: number | null): string => (v === null ? '?' : String(v));
-    parts.push(`SCTs: ${n(c.ct.embedded)} embedded, ${n(c.ct.tlsExtension)} in the TLS extension, ${c.ct.ocsp === null ? 'none stapled' : `${c.ct.ocsp} in OCSP`}${c.publicRoot === false ? ' (private CA: not required)' : ''}`);
+    const where = `${n(c.ct.embedded)} embedded, ${n(c.ct.tlsExtension)} in the TLS extension, ${c.ct.ocsp === null ? 'none stapled' : `${c.ct.ocsp} in OCSP`}`;
+    const total = (c.ct.embedded ?? 0) + (c.ct.tlsExtension ?? 0) + (c.ct.ocsp ?? 0);
+    const head = total > 0 ? `SCTs present (${total}, not verified against logs)` : 'SCTs: none';
+    parts.push(`${head}: ${where}${c.publicRoot === false ? ' (private CA: not required)' : ''}`);
   }
   return parts.length ? parts.join('; ') : null;
 }

@@ -23,6 +23,8 @@ export interface ProbeContext {
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Extra trust anchors (PEM) from --ca. */
   ca?: string[];
+  /** The roots counted as public for Certificate Transparency (PEM); unset: node's bundled roots. */
+  publicRoots?: readonly string[];
   /** Protocol support, filled by the orchestrator before the probes that need it run. */
   protocols?: ProtocolMap;
   /**
