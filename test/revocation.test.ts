@@ -17,6 +17,10 @@ import { renderCheck } from '../src/format/cli-text.js';
 import { summaryFields } from '../src/format/slack-result.js';
 import type { CheckResult } from '../src/types.js';
 import { execFileSync } from 'node:child_process';
+import { sign } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TAG, children, expectChildren, readDer, type DerNode } from '../src/probe/der.js';
 import { KNOWLEDGE_BASE } from '../src/diagnose/index.js';
 import { renderReproduce } from '../src/diagnose/reproduce.js';
 
@@ -137,6 +141,97 @@ describe('revocation through the whole check (openssl s_server -status_file)', (
     expect(b.findings.map((x) => x.id)).not.toContain('must-staple-missing');
     expect(renderCheck(a)).toContain('OCSP Must-Staple');
   }, 40_000);
+});
+
+/**
+ * A copy of an OCSP response with every GeneralizedTime of its ResponseData (producedAt,
+ * thisUpdate, nextUpdate) moved by `shiftMs`, re-signed with `signer`'s key: what a responder
+ * whose answer has gone stale (or whose clock runs ahead) would send. openssl ocsp cannot backdate.
+ * The times keep their length and the signature is redrawn until it has the original's, so every
+ * DER length stays valid and the bytes are patched in place.
+ */
+function shiftedOcspResponse(file: string, shiftMs: number, signer: Issued, name: string): string {
+  const der = Buffer.from(readFileSync(file));
+  const [, bytesNode] = expectChildren(readDer(der), TAG.sequence);
+  const [, response] = expectChildren(children(bytesNode as DerNode)[0], TAG.sequence);
+  const basic = readDer((response as DerNode).value);
+  const [tbs, , sig] = expectChildren(basic, TAG.sequence);
+  if (!tbs || !sig) throw new Error('unreadable response');
+  const tbsBytes = basic.value.subarray(0, tbs.end); // shares memory with `der`: edits land in it
+  let shifted = 0;
+  for (let i = 0; i + 17 <= tbsBytes.length; i++) {
+    if (tbsBytes[i] !== TAG.generalizedTime || tbsBytes[i + 1] !== 15) continue;
+    const text = tbsBytes.toString('latin1', i + 2, i + 17);
+    const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text);
+    if (!m) continue;
+    const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + shiftMs;
+    tbsBytes.write(new Date(t).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z'), i + 2, 'latin1');
+    shifted++;
+    i += 16;
+  }
+  if (shifted < 3) throw new Error(`expected producedAt, thisUpdate and nextUpdate, shifted ${shifted}`);
+  const length = sig.value.length - 1;
+  for (let tries = 0; tries < 200; tries++) {
+    const signature = sign('sha256', tbsBytes, signer.key);
+    if (signature.length !== length) continue;
+    signature.copy(sig.value, 1);
+    const out = join(pki.dir, `${name}.ocsp-resp.der`);
+    writeFileSync(out, der);
+    return out;
+  }
+  throw new Error('no signature of the original length in 200 tries');
+}
+
+describe('revocation gaps on real servers: unknown, stale, delegated responders', () => {
+  it('a staple saying "unknown" (a certificate the responder has no record of) is a warning', async () => {
+    // Signed by the intermediate outside its `openssl ca` database, so the index does not know it.
+    const csr = join(pki.dir, 'unlisted.csr');
+    const cert = join(pki.dir, 'unlisted.pem');
+    const ext = join(pki.dir, 'unlisted.ext');
+    writeFileSync(ext, ['[ v3 ]', 'basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = serverAuth',
+      'subjectAltName = DNS:localhost,IP:127.0.0.1', ''].join('\n'));
+    execFileSync('openssl', ['req', '-new', '-key', pki.leaf.keyFile, '-subj', '/CN=localhost', '-out', csr], { stdio: 'ignore' });
+    execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', pki.intermediate.certFile, '-CAkey', pki.intermediate.keyFile, '-set_serial', '4242',
+      '-days', '30', '-extfile', ext, '-extensions', 'v3', '-out', cert], { stdio: 'ignore' });
+    const pem = readFileSync(cert, 'utf8');
+    const unlisted: Issued = { ...pki.leaf, name: 'unlisted', cert: pem, certFile: cert, der: Buffer.from(new X509Certificate(pem).raw) };
+    const port = await serve(unlisted, ['-status_file', pki.ocspResponse(unlisted)]);
+    const r = await check(port);
+    expect(r.ocsp).toMatchObject({ status: 'unknown', signatureValid: true, validity: 'current' });
+    expect(r.findings.find((x) => x.id === 'ocsp-status-unknown')?.severity).toBe('warning');
+    expect(explain('Error code: SEC_ERROR_OCSP_UNKNOWN_CERT', r).candidates[0]).toMatchObject({ id: 'ocsp-status-unknown', verdict: 'confirmed' });
+    expect(renderCheck(r)).toMatch(/OCSP status: +unknown/);
+  }, 30_000);
+
+  it('a staple past its nextUpdate, and one not valid yet, are warnings', async () => {
+    const good = pki.ocspResponse(pki.leaf);
+    const expired = shiftedOcspResponse(good, -10 * DAY, pki.intermediate, 'expired');
+    const early = shiftedOcspResponse(good, 2 * DAY, pki.intermediate, 'early');
+    const [a, b] = await Promise.all([serve(pki.leaf, ['-status_file', expired]), serve(pki.leaf, ['-status_file', early])]);
+    const [old, ahead] = await Promise.all([check(a), check(b)]);
+    expect(old.ocsp).toMatchObject({ status: 'good', validity: 'expired', signatureValid: true });
+    expect(Date.parse(old.ocsp?.nextUpdate ?? '')).toBeLessThan(Date.now());
+    expect(old.findings.find((x) => x.id === 'ocsp-response-stale')).toMatchObject({ severity: 'warning', detail: expect.stringMatching(/expired at its nextUpdate/) });
+    expect(ahead.ocsp).toMatchObject({ status: 'good', validity: 'not-yet-valid', signatureValid: true });
+    expect(ahead.findings.find((x) => x.id === 'ocsp-response-stale')?.detail).toMatch(/not valid before its thisUpdate/);
+    expect(renderCheck(old)).toMatch(/OCSP status: +good, response expired/);
+  }, 30_000);
+
+  it('a delegated responder: trusted with id-kp-OCSPSigning, a warning without it', async () => {
+    const delegated = pki.issueLeaf('ocsp-responder', ['extendedKeyUsage = OCSPSigning']);
+    const plain = pki.issueLeaf('not-a-responder');
+    expect(new X509Certificate(delegated.cert).keyUsage).toContain('1.3.6.1.5.5.7.3.9');
+    const [a, b] = await Promise.all([
+      serve(pki.leaf, ['-status_file', pki.ocspResponse(pki.leaf, delegated)]),
+      serve(pki.leaf, ['-status_file', pki.ocspResponse(pki.leaf, plain)]),
+    ]);
+    const [ok, bad] = await Promise.all([check(a), check(b)]);
+    expect(ok.ocsp).toMatchObject({ status: 'good', signatureValid: true });
+    expect(ok.findings.map((x) => x.id)).not.toContain('ocsp-response-untrusted');
+    expect(bad.ocsp).toMatchObject({ status: 'good', signatureValid: false, signatureProblem: expect.stringMatching(/without the OCSP signing purpose/) });
+    expect(bad.findings.find((x) => x.id === 'ocsp-response-untrusted')?.severity).toBe('warning');
+    expect(explain('Error code: SEC_ERROR_OCSP_INVALID_SIGNING_CERT', bad).candidates[0]).toMatchObject({ id: 'ocsp-response-untrusted', verdict: 'confirmed' });
+  }, 30_000);
 });
 
 describe('--ocsp: asking the responder (openssl ocsp -port on loopback)', () => {
