@@ -15,6 +15,7 @@ import { cipherSuiteByName } from '../src/probe/codec/cipher-suites.js';
 import { ecdheLine } from '../src/format/kex-lines.js';
 import type { HelloOutcome } from '../src/probe/raw-hello.js';
 import type { ServerHello } from '../src/probe/codec/server-response.js';
+import { startDelayRelay } from '../bench/delay-relay.mjs';
 import { bitLength, curveName, dhGroupName, parseServerKeyExchange } from '../src/probe/codec/server-key-exchange.js';
 import { parseFlight } from '../src/probe/codec/server-response.js';
 import { countScts } from '../src/probe/codec/sct-list.js';
@@ -333,3 +334,21 @@ describe('ECDHE curve per suite against openssl s_server', () => {
     expect(ecdheLine(r2.keyExchange?.curves, r2.keyExchange?.curvesComplete)).toMatch(/incomplete/);
   }, 30_000);
 });
+
+describe('ECDHE curve per suite through the whole check, cut by the deadline', () => {
+  it('at 200 ms round trip with 1.5 s: ecdhe-curves is listed as incomplete and no curve list claims to be whole', async () => {
+    const s = await keep(startSServer(['-cipher', 'ECDHE', '-no_tls1_3']));
+    const far = await keep(startDelayRelay(s.port, { rttMs: 200 }));
+    // Enough for the version hellos, not for the cipher chains, so not for the per-suite hellos after them.
+    const result = await runCheck(`127.0.0.1:${far.port}`, { sni: 'localhost', timeoutMs: 1_500 });
+    expect(result.error).toBeNull();
+    const cut = new Map(result.incomplete?.map((i) => [i.probe, i.reason]));
+    expect(cut.get('ecdhe-curves')).toMatch(/^deadline reached after 1\.5 s/);
+    expect(result.keyExchange?.curvesComplete).toBe(false);
+    expect(result.probeErrors).toBeUndefined();
+    // Whatever was read before the deadline, the output never says "on all N suites".
+    expect(keyLine(result) ?? '').not.toMatch(/on all/);
+  }, 30_000);
+});
+
+const keyLine = (r: CheckResult): string | undefined => renderCheck(r).split('\n').find((l) => l.includes('ECDHE:'));
