@@ -13,7 +13,8 @@ import { assessOcsp, checkOcspSignature } from '../src/probe/ocsp-parse.js';
 import { analyseCertificate, leafExtensions } from '../src/probe/cert-analysis.js';
 import { buildOcspRequest } from '../src/probe/ocsp-fetch.js';
 import { goodCertificate, modernServer } from './fixtures/results/base.js';
-import { renderCheck } from '../src/format/cli-text.js';
+import { plainPaint, renderCheck } from '../src/format/cli-text.js';
+import { renderExplain } from '../src/format/cli-explain.js';
 import { summaryFields } from '../src/format/slack-result.js';
 import type { CheckResult } from '../src/types.js';
 import { execFileSync } from 'node:child_process';
@@ -294,8 +295,13 @@ describe('Certificate Transparency through the whole check, with the test root d
     expect(r.certificate).toMatchObject({ trusted: true, publicRoot: true, ct: { embedded: 0, tlsExtension: 0, ocsp: null, signaturesVerified: false } });
     const f = r.findings.find((x) => x.id === 'ct-missing');
     expect(f?.severity).toBe('warning');
-    expect(explain(ctText, r).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'confirmed' });
+    const answer = explain(ctText, r);
+    expect(answer.candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'confirmed' });
     expect(r.diagnoses?.[0]?.id).toBe('ct-missing');
+    // What `tlscheck explain "…" host:port` prints for this answer.
+    const text = renderExplain(answer, r, plainPaint);
+    expect(text).toContain('The publicly trusted certificate comes with no SCTs');
+    expect(text).toMatch(/confirmed/i);
     expect(renderCheck(r)).toContain('SCTs: none: 0 embedded, 0 in the TLS extension, none stapled');
     // The same server judged by node's roots (the default): a private CA, exempt.
     const byDefault = await check(port);
