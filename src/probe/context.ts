@@ -1,4 +1,4 @@
-import type { CheckError, CheckResult, ErrorCode, ProtocolMap } from '../types.js';
+import type { CheckError, CheckResult, ErrorCode, ProtocolMap, ProtocolName } from '../types.js';
 import type { AddressPolicy } from '../target/policy.js';
 
 /** A target whose name has been resolved exactly once; probes connect to `ip` and send `sni`. */
@@ -23,8 +23,16 @@ export interface ProbeContext {
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Extra trust anchors (PEM) from --ca. */
   ca?: string[];
+  /** The roots counted as public for Certificate Transparency (PEM); unset: node's bundled roots. */
+  publicRoots?: readonly string[];
   /** Protocol support, filled by the orchestrator before the probes that need it run. */
   protocols?: ProtocolMap;
+  /**
+   * The cipher probe's answer, filled by the orchestrator before the 'ciphers' probes start:
+   * accepted suites (IANA names) per version, and the versions whose list was cut short. Unset
+   * when the cipher probe gave no answer (cut by the deadline, or failed).
+   */
+  ciphers?: { suites: Partial<Record<ProtocolName, string[]>>; partial: readonly ProtocolName[] };
   /** The round trip to the target as measured so far (null until a first answer). */
   rttMs?: number | null;
   /** Probes report each round-trip sample here (raw hellos: connect start to first answer byte, halved). */
@@ -37,10 +45,11 @@ export interface ProbeContext {
 
 /**
  * 'address': needs only the resolved address, starts at once. 'versions': needs to know which
- * versions the server speaks (ctx.protocols), starts when the version probe is done. 'last': starts
+ * versions the server speaks (ctx.protocols), starts when the version probe is done. 'ciphers':
+ * needs the accepted suites (ctx.ciphers), starts when the cipher probe is done. 'last': starts
  * when every other probe has settled, so nothing it provokes can disturb them.
  */
-export type ProbePhase = 'address' | 'versions' | 'last';
+export type ProbePhase = 'address' | 'versions' | 'ciphers' | 'last';
 
 /**
  * What a probe module exports for the orchestrator's registry (src/probe/registry.ts): its name
