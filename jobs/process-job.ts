@@ -69,7 +69,7 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     if (!state.result) await save({ result });
     // A refusal by the address policy is the requester's alone (issue 15): what an internal name
     // points at is nobody else's business. The channel's "Checking…" line says only that.
-    if (result.error?.code === 'blocked' && state.responseUrl) {
+    if (result.error?.code === 'blocked' && canTellPrivately(state)) {
       await refusePrivately(state, job.id, result.error.message, ctx);
       log.info({ checkError: 'blocked' }, 'check refused by the address policy; told the requester privately');
       return { verdict: verdictOf(result), messages: 1 };
@@ -167,7 +167,8 @@ async function previousResult(state: CheckJobData, jobId: string, ctx: JobContex
 function reportMessages(state: CheckJobData, result: CheckResult, jobId: string, ctx: JobContext, log: Logger, previous?: CheckResult | null): SlackMessage[] {
   const ref: ResultRef = { jobId, input: state.input, sni: state.sni };
   const explained = state.kind === 'explain' && state.symptom ? explainSafely(state.symptom, result, ctx, log) : null;
-  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result), divider()] : [];
+  const quote = state.source !== 'mention' && state.source !== 'shortcut';
+  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result, { quote }), divider()] : [];
   const explainedLine = explained ? topExplanation(explained) : null;
   const changes = previous !== undefined ? changesSince(previous, result) : null;
   if (state.mode === 'thread') {
@@ -253,11 +254,18 @@ async function deliverOne(state: CheckJobData, msg: SlackMessage, ctx: JobContex
 
 export const REFUSED_PRIVATELY_TEXT = 'not checked: the reason was sent privately to whoever asked.';
 
+/** A response_url (slash command, button, shortcut) or a user to send an ephemeral message to (an @mention). */
+const canTellPrivately = (state: CheckJobData): boolean => Boolean(state.responseUrl || mentionOf(state.user));
+
+/** Only the requester sees it: through the response_url, else chat.postEphemeral in the conversation (and thread). */
+async function tellRequester(state: CheckJobData, msg: SlackMessage, ctx: JobContext): Promise<void> {
+  if (state.responseUrl) await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
+  else if (mentionOf(state.user)) await ctx.out.ephemeral(state.channel, state.user, msg, state.threadTs ?? undefined);
+}
+
 async function refusePrivately(state: CheckJobData, jobId: string, reason: string, ctx: JobContext): Promise<void> {
-  const responseUrl = state.responseUrl;
-  if (!responseUrl) return;
   await sendOnce(ctx, jobId, 'refused', async () => {
-    await ctx.out.respond(responseUrl, failureMessage(state.input, reason), 'ephemeral');
+    await tellRequester(state, failureMessage(state.input, reason), ctx);
     return undefined;
   });
   if (state.mode === 'thread' && state.parentTs) {

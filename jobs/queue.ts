@@ -31,6 +31,11 @@ export interface CheckRequest {
   threadTs?: string | null;
   /** A Re-run: the job whose result this one is compared with ("what changed since the last result"). */
   previousJobId?: string | null;
+  /**
+   * How it was asked, where it changes the answer: from a message that holds the error (the
+   * message shortcut, an @mention), the error is not quoted back into that message's thread.
+   */
+  source?: 'slash' | 'button' | 'mention' | 'shortcut';
 }
 
 /**

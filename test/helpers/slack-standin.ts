@@ -369,9 +369,38 @@ export function sendEvent(url: string, secret: string, event: Record<string, unk
     api_app_id: 'A0TLSCHECK',
     event,
     type: 'event_callback',
-    event_id: `Ev${Date.now()}`,
+    event_id: `Ev${Date.now()}${Math.random().toString(36).slice(2, 8)}`,
     event_time: Math.floor(Date.now() / 1000),
     authorizations: [{ team_id: 'T0STANDIN', user_id: 'U0BOT', is_bot: true }],
   });
   return sendSigned(url, secret, body, 'application/json', opts);
+}
+
+export interface MessageShortcutPress {
+  callbackId: string;
+  channel: string;
+  /** The message the shortcut was used on. */
+  message: { ts: string; text: string; thread_ts?: string; user?: string };
+  responseUrl: string;
+  user?: string;
+}
+
+/** A message shortcut (message_action), as Slack posts it: form field `payload` holding JSON. */
+export function sendMessageShortcut(url: string, secret: string, press: MessageShortcutPress, opts: SignOptions = {}): Promise<SignedResponse> {
+  const payload = {
+    type: 'message_action',
+    token: 'legacy-verification-token',
+    action_ts: String(Date.now() / 1000),
+    team: { id: 'T0STANDIN', domain: 'standin' },
+    user: { id: press.user ?? 'U0ALICE', name: 'alice', team_id: 'T0STANDIN' },
+    channel: { id: press.channel, name: 'incident' },
+    is_enterprise_install: false,
+    callback_id: press.callbackId,
+    trigger_id: '1.2.3',
+    response_url: press.responseUrl,
+    message_ts: press.message.ts,
+    message: { type: 'message', user: press.message.user ?? 'U0BOB', ...press.message },
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return sendSigned(url, secret, body, 'application/x-www-form-urlencoded', opts);
 }
