@@ -17,6 +17,7 @@ const MARKS: ReadonlyArray<readonly [ClientProfile['family'], RegExp]> = [
 /** Client families whose marks appear in the text; empty when it names none. */
 export function familiesIn(text: string): Array<ClientProfile['family']> {
   const found = MARKS.filter(([, re]) => re.test(text)).map(([family]) => family);
-  // An Android trace is javax.net.ssl as well: it is about the Android profiles, not the JDK's.
-  return found.includes('android') ? found.filter((f) => f !== 'java') : found;
+  // An Android trace is javax.net.ssl as well, with BoringSSL's "SSL routines" lines inside: it is
+  // about the Android profiles, not the JDK's or OpenSSL's.
+  return found.includes('android') ? found.filter((f) => f !== 'java' && f !== 'openssl') : found;
 }

@@ -7,8 +7,10 @@ import { GROUP } from '../probe/codec/groups.js';
 
 export interface ClientProfile {
   id: string;
-  /** Name and version, as shown to users. */
+  /** Name and version, short: shown in the Slack summary line and the CLI's client list. */
   name: string;
+  /** Which real software this profile stands for (users map their failing client to it). */
+  covers: string;
   /** What a pasted error from this client looks like, for explain (a Java stack trace → Java). */
   family: 'browser' | 'java' | 'android' | 'openssl' | 'node' | 'gnutls' | 'go' | 'envoy' | 'schannel';
   /** Versions it offers, highest first. */
@@ -81,6 +83,7 @@ const JSSE_DOCS = 'https://docs.oracle.com/en/java/javase/17/security/oracle-pro
 export const CLIENT_PROFILES: readonly ClientProfile[] = [
   {
     id: 'chrome', name: 'Chrome / Edge 131+', family: 'browser',
+    covers: 'Chrome and Microsoft Edge (Chromium, BoringSSL), desktop and Android',
     // Edge is Chromium with the same BoringSSL stack and defaults: one profile serves both.
     protocols: ['TLSv1.3', 'TLSv1.2'],
     ciphers: [
@@ -104,6 +107,7 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
   },
   {
     id: 'firefox', name: 'Firefox 132+', family: 'browser',
+    covers: 'Firefox (NSS)',
     protocols: ['TLSv1.3', 'TLSv1.2'],
     ciphers: [
       'TLS_AES_128_GCM_SHA256', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_256_GCM_SHA384',
@@ -123,7 +127,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     ],
   },
   {
-    id: 'safari', name: 'Safari 17 (iOS 17, macOS 14)', family: 'browser',
+    id: 'safari', name: 'Safari 17', family: 'browser',
+    covers: 'Safari on iOS 17 and macOS 14, and apps on Apple\'s URLSession / Network.framework',
     // Safari 17's hello still lists TLS 1.0 and 1.1 (deprecated by Apple since iOS 15 / macOS 12, not
     // removed) and ends its suites with three 3DES ones.
     protocols: ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'],
@@ -148,7 +153,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     ],
   },
   {
-    id: 'java-8', name: 'Java 8 before 8u261', family: 'java',
+    id: 'java-8', name: 'Java 8 (pre-8u261)', family: 'java',
+    covers: 'JVM applications on JDK/JRE 8 updates before 8u261 (no TLS 1.3)',
     // 8u261 and later have TLS 1.3 on the client (see the cryptoroadmap): they behave as Java 11 here.
     protocols: ['TLSv1.2', 'TLSv1.1', 'TLSv1'],
     // JDK 8 has neither ChaCha20 (JDK 12) nor TLS 1.3 (8u261); otherwise the same JSSE order.
@@ -161,6 +167,7 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
   },
   {
     id: 'java-11', name: 'Java 11', family: 'java',
+    covers: 'JDK 11 (SunJSSE)',
     protocols: ['TLSv1.3', 'TLSv1.2'],
     ciphers: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', ...JAVA17_TLS12.filter((c) => !c.includes('CHACHA20'))],
     groups: JAVA_GROUPS, keyShares: [GROUP.x25519, GROUP.secp256r1],
@@ -170,6 +177,7 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
   },
   {
     id: 'java-17', name: 'Java 17 / 21', family: 'java',
+    covers: 'JVM applications (Spring Boot, Tomcat, Kafka clients) on JDK 17 or JDK 21 (SunJSSE)',
     // JDK 21's defaults (protocols, suites, groups, disabled algorithms) are JDK 17's: one profile.
     protocols: ['TLSv1.3', 'TLSv1.2'],
     ciphers: ['TLS_AES_256_GCM_SHA384', 'TLS_AES_128_GCM_SHA256', 'TLS_CHACHA20_POLY1305_SHA256', ...JAVA17_TLS12],
@@ -185,7 +193,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     ],
   },
   {
-    id: 'android-7', name: 'Android 7 (API 24-25)', family: 'android',
+    id: 'android-7', name: 'Android 7', family: 'android',
+    covers: 'Android 7.0/7.1 (API 24-25) system TLS: apps on HttpsURLConnection or OkHttp defaults',
     // The platform's SSLSocket (Conscrypt over BoringSSL), as apps using HttpsURLConnection or OkHttp
     // with its defaults get it. No TLS 1.3 (API 29); DHE-RSA suites are still on (removed in API 26).
     protocols: ['TLSv1.2', 'TLSv1.1', 'TLSv1'],
@@ -209,7 +218,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     ],
   },
   {
-    id: 'android-11', name: 'Android 11 (API 30)', family: 'android',
+    id: 'android-11', name: 'Android 11', family: 'android',
+    covers: 'Android 11 (API 30) system TLS: apps on HttpsURLConnection or OkHttp defaults',
     protocols: ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'],
     ciphers: [
       'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
@@ -230,7 +240,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     ],
   },
   {
-    id: 'openssl-3', name: 'OpenSSL 3 (curl, Python, .NET on Linux; Debian 12)', family: 'openssl',
+    id: 'openssl-3', name: 'OpenSSL 3 (curl, Python)', family: 'openssl',
+    covers: 'curl, wget2, Python, Ruby, PHP and .NET on Linux with the distribution\'s OpenSSL 3 (Debian 12, Ubuntu 22.04+, RHEL 9)',
     protocols: ['TLSv1.3', 'TLSv1.2'],
     ciphers: [...TLS13_OPENSSL, ...OPENSSL_DEFAULT_TLS12],
     groups: [...OPENSSL_GROUPS, GROUP.ffdhe2048, GROUP.ffdhe3072, GROUP.ffdhe4096, GROUP.ffdhe6144, GROUP.ffdhe8192],
@@ -245,7 +256,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     ],
   },
   {
-    id: 'openssl-1.1.1', name: 'OpenSSL 1.1.1 (upstream defaults)', family: 'openssl',
+    id: 'openssl-1.1.1', name: 'OpenSSL 1.1.1', family: 'openssl',
+    covers: 'curl, Python and other clients on OpenSSL 1.1.1 (Debian 10/11, Ubuntu 18.04/20.04, RHEL 8) at upstream defaults',
     protocols: ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'],
     ciphers: [...TLS13_OPENSSL, ...OPENSSL_DEFAULT_TLS12],
     groups: OPENSSL_GROUPS, keyShares: [GROUP.x25519],
@@ -255,7 +267,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     sources: ['https://www.openssl.org/docs/man1.1.1/man1/ciphers.html', 'https://www.openssl.org/docs/man1.1.1/man3/SSL_CTX_set_security_level.html'],
   },
   {
-    id: 'openssl-1.0.2', name: 'OpenSSL 1.0.2 (RHEL/CentOS 7, old curl)', family: 'openssl',
+    id: 'openssl-1.0.2', name: 'OpenSSL 1.0.2 (RHEL 7)', family: 'openssl',
+    covers: 'curl, Python 2/3 and yum on RHEL/CentOS 7 and other systems still on OpenSSL 1.0.2',
     protocols: ['TLSv1.2', 'TLSv1.1', 'TLSv1'],
     // No TLS 1.3, ChaCha20 or X25519 before 1.1.0; 3DES still in DEFAULT.
     ciphers: [...OPENSSL_DEFAULT_TLS12.filter((c) => !c.includes('CHACHA20')), 'DES-CBC3-SHA'],
@@ -270,6 +283,7 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
   },
   {
     id: 'node-20', name: 'Node.js 20', family: 'node',
+    covers: 'Node.js 20 tls/https with its bundled OpenSSL 3.0',
     protocols: ['TLSv1.3', 'TLSv1.2'],
     ciphers: [
       ...TLS13_OPENSSL,
@@ -288,7 +302,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     sources: ['Read from Node.js 20 on Debian 12: tls.DEFAULT_CIPHERS, tls.DEFAULT_MIN_VERSION', 'https://nodejs.org/docs/latest-v20.x/api/tls.html#modifying-the-default-tls-cipher-suite'],
   },
   {
-    id: 'gnutls-3.7', name: 'GnuTLS 3.7 (wget, apt on Debian 12)', family: 'gnutls',
+    id: 'gnutls-3.7', name: 'GnuTLS 3.7 (wget, apt)', family: 'gnutls',
+    covers: 'wget, apt and other GnuTLS clients on Debian 12 (NORMAL priority)',
     protocols: ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'],
     ciphers: [
       'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_128_CCM_SHA256',
@@ -312,7 +327,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     ],
   },
   {
-    id: 'go', name: 'Go 1.24+ (Kubernetes clients, Caddy, Traefik)', family: 'go',
+    id: 'go', name: 'Go 1.24+', family: 'go',
+    covers: 'Go crypto/tls: kubectl and Kubernetes clients, Terraform, Prometheus, Caddy, Traefik',
     protocols: ['TLSv1.3', 'TLSv1.2'],
     ciphers: [
       'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
@@ -329,7 +345,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     sources: ['https://go.dev/doc/go1.22#crypto/tls (RSA key exchange and TLS 1.0/1.1 off by default for clients)', 'https://go.dev/doc/go1.24#cryptotlspkgcryptotls (X25519MLKEM768 by default; RSA keys < 1024 refused)', 'https://go.dev/doc/go1.18#sha1 (SHA-1 signed certificates refused, self-signed roots excepted)'],
   },
   {
-    id: 'envoy', name: 'Envoy upstream default (Istio, Kubernetes service mesh)', family: 'envoy',
+    id: 'envoy', name: 'Envoy (service mesh)', family: 'envoy',
+    covers: 'Envoy\'s upstream (client) side with default TlsParameters: Istio and other service meshes',
     // Envoy's client (upstream) side defaults to TLS 1.2 as both minimum and maximum.
     protocols: ['TLSv1.2'],
     ciphers: ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384'],
@@ -340,7 +357,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     sources: ['https://envoyproxy.io/docs/envoy/v1.22.5/api-v3/extensions/transport_sockets/tls/v3/common.proto (TlsParameters defaults for clients)'],
   },
   {
-    id: 'windows-10', name: 'Windows 10 Schannel (.NET Framework, PowerShell)', family: 'schannel',
+    id: 'windows-10', name: 'Windows 10 (Schannel)', family: 'schannel',
+    covers: 'Windows 10 22H2 Schannel: .NET Framework, PowerShell, IE, WinHTTP',
     // 22H2 defaults; IE and WinHTTP use the same Schannel settings.
     protocols: ['TLSv1.2', 'TLSv1.1', 'TLSv1'],
     ciphers: [
@@ -363,7 +381,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     ],
   },
   {
-    id: 'windows-7', name: 'Windows 7 Schannel (default TLS 1.0)', family: 'schannel',
+    id: 'windows-7', name: 'Windows 7 (Schannel)', family: 'schannel',
+    covers: 'Windows 7 SP1 Schannel out of the box (TLS 1.0): .NET Framework, IE, WinHTTP',
     // Out of the box the Windows 7 Schannel client speaks SSL 3.0 and TLS 1.0 only; TLS 1.1/1.2 need
     // the DisabledByDefault registry values (and KB3140245 for WinHTTP). Its TLS 1.2 list (after
     // KB3042058) has AES-GCM only with DHE-RSA, RSA and ECDHE-ECDSA, never ECDHE-RSA; with TLS 1.0
