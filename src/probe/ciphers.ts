@@ -37,11 +37,14 @@ const SUBSET_SIZE = 16;
 /** Parallel hellos per round when establishing a server's own order. */
 const ORDER_WINDOW = 6;
 
-/** One hello, retried once if the network (not the server's TLS stack) failed. */
+/**
+ * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the chains
+ * here are the check's longest, so their hellos go ahead of one-off hellos in the socket queue.
+ */
 async function ask(ctx: ProbeContext, hello: () => Buffer): Promise<HelloOutcome> {
-  const first = await sendHello(ctx, hello());
+  const first = await sendHello(ctx, hello(), { urgent: true });
   if (first.kind !== 'error' || ctx.signal.aborted) return first;
-  return sendHello(ctx, hello());
+  return sendHello(ctx, hello(), { urgent: true });
 }
 
 /** The suite the server chose from `offered`, or null when it declined (or answered off-script). */

@@ -50,11 +50,14 @@ function hello(ctx: ProbeContext, groups: readonly number[], withShares: boolean
   });
 }
 
-/** One hello, retried once if the network (not the server's TLS stack) failed. */
+/**
+ * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the order
+ * rounds wait on the singles, so both go ahead of one-off hellos in the socket queue.
+ */
 async function ask(ctx: ProbeContext, groups: readonly number[], withShares = false): Promise<HelloOutcome> {
-  const first = await sendHello(ctx, hello(ctx, groups, withShares));
+  const first = await sendHello(ctx, hello(ctx, groups, withShares), { urgent: true });
   if (first.kind !== 'error' || ctx.signal.aborted) return first;
-  return sendHello(ctx, hello(ctx, groups, withShares));
+  return sendHello(ctx, hello(ctx, groups, withShares), { urgent: true });
 }
 
 type Verdict = 'accepted' | 'refused' | 'unknown';
