@@ -15,6 +15,9 @@ import { buildOcspRequest } from '../src/probe/ocsp-fetch.js';
 import { goodCertificate, modernServer } from './fixtures/results/base.js';
 import { plainPaint, renderCheck } from '../src/format/cli-text.js';
 import { renderExplain } from '../src/format/cli-explain.js';
+import { createCheckRunner } from '../jobs/check-runner.js';
+import { loadConfig } from '../src/config.js';
+import type { CheckOptions } from '../src/check.js';
 import { summaryFields } from '../src/format/slack-result.js';
 import type { CheckResult } from '../src/types.js';
 import { execFileSync } from 'node:child_process';
@@ -328,6 +331,20 @@ describe('Certificate Transparency through the whole check, with the test root d
     const reproduce = renderReproduce(ctMissingReproduce, { host: '127.0.0.1', port, sni: 'localhost' });
     expect(sh(reproduce)).toMatch(/Signed Certificate Timestamp/);
   }, 40_000);
+});
+
+describe('the Slack bot: responders asked only with TLSCHECK_OCSP_FETCH=true, public roots never changed', () => {
+  it('passes ocspFetch to the engine only when configured, and never publicRoots', async () => {
+    const seen: CheckOptions[] = [];
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_SIGNING_SECRET: 'shh-secret' };
+    for (const env of [base, { ...base, TLSCHECK_OCSP_FETCH: 'false' }, { ...base, TLSCHECK_OCSP_FETCH: 'true' }]) {
+      const config = loadConfig({ env, dotenvPath: false });
+      const runner = createCheckRunner({ check: async (_i, o) => (seen.push(o), modernServer()), allowCidrs: [], ocspFetch: config.ocspFetch === true });
+      await runner.run({ input: 'example.com:443', sni: null, queuedAt: Date.now() });
+    }
+    expect(seen.map((o) => o.ocspFetch === true)).toEqual([false, false, true]);
+    expect(seen.every((o) => o.publicRoots === undefined)).toBe(true);
+  });
 });
 
 describe('rules on hand-built results (pure)', () => {
