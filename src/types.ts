@@ -64,6 +64,8 @@ export interface ChainCert {
   notAfter: string;
   fingerprint256: string;
   selfIssued: boolean;
+  /** e.g. sha256WithRSAEncryption; the client simulation judges SHA-1 signed intermediates by it. */
+  signatureAlgorithm?: string;
 }
 
 /** What the server's CertificateRequest said, and whether it refuses clients without a certificate. */

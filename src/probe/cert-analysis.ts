@@ -285,6 +285,7 @@ function chainCert(cert: X509Certificate, fields: CertFields): ChainCert {
     notAfter: fields.notAfter,
     fingerprint256: cert.fingerprint256,
     selfIssued: cert.subject === cert.issuer,
+    signatureAlgorithm: fields.signatureAlgorithm,
   };
 }
 

@@ -20,7 +20,7 @@ export interface ProbeContext {
   /** Upper bound for one connection, further capped by the deadline. */
   connectTimeoutMs: number;
   /** Runs fn when a socket slot is free: bounds the sockets open to one target at once. */
-  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  limit: Limit;
   /** Extra trust anchors (PEM) from --ca. */
   ca?: string[];
   /** The roots counted as public for Certificate Transparency (PEM); unset: node's bundled roots. */
@@ -82,18 +82,33 @@ export function connectionBudget(ctx: Pick<ProbeContext, 'deadline' | 'connectTi
   return Math.max(0, Math.min(ctx.connectTimeoutMs, ctx.deadline - Date.now()));
 }
 
-/** A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order. */
-export function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+export interface LimitOptions {
+  /**
+   * Ahead of every task not so marked: for steps of long sequential chains (cipher enumeration),
+   * which set the check's critical path, while one-off hellos have slack to wait.
+   */
+  urgent?: boolean;
+}
+
+export type Limit = <T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>;
+
+/**
+ * A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order (urgent ones
+ * first). A finishing task hands its slot straight to the next waiter, so a caller arriving in
+ * between cannot take it too and exceed `max`.
+ */
+export function createLimiter(max: number): Limit {
   let active = 0;
+  const urgent: Array<() => void> = [];
   const waiting: Array<() => void> = [];
   const release = (): void => {
-    active--;
-    const next = waiting.shift();
+    const next = urgent.shift() ?? waiting.shift();
     if (next) next();
+    else active--;
   };
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
+  return async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => (opts.urgent ? urgent : waiting).push(resolve));
+    else active++;
     try {
       return await fn();
     } finally {

@@ -102,7 +102,9 @@ export const dhCustomGroup: KbEntry = {
     haproxy: [FFDHE_FILE, 'ssl-dh-param-file /etc/ssl/ffdhe2048.pem  # global section'],
     node: ["tls.createServer({ dhparam: 'auto', ... })  // instead of a generated dhparam file"],
   },
-  reproduce: "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'DHE' </dev/null 2>/dev/null | grep 'Server Temp Key'",
+  // OpenSSL prints "Server Temp Key: DH, 2048 bits" for custom and RFC 7919 groups alike: the prime
+  // itself tells them apart (every ffdhe prime opens with 64 one bits, then 0xADF85458A2BB4A9A).
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'DHE' -msg </dev/null 2>/dev/null | grep -A2 ServerKeyExchange   # the prime follows its length (01 00 for 2048 bits): RFC 7919 groups start ff ff ff ff ff ff ff ff ad f8 54 58, a custom group does not",
   references: ['https://www.rfc-editor.org/rfc/rfc7919#section-1', 'https://www.rfc-editor.org/rfc/rfc8446#section-4.2.7'],
 };
 
