@@ -374,5 +374,8 @@ describe('rules on hand-built results (pure)', () => {
     expect(ids(ct(0, null, true)).join()).not.toContain('ct-missing');
     const r = ct(0, 0, true);
     expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', r).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'confirmed' });
+    // TLS 1.3 only (the TLS extension not asked): SCTs seen embedded rule the cause out; none seen leaves it open.
+    expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', ct(2, null, true)).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'ruled-out' });
+    expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', ct(0, null, true)).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'untested' });
   });
 });
