@@ -15,6 +15,9 @@ import { buildOcspRequest } from '../src/probe/ocsp-fetch.js';
 import { goodCertificate, modernServer } from './fixtures/results/base.js';
 import { plainPaint, renderCheck } from '../src/format/cli-text.js';
 import { renderExplain } from '../src/format/cli-explain.js';
+import { createCheckRunner } from '../jobs/check-runner.js';
+import { loadConfig } from '../src/config.js';
+import type { CheckOptions } from '../src/check.js';
 import { summaryFields } from '../src/format/slack-result.js';
 import type { CheckResult } from '../src/types.js';
 import { execFileSync } from 'node:child_process';
@@ -183,6 +186,42 @@ function shiftedOcspResponse(file: string, shiftMs: number, signer: Issued, name
   throw new Error('no signature of the original length in 200 tries');
 }
 
+/** DER: tag, length, value. */
+function tlv(tag: number, value: Buffer): Buffer {
+  const n = value.length;
+  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+  return Buffer.concat([Buffer.from([tag]), len, value]);
+}
+const raw = (n: DerNode): Buffer => tlv(n.tag, n.value);
+
+/**
+ * A copy of an OCSP response whose SingleResponse carries `n` SCTs in its singleExtensions
+ * (RFC 6962 §3.3, OID 1.3.6.1.4.1.11129.2.4.5), re-signed with `signer`'s key: what a CA that
+ * delivers SCTs through OCSP staples. openssl ocsp cannot add the extension.
+ */
+function ocspWithScts(file: string, n: number, signer: Issued, name: string): string {
+  const der = readFileSync(file);
+  const [status, wrapper] = expectChildren(readDer(der), TAG.sequence);
+  const [typeOid, response] = expectChildren(children(wrapper as DerNode)[0], TAG.sequence);
+  const [tbs, alg, , certs] = expectChildren(readDer((response as DerNode).value), TAG.sequence);
+  const parts = children(tbs as DerNode);
+  const at = parts.findIndex((p) => p.tag === TAG.generalizedTime) + 1; // responses follow producedAt
+  const [single, ...others] = children(parts[at] as DerNode);
+  const sctExt = tlv(0x30, Buffer.concat([
+    tlv(TAG.oid, Buffer.from('2b06010401d679020405', 'hex')),
+    tlv(TAG.octetString, tlv(TAG.octetString, Buffer.from(sctListHex(n), 'hex'))),
+  ]));
+  const newSingle = tlv(0x30, Buffer.concat([...children(single as DerNode).map(raw), tlv(0xa1, tlv(0x30, sctExt))]));
+  const responses = tlv(0x30, Buffer.concat([newSingle, ...others.map(raw)]));
+  const newTbs = tlv(0x30, Buffer.concat(parts.map((p, i) => (i === at ? responses : raw(p)))));
+  const signature = sign('sha256', newTbs, signer.key);
+  const basic = tlv(0x30, Buffer.concat([newTbs, raw(alg as DerNode), tlv(TAG.bitString, Buffer.concat([Buffer.from([0]), signature])), ...(certs ? [raw(certs)] : [])]));
+  const out = tlv(0x30, Buffer.concat([raw(status as DerNode), tlv(0xa0, tlv(0x30, Buffer.concat([raw(typeOid as DerNode), tlv(TAG.octetString, basic)])))]));
+  const path = join(pki.dir, `${name}.ocsp-resp.der`);
+  writeFileSync(path, out);
+  return path;
+}
+
 describe('revocation gaps on real servers: unknown, stale, delegated responders', () => {
   it('a staple saying "unknown" (a certificate the responder has no record of) is a warning', async () => {
     // Signed by the intermediate outside its `openssl ca` database, so the index does not know it.
@@ -216,6 +255,17 @@ describe('revocation gaps on real servers: unknown, stale, delegated responders'
     expect(ahead.ocsp).toMatchObject({ status: 'good', validity: 'not-yet-valid', signatureValid: true });
     expect(ahead.findings.find((x) => x.id === 'ocsp-response-stale')?.detail).toMatch(/not valid before its thisUpdate/);
     expect(renderCheck(old)).toMatch(/OCSP status: +good, response expired/);
+  }, 30_000);
+
+  it('SCTs delivered in the stapled OCSP response are counted, and CT is then satisfied', async () => {
+    const stapled = ocspWithScts(pki.ocspResponse(pki.leaf), 3, pki.intermediate, 'with-scts');
+    const o = assessOcsp(readFileSync(stapled), x509(pki.leaf), x509(pki.intermediate), new Date());
+    expect(o).toMatchObject({ status: 'good', signatureValid: true, scts: 3 });
+    const port = await serve(pki.leaf, ['-status_file', stapled]);
+    const r = await check(port, { publicRoots: [pki.root.cert] });
+    expect(r.certificate?.ct).toMatchObject({ embedded: 0, tlsExtension: 0, ocsp: 3 });
+    expect(r.findings.map((x) => x.id)).not.toContain('ct-missing');
+    expect(renderCheck(r)).toContain('SCTs present (3, not verified against logs): 0 embedded, 0 in the TLS extension, 3 in OCSP');
   }, 30_000);
 
   it('a delegated responder: trusted with id-kp-OCSPSigning, a warning without it', async () => {
@@ -330,6 +380,20 @@ describe('Certificate Transparency through the whole check, with the test root d
   }, 40_000);
 });
 
+describe('the Slack bot: responders asked only with TLSCHECK_OCSP_FETCH=true, public roots never changed', () => {
+  it('passes ocspFetch to the engine only when configured, and never publicRoots', async () => {
+    const seen: CheckOptions[] = [];
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_SIGNING_SECRET: 'shh-secret' };
+    for (const env of [base, { ...base, TLSCHECK_OCSP_FETCH: 'false' }, { ...base, TLSCHECK_OCSP_FETCH: 'true' }]) {
+      const config = loadConfig({ env, dotenvPath: false });
+      const runner = createCheckRunner({ check: async (_i, o) => (seen.push(o), modernServer()), allowCidrs: [], ocspFetch: config.ocspFetch === true });
+      await runner.run({ input: 'example.com:443', sni: null, queuedAt: Date.now() });
+    }
+    expect(seen.map((o) => o.ocspFetch === true)).toEqual([false, false, true]);
+    expect(seen.every((o) => o.publicRoots === undefined)).toBe(true);
+  });
+});
+
 describe('rules on hand-built results (pure)', () => {
   const ids = (r: CheckResult): string[] => deriveFindings(r).map((f) => `${f.id}:${f.severity}`);
 
@@ -357,5 +421,8 @@ describe('rules on hand-built results (pure)', () => {
     expect(ids(ct(0, null, true)).join()).not.toContain('ct-missing');
     const r = ct(0, 0, true);
     expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', r).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'confirmed' });
+    // TLS 1.3 only (the TLS extension not asked): SCTs seen embedded rule the cause out; none seen leaves it open.
+    expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', ct(2, null, true)).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'ruled-out' });
+    expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', ct(0, null, true)).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'untested' });
   });
 });
