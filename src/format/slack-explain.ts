@@ -58,19 +58,19 @@ export function explainBlocks(text: string, e: ExplanationView, result?: CheckRe
   if (result) blocks.push(section(verdictLine(result)));
   if (opts.quote !== false) blocks.push(quoted(text));
   if (!e.recognised || e.candidates.length === 0) {
-    blocks.push(section("I don't recognise this error yet. `/tlscheck <host>` checks the server anyway and often finds the cause."));
+    blocks.push(section("I don't recognise this error yet. `/tlscheck &lt;host&gt;` checks the server anyway and often finds the cause."));
     return blocks;
   }
   const heading = result ? `*Possible causes, tested against ${esc(targetLabel(result))}*` : '*Possible causes, most likely first*';
   blocks.push(section(`${heading}\n${candidateLines(e, result !== undefined)}`));
   const top = e.diagnoses[0];
   if (top) blocks.push(divider(), ...diagnosisBlocks(top, result?.server));
-  if (!result) blocks.push(context('Add `--target <host>` to confirm or rule these out with a live check.'));
+  if (!result) blocks.push(context('Add `--target &lt;host&gt;` to confirm or rule these out with a live check.'));
   return blocks;
 }
 
 export function explainMessages(text: string, e: ExplanationView, result?: CheckResult, opts: ExplainViewOptions = {}): SlackMessage[] {
-  const title = result ? `Explanation checked against ${targetLabel(result)}` : 'Explanation of your error';
+  const title = result ? `Explanation checked against ${esc(targetLabel(result))}` : 'Explanation of your error';
   return toMessages(explainBlocks(text, e, result, opts), title);
 }
 

@@ -1,7 +1,7 @@
 // Usage text for `/tlscheck help`, error replies, and the App Home tab, from the sub-command
 // table (src/command/table.ts).
 import { SUBCOMMANDS, usageOf, usageSummary, type SubCommand } from '../command/table.js';
-import { code, context, divider, header, section, type Block, type SlackMessage } from './slack/blocks.js';
+import { code, context, divider, escComposed, header, section, type Block, type SlackMessage } from './slack/blocks.js';
 import { EMOJI } from './slack/emoji.js';
 
 const EXAMPLES: [string, string][] = [
@@ -34,12 +34,16 @@ export function helpMessage(): SlackMessage {
   return { text: `tlscheck usage: ${usageSummary()}`, blocks: helpBlocks() };
 }
 
-/** An input error, with the usage line so the fix is one glance away. */
+/**
+ * An input error, with the usage line so the fix is one glance away. `problem` quotes what the
+ * user typed (and placeholders like <host>): escaped here, blocks and fallback alike.
+ */
 export function usageError(problem: string): SlackMessage {
   const usage = (['check', 'explain', 'help'] as const).map((n) => code(usageOf(n))).join(' · ');
+  const text = escComposed(problem);
   return {
-    text: `${EMOJI.usage} ${problem}`,
-    blocks: [section(`${EMOJI.usage} ${problem}`), context(`Usage: ${usage}`)],
+    text: `${EMOJI.usage} ${text}`,
+    blocks: [section(`${EMOJI.usage} ${text}`), context(`Usage: ${usage}`)],
   };
 }
 
