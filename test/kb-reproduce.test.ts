@@ -18,7 +18,7 @@ import { KNOWLEDGE_BASE } from '../src/diagnose/index.js';
 import { renderReproduce } from '../src/diagnose/reproduce.js';
 import { decodeClientHello } from './fixtures/codec/tls-bytes.js';
 import { startHelloFilter, type HelloFilterOptions } from './helpers/hello-filter.js';
-import { ocspUnknownResponse } from './helpers/ocsp.js';
+import { ocspStaleResponse, ocspUnknownResponse } from './helpers/ocsp.js';
 import { createPki, type Issued } from './helpers/pki.js';
 import { freePort, startGnutlsServ, startRawPeer, startSServer, tempDir, waitForListen, type Running } from './helpers/servers.js';
 import { startLighttpd } from './helpers/stacks.js';
@@ -350,6 +350,10 @@ function dateAfter(out: string, field: 'notAfter' | 'notBefore'): number {
   const m = new RegExp(`${field}=(.+)`).exec(out);
   return m?.[1] ? Date.parse(m[1]) : NaN;
 }
+function dateAfterLine(out: string, label: string): number {
+  const m = new RegExp(`${label}: (.+)`).exec(out);
+  return m?.[1] ? Date.parse(m[1]) : NaN;
+}
 const renegotiatedFine = (out: string): boolean => /RENEGOTIATING/.test(out) && !/no renegotiation|alert|errno|error:/i.test(out.split('RENEGOTIATING').slice(1).join(''));
 /** The prime in a DHE ServerKeyExchange (-msg dump: type, 3-byte length, 2-byte length of p) does not open like RFC 7919's. */
 const customDhPrime = (out: string): boolean => {
@@ -454,6 +458,12 @@ const CASES: Record<string, Case> = {
     problem: () => sserver(['-status_file', ocspUnknownResponse(pki, pki.leaf)]),
     healthy: () => sserver(['-status_file', ocsp(pki.leaf)]),
     symptom: /Cert Status: unknown/,
+  },
+  'ocsp-response-stale': {
+    // A response the issuer signed 30 days ago, valid for 7: what a server staples once it stopped refreshing.
+    problem: () => sserver(['-status_file', staleOcsp()]),
+    healthy: () => sserver(['-status_file', ocsp(pki.leaf)]),
+    symptom: (o) => dateAfterLine(o, 'Next Update') < Date.now(),
   },
   'ocsp-response-untrusted': {
     // The staple about the test leaf is signed by a key its issuer never authorised (RFC 6960 §4.2.2.2).
@@ -572,7 +582,6 @@ const NOT_RUN: Record<string, string> = {
   'fallback-scsv-missing': 'every TLS library installed here honours TLS_FALLBACK_SCSV (RFC 7507); only the server without the problem is run',
   'renegotiation-server-initiated': 'needs httpd renegotiating for a per-directory SSLVerifyClient and a client certificate from its CA; the command is the fix, not a probe',
   'ct-missing': 'needs a certificate chaining to a public root with (or without) SCTs from public logs; none can be issued here',
-  'ocsp-response-stale': 'openssl ocsp cannot back-date a response (its -ndays/-nmin only move nextUpdate forward); test/revocation.test.ts shifts the clock instead',
   'post-quantum-key-exchange': 'no server here offers X25519MLKEM768 and the command needs an OpenSSL 3.5+ client (OpenSSL 3.0 and GnuTLS 3.7 lack it); the probe is tested against a scripted server',
 };
 /** Of the NOT_RUN entries, those whose command still runs against a server without the problem. */
@@ -624,6 +633,13 @@ function ocsp(leaf: Issued, signer?: Issued): string {
     ocspFiles.set(key, file);
   }
   return file;
+}
+
+let staleFile: string | undefined;
+/** The test leaf's good response with its times moved 30 days back (nextUpdate 23 days ago), signed again. */
+function staleOcsp(): string {
+  staleFile ??= ocspStaleResponse(pki, pki.leaf, 30 * DAY);
+  return staleFile;
 }
 
 let mustStapleLeaf: Issued | undefined;
@@ -738,6 +754,17 @@ describe('the runner itself', () => {
       await t.release();
     }
   }, TEST_TIMEOUT_MS);
+
+  it('the stale OCSP response is a real one: signed by the issuer, its status times in the past', () => {
+    const r = spawnSync('openssl', ['ocsp', '-respin', staleOcsp(), '-CAfile', pki.bundle('ocsp-trust', [pki.root, pki.intermediate]),
+      '-issuer', pki.intermediate.certFile, '-cert', pki.leaf.certFile], { encoding: 'utf8', timeout: 20_000 });
+    const out = `${r.stdout}${r.stderr}`;
+    expect(out).toMatch(/Response verify OK/);
+    expect(out).toMatch(/^good$/m);
+    expect(out).toMatch(/Status times invalid/);
+    expect(out).toMatch(/status expired/);
+    expect(dateAfterLine(out, 'Next Update')).toBeLessThan(Date.now() - 20 * DAY);
+  });
 
   it('counts the waits a command makes on purpose into its budget', () => {
     expect(waitsMs("(for i in 1 2 3 4 5; do printf 'R\\n'; sleep 1; done) | openssl s_client")).toBe(5000);
