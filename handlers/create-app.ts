@@ -24,7 +24,7 @@ import { registerListeners } from './listeners.js';
 
 export type { AppDeps } from './deps.js';
 
-export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
+export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits' | 'metricsMaxSchedules'>;
 
 export interface ListenOptions {
   port?: number;
@@ -145,7 +145,7 @@ function createOps(config: AppConfig, deps: AppDeps, redis: RedisClient): Ops {
       queues: { checks: queues.checks.counts, schedules: queues.schedules.counts },
       schedules: (): Promise<Schedule[]> => ops.schedules?.() ?? Promise.resolve([]),
       also: deps.workerMetrics,
-    }),
+    }, { maxScheduleSeries: config.metricsMaxSchedules }),
     routes: {},
     close: async () => {
       await Promise.all([checkQueue.close(), scheduleQueue.close()]);

@@ -7,14 +7,15 @@ import { errorSummary, slackErrorCode } from '../src/errors.js';
 import type { SlackMessage } from '../src/format/slack/blocks.js';
 import { divider, section } from '../src/format/slack/blocks.js';
 import { toMessages } from '../src/format/slack/split.js';
-import { resultThreadBlocks, targetLabel, verdictFallback, verdictLine } from '../src/format/slack-result.js';
+import { displayLabel, resultThreadBlocks, targetLabel, verdictFallback, verdictLine } from '../src/format/slack-result.js';
+import { changesSince } from '../src/format/slack-changes.js';
 import { verdictOf } from '../src/verdict.js';
 import type { ResultRef } from '../src/format/slack/actions.js';
 import { explainBlocks, topExplanation, type ExplanationView } from '../src/format/slack-explain.js';
 import {
   failureMessage, fallbackHint, fallbackMessages, pendingMessage, progressMessage, threadMessages, verdictMessage,
 } from '../src/format/slack-messages.js';
-import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
+import type { CheckJobData, DeliveryState, JobOutcome, StoredJob } from './queue.js';
 import { FALLBACK_ERRORS, type SlackOut } from './slack-out.js';
 import { createThrottle } from './throttle.js';
 import type { MessageClaims } from '../src/limits/claims.js';
@@ -39,6 +40,8 @@ export interface JobContext {
   claims?: MessageClaims;
   /** Where a result goes when Slack would not take it, so it is shown later instead of lost. */
   undelivered?: UndeliveredStore;
+  /** A stored job by id: a Re-run compares its result with the one it was pressed under. Unset: no comparison. */
+  storedJob?: (jobId: string) => Promise<StoredJob | null>;
 }
 
 /** The parts of a BullMQ job this needs; tests pass a plain object. */
@@ -66,12 +69,13 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     if (!state.result) await save({ result });
     // A refusal by the address policy is the requester's alone (issue 15): what an internal name
     // points at is nobody else's business. The channel's "Checking…" line says only that.
-    if (result.error?.code === 'blocked' && state.responseUrl) {
+    if (result.error?.code === 'blocked' && canTellPrivately(state)) {
       await refusePrivately(state, job.id, result.error.message, ctx);
       log.info({ checkError: 'blocked' }, 'check refused by the address policy; told the requester privately');
       return { verdict: verdictOf(result), messages: 1 };
     }
-    const messages = reportMessages(state, result, job.id, ctx, log);
+    const previous = state.previousJobId ? await previousResult(state, state.previousJobId, ctx, log) : undefined;
+    const messages = reportMessages(state, result, job.id, ctx, log, previous);
     await deliver(state, job.id, messages, ctx, save);
     const verdict = verdictOf(result);
     log.info({ verdict, checkError: result.error?.code ?? null, messages: messages.length, mode: state.mode }, 'check reported');
@@ -99,7 +103,9 @@ async function openParent(state: CheckJobData, jobId: string, ctx: JobContext, s
   if (state.mode) return;
   try {
     // A run that died after Slack took the parent but before the save finds its ts here.
-    const ts = await sendOnce(ctx, jobId, 'parent', () => ctx.out.post(state.channel, pendingMessage(state.input, state.user)));
+    // In an incident thread (or under the result a Re-run was pressed on), the answer is a reply there.
+    const pending = pendingMessage(state.input, state.user, { again: Boolean(state.previousJobId) });
+    const ts = await sendOnce(ctx, jobId, 'parent', () => ctx.out.post(state.channel, pending, state.threadTs ?? undefined));
     if (!ts) throw new Error('the parent message has no ts');
     await save({ mode: 'thread', parentTs: ts, posted: 0 });
   } catch (err) {
@@ -138,16 +144,46 @@ async function runCheck(state: CheckJobData, ctx: JobContext, job: JobHandle): P
   }
 }
 
-/** Everything to send after the parent: the verdict (replacing the parent) and the thread. */
-function reportMessages(state: CheckJobData, result: CheckResult, jobId: string, ctx: JobContext, log: Logger): SlackMessage[] {
+/**
+ * The result a Re-run was pressed under: null when it is gone (results are kept for a day) or
+ * belongs to another conversation (a forged button must not bring another channel's result here).
+ */
+async function previousResult(state: CheckJobData, jobId: string, ctx: JobContext, log: Logger): Promise<CheckResult | null> {
+  if (!ctx.storedJob) return null;
+  try {
+    const stored = await ctx.storedJob(jobId);
+    return stored?.data.channel === state.channel ? stored.result : null;
+  } catch (err) {
+    log.warn({ err: errorSummary(err) }, 'could not read the previous result; reporting without a comparison');
+    return null;
+  }
+}
+
+/**
+ * Everything to send after the parent: the verdict (replacing the parent) and the thread. A
+ * Re-run (`previous` defined) says what changed since the result it was pressed under, and
+ * repeats the diagnosis only when something did.
+ */
+function reportMessages(state: CheckJobData, result: CheckResult, jobId: string, ctx: JobContext, log: Logger, previous?: CheckResult | null): SlackMessage[] {
   const ref: ResultRef = { jobId, input: state.input, sni: state.sni };
   const explained = state.kind === 'explain' && state.symptom ? explainSafely(state.symptom, result, ctx, log) : null;
-  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result), divider()] : [];
+  const quote = state.source !== 'mention' && state.source !== 'shortcut';
+  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result, { quote }), divider()] : [];
   const explainedLine = explained ? topExplanation(explained) : null;
+  const changes = previous !== undefined ? changesSince(previous, result) : null;
   if (state.mode === 'thread') {
     const verdict = verdictMessage(result, { ref, user: state.user, explained: explainedLine });
     // chat.update notifies nobody: the first threaded reply mentions the requester with the verdict.
     const mention = mentionOf(state.user);
+    if (changes) {
+      // The verdict is the reply just above: this one says only what is new, and notifies.
+      const lead = section(`${mention ? `${mention} ` : ''}*${changes.headline}*${changes.blocks.length ? ':' : ''}`);
+      const rest = changes.changed ? [...explainPart, ...resultThreadBlocks(result)] : explainPart;
+      const thread = toMessages([lead, ...changes.blocks, ...(rest.length ? [divider(), ...rest] : [])], `What changed for ${displayLabel(result)}`);
+      const [first, ...others] = thread;
+      if (!first) return [verdict];
+      return [verdict, { ...first, text: `${mention ? `${mention} ` : ''}${verdictFallback(result)} (${changes.headline})` }, ...others];
+    }
     const notify = mention ? [section(`${mention} ${verdictLine(result)}`)] : [];
     const thread = explained
       ? toMessages([...notify, ...explainPart, ...resultThreadBlocks(result)], `Explanation and diagnosis for ${targetLabel(result)}`)
@@ -156,7 +192,8 @@ function reportMessages(state: CheckJobData, result: CheckResult, jobId: string,
     if (!first || !mention) return [verdict, ...thread];
     return [verdict, { ...first, text: `${mention} ${verdictFallback(result)} (${first.text})` }, ...rest];
   }
-  return fallbackMessages(result, { ref, user: state.user, explained: explainedLine }, fallbackHint(state.channel, state.fallbackReason ?? 'not_in_channel'), explainPart);
+  const changePart = changes ? [section(`*${changes.headline}*${changes.blocks.length ? ':' : ''}`), ...changes.blocks, divider()] : [];
+  return fallbackMessages(result, { ref, user: state.user, explained: explainedLine }, fallbackHint(state.channel, state.fallbackReason ?? 'not_in_channel'), [...changePart, ...explainPart]);
 }
 
 /** `<@U…>` for a Slack user id, else null (a schedule or a test has no person to mention). */
@@ -183,7 +220,7 @@ async function deliver(state: CheckJobData, jobId: string, messages: SlackMessag
     await sendOnce(ctx, jobId, `m${i}`, async () => {
       if (state.mode === 'thread' && state.parentTs) {
         if (i === 0) return replaceParent(state, msg, ctx, save);
-        return ctx.out.post(state.channel, msg, state.parentTs);
+        return ctx.out.post(state.channel, msg, state.threadTs ?? state.parentTs);
       } else if (state.responseUrl) {
         // Help promises it: in a channel the bot is not in, only the person who asked sees the answer.
         await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
@@ -204,7 +241,7 @@ async function replaceParent(state: CheckJobData, msg: SlackMessage, ctx: JobCon
     await ctx.out.update(state.channel, state.parentTs, msg);
   } catch (err) {
     if (slackErrorCode(err) !== 'message_not_found') throw err;
-    const ts = await ctx.out.post(state.channel, msg);
+    const ts = await ctx.out.post(state.channel, msg, state.threadTs ?? undefined);
     if (ts) await save({ parentTs: ts });
   }
   return undefined;
@@ -217,11 +254,18 @@ async function deliverOne(state: CheckJobData, msg: SlackMessage, ctx: JobContex
 
 export const REFUSED_PRIVATELY_TEXT = 'not checked: the reason was sent privately to whoever asked.';
 
+/** A response_url (slash command, button, shortcut) or a user to send an ephemeral message to (an @mention). */
+const canTellPrivately = (state: CheckJobData): boolean => Boolean(state.responseUrl || mentionOf(state.user));
+
+/** Only the requester sees it: through the response_url, else chat.postEphemeral in the conversation (and thread). */
+async function tellRequester(state: CheckJobData, msg: SlackMessage, ctx: JobContext): Promise<void> {
+  if (state.responseUrl) await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
+  else if (mentionOf(state.user)) await ctx.out.ephemeral(state.channel, state.user, msg, state.threadTs ?? undefined);
+}
+
 async function refusePrivately(state: CheckJobData, jobId: string, reason: string, ctx: JobContext): Promise<void> {
-  const responseUrl = state.responseUrl;
-  if (!responseUrl) return;
   await sendOnce(ctx, jobId, 'refused', async () => {
-    await ctx.out.respond(responseUrl, failureMessage(state.input, reason), 'ephemeral');
+    await tellRequester(state, failureMessage(state.input, reason), ctx);
     return undefined;
   });
   if (state.mode === 'thread' && state.parentTs) {

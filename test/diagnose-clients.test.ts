@@ -40,6 +40,8 @@ describe('explain judges the server against the client that wrote the error', ()
     expect(familiesIn('net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH')).toContain('browser');
     expect(familiesIn('remote error: tls: handshake failure')).toEqual(['go']);
     expect(familiesIn('it does not work')).toEqual([]);
+    // An Android app's trace is javax.net.ssl too; Conscrypt's frames make it Android's, not the JDK's.
+    expect(familiesIn('javax.net.ssl.SSLHandshakeException: Handshake failed\n\tat com.android.org.conscrypt.ConscryptFileDescriptorSocket.startHandshake(ConscryptFileDescriptorSocket.java:286)')).toEqual(['android']);
   });
 
   it('a Java stack trace and Java 8 failing: confirmed, the diagnosis names Java 8 and not OpenSSL 1.0.2', () => {
@@ -49,6 +51,17 @@ describe('explain judges the server against the client that wrote the error', ()
     const d = e.diagnoses.find((x) => x.id === 'clients-cannot-connect');
     expect(d?.why).toMatch(/^1 of 2 common clients cannot connect: Java 8/);
     expect(d?.why).not.toMatch(/OpenSSL 1\.0\.2 \(no common/);
+  });
+
+  it('an Android trace is judged against the Android profiles: Android 7 failing confirms it, Java 8 failing alone does not', () => {
+    const trace = 'javax.net.ssl.SSLHandshakeException: SSL handshake aborted: ssl=0x7c2e8a1f08: Failure in SSL library, usually a protocol error\n' +
+      'error:100000f0:SSL routines:OPENSSL_internal:UNSUPPORTED_PROTOCOL\n\tat com.android.org.conscrypt.NativeCrypto.SSL_do_handshake(Native Method)';
+    expect(familiesIn(trace)).toEqual(['android']);
+    const r = withClients([client('android-7', 'Android 7', false, NO_PROTOCOL), client('android-11', 'Android 11', true), client('java-8', 'Java 8', false, NO_PROTOCOL)]);
+    const d = explain(trace, r).diagnoses.find((x) => x.id === 'clients-cannot-connect');
+    expect(d?.why).toMatch(/^1 of 2 common clients cannot connect: Android 7/);
+    const onlyJava = withClients([client('android-7', 'Android 7', true), client('android-11', 'Android 11', true), client('java-8', 'Java 8', false, NO_PROTOCOL)]);
+    expect(explain(trace, onlyJava).candidates.find((c) => c.id === 'clients-cannot-connect')?.verdict).toBe('ruled-out');
   });
 
   it('a Java stack trace while every Java profile connects: ruled out for that client, whoever else fails', () => {

@@ -48,6 +48,8 @@ export interface StackOptions {
   worker?: Partial<WorkerDeps> | false;
   logger?: Logger;
   concurrency?: number;
+  /** The queue's deduplication window (5 s in production). */
+  dedupTtlMs?: number;
 }
 
 export interface Stack {
@@ -85,7 +87,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     maxSchedulesPerChannel: 50,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
   };
-  const queue = createCheckQueue(config);
+  const queue = createCheckQueue(config, undefined, opts.dedupTtlMs);
   const app = createApp(config, { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: () => fakeExplanation(false), logger });
   const { port } = await app.start({ port: 0, host: '127.0.0.1' });
   const worker =

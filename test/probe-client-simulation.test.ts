@@ -10,6 +10,7 @@ import { keepServers, startSServer, tempDir, type KeyPair } from './helpers/serv
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import * as sim from '../src/probe/client-simulation.js';
 import { CLIENT_PROFILES } from '../src/clients/profiles.js';
+import { PROBES } from '../src/probe/registry.js';
 import type { CertificateResult, CheckResult, ClientResult } from '../src/types.js';
 
 const keep = keepServers();
@@ -63,7 +64,9 @@ describe('client simulation against real servers, checked against real clients',
     expect(c.get('openssl-1.0.2')?.connects).toBe(false);
     expect(c.get('envoy')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
     expect(c.get('windows-10')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
-    for (const id of ['chrome', 'firefox', 'java-11', 'java-17', 'openssl-3', 'node-20', 'gnutls-3.7', 'go']) {
+    expect(c.get('windows-7')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
+    expect(c.get('android-7')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
+    for (const id of ['chrome', 'firefox', 'safari', 'android-11', 'java-11', 'java-17', 'openssl-3', 'node-20', 'gnutls-3.7', 'go']) {
       expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
     }
     // The real clients agree: the TLS 1.2 ceiling of OpenSSL 1.0.2 / Java 8 fails, defaults connect.
@@ -76,7 +79,9 @@ describe('client simulation against real servers, checked against real clients',
   it('TLS 1.0 only: only clients that still offer TLS 1.0 connect, like gnutls-cli; openssl 3 and Node do not', async () => {
     const s = await keep(startSServer(['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0']));
     const c = await simulate(s.port);
-    for (const id of ['java-8', 'openssl-1.0.2', 'openssl-1.1.1', 'gnutls-3.7', 'windows-10']) expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1' });
+    for (const id of ['java-8', 'openssl-1.0.2', 'openssl-1.1.1', 'gnutls-3.7', 'windows-10', 'windows-7', 'safari', 'android-7', 'android-11']) {
+      expect(c.get(id), id).toMatchObject({ connects: true, protocol: 'TLSv1' });
+    }
     for (const id of ['chrome', 'firefox', 'java-17', 'openssl-3', 'node-20', 'go']) {
       expect(c.get(id), id).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
     }
@@ -89,9 +94,11 @@ describe('client simulation against real servers, checked against real clients',
     const s = await keep(startSServer(['-tls1_2', '-cipher', 'AES128-SHA']));
     const c = await simulate(s.port);
     expect(c.get('go')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common cipher suite/) });
-    for (const id of ['chrome', 'firefox', 'java-8', 'java-17', 'openssl-3', 'node-20', 'gnutls-3.7']) {
+    for (const id of ['chrome', 'firefox', 'safari', 'android-7', 'android-11', 'java-8', 'java-17', 'openssl-3', 'node-20', 'gnutls-3.7']) {
       expect(c.get(id), id).toMatchObject({ connects: true, cipher: 'TLS_RSA_WITH_AES_128_CBC_SHA' });
     }
+    // Windows 7 has the suite, but out of the box only TLS 1.0: the TLS 1.2-only server refuses it.
+    expect(c.get('windows-7')).toMatchObject({ connects: false, reason: expect.stringMatching(/no common protocol version/) });
     expect(await opensslConnects(s.port)).toBe(true);
     expect(await nodeConnects(s.port)).toBe(true);
   });
@@ -105,7 +112,7 @@ describe('client simulation against real servers, checked against real clients',
     const pair: KeyPair = { cert: '', key: '', certFile, keyFile };
     const s = await keep(startSServer(['-tls1_2'], pair));
     const c = await simulate(s.port);
-    for (const id of ['chrome', 'firefox', 'java-17', 'openssl-3', 'node-20', 'go']) {
+    for (const id of ['chrome', 'firefox', 'safari', 'android-7', 'android-11', 'java-17', 'openssl-3', 'node-20', 'go']) {
       expect(c.get(id), id).toMatchObject({ connects: true, cipher: expect.stringMatching(/ECDHE_ECDSA/) });
     }
     expect(await opensslConnects(s.port)).toBe(true);
@@ -137,7 +144,66 @@ describe('limits judged after the handshake: certificate key and DH size', () =>
   });
 });
 
+describe('SHA-1 signed certificates', () => {
+  const connected = (id: string): sim.SimulatedClient =>
+    ({ id, name: id, connects: true, protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', group: 'x25519', reason: null, dhe: false });
+  const ids = ['openssl-3', 'node-20', 'go', 'chrome', 'safari', 'java-17', 'firefox', 'openssl-1.1.1', 'openssl-1.0.2', 'windows-10'];
+  const judge = (cert: Partial<CertificateResult>): Map<string, ClientResult> => {
+    const full = { keyType: 'RSA', keyBits: 2048, selfSigned: false, subject: 'CN=leaf', signatureAlgorithm: 'sha256WithRSAEncryption', chain: [], ...cert } as CertificateResult;
+    return new Map(sim.finalize({ certificate: full } as unknown as CheckResult, ids.map(connected)).map((c) => [c.id, c]));
+  };
+
+  it('a SHA-1 signed leaf from a private CA: clients that refuse SHA-1 always fail; Java and Firefox, which refuse it only under their public roots, connect', () => {
+    const c = judge({ signatureAlgorithm: 'sha1WithRSAEncryption', publicRoot: false });
+    for (const id of ['openssl-3', 'node-20', 'go', 'chrome', 'safari']) {
+      expect(c.get(id), id).toMatchObject({ connects: false, reason: 'certificate signature it rejects: CN=leaf is signed with SHA-1 (sha1WithRSAEncryption)' });
+    }
+    for (const id of ['java-17', 'firefox', 'openssl-1.1.1', 'openssl-1.0.2']) expect(c.get(id)?.connects, id).toBe(true);
+    // Not established for Schannel: no verdict rests on it, the handshake's verdict stands.
+    expect(c.get('windows-10')?.connects).toBe(true);
+  });
+
+  it('under a public root Java and Firefox refuse it too; with the root unknown they get no verdict', () => {
+    const pub = judge({ signatureAlgorithm: 'sha1WithRSAEncryption', publicRoot: true });
+    expect(pub.get('java-17')).toMatchObject({ connects: false, reason: expect.stringMatching(/^certificate signature it rejects/) });
+    expect(pub.get('firefox')?.connects).toBe(false);
+    const unknown = judge({ signatureAlgorithm: 'sha1WithRSAEncryption' });
+    expect(unknown.get('java-17')).toMatchObject({ connects: null, reason: expect.stringMatching(/whether this chain ends at one is unknown/) });
+    expect(unknown.get('openssl-3')?.connects).toBe(false);
+  });
+
+  it('a SHA-1 signed intermediate counts; a self-signed leaf or a SHA-1 root sent along does not (an anchor\'s own signature is never checked)', () => {
+    const chain = (sig: string, selfIssued: boolean) => [
+      { subject: 'CN=leaf', issuer: 'CN=Int', selfIssued: false, signatureAlgorithm: 'sha256WithRSAEncryption' },
+      { subject: 'CN=Int', issuer: 'CN=Root', selfIssued, signatureAlgorithm: sig },
+    ] as CertificateResult['chain'];
+    expect(judge({ chain: chain('sha1WithRSAEncryption', false) }).get('openssl-3')).toMatchObject({ connects: false, reason: expect.stringMatching(/CN=Int is signed with SHA-1/) });
+    expect(judge({ chain: chain('sha1WithRSAEncryption', true) }).get('openssl-3')?.connects).toBe(true);
+    expect(judge({ selfSigned: true, signatureAlgorithm: 'sha1WithRSAEncryption' }).get('openssl-3')?.connects).toBe(true);
+  });
+});
+
 describe('profiles', () => {
+  it('the client simulation applies after the certificate and key-exchange probes, whose results it judges by', () => {
+    const names = PROBES.map((p) => p.name);
+    expect(names.indexOf('client-simulation')).toBeGreaterThan(names.indexOf('certificate'));
+    expect(names.indexOf('client-simulation')).toBeGreaterThan(names.indexOf('key-exchange'));
+  });
+
+  it('names every client the issue lists, Edge and Java 21 included', () => {
+    const names = CLIENT_PROFILES.map((p) => p.name).join('\n');
+    for (const re of [/Chrome/, /Edge/, /Firefox/, /Safari 17/, /Android 7/, /Android 11/, /Java 8/, /Java 11/, /Java 17 \/ 21/, /OpenSSL 1\.0\.2/, /OpenSSL 1\.1\.1/, /OpenSSL 3/, /Windows 7/, /Windows 10/, /Go/, /\.NET on Linux/, /Envoy/]) {
+      expect(names).toMatch(re);
+    }
+  });
+
+  it('Windows 7 offers no ECDHE-RSA AES-GCM suite (Microsoft\'s Windows 7 list), and by default only TLS 1.0 and SSL 3.0', () => {
+    const win7 = CLIENT_PROFILES.find((p) => p.id === 'windows-7');
+    expect(win7?.protocols).toEqual(['TLSv1', 'SSLv3']);
+    expect(win7?.ciphers.filter((c) => /ECDHE_RSA.*GCM/.test(c))).toEqual([]);
+    expect(win7?.ciphers).toContain('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+  });
+
   it('every profile resolves its suites and says where its facts come from', () => {
     for (const p of CLIENT_PROFILES) {
       expect(() => sim.helloFor(p, 'example.com'), p.id).not.toThrow();

@@ -36,6 +36,18 @@ const logger = createLogger('silent');
 async function fakeCheck(input: string, opts: CheckOptions): Promise<CheckResult> {
   checks.push({ input, opts });
   const [host = '', port = '443'] = input.split(':');
+  const runs = checks.filter((c) => c.input === input).length;
+  if (host === 'changing.example' && runs > 1) {
+    // The second check: TLS 1.0 switched off (its finding fixed), a TLS 1.2 suite dropped, a renewed certificate.
+    const base = baseResult();
+    return baseResult({
+      target: { host, port: Number(port), ip: '93.184.216.34', sni: opts.sni ?? host },
+      protocols: { ...base.protocols, TLSv1: false },
+      ciphers: { 'TLSv1.3': base.ciphers['TLSv1.3'], 'TLSv1.2': base.ciphers['TLSv1.2']?.slice(0, 1) },
+      findings: base.findings.filter((f) => f.id !== 'tls10'),
+      certificate: base.certificate && { ...base.certificate, notBefore: '2025-10-01T00:00:00Z', notAfter: '2026-10-01T00:00:00Z', daysLeft: 300 },
+    });
+  }
   if (host === 'slow.example') {
     const started = Date.now();
     for (let i = 1; i <= 6; i++) {
@@ -234,16 +246,38 @@ describe('buttons under a result', () => {
       responseUrl: slack.responseUrl(hook),
     });
 
-  it('Show raw JSON posts the stored result as code blocks in the thread', async () => {
+  it('Show raw JSON uploads the stored result as a file in the thread (files.uploadV2), not as code blocks', async () => {
     const res = await press(ACTION_IDS.raw, 'raw');
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(SLACK_ACK_LIMIT_MS);
-    const raw = await slack.waitFor(
-      () => inChannel('chat.postMessage', 'C0BUTTONS').find((c) => c.args.thread_ts === verdict.args.ts && String(c.args.text).startsWith('Raw result')),
-      'raw JSON post',
-    );
-    expect(text(raw)).toContain('```');
-    expect(text(raw)).toContain('\\"clientInitiated\\": \\"rejected\\"');
+    const file = await slack.waitFor(() => slack.files.find((f) => f.completed && f.channel === 'C0BUTTONS'), 'uploaded file');
+    // The three steps of files.uploadV2 all reached the stand-in, in order.
+    const steps = slack.calls.filter((c) => c.method.startsWith('files.')).map((c) => c.method);
+    expect(steps).toEqual(['files.getUploadURLExternal', 'files.completeUploadExternal']);
+    expect(file.threadTs).toBe(verdict.args.ts);
+    expect(file.filename).toBe('tlscheck-buttons.example-443.json');
+    expect(file.title).toBe('Raw result for buttons.example:443');
+    expect(file.initialComment).toMatch(/^Raw result for buttons\.example:443 \(JSON, [\d,]+ characters\) for <@U0ALICE>$/);
+    // The bytes that arrived are the stored result, whole.
+    expect(file.content).not.toBeNull();
+    expect(file.length).toBe(Buffer.byteLength(file.content ?? ''));
+    const parsed = JSON.parse(file.content ?? '') as CheckResult;
+    expect(parsed.target.host).toBe('buttons.example');
+    expect(parsed.renegotiation.clientInitiated).toBe('rejected');
+    expect(parsed.findings.map((f) => f.id)).toContain('tls10');
+    expect(inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => text(c).includes('clientInitiated'))).toHaveLength(0);
+  });
+
+  it('Show raw JSON in a channel the bot cannot post in answers privately with the JSON', async () => {
+    slack.closeChannel('C0BUTTONS', 'not_in_channel');
+    try {
+      await press(ACTION_IDS.raw, 'raw-closed');
+      const post = await slack.waitFor(() => slack.responses.find((r) => r.id === 'raw-closed'), 'private raw JSON');
+      expect(post.body.response_type).toBe('ephemeral');
+      expect(JSON.stringify(post.body)).toContain('clientInitiated');
+    } finally {
+      slack.openChannel('C0BUTTONS');
+    }
   });
 
   it('Schedule daily schedules the target daily in that channel (test/slack-schedule.test.ts covers the rest)', async () => {
@@ -254,16 +288,50 @@ describe('buttons under a result', () => {
     expect(String(post.body.text)).toMatch(/Scheduled [a-z0-9]+: buttons\.example:443 daily\./);
   });
 
-  it('Re-run queues the check again', async () => {
+  it('Re-run answers in the thread of the result it was pressed on and says nothing changed', async () => {
     const before = checks.filter((c) => c.input === 'buttons.example:443').length;
-    // Past the deduplication window of the first run.
-    await new Promise((r) => setTimeout(r, 5_500));
     const res = await press(ACTION_IDS.rerun, 'rerun');
     expect(res.status).toBe(200);
-    const note = await slack.waitFor(() => slack.responses.find((r) => r.id === 'rerun'), 'rerun reply');
-    expect(String(note.body.text)).toMatch(/Checking buttons\.example:443 again/);
     await slack.waitFor(() => checks.filter((c) => c.input === 'buttons.example:443').length > before, 'second check');
-    await slack.waitFor(() => inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => c.args.thread_ts === undefined).length === 2, 'second parent');
+    const thread = (): RecordedCall[] => inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => c.args.thread_ts === verdict.args.ts);
+    const pending = await slack.waitFor(() => thread().find((c) => text(c).includes('again')), 'Checking … again in the thread');
+    expect(text(pending)).toContain('Checking *buttons.example:443* again for <@U0ALICE>');
+    // The reply is turned into the new verdict, with its own buttons.
+    const again = await slack.waitFor(() => inChannel('chat.update', 'C0BUTTONS').find((c) => c.args.ts === pending.response?.ts && text(c).includes(ACTION_IDS.rerun)), 'new verdict');
+    expect(String(again.args.text)).toBe('❌ buttons.example:443: The server refuses client-initiated renegotiation');
+    const note = await slack.waitFor(() => thread().find((c) => text(c).includes('since the last result')), 'what changed');
+    expect(String(note.args.text)).toMatch(/^<@U0ALICE> ❌ buttons\.example:443: .*\(nothing changed since the last result/);
+    // Nothing new: the diagnosis already in the thread is not posted a second time.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(thread().filter((c) => text(c).includes('Fix on nginx'))).toHaveLength(1);
+    // No new message at the top of the channel.
+    expect(inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('Re-run after the server changed', () => {
+  it('lists what changed (versions, ciphers, certificate, problems fixed) and posts the new diagnosis in the same thread', async () => {
+    await command('changing.example', { channel_id: 'C0CHANGE' });
+    const first = await verdictIn('C0CHANGE');
+    const res = await sendButton(url, SECRET, {
+      actionId: ACTION_IDS.rerun,
+      value: buttonValue(first, ACTION_IDS.rerun),
+      channel: 'C0CHANGE',
+      messageTs: String(first.args.ts),
+      responseUrl: slack.responseUrl('rerun-change'),
+    });
+    expect(res.status).toBe(200);
+    const thread = (): RecordedCall[] => inChannel('chat.postMessage', 'C0CHANGE').filter((c) => c.args.thread_ts === first.args.ts);
+    const note = await slack.waitFor(() => thread().find((c) => text(c).includes('since the last result')), 'what changed');
+    const body = text(note);
+    expect(String(note.args.text)).toMatch(/^<@U0ALICE> .*\(\d+ changes since the last result\)$/);
+    expect(body).toContain('Fixed: TLS 1.0 offered');
+    expect(body).toMatch(/Protocol versions changed|TLS 1\.0/);
+    expect(body).toMatch(/Cipher suites changed|cipher/i);
+    expect(body).toMatch(/Certificate renewed|certificate/i);
+    // Something changed: the new diagnosis follows in the same thread.
+    await slack.waitFor(() => thread().filter((c) => text(c).includes('Fix on nginx')).length === 2, 'new diagnosis in the thread');
+    expect(inChannel('chat.postMessage', 'C0CHANGE').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
   }, 30_000);
 });
 

@@ -14,6 +14,7 @@ import {
   rawJsonMessages, threadMessages, verdictMessage,
 } from '../src/format/slack-messages.js';
 import { explainMessages, topExplanation } from '../src/format/slack-explain.js';
+import { changesSince } from '../src/format/slack-changes.js';
 import { helpMessage, homeBlocks } from '../src/format/slack-help.js';
 import { parseCli } from '../src/cli/args.js';
 import { classifyNetError } from '../src/probe/context.js';
@@ -399,5 +400,36 @@ describe('errno codes', () => {
     expect(reset.message).toMatch(/^The connection was reset .*\(ECONNRESET\)\.$/);
     expect(classifyNetError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })).message).toMatch(/^The connection was refused/);
     expect(classifyNetError(new Error('something odd')).message).toBe('something odd');
+  });
+});
+
+describe('what a Re-run says changed', () => {
+  it('says when the previous result is gone, and then posts the whole diagnosis', () => {
+    const view = changesSince(null, baseResult());
+    expect(view.changed).toBe(true);
+    expect(view.headline).toMatch(/no longer stored/);
+  });
+
+  it('says nothing changed for the same result, so the diagnosis is not repeated', () => {
+    const view = changesSince(baseResult(), baseResult());
+    expect(view).toEqual({ headline: expect.stringMatching(/^nothing changed since the last result/), blocks: [], changed: false });
+  });
+
+  it('names a verdict change and the changes behind it, before → after', () => {
+    const view = changesSince(baseResult(), cleanResult());
+    expect(view.changed).toBe(true);
+    const shown = view.blocks.map(blockText).join('\n');
+    expect(shown).toContain('❌ problems found → ✅ no problems found');
+    expect(shown).toContain('Fixed: Client-initiated renegotiation refused');
+    expect(view.headline).toMatch(/^\d+ changes since the last result$/);
+  });
+
+  it('reports an outage whose cause changed, and an unchanged one as nothing new', () => {
+    const refused = errorResult('refused', 'The connection was refused (ECONNREFUSED).');
+    const reset = errorResult('reset', 'The connection was reset (ECONNRESET).');
+    expect(changesSince(refused, refused).changed).toBe(false);
+    const other = changesSince(refused, reset);
+    expect(other.changed).toBe(true);
+    expect(other.blocks.map(blockText).join('\n')).toContain('Still unreachable, for another reason');
   });
 });

@@ -3,6 +3,8 @@
 import type { ClientProfile } from './profiles.js';
 
 const MARKS: ReadonlyArray<readonly [ClientProfile['family'], RegExp]> = [
+  // Android's platform TLS (Conscrypt) throws javax.net.ssl exceptions too; its own frames tell it apart.
+  ['android', /com\.android\.org\.conscrypt|\bandroid\.(?:os|net|app)\.|\bAndroid\b/],
   ['java', /javax\.net\.ssl|\bsun\.security\.|\bjava\.(?:io|net|lang)\.\w+Exception|\.java:\d+\)/],
   ['openssl', /SSL routines|OpenSSL|\berror:0A0[0-9A-F]{5}|curl: \(\d+\)/],
   ['node', /\bERR_(?:SSL|TLS)_[A-Z_]+|node:internal|Client network socket disconnected/],
@@ -14,5 +16,8 @@ const MARKS: ReadonlyArray<readonly [ClientProfile['family'], RegExp]> = [
 
 /** Client families whose marks appear in the text; empty when it names none. */
 export function familiesIn(text: string): Array<ClientProfile['family']> {
-  return MARKS.filter(([, re]) => re.test(text)).map(([family]) => family);
+  const found = MARKS.filter(([, re]) => re.test(text)).map(([family]) => family);
+  // An Android trace is javax.net.ssl as well, with BoringSSL's "SSL routines" lines inside: it is
+  // about the Android profiles, not the JDK's or OpenSSL's.
+  return found.includes('android') ? found.filter((f) => f !== 'java' && f !== 'openssl') : found;
 }

@@ -44,11 +44,19 @@ function candidateLines(e: ExplanationView, live: boolean): string {
     .join('\n');
 }
 
+export interface ExplainViewOptions {
+  /**
+   * Quote the error back (default). Not in the thread of the message that holds it (the message
+   * shortcut, an @mention): the thread already shows it once.
+   */
+  quote?: boolean;
+}
+
 /** Blocks for an explanation; with `result`, candidates carry the live check's verdicts. */
-export function explainBlocks(text: string, e: ExplanationView, result?: CheckResult): Block[] {
+export function explainBlocks(text: string, e: ExplanationView, result?: CheckResult, opts: ExplainViewOptions = {}): Block[] {
   const blocks: Block[] = [];
   if (result) blocks.push(section(verdictLine(result)));
-  blocks.push(quoted(text));
+  if (opts.quote !== false) blocks.push(quoted(text));
   if (!e.recognised || e.candidates.length === 0) {
     blocks.push(section("I don't recognise this error yet. `/tlscheck <host>` checks the server anyway and often finds the cause."));
     return blocks;
@@ -61,9 +69,9 @@ export function explainBlocks(text: string, e: ExplanationView, result?: CheckRe
   return blocks;
 }
 
-export function explainMessages(text: string, e: ExplanationView, result?: CheckResult): SlackMessage[] {
+export function explainMessages(text: string, e: ExplanationView, result?: CheckResult, opts: ExplainViewOptions = {}): SlackMessage[] {
   const title = result ? `Explanation checked against ${targetLabel(result)}` : 'Explanation of your error';
-  return toMessages(explainBlocks(text, e, result), title);
+  return toMessages(explainBlocks(text, e, result, opts), title);
 }
 
 /** The most likely cause the live check did not rule out, for the verdict line of an explain run. */

@@ -20,9 +20,12 @@ export function resultButtons(ref: ResultRef): ActionsBlock {
 
 const by = (user: string | null): string => (user ? ` for ${mentionUser(user)}` : '');
 
-export function pendingMessage(label: string, user: string | null): SlackMessage {
-  const text = `${EMOJI.checking} Checking ${label}…`;
-  return { text, blocks: [section(`${EMOJI.checking} Checking *${esc(label)}*${by(user)}…`)] };
+/** `again`: a Re-run, posted under the result it was pressed on. */
+export function pendingMessage(label: string, user: string | null, opts: { again?: boolean } = {}): SlackMessage {
+  const emoji = opts.again ? EMOJI.rerun : EMOJI.checking;
+  const again = opts.again ? ' again' : '';
+  const text = `${emoji} Checking ${label}${again}…`;
+  return { text, blocks: [section(`${emoji} Checking *${esc(label)}*${again}${by(user)}…`)] };
 }
 
 export interface Progress {

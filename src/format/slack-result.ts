@@ -14,7 +14,7 @@ import {
 } from './slack/blocks.js';
 import { SEVERITY_EMOJI, VERDICT_EMOJI } from './slack/emoji.js';
 
-const VERDICT_WORD: Record<Verdict, string> = { pass: 'no problems found', warn: 'works, with warnings', fail: 'problems found' };
+export const VERDICT_WORD: Record<Verdict, string> = { pass: 'no problems found', warn: 'works, with warnings', fail: 'problems found' };
 
 const SEVERITY_HEADING: Record<Severity, string> = { critical: 'Critical', error: 'Errors', warning: 'Warnings', info: 'Notes', ok: 'Passed' };
 const WORST_FIRST: readonly Severity[] = ['critical', 'error', 'warning', 'info', 'ok'];

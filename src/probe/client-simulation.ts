@@ -1,14 +1,14 @@
 // Client simulation: each profile's ClientHello (src/clients/profiles.ts) through the raw codec,
 // all at once, and what the server picks for it; a client whose hello gets an alert or an answer
-// it cannot accept fails, with the reason. The certificate key and DH size a client refuses are
-// judged in apply(), from the other probes' results.
+// it cannot accept fails, with the reason. The certificate key, SHA-1 signatures and DH size a
+// client refuses are judged in apply(), from the certificate and key-exchange probes' results.
 import type { ProbeContext } from './context.js';
 import { buildClientHello, type HelloVersion } from './codec/client-hello.js';
 import { CIPHER_SUITES, cipherSuiteById } from './codec/cipher-suites.js';
 import { groupName } from './codec/groups.js';
 import { describeOutcome, sendHello, type HelloOutcome } from './raw-hello.js';
 import { CLIENT_PROFILES, type ClientProfile } from '../clients/profiles.js';
-import type { CheckResult, ClientResult, ProtocolName } from '../types.js';
+import type { CertificateResult, CheckResult, ClientResult, ProtocolName } from '../types.js';
 
 export const name = 'client-simulation';
 // Starts with the version-dependent probes so its one wave of hellos overlaps the cipher enumeration.
@@ -98,25 +98,65 @@ export async function run(ctx: ProbeContext, profiles: readonly ClientProfile[] 
   return { clients: profiles.map((p, i) => judge(p, outcomes[i] as HelloOutcome)) };
 }
 
-/** The server's DH size, if the key-exchange probe measured one. */
+/**
+ * The server's DH group size as the key-exchange probe measured it (`keyExchange.dh.bits`, written
+ * by its apply, which runs before this probe's: registry order). null: not measured, or that probe
+ * saw no DHE suite while a client negotiated one; either way no verdict can rest on it.
+ */
 function dhBits(result: CheckResult): number | null {
-  const dh = (result.keyExchange as { dh?: { bits?: number | null } | null } | undefined)?.dh;
-  return typeof dh?.bits === 'number' ? dh.bits : null;
+  const bits = result.keyExchange?.dh?.bits;
+  return typeof bits === 'number' ? bits : null;
+}
+
+const SHA1_SIGNATURE = /sha1|sha-1/i;
+
+/**
+ * The SHA-1 signed certificate a client would have to check: the leaf, then the intermediates.
+ * Self-issued certificates (a root sent along, a self-signed leaf) are skipped: a trust anchor's
+ * own signature is never verified.
+ */
+function sha1Signed(cert: CertificateResult): { subject: string; algorithm: string } | null {
+  // Results stored before these fields existed, or built by hand, may lack them: nothing to judge then.
+  const leafAlgorithm = cert.signatureAlgorithm as string | undefined;
+  if (!cert.selfSigned && leafAlgorithm && SHA1_SIGNATURE.test(leafAlgorithm)) return { subject: cert.subject, algorithm: leafAlgorithm };
+  for (const c of (cert.chain as CertificateResult['chain'] | undefined)?.slice(1) ?? []) {
+    if (!c.selfIssued && c.signatureAlgorithm && SHA1_SIGNATURE.test(c.signatureAlgorithm)) return { subject: c.subject, algorithm: c.signatureAlgorithm };
+  }
+  return null;
+}
+
+/** Whether this client refuses the SHA-1 signature; null when that depends on what it cannot tell. */
+function refusesSha1(policy: ClientProfile['accepts']['sha1Certificates'], cert: CertificateResult): boolean | null {
+  if (policy === 'rejects') return true;
+  if (policy === 'accepts') return false;
+  // 'rejects-public': only chains to the client's built-in roots; publicRoot says which this is.
+  if (policy === 'rejects-public') return cert.publicRoot === undefined ? null : cert.publicRoot;
+  return null;
 }
 
 /**
- * Applies the limits the hello cannot show: the certificate's RSA key size and the DH group size
- * each client refuses. Runs after the certificate probe's apply (registry order).
+ * Applies the limits the hello cannot show: the certificate's RSA key size, SHA-1 signatures in the
+ * chain and the DH group size each client refuses. Runs after the certificate and key-exchange
+ * probes' apply (registry order). A limit the profile does not establish (null) decides nothing.
  */
 export function finalize(result: CheckResult, clients: readonly SimulatedClient[], profiles: readonly ClientProfile[] = CLIENT_PROFILES): ClientResult[] {
   const cert = result.certificate;
   const dh = dhBits(result);
+  const sha1 = cert ? sha1Signed(cert) : null;
   return clients.map(({ dhe, ...c }) => {
     const profile = profiles.find((p) => p.id === c.id);
     if (!profile || c.connects !== true) return c;
     const minRsa = profile.accepts.minRsaBits;
     if (cert && /rsa/i.test(cert.keyType) && minRsa !== null && cert.keyBits < minRsa) {
       return { ...c, connects: false, reason: `the certificate's ${cert.keyBits}-bit RSA key is below the ${minRsa} bits this client accepts` };
+    }
+    if (cert && sha1) {
+      const refuses = refusesSha1(profile.accepts.sha1Certificates, cert);
+      const which = `${sha1.subject} is signed with SHA-1 (${sha1.algorithm})`;
+      if (refuses === true) return { ...c, connects: false, reason: `certificate signature it rejects: ${which}` };
+      if (refuses === null && profile.accepts.sha1Certificates === 'rejects-public') {
+        return { ...c, connects: null, reason: `${which}; this client refuses that in chains to its public roots, and whether this chain ends at one is unknown` };
+      }
     }
     const minDh = profile.accepts.minDhBits;
     if (dhe && minDh !== null) {

@@ -1,4 +1,4 @@
-import type { CheckError, CheckResult, ErrorCode, ProtocolMap } from '../types.js';
+import type { CheckError, CheckResult, ErrorCode, ProtocolMap, ProtocolName } from '../types.js';
 import type { AddressPolicy } from '../target/policy.js';
 
 /** A target whose name has been resolved exactly once; probes connect to `ip` and send `sni`. */
@@ -20,11 +20,19 @@ export interface ProbeContext {
   /** Upper bound for one connection, further capped by the deadline. */
   connectTimeoutMs: number;
   /** Runs fn when a socket slot is free: bounds the sockets open to one target at once. */
-  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  limit: Limit;
   /** Extra trust anchors (PEM) from --ca. */
   ca?: string[];
+  /** The roots counted as public for Certificate Transparency (PEM); unset: node's bundled roots. */
+  publicRoots?: readonly string[];
   /** Protocol support, filled by the orchestrator before the probes that need it run. */
   protocols?: ProtocolMap;
+  /**
+   * The cipher probe's answer, filled by the orchestrator before the 'ciphers' probes start:
+   * accepted suites (IANA names) per version, and the versions whose list was cut short. Unset
+   * when the cipher probe gave no answer (cut by the deadline, or failed).
+   */
+  ciphers?: { suites: Partial<Record<ProtocolName, string[]>>; partial: readonly ProtocolName[] };
   /** The round trip to the target as measured so far (null until a first answer). */
   rttMs?: number | null;
   /** Probes report each round-trip sample here (raw hellos: connect start to first answer byte, halved). */
@@ -37,10 +45,11 @@ export interface ProbeContext {
 
 /**
  * 'address': needs only the resolved address, starts at once. 'versions': needs to know which
- * versions the server speaks (ctx.protocols), starts when the version probe is done. 'last': starts
+ * versions the server speaks (ctx.protocols), starts when the version probe is done. 'ciphers':
+ * needs the accepted suites (ctx.ciphers), starts when the cipher probe is done. 'last': starts
  * when every other probe has settled, so nothing it provokes can disturb them.
  */
-export type ProbePhase = 'address' | 'versions' | 'last';
+export type ProbePhase = 'address' | 'versions' | 'ciphers' | 'last';
 
 /**
  * What a probe module exports for the orchestrator's registry (src/probe/registry.ts): its name
@@ -73,18 +82,33 @@ export function connectionBudget(ctx: Pick<ProbeContext, 'deadline' | 'connectTi
   return Math.max(0, Math.min(ctx.connectTimeoutMs, ctx.deadline - Date.now()));
 }
 
-/** A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order. */
-export function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+export interface LimitOptions {
+  /**
+   * Ahead of every task not so marked: for steps of long sequential chains (cipher enumeration),
+   * which set the check's critical path, while one-off hellos have slack to wait.
+   */
+  urgent?: boolean;
+}
+
+export type Limit = <T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>;
+
+/**
+ * A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order (urgent ones
+ * first). A finishing task hands its slot straight to the next waiter, so a caller arriving in
+ * between cannot take it too and exceed `max`.
+ */
+export function createLimiter(max: number): Limit {
   let active = 0;
+  const urgent: Array<() => void> = [];
   const waiting: Array<() => void> = [];
   const release = (): void => {
-    active--;
-    const next = waiting.shift();
+    const next = urgent.shift() ?? waiting.shift();
     if (next) next();
+    else active--;
   };
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
+  return async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => (opts.urgent ? urgent : waiting).push(resolve));
+    else active++;
     try {
       return await fn();
     } finally {

@@ -6,7 +6,7 @@ import { CLIENT_PROFILES } from '../../clients/profiles.js';
 import type { KbEntry, ResultFacts } from './types.js';
 
 /** Clients people use today: one of these failing is an outage for real users, not legacy clean-up. */
-const CURRENT: ReadonlySet<string> = new Set(['chrome', 'firefox', 'java-17', 'java-11', 'openssl-3', 'node-20', 'go', 'envoy']);
+const CURRENT: ReadonlySet<string> = new Set(['chrome', 'firefox', 'safari', 'android-11', 'java-17', 'java-11', 'openssl-3', 'node-20', 'go', 'envoy']);
 
 const failing = (r: ResultFacts): ClientResult[] => (r.clients ?? []).filter((c) => c.connects === false);
 
@@ -32,12 +32,20 @@ export const clientsCannotConnect: KbEntry = {
   errorPatterns: [
     { re: /Received fatal alert: protocol_version/, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version', weight: 1 },
     { re: /Received fatal alert: handshake_failure/, example: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure', weight: 1 },
+    // Android's platform TLS (Conscrypt) when the handshake fails on a protocol or cipher mismatch.
+    {
+      re: /SSL handshake aborted: ssl=0x[0-9a-f]+: Failure in SSL library, usually a protocol error/,
+      example: 'javax.net.ssl.SSLHandshakeException: SSL handshake aborted: ssl=0x7c2e8a1f08: Failure in SSL library, usually a protocol error',
+      weight: 1,
+    },
   ],
   why:
     'Each client offers its own protocol versions, cipher suites, groups and signature algorithms, and refuses ' +
-    'some server parameters (OpenSSL 3 on Debian refuses RSA keys and DH groups below 2048 bits). A server tuned ' +
-    'for current browsers can leave out what an older JVM, an OpenSSL 1.0.2 system (RHEL/CentOS 7) or a Go ' +
-    'client needs, so "it works in my browser" while a partner\'s integration fails. Adding TLS 1.2 with ' +
+    'some server parameters (OpenSSL 3 on Debian refuses RSA keys and DH groups below 2048 bits; OpenSSL 3, ' +
+    'browsers and Go refuse certificates signed with SHA-1). A server tuned ' +
+    'for current browsers can leave out what an older JVM, an OpenSSL 1.0.2 system (RHEL/CentOS 7), Android 7 ' +
+    '(no TLS 1.3) or a Go client needs, so "it works in my browser" while a partner\'s integration fails; ' +
+    'Windows 7 speaks only TLS 1.0 until TLS 1.2 is enabled in its registry. Adding TLS 1.2 with ' +
     'ECDHE and AES-GCM suites back costs nothing in security today; adding TLS 1.0/1.1, CBC-only or RSA ' +
     'key-exchange suites re-opens known weaknesses (no forward secrecy, Lucky13) and fails PCI DSS, so the ' +
     'better fix for those clients is on the client.',

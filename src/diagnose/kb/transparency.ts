@@ -19,6 +19,17 @@ export const ctMissing: KbEntry = {
     return { detail: 'No Signed Certificate Timestamp in the certificate, the TLS extension or the stapled OCSP response' };
   },
   tested: sctsKnown,
+  // SCTs are counted, not verified: "present" is all the live check can say for them.
+  evidence: (r) => {
+    const c = r.certificate;
+    const ct = c?.ct;
+    if (r.error !== null || !c || !ct) return 'No certificate was read';
+    if (c.publicRoot !== true) return 'The certificate chains to a private CA (not a public root): Certificate Transparency does not apply';
+    if (ct.tlsExtension === null) return 'SCTs in the TLS extension could not be asked for (no TLS ≤ 1.2 handshake), so their absence is not established';
+    const total = (ct.embedded ?? 0) + (ct.tlsExtension ?? 0) + (ct.ocsp ?? 0);
+    return `SCTs present (${total}: ${ct.embedded ?? '?'} embedded, ${ct.tlsExtension} in the TLS extension, ${ct.ocsp ?? 0} in OCSP), ` +
+      'not verified against logs: a forged SCT, or one from a log Chrome or Safari does not accept, would still be refused';
+  },
   errorPatterns: [
     { re: /ERR_CERTIFICATE_TRANSPARENCY_REQUIRED/, example: 'NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', weight: 3 },
   ],
