@@ -579,6 +579,13 @@ const CASES: Record<string, Case> = {
     // The command prints the CAs the server asks for (the request is the problem's mark).
     symptom: /Acceptable client certificate CA names\n\S/,
   },
+  'weak-ecdhe-curve': {
+    // The server ranks secp224r1 above X25519 and picks its own preference.
+    problem: () => sserver(['-tls1_2', '-serverpref', '-curves', 'secp224r1:X25519', '-cipher', 'ECDHE:@SECLEVEL=0']),
+    healthy: () => sserver(['-tls1_2']),
+    symptom: /Server Temp Key: ECDH, (secp224r1|secp192r1|secp256k1|sect\w+)/,
+    healthyShows: /Server Temp Key: X25519/,
+  },
   'ct-missing': {
     // The command lists the SCTs embedded in the certificate. The healthy leaf carries a well-formed
     // SCT list from no real log (none can sign for a certificate made here): the command only lists
