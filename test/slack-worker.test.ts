@@ -157,7 +157,9 @@ describe('processJob: reaching the requester and surviving a deleted parent', ()
     const parentTs = slack.callsOf('chat.postMessage')[0]?.response?.ts;
     const first = slack.callsOf('chat.postMessage').find((c) => c.args.thread_ts === parentTs);
     expect(String(first?.args.text)).toMatch(/^<@U0ALICE> ❌ example\.com:443: The server refuses client-initiated renegotiation/);
-    expect(textOf(first)).toContain('<@U0ALICE> ❌ *example.com:443*');
+    // The verdict is the thread's first message, right above: the mention says where to look, not the cause again.
+    expect(textOf(first)).toContain('<@U0ALICE> ❌ problems found: the most likely cause and its fix come first.');
+    expect(JSON.stringify(first?.args.blocks).match(/The server refuses client-initiated renegotiation/g)).toHaveLength(1);
   });
 
   it('posts the verdict anew and threads under it when the "Checking…" parent was deleted (message_not_found)', async () => {
