@@ -102,6 +102,9 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
 
 class InvalidInput extends Error {}
 
+/** What Slack answers a reply to a thread whose first message is gone. */
+const THREAD_GONE: ReadonlySet<string> = new Set(['thread_not_found', 'message_not_found']);
+
 /** Posts the "Checking…" parent, or decides on the response_url when the channel is closed to the bot. */
 async function openParent(state: CheckJobData, jobId: string, ctx: JobContext, save: (p: DeliveryState) => Promise<void>, log: Logger): Promise<void> {
   if (state.mode) return;
@@ -109,7 +112,19 @@ async function openParent(state: CheckJobData, jobId: string, ctx: JobContext, s
     // A run that died after Slack took the parent but before the save finds its ts here.
     // In an incident thread (or under the result a Re-run was pressed on), the answer is a reply there.
     const pending = pendingMessage(labelOf(state), state.user, { again: Boolean(state.previousJobId) });
-    const ts = await sendOnce(ctx, jobId, 'parent', () => ctx.out.post(state.channel, pending, state.threadTs ?? undefined));
+    const ts = await sendOnce(ctx, jobId, 'parent', async () => {
+      if (!state.threadTs) return ctx.out.post(state.channel, pending);
+      try {
+        return await ctx.out.post(state.channel, pending, state.threadTs);
+      } catch (err) {
+        // The thread's first message was deleted meanwhile: the answer goes to the channel instead of being lost.
+        if (!THREAD_GONE.has(slackErrorCode(err) ?? '')) throw err;
+        log.info({ slackError: slackErrorCode(err) }, 'the thread to answer in is gone; answering at the top of the channel');
+        state.threadTs = null;
+        await save({});
+        return ctx.out.post(state.channel, pending);
+      }
+    });
     if (!ts) throw new Error('the parent message has no ts');
     await save({ mode: 'thread', parentTs: ts, posted: 0 });
   } catch (err) {
