@@ -68,8 +68,6 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     const result = state.result ?? (await runCheck(state, ctx, job));
     if (!state.result) await save({ result });
     // A refusal by the address policy is the requester's alone (issue 15): what an internal name
-    // points at is nobody else's business. The channel's "Checking…" line says only that.
-    // A refusal by the address policy is the requester's alone (issue 15): what an internal name
     // points at is nobody else's business. A name that does not resolve (a typo, an internal
     // name) is theirs alone too: the channel learns nothing from it.
     const privateError = result.error?.code === 'blocked' || result.error?.code === 'dns' ? result.error.code : null;
@@ -194,7 +192,7 @@ function reportMessages(state: CheckJobData, result: CheckResult, jobId: string,
   const changes = previous !== undefined ? changesSince(previous, result) : null;
   if (state.mode === 'thread') {
     const verdict = verdictMessage(result, { ref, user: state.user, explained: explainedLine });
-    // chat.update notifies nobody: the first threaded reply mentions the requester with the verdict.
+    // chat.update notifies nobody: the first threaded reply mentions the requester (notifyLine).
     const mention = mentionOf(state.user);
     if (changes) {
       // The verdict is the reply just above: this one says only what is new, and notifies.
