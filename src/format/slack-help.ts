@@ -23,8 +23,14 @@ export function helpBlocks(): Block[] {
     section(`*Usage*\n${usageLines('checks')}`),
     section(`*Recurring checks*\n${usageLines('schedules')}`),
     section(`*Examples*\n${EXAMPLES.map(([cmd, what]) => `${code(cmd)} — ${what}`).join('\n')}`),
+    section(
+      '*In an incident thread*\n' +
+        `${code('@tlscheck example.com')} (or ${code('@tlscheck explain <error> example.com')}) in a thread — I answer in that thread; at the top of a channel, in a thread under your message.\n` +
+        '*Explain this TLS error* (⋯ on any message) — I explain that message and check the server it names, in its thread.',
+    ),
     context(
       'Private and internal addresses are not checked from Slack unless your admin allows them (TLSCHECK_ALLOW_CIDRS). ' +
+        'A name that does not resolve, or one that is refused, is answered only to you. ' +
         'In a channel I am not in, I answer only to you; `/invite @tlscheck` to get threads.',
     ),
   ];

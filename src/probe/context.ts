@@ -142,7 +142,18 @@ const ERRNO_SENTENCES: Record<string, string> = {
   ETIMEDOUT: 'The connection timed out: no answer from the server',
   ENOTFOUND: 'The name does not resolve: check its spelling and its DNS records',
   EAI_AGAIN: 'The name could not be resolved right now: the resolver did not answer',
+  EAI_FAIL: 'The DNS server failed to answer for the name',
+  ENODATA: 'The name has no addresses',
+  EPROTO: 'The other side broke the protocol: it does not speak TLS as expected here',
+  EHOSTDOWN: 'The host is down',
+  ENETDOWN: 'The network is down from here',
+  ENOTCONN: 'The connection was already closed',
+  ESOCKETTIMEDOUT: 'The connection timed out: no answer from the server',
+  ERR_SOCKET_CLOSED: 'The connection was already closed',
 };
+
+/** The sentence for an errno code ("ECONNRESET"), or undefined for a code the table lacks. */
+export const errnoSentenceFor = (code: string): string | undefined => (Object.hasOwn(ERRNO_SENTENCES, code) ? ERRNO_SENTENCES[code] : undefined);
 
 /** "read ECONNRESET" → "The connection was reset … (ECONNRESET)"; other messages pass as they are. */
 export function errnoSentence(e: NodeJS.ErrnoException | undefined, fallback: string): string {

@@ -5,7 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import type { CheckError } from '../types.js';
-import { classifyNetError, connectionBudget, type ProbeContext } from './context.js';
+import { classifyNetError, connectionBudget, errnoSentence, type ProbeContext } from './context.js';
 import { alertFromOpenSslError, parseAlertBody, type TlsAlert } from './tls-alerts.js';
 
 /**
@@ -157,7 +157,8 @@ function failureToError(failure: TlsFailure, err: unknown): CheckError {
     case 'not-tls':
       return { code: 'not-tls', message: failure.message };
     case 'refused':
-      return { code: 'refused', message: failure.message };
+      // "connect ECONNREFUSED 192.0.2.1:443" → a sentence (the address is the target's, shown beside it).
+      return { code: 'refused', message: errnoSentence(err as NodeJS.ErrnoException | undefined, failure.message) };
     case 'closed':
       return { code: 'reset', message: failure.message };
     default:
