@@ -21,6 +21,8 @@ export interface ProbeContext {
   connectTimeoutMs: number;
   /** Runs fn when a socket slot is free: bounds the sockets open to one target at once. */
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The same slots, taken only when no limit() caller waits (Limiter.idle); absent: use limit. */
+  limitIdle?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Extra trust anchors (PEM) from --ca. */
   ca?: string[];
   /** Protocol support, filled by the orchestrator before the probes that need it run. */
@@ -73,24 +75,55 @@ export function connectionBudget(ctx: Pick<ProbeContext, 'deadline' | 'connectTi
   return Math.max(0, Math.min(ctx.connectTimeoutMs, ctx.deadline - Date.now()));
 }
 
-/** A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order. */
-export function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+/** A counting semaphore over the sockets open to one target. */
+export interface Limiter {
+  /** Runs fn when a slot is free; callers wait in FIFO order. */
+  <T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs fn only when a slot is free and no ordinary caller waits for one: background work (the
+   * client simulation's hellos) then fills slots the others leave idle instead of pushing them back.
+   */
+  idle<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order. Idle tasks
+ * come after every ordinary one and never hold more than `idleMax` slots, so the chains of
+ * sequential hellos (cipher and group enumeration) always find a slot free.
+ */
+export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limiter {
   let active = 0;
+  let activeIdle = 0;
   const waiting: Array<() => void> = [];
-  const release = (): void => {
-    active--;
-    const next = waiting.shift();
+  const idleWaiting: Array<() => void> = [];
+  const idleMayStart = (): boolean => waiting.length === 0 && active < max && activeIdle < idleMax;
+  const wake = (): void => {
+    const next = active < max ? waiting.shift() : undefined;
     if (next) next();
+    else if (idleMayStart()) idleWaiting.shift()?.();
   };
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+  const run = async <T>(fn: () => Promise<T>, isIdle: boolean): Promise<T> => {
     active++;
+    if (isIdle) activeIdle++;
     try {
       return await fn();
     } finally {
-      release();
+      active--;
+      if (isIdle) activeIdle--;
+      wake();
     }
   };
+  const limit = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    return run(fn, false);
+  };
+  const idle = async <T>(fn: () => Promise<T>): Promise<T> => {
+    // Ordinary callers started in the same turn (the other probes of a phase) queue first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!idleMayStart() || idleWaiting.length > 0) await new Promise<void>((resolve) => idleWaiting.push(resolve));
+    return run(fn, true);
+  };
+  return Object.assign(limit, { idle });
 }
 
 const ERRNO_CODES: Record<string, ErrorCode> = {
