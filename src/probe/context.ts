@@ -83,7 +83,7 @@ export interface Limiter {
    * Runs fn only when a slot is free and no ordinary caller waits for one: background work (the
    * client simulation's hellos) then fills slots the others leave idle instead of pushing them back.
    */
-  idle<T>(fn: () => Promise<T>): Promise<T>;
+  readonly idle: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /**
