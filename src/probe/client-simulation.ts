@@ -1,5 +1,5 @@
 // Client simulation: each profile's ClientHello (src/clients/profiles.ts) through the raw codec,
-// all at once, and what the server picks for it; a client whose hello gets an alert or an answer
+// in the socket slots other probes leave idle, and what the server picks for it; a client whose hello gets an alert or an answer
 // it cannot accept fails, with the reason. The certificate key, SHA-1 signatures and DH size a
 // client refuses are judged in apply(), from the certificate and key-exchange probes' results.
 import type { ProbeContext } from './context.js';
@@ -11,7 +11,8 @@ import { CLIENT_PROFILES, type ClientProfile } from '../clients/profiles.js';
 import type { CertificateResult, CheckResult, ClientResult, ProtocolName } from '../types.js';
 
 export const name = 'client-simulation';
-// Starts with the version-dependent probes so its one wave of hellos overlaps the cipher enumeration.
+// Starts with the version-dependent probes; its hellos then wait for slots the cipher and group
+// enumerations leave free, and are done before those chains end (it needs no version facts itself).
 export const phase = 'versions';
 
 export interface SimulatedClient extends ClientResult {
