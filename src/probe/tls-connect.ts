@@ -103,6 +103,8 @@ export interface TlsConnectOptions {
    * it saves the JS stream layer's CPU on every record (resumption opens 15 connections).
    */
   tap?: boolean;
+  /** Ahead of ordinary connections in the queue for a socket (ctx.limit): the start of a long chain. */
+  urgent?: boolean;
 }
 
 export interface TlsConnected {
@@ -339,7 +341,7 @@ export function withTls<T>(ctx: ProbeContext, opts: TlsConnectOptions, use: (att
       // finishes closing in the background and is destroyed by the timer if the server lingers.
       void closeTls(attempt, Math.min(1000, Math.max(100, connectionBudget(ctx))));
     }
-  });
+  }, { urgent: opts.urgent });
 }
 
 /** Waits for an event with a cap; resolves with its first argument, or undefined on timeout/close. */
