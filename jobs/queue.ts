@@ -123,13 +123,12 @@ export function createQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes
   return queue;
 }
 
-/** `dedupTtlMs` is for tests that must outlast the window without waiting its full 5 s. */
-export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger, dedupTtlMs = DEDUP_TTL_MS): CheckQueue {
+export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger): CheckQueue {
   const queue = createQueue(config, logger);
   return {
     async enqueue(req) {
       const jobId = newJobId();
-      const job = await queue.add(req.kind, req, { jobId, deduplication: { id: dedupId(req), ttl: dedupTtlMs } });
+      const job = await queue.add(req.kind, req, { jobId, deduplication: { id: dedupId(req), ttl: DEDUP_TTL_MS } });
       // BullMQ answers a deduplicated add with the job that already holds the id.
       return { jobId: job.id ?? jobId, deduplicated: job.id !== undefined && job.id !== jobId };
     },

@@ -48,8 +48,6 @@ export interface StackOptions {
   worker?: Partial<WorkerDeps> | false;
   logger?: Logger;
   concurrency?: number;
-  /** The queue's deduplication window (5 s in production). */
-  dedupTtlMs?: number;
 }
 
 export interface Stack {
@@ -87,7 +85,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     maxSchedulesPerChannel: 50,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
   };
-  const queue = createCheckQueue(config, undefined, opts.dedupTtlMs);
+  const queue = createCheckQueue(config);
   const app = createApp(config, { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: () => fakeExplanation(false), logger });
   const { port } = await app.start({ port: 0, host: '127.0.0.1' });
   const worker =
