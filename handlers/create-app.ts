@@ -176,7 +176,7 @@ function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient, ro
     signingSecret,
     logger: deps.logger.child({ component: 'receiver' }),
     path: EVENTS_PATH,
-    firstSeen: async (signature, ttlSec) => (await redis.set(`${config.queuePrefix}:seen:${signature.slice(3, 35)}`, '1', 'EX', ttlSec, 'NX')) === 'OK',
+    firstSeen: async (key, ttlSec) => (await redis.set(`${config.queuePrefix}:seen:${key}`, '1', 'EX', ttlSec, 'NX')) === 'OK',
     routes,
   });
 }
