@@ -57,6 +57,9 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
     token: config.slack.botToken,
     logger: slackLogger(deps.logger, 'bolt'),
     clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRY, timeout: SLACK_REQUEST_TIMEOUT_MS },
+    // No listener uses Bolt's conversation store; its in-memory default looked every request up
+    // and built (and rejected with) an Error for each: CPU on every slash command's ack.
+    convoStore: false as const,
   };
   const app = socketMode
     ? new App({ ...common, socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret })

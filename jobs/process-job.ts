@@ -7,7 +7,7 @@ import { errorSummary, slackErrorCode } from '../src/errors.js';
 import type { SlackMessage } from '../src/format/slack/blocks.js';
 import { divider, section } from '../src/format/slack/blocks.js';
 import { toMessages } from '../src/format/slack/split.js';
-import { displayLabel, resultThreadBlocks, targetLabel, verdictFallback, verdictLine } from '../src/format/slack-result.js';
+import { displayInput, displayLabel, errorCause, notifyLine, resultThreadBlocks, verdictFallback } from '../src/format/slack-result.js';
 import { changesSince } from '../src/format/slack-changes.js';
 import { verdictOf } from '../src/verdict.js';
 import type { ResultRef } from '../src/format/slack/actions.js';
@@ -68,10 +68,12 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     const result = state.result ?? (await runCheck(state, ctx, job));
     if (!state.result) await save({ result });
     // A refusal by the address policy is the requester's alone (issue 15): what an internal name
-    // points at is nobody else's business. The channel's "Checking…" line says only that.
-    if (result.error?.code === 'blocked' && canTellPrivately(state)) {
-      await refusePrivately(state, job.id, result.error.message, ctx);
-      log.info({ checkError: 'blocked' }, 'check refused by the address policy; told the requester privately');
+    // points at is nobody else's business. A name that does not resolve (a typo, an internal
+    // name) is theirs alone too: the channel learns nothing from it.
+    const privateError = result.error?.code === 'blocked' || result.error?.code === 'dns' ? result.error.code : null;
+    if (privateError && canTellPrivately(state)) {
+      await refusePrivately(state, job.id, errorCause(result), ctx, privateError === 'dns');
+      log.info({ checkError: privateError }, 'check not run; told the requester privately');
       return { verdict: verdictOf(result), messages: 1 };
     }
     const previous = state.previousJobId ? await previousResult(state, state.previousJobId, ctx, log) : undefined;
@@ -84,7 +86,7 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     // Not a failure: the worker puts the job back for later (see jobs/worker.ts).
     if (err instanceof HostBusyError && !err.final) throw err;
     if (err instanceof InvalidInput || err instanceof HostBusyError) {
-      await deliverOne(state, failureMessage(state.input, err.message), ctx);
+      await deliverOne(state, failureMessage(labelOf(state), err.message), ctx);
       return null;
     }
     log.error({ err: errorSummary(err), lastAttempt: job.isLastAttempt }, 'job failed');
@@ -98,14 +100,29 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
 
 class InvalidInput extends Error {}
 
+/** What Slack answers a reply to a thread whose first message is gone. */
+const THREAD_GONE: ReadonlySet<string> = new Set(['thread_not_found', 'message_not_found']);
+
 /** Posts the "Checking…" parent, or decides on the response_url when the channel is closed to the bot. */
 async function openParent(state: CheckJobData, jobId: string, ctx: JobContext, save: (p: DeliveryState) => Promise<void>, log: Logger): Promise<void> {
   if (state.mode) return;
   try {
     // A run that died after Slack took the parent but before the save finds its ts here.
     // In an incident thread (or under the result a Re-run was pressed on), the answer is a reply there.
-    const pending = pendingMessage(state.input, state.user, { again: Boolean(state.previousJobId) });
-    const ts = await sendOnce(ctx, jobId, 'parent', () => ctx.out.post(state.channel, pending, state.threadTs ?? undefined));
+    const pending = pendingMessage(labelOf(state), state.user, { again: Boolean(state.previousJobId) });
+    const ts = await sendOnce(ctx, jobId, 'parent', async () => {
+      if (!state.threadTs) return ctx.out.post(state.channel, pending);
+      try {
+        return await ctx.out.post(state.channel, pending, state.threadTs);
+      } catch (err) {
+        // The thread's first message was deleted meanwhile: the answer goes to the channel instead of being lost.
+        if (!THREAD_GONE.has(slackErrorCode(err) ?? '')) throw err;
+        log.info({ slackError: slackErrorCode(err) }, 'the thread to answer in is gone; answering at the top of the channel');
+        state.threadTs = null;
+        await save({});
+        return ctx.out.post(state.channel, pending);
+      }
+    });
     if (!ts) throw new Error('the parent message has no ts');
     await save({ mode: 'thread', parentTs: ts, posted: 0 });
   } catch (err) {
@@ -121,7 +138,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, job: JobHandle): P
   const progress =
     mode === 'thread' && parentTs
       ? createThrottle<{ probe: string; done: number; total: number }>(
-          (p) => ctx.out.update(state.channel, parentTs, progressMessage(state.input, state.user, p)),
+          (p) => ctx.out.update(state.channel, parentTs, progressMessage(labelOf(state), state.user, p)),
           ctx.progressIntervalMs,
         )
       : null;
@@ -168,12 +185,14 @@ function reportMessages(state: CheckJobData, result: CheckResult, jobId: string,
   const ref: ResultRef = { jobId, input: state.input, sni: state.sni };
   const explained = state.kind === 'explain' && state.symptom ? explainSafely(state.symptom, result, ctx, log) : null;
   const quote = state.source !== 'mention' && state.source !== 'shortcut';
-  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result, { quote }), divider()] : [];
+  // The result's own most likely cause follows in full (resultThreadBlocks): not twice.
+  const omitDiagnosis = result.diagnoses?.[0]?.id;
+  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result, { quote, omitDiagnosis }), divider()] : [];
   const explainedLine = explained ? topExplanation(explained) : null;
   const changes = previous !== undefined ? changesSince(previous, result) : null;
   if (state.mode === 'thread') {
     const verdict = verdictMessage(result, { ref, user: state.user, explained: explainedLine });
-    // chat.update notifies nobody: the first threaded reply mentions the requester with the verdict.
+    // chat.update notifies nobody: the first threaded reply mentions the requester (notifyLine).
     const mention = mentionOf(state.user);
     if (changes) {
       // The verdict is the reply just above: this one says only what is new, and notifies.
@@ -184,9 +203,9 @@ function reportMessages(state: CheckJobData, result: CheckResult, jobId: string,
       if (!first) return [verdict];
       return [verdict, { ...first, text: `${mention ? `${mention} ` : ''}${verdictFallback(result)} (${changes.headline})` }, ...others];
     }
-    const notify = mention ? [section(`${mention} ${verdictLine(result)}`)] : [];
+    const notify = mention ? [section(`${mention} ${notifyLine(result)}`)] : [];
     const thread = explained
-      ? toMessages([...notify, ...explainPart, ...resultThreadBlocks(result)], `Explanation and diagnosis for ${targetLabel(result)}`)
+      ? toMessages([...notify, ...explainPart, ...resultThreadBlocks(result)], `Explanation and diagnosis for ${displayLabel(result)}`)
       : threadMessages(result, notify);
     const [first, ...rest] = thread;
     if (!first || !mention) return [verdict, ...thread];
@@ -263,19 +282,34 @@ async function tellRequester(state: CheckJobData, msg: SlackMessage, ctx: JobCon
   else if (mentionOf(state.user)) await ctx.out.ephemeral(state.channel, state.user, msg, state.threadTs ?? undefined);
 }
 
-async function refusePrivately(state: CheckJobData, jobId: string, reason: string, ctx: JobContext): Promise<void> {
+/**
+ * Tells the requester alone why the check did not run. The channel's "Checking…" line then says
+ * only that (`removeParent`: it is deleted, leaving the channel nothing; kept if that fails).
+ */
+async function refusePrivately(state: CheckJobData, jobId: string, reason: string, ctx: JobContext, removeParent = false): Promise<void> {
   await sendOnce(ctx, jobId, 'refused', async () => {
-    await tellRequester(state, failureMessage(state.input, reason), ctx);
+    await tellRequester(state, failureMessage(labelOf(state), reason), ctx);
     return undefined;
   });
   if (state.mode === 'thread' && state.parentTs) {
     const parentTs = state.parentTs;
     await sendOnce(ctx, jobId, 'm0', async () => {
-      await ctx.out.update(state.channel, parentTs, failureMessage(state.input, REFUSED_PRIVATELY_TEXT));
+      if (removeParent) {
+        try {
+          await ctx.out.remove(state.channel, parentTs);
+          return undefined;
+        } catch (err) {
+          ctx.logger.warn({ err: errorSummary(err) }, 'could not delete the Checking… message; saying the reason went privately');
+        }
+      }
+      await ctx.out.update(state.channel, parentTs, failureMessage(labelOf(state), REFUSED_PRIVATELY_TEXT));
       return undefined;
     });
   }
 }
+
+/** The target as people read it: Unicode for an internationalised name, and the SNI when it is another name. */
+const labelOf = (state: Pick<CheckJobData, 'input' | 'sni'>): string => displayInput(state.input, state.sni);
 
 const INTERNAL_ERROR_TEXT = 'tlscheck could not finish this check (an internal error, logged). Try again in a minute.';
 export const ABANDONED_TEXT = 'tlscheck could not finish this check: the worker running it stopped more than once. Try again in a minute.';
@@ -285,7 +319,7 @@ async function tellFailure(state: CheckJobData, reason: string, ctx: JobContext,
   // A verdict already shown stays: the notice would replace the one thing that did get through.
   if (state.mode === 'thread' && (state.posted ?? 0) > 0) return true;
   try {
-    await deliverOne(state, failureMessage(state.input, reason), ctx);
+    await deliverOne(state, failureMessage(labelOf(state), reason), ctx);
     return true;
   } catch (err) {
     log.warn({ err: errorSummary(err) }, 'could not report the failure to Slack');

@@ -159,12 +159,14 @@ describe('rate limits in the slash handler', () => {
     for (let i = 0; i < 200 && (await dedupKeys()).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await dedupKeys()).toEqual([]);
     expect((await press('rerun-1')).status).toBe(200);
-    await slack.waitFor(() => parentsIn(slack, channel).length === 2 && true, 'the second check');
+    // A Re-run answers in the thread of the result it was pressed on: a second verdict, one parent.
+    await slack.waitFor(() => finalsIn(slack, channel).length === 2 && true, 'the second check');
     expect((await press('rerun-2')).status).toBe(200);
     const refusal = await slack.waitFor(() => slack.responses.find((r) => r.id === 'rerun-2' && /Slow down/.test(String(r.body.text))), 'the refusal');
     expect(String(refusal.body.text)).toMatch(/you have asked for 2 checks in a minute/);
     await new Promise((r) => setTimeout(r, 300));
-    expect(parentsIn(slack, channel)).toHaveLength(2);
+    expect(finalsIn(slack, channel)).toHaveLength(2);
+    expect(parentsIn(slack, channel)).toHaveLength(1);
   }, 20_000);
 
   it('refuses the fourth check in a channel whoever asks', async () => {

@@ -18,7 +18,7 @@ import { KNOWLEDGE_BASE } from '../src/diagnose/index.js';
 import { renderReproduce } from '../src/diagnose/reproduce.js';
 import { decodeClientHello } from './fixtures/codec/tls-bytes.js';
 import { startHelloFilter, type HelloFilterOptions } from './helpers/hello-filter.js';
-import { ocspUnknownResponse } from './helpers/ocsp.js';
+import { ocspStaleResponse, ocspUnknownResponse } from './helpers/ocsp.js';
 import { createPki, type Issued } from './helpers/pki.js';
 import { freePort, startGnutlsServ, startRawPeer, startSServer, tempDir, waitForListen, type Running } from './helpers/servers.js';
 import { startLighttpd } from './helpers/stacks.js';
@@ -332,6 +332,8 @@ interface Case {
   problem: (() => Promise<Target>) | Array<() => Promise<Target>>;
   healthy: () => Promise<Target>;
   symptom: Symptom;
+  /** What the command prints on the server without the problem: its symptom is absent because it looked, not because it failed. */
+  healthyShows?: Symptom;
   /** Stop a line once its output holds this (curl --http2 keeps waiting on a server that speaks no HTTP/2). */
   until?: RegExp;
 }
@@ -348,6 +350,10 @@ const handshook = (l: LineRun | undefined): boolean => l !== undefined && /New, 
 const firstFailsSecondConnects = (_o: string, [a, b]: LineRun[]): boolean => a !== undefined && !handshook(a) && /CONNECTED/.test(a.out) && handshook(b);
 function dateAfter(out: string, field: 'notAfter' | 'notBefore'): number {
   const m = new RegExp(`${field}=(.+)`).exec(out);
+  return m?.[1] ? Date.parse(m[1]) : NaN;
+}
+function dateAfterLine(out: string, label: string): number {
+  const m = new RegExp(`${label}: (.+)`).exec(out);
   return m?.[1] ? Date.parse(m[1]) : NaN;
 }
 const renegotiatedFine = (out: string): boolean => /RENEGOTIATING/.test(out) && !/no renegotiation|alert|errno|error:/i.test(out.split('RENEGOTIATING').slice(1).join(''));
@@ -372,12 +378,14 @@ const CASES: Record<string, Case> = {
       () => middlebox(() => sserver(), { action: 'reset', maxRecordBytes: 1000 }),
     ],
     healthy: () => sserver(),
+    healthyShows: (_o, l) => handshook(l[1]) && handshook(l[2]),
     symptom: (_o, l) => l.length === 3 && (l[1]?.noAnswer === true || /errno=104|Connection reset|unexpected eof/.test(l[1]?.out ?? '')) && !handshook(l[1]) && handshook(l[2]),
   },
   'middlebox-padded-hello': {
     // A relay that swallows ClientHellos carrying the padding extension: -bugs pads, the plain line does not.
     problem: () => middlebox(() => sserver(), { action: 'swallow', matches: padded }),
     healthy: () => sserver(),
+    healthyShows: (_o, l) => l.every(handshook),
     symptom: (_o, [a, b]) => a?.noAnswer === true && !handshook(a) && handshook(b),
   },
   'browser-hello-refused': {
@@ -385,11 +393,13 @@ const CASES: Record<string, Case> = {
     // stack here answers a browser hello with one), and completes the same hello without it.
     problem: () => lighttpdWolfssl(false),
     healthy: () => lighttpdWolfssl(true),
+    healthyShows: (_o, l) => l.every(handshook),
     symptom: firstFailsSecondConnects,
   },
   'status-request-abort': {
     problem: () => lighttpdWolfssl(false),
     healthy: () => lighttpdWolfssl(true),
+    healthyShows: (_o, l) => l.every(handshook),
     symptom: (o, l) => firstFailsSecondConnects(o, l) && /unexpected eof while reading/.test(l[0]?.out ?? ''),
   },
   'protocol-server-too-old': {
@@ -412,6 +422,7 @@ const CASES: Record<string, Case> = {
     // -tls1_2 line, fail) and TLS 1.0 only (OpenSSL 3's defaults, the second line, fail too).
     problem: [() => sserver(['-tls1_3']), () => sserver(['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0'])],
     healthy: () => sserver(),
+    healthyShows: (_o, l) => l.length === 2 && l.every(handshook),
     symptom: (_o, l) => l.length === 2 && l.some((x) => /CONNECTED/.test(x.out)) && l.some((x) => !handshook(x)),
   },
   'weak-dh': {
@@ -422,6 +433,7 @@ const CASES: Record<string, Case> = {
   'cert-revoked': {
     problem: () => sserver(['-www', '-status_file', ocsp(pki.revokedLeaf)], pki.revokedLeaf),
     healthy: () => sserver(['-www', '-status_file', ocsp(pki.leaf)]),
+    healthyShows: /Cert Status: good/,
     // s_client prints the stapled status; curl --cert-status refuses the connection.
     symptom: (_o, [a, b]) => /Cert Status: revoked/.test(a?.out ?? '') && /revocation|revoked/i.test(b?.out ?? '') && b?.code !== 0,
   },
@@ -448,17 +460,27 @@ const CASES: Record<string, Case> = {
     problem: () => sserver([], mustStaple()),
     // The same certificate with its OCSP response stapled.
     healthy: () => sserver(['-status_file', ocsp(mustStaple())], mustStaple()),
+    healthyShows: /OCSP Response Data/,
     symptom: (o) => /OCSP response: no response sent/.test(o) && /TLS Feature:\s*\n\s*status_request/.test(o),
   },
   'ocsp-status-unknown': {
     problem: () => sserver(['-status_file', ocspUnknownResponse(pki, pki.leaf)]),
     healthy: () => sserver(['-status_file', ocsp(pki.leaf)]),
+    healthyShows: /Cert Status: good/,
     symptom: /Cert Status: unknown/,
+  },
+  'ocsp-response-stale': {
+    // A response the issuer signed 30 days ago, valid for 7: what a server staples once it stopped refreshing.
+    problem: () => sserver(['-status_file', staleOcsp()]),
+    healthy: () => sserver(['-status_file', ocsp(pki.leaf)]),
+    healthyShows: (o) => dateAfterLine(o, 'Next Update') > Date.now(),
+    symptom: (o) => dateAfterLine(o, 'Next Update') < Date.now(),
   },
   'ocsp-response-untrusted': {
     // The staple about the test leaf is signed by a key its issuer never authorised (RFC 6960 §4.2.2.2).
     problem: () => sserver(['-status_file', ocsp(pki.leaf, pki.selfSigned)]),
     healthy: () => sserver(['-status_file', ocsp(pki.leaf)]),
+    healthyShows: /Responder Id: .+[\s\S]*issuer=/,
     // The Responder Id the first line prints is not the issuer the second line prints.
     symptom: (_o, [a, b]) => {
       const responder = /Responder Id: (.+)/.exec(a?.out ?? '')?.[1]?.trim();
@@ -557,9 +579,26 @@ const CASES: Record<string, Case> = {
     // The command prints the CAs the server asks for (the request is the problem's mark).
     symptom: /Acceptable client certificate CA names\n\S/,
   },
+  'weak-ecdhe-curve': {
+    // The server ranks secp224r1 above X25519 and picks its own preference.
+    problem: () => sserver(['-tls1_2', '-serverpref', '-curves', 'secp224r1:X25519', '-cipher', 'ECDHE:@SECLEVEL=0']),
+    healthy: () => sserver(['-tls1_2']),
+    symptom: /Server Temp Key: ECDH, (secp224r1|secp192r1|secp256k1|sect\w+)/,
+    healthyShows: /Server Temp Key: X25519/,
+  },
+  'ct-missing': {
+    // The command lists the SCTs embedded in the certificate. The healthy leaf carries a well-formed
+    // SCT list from no real log (none can sign for a certificate made here): the command only lists
+    // SCTs, it does not verify them; whether the root is public is the check's business, not its.
+    problem: () => sserver(),
+    healthy: () => sserver([], sctLeaf()),
+    healthyShows: /CT Precertificate SCTs:\s*\n\s*Signed Certificate Timestamp/,
+    symptom: (o) => /No extensions in certificate/.test(o) && !/Signed Certificate Timestamp/.test(o),
+  },
   'dh-custom-group': {
     problem: () => sserver(['-tls1_2', '-dhparam', dhParams('custom2048'), '-cipher', 'DHE-RSA-AES128-GCM-SHA256'], pki.rsa2048),
     healthy: () => sserver(['-tls1_2', '-dhparam', dhParams(2048), '-cipher', 'DHE-RSA-AES128-GCM-SHA256'], pki.rsa2048),
+    healthyShows: /ServerKeyExchange\s*\n\s*0c( [0-9a-f]{2}){5} ff ff ff ff ff ff ff ff ad f8/,
     symptom: customDhPrime,
   },
 };
@@ -571,8 +610,6 @@ const NOT_RUN: Record<string, string> = {
   'protocol-ssl-enabled': 'needs an OpenSSL built with SSLv3 (the command says so); OpenSSL 3 on Debian and GnuTLS 3.7 have none',
   'fallback-scsv-missing': 'every TLS library installed here honours TLS_FALLBACK_SCSV (RFC 7507); only the server without the problem is run',
   'renegotiation-server-initiated': 'needs httpd renegotiating for a per-directory SSLVerifyClient and a client certificate from its CA; the command is the fix, not a probe',
-  'ct-missing': 'needs a certificate chaining to a public root with (or without) SCTs from public logs; none can be issued here',
-  'ocsp-response-stale': 'openssl ocsp cannot back-date a response (its -ndays/-nmin only move nextUpdate forward); test/revocation.test.ts shifts the clock instead',
   'post-quantum-key-exchange': 'no server here offers X25519MLKEM768 and the command needs an OpenSSL 3.5+ client (OpenSSL 3.0 and GnuTLS 3.7 lack it); the probe is tested against a scripted server',
 };
 /** Of the NOT_RUN entries, those whose command still runs against a server without the problem. */
@@ -624,6 +661,33 @@ function ocsp(leaf: Issued, signer?: Issued): string {
     ocspFiles.set(key, file);
   }
   return file;
+}
+
+let staleFile: string | undefined;
+/** The test leaf's good response with its times moved 30 days back (nextUpdate 23 days ago), signed again. */
+function staleOcsp(): string {
+  staleFile ??= ocspStaleResponse(pki, pki.leaf, 30 * DAY);
+  return staleFile;
+}
+
+let sctLeafCert: Issued | undefined;
+/**
+ * A localhost leaf with an embedded SCT list extension (RFC 6962 §3.3): one v1 SCT, TLS-encoded,
+ * with a made-up log id and signature. Well-formed, so openssl lists it.
+ */
+function sctLeaf(): Issued {
+  if (!sctLeafCert) {
+    const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
+    const timestamp = Buffer.alloc(8);
+    timestamp.writeBigUInt64BE(BigInt(Date.now()));
+    // An ECDSA signature's DER shape: SEQUENCE { INTEGER (32 bytes), INTEGER (32 bytes) }.
+    const signature = Buffer.concat([Buffer.from([0x30, 0x44, 0x02, 0x20]), Buffer.alloc(32, 0x11), Buffer.from([0x02, 0x20]), Buffer.alloc(32, 0x22)]);
+    const sct = Buffer.concat([Buffer.from([0]), Buffer.alloc(32, 0xaa), timestamp, u16(0), Buffer.from([4, 3]), u16(signature.length), signature]);
+    const list = Buffer.concat([u16(sct.length + 2), u16(sct.length), sct]);
+    const octets = Buffer.concat([Buffer.from([0x04, 0x81, list.length]), list]);
+    sctLeafCert = pki.issueLeaf('with-scts', [`1.3.6.1.4.1.11129.2.4.2 = DER:${octets.toString('hex')}`]);
+  }
+  return sctLeafCert;
 }
 
 let mustStapleLeaf: Issued | undefined;
@@ -717,6 +781,7 @@ describe('reproduce commands show the symptom on a server that has it, and not o
     }
     expect(o.healthy.run.lines.filter((l) => l.timedOut), described('server without it', id, o.healthy)).toEqual([]);
     expect(shows(c.symptom, o.healthy.run), described('server without it', id, o.healthy)).toBe(false);
+    if (c.healthyShows) expect(shows(c.healthyShows, o.healthy.run), described('server without it (what it should print)', id, o.healthy)).toBe(true);
   }, TEST_TIMEOUT_MS);
 
   it.each(Object.entries(HEALTHY_ONLY))('%s (server without the problem only)', async (id, c) => {
@@ -738,6 +803,17 @@ describe('the runner itself', () => {
       await t.release();
     }
   }, TEST_TIMEOUT_MS);
+
+  it('the stale OCSP response is a real one: signed by the issuer, its status times in the past', () => {
+    const r = spawnSync('openssl', ['ocsp', '-respin', staleOcsp(), '-CAfile', pki.bundle('ocsp-trust', [pki.root, pki.intermediate]),
+      '-issuer', pki.intermediate.certFile, '-cert', pki.leaf.certFile], { encoding: 'utf8', timeout: 20_000 });
+    const out = `${r.stdout}${r.stderr}`;
+    expect(out).toMatch(/Response verify OK/);
+    expect(out).toMatch(/^good$/m);
+    expect(out).toMatch(/Status times invalid/);
+    expect(out).toMatch(/status expired/);
+    expect(dateAfterLine(out, 'Next Update')).toBeLessThan(Date.now() - 20 * DAY);
+  });
 
   it('counts the waits a command makes on purpose into its budget', () => {
     expect(waitsMs("(for i in 1 2 3 4 5; do printf 'R\\n'; sleep 1; done) | openssl s_client")).toBe(5000);

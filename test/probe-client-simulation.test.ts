@@ -11,6 +11,7 @@ import { loopbackCtx } from './helpers/probe-ctx.js';
 import * as sim from '../src/probe/client-simulation.js';
 import { CLIENT_PROFILES } from '../src/clients/profiles.js';
 import { PROBES } from '../src/probe/registry.js';
+import { createLimiter } from '../src/probe/context.js';
 import type { CertificateResult, CheckResult, ClientResult } from '../src/types.js';
 
 const keep = keepServers();
@@ -183,6 +184,55 @@ describe('SHA-1 signed certificates', () => {
   });
 });
 
+describe('the socket slots the client simulation takes (Limiter.idle)', () => {
+  /** A task that holds its slot until released, and says when it started. */
+  function task(log: string[], name: string): { run: () => Promise<void>; release: () => void; started: Promise<void> } {
+    let release = (): void => undefined;
+    let markStarted = (): void => undefined;
+    const started = new Promise<void>((r) => { markStarted = r; });
+    const held = new Promise<void>((r) => { release = r; });
+    return { run: async () => { log.push(name); markStarted(); await held; }, release: () => release(), started };
+  }
+
+  it('idle tasks wait while ordinary ones queue, go after them, and leave two slots to the ordinary ones', async () => {
+    const limit = createLimiter(4);
+    const log: string[] = [];
+    const a = task(log, 'a'); const b = task(log, 'b'); const c = task(log, 'c'); const d = task(log, 'd'); const e = task(log, 'e');
+    const i1 = task(log, 'i1'); const i2 = task(log, 'i2'); const i3 = task(log, 'i3');
+    const runs = [limit(a.run), limit(b.run), limit(c.run), limit(d.run), limit.idle(i1.run), limit.idle(i2.run), limit.idle(i3.run), limit(e.run)];
+    await Promise.all([a.started, b.started, c.started, d.started]);
+    // Full, and an ordinary task waits: the idle ones wait behind it.
+    a.release();
+    await e.started;
+    expect(log).toEqual(['a', 'b', 'c', 'd', 'e']);
+    // Slots free up with nobody ordinary waiting: idle tasks start, at most max - 2 = 2 of them.
+    b.release(); c.release(); d.release();
+    await Promise.all([i1.started, i2.started]);
+    expect(log.slice(5)).toEqual(['i1', 'i2']);
+    e.release();
+    i1.release();
+    await i3.started;
+    i2.release(); i3.release();
+    await Promise.all(runs);
+    expect(log).toEqual(['a', 'b', 'c', 'd', 'e', 'i1', 'i2', 'i3']);
+  });
+
+  it('an ordinary task arriving while idle ones run still finds a slot at once', async () => {
+    const limit = createLimiter(3);
+    const log: string[] = [];
+    const i1 = task(log, 'i1'); const i2 = task(log, 'i2'); const o = task(log, 'o');
+    const runs = [limit.idle(i1.run), limit.idle(i2.run)];
+    await i1.started;
+    runs.push(limit(o.run));
+    await o.started;
+    expect(log).toEqual(['i1', 'o']);
+    o.release(); i1.release();
+    await i2.started;
+    i2.release();
+    await Promise.all(runs);
+  });
+});
+
 describe('profiles', () => {
   it('the client simulation applies after the certificate and key-exchange probes, whose results it judges by', () => {
     const names = PROBES.map((p) => p.name);
@@ -191,7 +241,7 @@ describe('profiles', () => {
   });
 
   it('names every client the issue lists, Edge and Java 21 included', () => {
-    const names = CLIENT_PROFILES.map((p) => p.name).join('\n');
+    const names = CLIENT_PROFILES.map((p) => `${p.name}: ${p.covers}`).join('\n');
     for (const re of [/Chrome/, /Edge/, /Firefox/, /Safari 17/, /Android 7/, /Android 11/, /Java 8/, /Java 11/, /Java 17 \/ 21/, /OpenSSL 1\.0\.2/, /OpenSSL 1\.1\.1/, /OpenSSL 3/, /Windows 7/, /Windows 10/, /Go/, /\.NET on Linux/, /Envoy/]) {
       expect(names).toMatch(re);
     }

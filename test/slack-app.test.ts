@@ -16,7 +16,7 @@ import {
   sendButton, sendEvent, sendSigned, sendSlashCommand, slackSignature, startSlackStandin,
   type RecordedCall, type SignedResponse, type SlackStandin,
 } from './helpers/slack-standin.js';
-import { baseResult, fakeExplanation } from './helpers/slack-fixtures.js';
+import { baseResult, errorResult, fakeExplanation } from './helpers/slack-fixtures.js';
 import { deleteKeysAt } from './helpers/redis-keys.js';
 
 const SECRET = 'test-signing-secret';
@@ -47,6 +47,12 @@ async function fakeCheck(input: string, opts: CheckOptions): Promise<CheckResult
       findings: base.findings.filter((f) => f.id !== 'tls10'),
       certificate: base.certificate && { ...base.certificate, notBefore: '2025-10-01T00:00:00Z', notAfter: '2026-10-01T00:00:00Z', daysLeft: 300 },
     });
+  }
+  if (host === 'nx.example' || host === 'refused.example') {
+    const e = host === 'nx.example'
+      ? errorResult('dns', "Could not resolve 'nx.example': no such host. Check the spelling, or give an IP address.")
+      : errorResult('refused', 'connect ECONNREFUSED 93.184.216.34:443');
+    return { ...e, target: { host, port: Number(port), ip: host === 'nx.example' ? '' : '93.184.216.34', sni: opts.sni ?? host } };
   }
   if (host === 'slow.example') {
     const started = Date.now();
@@ -333,6 +339,55 @@ describe('Re-run after the server changed', () => {
     await slack.waitFor(() => thread().filter((c) => text(c).includes('Fix on nginx')).length === 2, 'new diagnosis in the thread');
     expect(inChannel('chat.postMessage', 'C0CHANGE').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
   }, 30_000);
+});
+
+describe('wording in the channel', () => {
+  it('a name that does not resolve is answered to the requester alone; the channel keeps nothing', async () => {
+    const hook = `nx-${randomUUID().slice(0, 8)}`;
+    await command('nx.example', { channel_id: 'C0NX', response_url: slack.responseUrl(hook) });
+    const told = await slack.waitFor(() => slack.responses.find((r) => r.id === hook), 'private answer');
+    expect(told.body.response_type).toBe('ephemeral');
+    expect(String(told.body.text)).toBe('❌ nx.example:443: Could not resolve the name: no such host. Check the spelling, or give an IP address.');
+    const parent = inChannel('chat.postMessage', 'C0NX')[0];
+    const removed = await slack.waitFor(() => inChannel('chat.delete', 'C0NX')[0], 'Checking… deleted');
+    expect(removed.args.ts).toBe(parent?.response?.ts);
+    expect(inChannel('chat.postMessage', 'C0NX')).toHaveLength(1);
+    expect(inChannel('chat.update', 'C0NX').map(text).join('')).not.toMatch(/resolve/);
+  });
+
+  it('an @mention of a name that does not resolve: told in the thread, to the asker alone', async () => {
+    const root = '1700002000.000100';
+    await sendEvent(url, SECRET, { type: 'app_mention', user: 'U0ALICE', text: '<@U0BOT> nx.example', ts: '1700002000.000200', thread_ts: root, channel: 'C0NXM', event_ts: '1700002000.000200' });
+    const told = await slack.waitFor(() => inChannel('chat.postEphemeral', 'C0NXM')[0], 'ephemeral answer');
+    expect(told.args).toMatchObject({ user: 'U0ALICE', thread_ts: root });
+    expect(String(told.args.text)).toMatch(/Could not resolve the name/);
+    await slack.waitFor(() => inChannel('chat.delete', 'C0NXM')[0], 'Checking… deleted');
+  });
+
+  it('an error verdict names the target once and says the errno code as a sentence, and the thread does not repeat it', async () => {
+    await command('refused.example', { channel_id: 'C0REFUSED' });
+    const verdict = await slack.waitFor(() => inChannel('chat.update', 'C0REFUSED').find((c) => text(c).includes(ACTION_IDS.rerun)), 'verdict');
+    expect(verdict.args.text).toBe('❌ refused.example:443: The connection was refused: nothing listens on that port, or a firewall rejects it (ECONNREFUSED)');
+    const thread = await slack.waitFor(() => {
+      const t = inChannel('chat.postMessage', 'C0REFUSED').filter((c) => c.args.thread_ts === verdict.args.ts);
+      return t.length > 0 && t;
+    }, 'thread');
+    const blocks = thread.map((c) => JSON.stringify(c.args.blocks)).join('');
+    expect(blocks).not.toContain('nothing listens on that port, or a firewall');
+    expect(blocks).not.toContain('ECONNREFUSED');
+    expect(blocks).toContain('the check could not finish');
+  });
+
+  it('the channel message keeps the SNI, and shows an internationalised name in Unicode with its punycode', async () => {
+    await command('sni.example --sni www.sni.example', { channel_id: 'C0SNI' });
+    const verdict = await verdictIn('C0SNI');
+    expect(text(inChannel('chat.postMessage', 'C0SNI')[0])).toContain('Checking *sni.example:443 → www.sni.example* for <@U0ALICE>');
+    expect(String(verdict.args.text)).toMatch(/^❌ sni\.example:443 → www\.sni\.example: /);
+    await command('bücher.example', { channel_id: 'C0IDN' });
+    const idn = await verdictIn('C0IDN');
+    expect(text(inChannel('chat.postMessage', 'C0IDN')[0])).toContain('Checking *bücher.example:443 (xn--bcher-kva.example)*');
+    expect(String(idn.args.text)).toMatch(/^❌ bücher\.example:443 \(xn--bcher-kva\.example\): /);
+  });
 });
 
 describe('when the queue or the knowledge base fails', () => {

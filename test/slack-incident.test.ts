@@ -143,6 +143,16 @@ describe('@tlscheck in a conversation', () => {
     expect(checks.find((c) => c.input === 'over.example:443')).toBeUndefined();
   });
 
+  it('answers help to the asker alone, and the help says how incident threads work', async () => {
+    const root = nextTs();
+    await mention({ channel: 'C0INC7', user: 'U0A7', text: '<@U0BOT> help', threadTs: root }).sent;
+    const told = await slack.waitFor(() => inChannel('chat.postEphemeral', 'C0INC7')[0], 'ephemeral help');
+    expect(told.args).toMatchObject({ user: 'U0A7', thread_ts: root });
+    expect(text(told)).toContain('In an incident thread');
+    expect(text(told)).toContain('Explain this TLS error');
+    expect(inChannel('chat.postMessage', 'C0INC7')).toHaveLength(0);
+  });
+
   it('ignores mentions by bots', async () => {
     const ts = nextTs();
     const res = await sendEvent(url, SECRET, { type: 'app_mention', bot_id: 'B0OTHER', user: 'U0OTHERBOT', text: '<@U0BOT> bot.example', ts, channel: 'C0INC6', event_ts: ts });

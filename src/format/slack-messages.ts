@@ -116,5 +116,5 @@ export function capPosts(pages: SlackMessage[], label: string, cli: string): Sla
 /** The stored result as JSON code blocks, split over messages (never cut). */
 export function rawJsonMessages(r: CheckResult): SlackMessage[] {
   const json = JSON.stringify(r, null, 2);
-  return toMessages([section(`*Raw result for ${esc(targetLabel(r))}* (${json.length} characters)`), section(codeBlock(json))], `Raw result for ${targetLabel(r)}`);
+  return toMessages([section(`*Raw result for ${esc(targetLabel(r))}* (${json.length} characters)`), section(codeBlock(json))], `Raw result for ${esc(targetLabel(r))}`);
 }

@@ -34,8 +34,13 @@ export interface VersionCiphers {
  * take every n-th suite: each then holds a few of the accepted ones and its chain stays short.
  */
 const SUBSET_SIZE = 16;
-/** Parallel hellos per round when establishing a server's own order. */
+/**
+ * Parallel hellos per round when establishing a server's own order: up to this many while the
+ * guesses come true, and one more than the last round settled once one fails, so a server whose
+ * order our guess misses costs two or three hellos a round instead of the whole window.
+ */
 const ORDER_WINDOW = 6;
+const MIN_ORDER_WINDOW = 2;
 
 /**
  * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the chains
@@ -135,6 +140,7 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
     order.push(id);
     return true;
   };
+  let size = ORDER_WINDOW;
   for (let rounds = CIPHER_SUITES.length; rounds > 0; rounds--) {
     const guess: number[] = [];
     const heads = lists.map((l) => [...l]);
@@ -148,10 +154,11 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
       return order;
     }
     if (ctx.signal.aborted) return null;
-    const window = Math.min(ORDER_WINDOW, guess.length - 1);
+    const window = Math.min(size, guess.length - 1);
     const offers = Array.from({ length: window }, (_, j) => guess.slice(j).sort(byRank));
     const outcomes = await Promise.all(offers.map((offer) => ask(ctx, () => helloFor(ctx, version, { ciphers: offer }))));
     const picks = outcomes.map((o, j) => chosen(version, offers[j] ?? [], o));
+    let settled = 0;
     for (let j = 0; j < window; j++) {
       const pick = picks[j];
       if (pick === null || pick === undefined) {
@@ -159,10 +166,12 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
         break;
       }
       if (!take(pick)) return null;
+      settled++;
       if (pick !== guess[j]) break;
       // The whole window guessed right and one suite is left: it comes last.
       if (j === window - 1 && guess.length === window + 1) take(guess[window] as number);
     }
+    size = settled >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, settled + 1);
   }
   return null;
 }

@@ -21,6 +21,8 @@ export interface ProbeContext {
   connectTimeoutMs: number;
   /** Runs fn when a socket slot is free: bounds the sockets open to one target at once. */
   limit: Limit;
+  /** The same slots, taken only when no limit() caller waits (Limiter.idle); absent: use limit. */
+  limitIdle?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Extra trust anchors (PEM) from --ca. */
   ca?: string[];
   /** The roots counted as public for Certificate Transparency (PEM); unset: node's bundled roots. */
@@ -92,29 +94,65 @@ export interface LimitOptions {
 
 export type Limit = <T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>;
 
+/** A counting semaphore over the sockets open to one target. */
+export interface Limiter extends Limit {
+  /**
+   * Runs fn only when a slot is free and no ordinary caller waits for one: background work (the
+   * client simulation's hellos) then fills slots the others leave idle instead of pushing them back.
+   */
+  readonly idle: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
 /**
- * A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order (urgent ones
- * first). A finishing task hands its slot straight to the next waiter, so a caller arriving in
- * between cannot take it too and exceed `max`.
+ * A counting semaphore: at most `max` tasks run at once. Waiters are served urgent first, then
+ * ordinary ones in FIFO order, then idle ones, which never hold more than `idleMax` slots, so the
+ * chains of sequential hellos (cipher and group enumeration) always find a slot free. A finishing
+ * task hands its slot straight to the next waiter, so a caller arriving in between cannot take it
+ * too and exceed `max`.
  */
-export function createLimiter(max: number): Limit {
+export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limiter {
   let active = 0;
+  let activeIdle = 0;
   const urgent: Array<() => void> = [];
   const waiting: Array<() => void> = [];
-  const release = (): void => {
+  const idleWaiting: Array<() => void> = [];
+  const release = (wasIdle: boolean): void => {
+    if (wasIdle) activeIdle--;
     const next = urgent.shift() ?? waiting.shift();
-    if (next) next();
-    else active--;
+    if (next) return next();
+    if (idleWaiting.length > 0 && activeIdle < idleMax) {
+      activeIdle++;
+      return idleWaiting.shift()?.();
+    }
+    active--;
   };
-  return async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
+  const limit = async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
     if (active >= max) await new Promise<void>((resolve) => (opts.urgent ? urgent : waiting).push(resolve));
     else active++;
     try {
       return await fn();
     } finally {
-      release();
+      release(false);
     }
   };
+  const idle = async <T>(fn: () => Promise<T>): Promise<T> => {
+    // Ordinary callers started in the same turn (the other probes of a phase) queue first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const mayStart = active < max && activeIdle < idleMax && urgent.length + waiting.length + idleWaiting.length === 0;
+    if (mayStart) {
+      active++;
+      activeIdle++;
+    } else {
+      // Woken by release() with the slot handed over and counted.
+      await new Promise<void>((resolve) => idleWaiting.push(resolve));
+    }
+    try {
+      return await fn();
+    } finally {
+      release(true);
+    }
+  };
+  return Object.assign(limit, { idle });
 }
 
 const ERRNO_CODES: Record<string, ErrorCode> = {
@@ -142,7 +180,18 @@ const ERRNO_SENTENCES: Record<string, string> = {
   ETIMEDOUT: 'The connection timed out: no answer from the server',
   ENOTFOUND: 'The name does not resolve: check its spelling and its DNS records',
   EAI_AGAIN: 'The name could not be resolved right now: the resolver did not answer',
+  EAI_FAIL: 'The DNS server failed to answer for the name',
+  ENODATA: 'The name has no addresses',
+  EPROTO: 'The other side broke the protocol: it does not speak TLS as expected here',
+  EHOSTDOWN: 'The host is down',
+  ENETDOWN: 'The network is down from here',
+  ENOTCONN: 'The connection was already closed',
+  ESOCKETTIMEDOUT: 'The connection timed out: no answer from the server',
+  ERR_SOCKET_CLOSED: 'The connection was already closed',
 };
+
+/** The sentence for an errno code ("ECONNRESET"), or undefined for a code the table lacks. */
+export const errnoSentenceFor = (code: string): string | undefined => (Object.hasOwn(ERRNO_SENTENCES, code) ? ERRNO_SENTENCES[code] : undefined);
 
 /** "read ECONNRESET" → "The connection was reset … (ECONNRESET)"; other messages pass as they are. */
 export function errnoSentence(e: NodeJS.ErrnoException | undefined, fallback: string): string {
