@@ -16,6 +16,7 @@ import { ecdheLine } from '../src/format/kex-lines.js';
 import type { HelloOutcome } from '../src/probe/raw-hello.js';
 import type { ServerHello } from '../src/probe/codec/server-response.js';
 import { startDelayRelay } from '../bench/delay-relay.mjs';
+import { hasLighttpdModule, startLighttpd } from './helpers/stacks.js';
 import { bitLength, curveName, dhGroupName, parseServerKeyExchange } from '../src/probe/codec/server-key-exchange.js';
 import { parseFlight } from '../src/probe/codec/server-response.js';
 import { countScts } from '../src/probe/codec/sct-list.js';
@@ -202,17 +203,24 @@ const ECDHE_RSA_256 = 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384';
 const ECDHE_RSA_CBC = 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA';
 
 describe('ECDHE curve per suite (pure)', () => {
-  it('asks each accepted ECDHE suite once, on its highest TLS ≤ 1.2 version; not RSA, DHE, PSK or TLS 1.3 suites', () => {
+  it('asks each accepted ECDHE suite once (ECDHE_PSK too), on its highest TLS ≤ 1.2 version; not RSA, DHE, plain PSK or TLS 1.3 suites', () => {
     const asked = ecdheCurves.ecdheSuitesToAsk({
       'TLSv1.3': ['TLS_AES_128_GCM_SHA256'],
-      'TLSv1.2': [ECDHE_RSA_128, 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_GCM_SHA256', ECDHE_RSA_CBC, 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA'],
+      'TLSv1.2': [ECDHE_RSA_128, 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_GCM_SHA256', ECDHE_RSA_CBC, 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA', 'TLS_PSK_WITH_AES_128_CBC_SHA'],
       TLSv1: [ECDHE_RSA_CBC, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA'],
     });
     expect(asked).toEqual([
       { suite: ECDHE_RSA_128, version: 'TLSv1.2' },
       { suite: ECDHE_RSA_CBC, version: 'TLSv1.2' },
+      { suite: 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA', version: 'TLSv1.2' },
       { suite: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', version: 'TLSv1' },
     ]);
+    // ECDHE_PSK's ServerKeyExchange starts with the PSK identity hint (RFC 5489 §2).
+    const psk = { suite: 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA', version: 'TLSv1.2' as const };
+    const hello = helloWithCurve(psk.suite, 23) as ServerHello;
+    const ske = hello.flight?.[0]?.body ?? Buffer.alloc(0);
+    const withHint = { ...hello, flight: [{ type: 12, body: Buffer.concat([u16(3), Buffer.from('abc'), ske]) }] } as ServerHello;
+    expect(ecdheCurves.curveOf(psk, withHint)).toEqual({ curve: 'secp256r1' });
   });
 
   it('a curve per suite; complete only when every suite answered and the cipher list was whole', () => {
@@ -352,3 +360,21 @@ describe('ECDHE curve per suite through the whole check, cut by the deadline', (
 });
 
 const keyLine = (r: CheckResult): string | undefined => renderCheck(r).split('\n').find((l) => l.includes('ECDHE:'));
+
+describe('ECDHE curve per suite on other TLS stacks (lighttpd)', () => {
+  it.skipIf(!hasLighttpdModule('wolfssl') || !hasLighttpdModule('mbedtls'))('wolfSSL: ECDHE_PSK counted too; mbedTLS: its own pick among everything offered', async () => {
+    const [wolf, mbed] = await Promise.all([keep(startLighttpd('wolfssl')), keep(startLighttpd('mbedtls'))]);
+    const [w, m] = await Promise.all([wolf, mbed].map((s) => runCheck(`127.0.0.1:${s.port}`, { sni: 'localhost', timeoutMs: 20_000 })));
+    if (!w || !m) throw new Error('no result');
+    const accepted = (r: CheckResult): string[] => ecdheCurves.ecdheSuitesToAsk(r.ciphers).map((a) => a.suite).sort();
+    // wolfSSL picks an ECDHE_PSK suite without a PSK configured; its ServerKeyExchange carries the hint first.
+    expect(accepted(w)).toContain('TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256');
+    expect(Object.keys(w.keyExchange?.curves ?? {}).sort()).toEqual(accepted(w));
+    expect(w.keyExchange?.curvesComplete).toBe(true);
+    expect(Object.keys(m.keyExchange?.curves ?? {}).sort()).toEqual(accepted(m));
+    expect(m.keyExchange?.curvesComplete).toBe(true);
+    // mbedTLS ranks curves itself, strongest first: offered every curve, it takes secp521r1 (not deprecated: no finding).
+    expect(new Set(Object.values(m.keyExchange?.curves ?? {}))).toEqual(new Set(['secp521r1']));
+    expect(m.findings.map((f) => f.id)).not.toContain('weak-ecdhe-curve');
+  }, 40_000);
+});

@@ -51,14 +51,14 @@ interface Asked {
   version: HelloVersion;
 }
 
-/** Pure: each accepted ECDHE suite (PSK ones excluded: their ServerKeyExchange starts with a hint) once, on its highest version. */
+/** Pure: each accepted ECDHE suite once, on its highest version. */
 export function ecdheSuitesToAsk(suites: Partial<Record<ProtocolName, string[]>>): Asked[] {
   const seen = new Set<string>();
   const out: Asked[] = [];
   for (const version of TLS12_AND_BELOW) {
     for (const suite of suites[version] ?? []) {
       const s = cipherSuiteByName(suite);
-      if (!s || s.kx !== 'ECDHE' || s.auth === 'PSK' || seen.has(suite)) continue;
+      if (!s || s.kx !== 'ECDHE' || seen.has(suite)) continue;
       seen.add(suite);
       out.push({ suite, version });
     }
@@ -79,8 +79,10 @@ export function curveOf(asked: Asked, o: HelloOutcome): { curve: string } | { pr
   if (o.versionName !== asked.version || o.cipherName !== asked.suite) {
     return { problem: `${asked.suite}: the server answered ${o.versionName ?? 'an unknown version'} ${o.cipherName} to a ${asked.version} hello offering only this suite` };
   }
-  const ske = o.flight?.find((m) => m.type === HANDSHAKE.serverKeyExchange)?.body;
+  let ske = o.flight?.find((m) => m.type === HANDSHAKE.serverKeyExchange)?.body;
   if (!ske) return { problem: `${asked.suite}: no ServerKeyExchange in the server's first flight` };
+  // ECDHE_PSK (RFC 5489 §2): the PSK identity hint comes first, then the same ECDH parameters.
+  if (cipherSuiteByName(asked.suite)?.auth === 'PSK') ske = ske.length >= 2 ? ske.subarray(2 + ske.readUInt16BE(0)) : Buffer.alloc(0);
   const params = parseServerKeyExchange(ske, 'ecdh');
   return params.kind === 'ecdh' ? { curve: params.curve } : { problem: `${asked.suite}: ${params.kind === 'unreadable' ? params.why : 'not an ECDHE ServerKeyExchange'}` };
 }
