@@ -75,30 +75,48 @@ export function connectionBudget(ctx: Pick<ProbeContext, 'deadline' | 'connectTi
 
 export interface LimitOptions {
   /**
-   * Ahead of every task not so marked: for steps of long sequential chains (cipher enumeration),
-   * which set the check's critical path, while one-off hellos have slack to wait.
+   * Ahead of every task less urgent: for steps of long sequential chains (cipher enumeration,
+   * renegotiation rounds), which set the check's critical path, while one-off hellos have slack
+   * to wait. true is 1; a higher number goes first (the longest chains).
    */
-  urgent?: boolean;
+  urgent?: boolean | number;
 }
 
-export type Limit = <T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>;
+export type Limit = (<T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>) & {
+  /** Tasks waiting for a slot now (0: a slot is free or about to be). */
+  waiting?: () => number;
+};
 
 /**
- * A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order (urgent ones
- * first). A finishing task hands its slot straight to the next waiter, so a caller arriving in
- * between cannot take it too and exceed `max`.
+ * A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order, the most
+ * urgent first. A finishing task hands its slot straight to the next waiter, so a caller arriving
+ * in between cannot take it too and exceed `max`.
  */
 export function createLimiter(max: number): Limit {
   let active = 0;
-  const urgent: Array<() => void> = [];
-  const waiting: Array<() => void> = [];
-  const release = (): void => {
-    const next = urgent.shift() ?? waiting.shift();
-    if (next) next();
-    else active--;
+  // Waiters by urgency level, most urgent first; FIFO within a level.
+  const levels: Array<{ level: number; queue: Array<() => void> }> = [];
+  let count = 0;
+  const enqueue = (level: number, resolve: () => void): void => {
+    let entry = levels.find((l) => l.level === level);
+    if (!entry) {
+      entry = { level, queue: [] };
+      levels.push(entry);
+      levels.sort((a, b) => b.level - a.level);
+    }
+    entry.queue.push(resolve);
+    count++;
   };
-  return async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => (opts.urgent ? urgent : waiting).push(resolve));
+  const release = (): void => {
+    const next = levels.find((l) => l.queue.length > 0)?.queue.shift();
+    if (next) {
+      count--;
+      next();
+    } else active--;
+  };
+  const limit = async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
+    const level = opts.urgent === true ? 1 : typeof opts.urgent === 'number' ? opts.urgent : 0;
+    if (active >= max) await new Promise<void>((resolve) => enqueue(level, resolve));
     else active++;
     try {
       return await fn();
@@ -106,6 +124,7 @@ export function createLimiter(max: number): Limit {
       release();
     }
   };
+  return Object.assign(limit, { waiting: () => count });
 }
 
 const ERRNO_CODES: Record<string, ErrorCode> = {
