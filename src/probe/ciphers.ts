@@ -62,7 +62,7 @@ async function ask(ctx: ProbeContext, hello: () => Buffer, on?: PreparedHello | 
  * this chain's; when they are not, the chain's own round trips are what the check waits on.
  */
 function prepareNext(ctx: ProbeContext): PreparedHello | null {
-  if ((ctx.rttMs ?? 0) < PARALLEL_MIN_RTT_MS || (ctx.limit.waiting?.() ?? 0) > 0) return null;
+  if ((ctx.rttMs ?? 0) < PREPARE_MIN_RTT_MS || (ctx.limit.waiting?.() ?? 0) > 0) return null;
   return prepareHello(ctx, { urgent: URGENCY });
 }
 
@@ -215,6 +215,12 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
  * the event loop's own delays make loopback samples read a few milliseconds.
  */
 export const PARALLEL_MIN_RTT_MS = 5;
+/**
+ * Below this round trip a connection opened ahead saves too little to pay for the one left
+ * unused at each chain's end (a connect costs CPU on both sides): a LAN, or loopback read high by
+ * a busy event loop.
+ */
+const PREPARE_MIN_RTT_MS = 20;
 
 export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion): Promise<VersionCiphers> {
   const preferred = suitesForVersion(version);
