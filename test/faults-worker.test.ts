@@ -88,7 +88,8 @@ describe('a worker killed mid-job', () => {
     // B ran the check again (A's result died with it), resuming after the parent A posted.
     await b.waitFor((e) => e.event === 'check-start', 'the check on worker B');
     expect(callText(final)).toContain('tlscheck_rerun');
-    await new Promise((r) => setTimeout(r, 500));
+    // B's job is done (every post of it made) and A is gone: nothing more can come.
+    await b.waitFor((e) => e.event === 'completed', 'the job completed on worker B');
     const parents = parentsIn(slack, channel);
     expect(parents).toHaveLength(1);
     expect(final.args.ts).toBe(parents[0]?.response?.ts);
