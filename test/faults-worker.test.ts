@@ -232,7 +232,8 @@ describe('SIGTERM just after a Redis restart', () => {
   it('still exits 0 promptly (BullMQ alone would wait forever on a reconnecting connection)', async () => {
     const own = await startPrivateRedis();
     try {
-      const w = worker({ REDIS_URL: own.url, SOAK_CHECK: 'fake:100' });
+      // The connections get 300 ms (production: 3 s) once the worker has nothing running: the exit is bounded either way.
+      const w = worker({ REDIS_URL: own.url, SOAK_CHECK: 'fake:100', SOAK_CLOSE_MS: '300' });
       await w.ready();
       await own.restart(500);
       // Within BullMQ's reconnect backoff: its connections are still reconnecting.
