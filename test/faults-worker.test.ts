@@ -157,6 +157,14 @@ describe('idempotency keys per job and message', () => {
     expect(threadOf(channel).repeated).toBe(0);
   });
 
+  /** Waits until message `key` of job `jobId` is claimed in Redis (the claim store's hash). */
+  const claimed = async (jobId: string, key: string): Promise<void> => {
+    for (let i = 0; !(await redis.hexists(`${PREFIX}:sent:${jobId}`, key)); i++) {
+      if (i >= 500) throw new Error(`no claim on ${jobId}/${key}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
   it('a claim left pending by a dead process is taken over at once; a live one is waited for', async () => {
     const id = `cidem${randomUUID().slice(0, 8)}`;
     const dead = createMessageClaims(redis, { prefix: PREFIX, pendingMs: 60_000 });
@@ -165,7 +173,7 @@ describe('idempotency keys per job and message', () => {
     try {
       // A send that never returns: the process died in the middle of it.
       void dead.once(id, 'm1', () => new Promise<string>(() => undefined));
-      await new Promise((r) => setTimeout(r, 50));
+      await claimed(id, 'm1');
       await dead.stop();
       const t0 = Date.now();
       expect(await next.once(id, 'm1', async () => 'ts-retaken')).toEqual({ sent: true, ts: 'ts-retaken' });
@@ -174,7 +182,7 @@ describe('idempotency keys per job and message', () => {
       // A live sender keeps its claim: the other run waits and does not send.
       let release: (ts: string) => void = () => undefined;
       const slowSend = alive.once(id, 'm2', () => new Promise<string>((r) => (release = r)));
-      await new Promise((r) => setTimeout(r, 50));
+      await claimed(id, 'm2');
       let secondSent = false;
       const waiting = next.once(id, 'm2', async () => {
         secondSent = true;
