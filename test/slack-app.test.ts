@@ -309,6 +309,11 @@ describe('buttons under a result', () => {
 
   it('Re-run answers in the thread of the result it was pressed on and says nothing changed', async () => {
     const before = checks.filter((c) => c.input === 'buttons.example:443').length;
+    const done: string[] = [];
+    const onCompleted = (job: { data: { input: string } }): void => {
+      done.push(job.data.input);
+    };
+    worker.worker.on('completed', onCompleted);
     const res = await press(ACTION_IDS.rerun, 'rerun');
     expect(res.status).toBe(200);
     await slack.waitFor(() => checks.filter((c) => c.input === 'buttons.example:443').length > before, 'second check');
@@ -320,8 +325,10 @@ describe('buttons under a result', () => {
     expect(String(again.args.text)).toBe('❌ buttons.example:443: The server refuses client-initiated renegotiation');
     const note = await slack.waitFor(() => thread().find((c) => text(c).includes('since the last result')), 'what changed');
     expect(String(note.args.text)).toMatch(/^<@U0ALICE> ❌ buttons\.example:443: .*\(nothing changed since the last result/);
-    // Nothing new: the diagnosis already in the thread is not posted a second time.
-    await new Promise((r) => setTimeout(r, 300));
+    // Nothing new: the diagnosis already in the thread is not posted a second time (read once the
+    // re-run's job has completed, all its posts made).
+    await slack.waitFor(() => done.includes('buttons.example:443'), 're-run job completed');
+    worker.worker.off('completed', onCompleted);
     expect(thread().filter((c) => text(c).includes('Fix on nginx'))).toHaveLength(1);
     // No new message at the top of the channel.
     expect(inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
