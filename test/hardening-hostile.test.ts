@@ -21,9 +21,9 @@ const TIMEOUT_MS = 3_000;
 /**
  * Shorter deadlines for the peers a check can only leave at its deadline: what is tested there is
  * that the check stops at its deadline, whatever it is, so a short one keeps the wait short. The
- * drip sends a byte a second, so its deadline lets two bytes arrive: a trickle does not extend it.
+ * drip sends a byte a second, so its deadline lets a byte arrive first: a trickle does not extend it.
  */
-const ENDLESS_DEADLINE_MS: Partial<Record<HostileKind, number>> = { tarpit: 1_000, drip: 2_500 };
+const ENDLESS_DEADLINE_MS: Partial<Record<HostileKind, number>> = { tarpit: 1_000, drip: 1_500 };
 /** The deadline of each of the checks run all at once. */
 const CONTENDED_DEADLINE_MS = 1_500;
 const deadlineOf = (kind: HostileKind): number => ENDLESS_DEADLINE_MS[kind] ?? TIMEOUT_MS;
