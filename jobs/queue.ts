@@ -110,21 +110,26 @@ export function redisConnection(url: string, role: 'producer' | 'worker'): { url
   return { url, maxRetriesPerRequest: role === 'worker' ? null : 1, connectTimeout: 5_000 };
 }
 
+/** Knobs for tests that go through a retry: the first retry's delay (production: JOB_OPTIONS, 3 s). */
+export interface QueueTuning {
+  retryDelayMs?: number;
+}
+
 /** `logger` gets Redis errors, rate-limited (jobs/queue-errors.ts); without one they are dropped, never printed. */
-export function createQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger): Queue<CheckJobData, JobOutcome> {
+export function createQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger, tuning: QueueTuning = {}): Queue<CheckJobData, JobOutcome> {
   const bull = bullConnection(config, 'producer');
   const queue = new Queue<CheckJobData, JobOutcome>(QUEUE_NAME, {
     connection: bull.connection,
     prefix: config.queuePrefix,
-    defaultJobOptions: JOB_OPTIONS,
+    defaultJobOptions: tuning.retryDelayMs === undefined ? JOB_OPTIONS : { ...JOB_OPTIONS, backoff: { type: 'exponential', delay: tuning.retryDelayMs } },
   });
   closeWithQueue(queue, () => bull.close());
   logErrorsQuietly(queue, logger, 'check queue');
   return queue;
 }
 
-export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger): CheckQueue {
-  const queue = createQueue(config, logger);
+export function createCheckQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger, tuning?: QueueTuning): CheckQueue {
+  const queue = createQueue(config, logger, tuning);
   return {
     async enqueue(req) {
       const jobId = newJobId();

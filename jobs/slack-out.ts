@@ -16,10 +16,11 @@ export const SLACK_RETRY: webApi.RetryOptions = { retries: 3, factor: 2, minTime
 /** One Web API request; a hung connection must not hold a worker slot. */
 export const SLACK_REQUEST_TIMEOUT_MS = 15_000;
 
-export function createWebClient(config: Pick<Config, 'slack'>, logger: Logger): webApi.WebClient {
+/** `retry` is for tests that count retries without sitting out their backoff; production uses SLACK_RETRY. */
+export function createWebClient(config: Pick<Config, 'slack'>, logger: Logger, retry: webApi.RetryOptions = SLACK_RETRY): webApi.WebClient {
   return new webApi.WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
-    retryConfig: SLACK_RETRY,
+    retryConfig: retry,
     timeout: SLACK_REQUEST_TIMEOUT_MS,
     logger: slackLogger(logger, 'slack-web'),
     // Hardening: 429s come back to createSlackOut, which waits a sane Retry-After and refuses an

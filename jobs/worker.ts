@@ -25,6 +25,8 @@ export interface WorkerDeps extends RunnerDeps {
   progressIntervalMs?: number;
   /** Hardening: stalled-job detection, shortened by tests that kill workers. */
   tuning?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
+  /** Default CLOSE_CONNECTIONS_MS; shortened by tests that stop a worker during a Redis outage. */
+  closeConnectionsMs?: number;
 }
 
 export interface RunningWorker {
@@ -110,20 +112,21 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
   return {
     worker,
     async close() {
+      const closeMs = deps.closeConnectionsMs ?? CLOSE_CONNECTIONS_MS;
       // BullMQ's close() lets running jobs finish, then quits its connections. Called while a
       // connection is still reconnecting (Redis restarted moments before), that quit never returns
       // (BullMQ 6.7) and the process would hang until killed. The jobs are what must not be cut
       // short: once they are done, the connections get a bounded time.
       const closing = worker.close();
       const jobsDone = running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve));
-      const closed = await Promise.race([closing.then(() => true), jobsDone.then(() => sleep(CLOSE_CONNECTIONS_MS)).then(() => false)]);
+      const closed = await Promise.race([closing.then(() => true), jobsDone.then(() => sleep(closeMs)).then(() => false)]);
       if (!closed) log.warn('the queue connections did not close in time (reconnecting after a Redis outage?); leaving them');
       // Reports of abandoned jobs in flight need Slack and the limits connection: let them end (bounded).
-      if (reports.size > 0) await Promise.race([Promise.allSettled([...reports]), sleep(CLOSE_CONNECTIONS_MS)]);
+      if (reports.size > 0) await Promise.race([Promise.allSettled([...reports]), sleep(closeMs)]);
       // Stops the heartbeat at once; removing its key needs Redis, which may be away.
       const stopping = claims.stop();
-      if (limitsRedis.status === 'ready') await Promise.race([stopping, sleep(CLOSE_CONNECTIONS_MS)]);
-      if (limitsRedis.status === 'ready') await Promise.race([limitsRedis.quit().catch(() => undefined), sleep(CLOSE_CONNECTIONS_MS)]);
+      if (limitsRedis.status === 'ready') await Promise.race([stopping, sleep(closeMs)]);
+      if (limitsRedis.status === 'ready') await Promise.race([limitsRedis.quit().catch(() => undefined), sleep(closeMs)]);
       limitsRedis.disconnect();
       await bull.close();
       log.info('worker closed');

@@ -91,23 +91,32 @@ describe('Redis down under the queue objects', () => {
   it('prints nothing to stderr and logs at most one warn line per object while it lasts', async () => {
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const before = logs.lines.length;
+    // Errors each object we can reach emits, counted by a listener of our own.
+    const emitted = new Map<string, number>();
+    const sources = { worker: worker.worker, 'schedule worker': scheduleWorker.worker };
+    for (const [name, source] of Object.entries(sources)) source.on('error', () => emitted.set(name, (emitted.get(name) ?? 0) + 1));
+    const warnings = () => logs.lines.slice(before).map((l) => JSON.parse(l) as { level: string; msg: string; queueObject?: string; err?: { message: string } });
+    const perObject = () => {
+      const counts = new Map<string, number>();
+      for (const w of warnings()) if (w.queueObject) counts.set(w.queueObject, (counts.get(w.queueObject) ?? 0) + 1);
+      return Object.fromEntries(counts);
+    };
     await redis.stop();
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Every object has said it once, and those we can count have had a second reconnect attempt
+    // fail (the interval is 10 s): well within one interval, so one line each is the right count.
+    await until(() => Object.keys(perObject()).length === 4, 'a warn line from every queue object');
+    await until(() => Object.keys(sources).every((name) => (emitted.get(name) ?? 0) >= 2), 'a second error from each object');
     expect(printed.mock.calls).toEqual([]);
 
-    const warnings = logs.lines.slice(before).map((l) => JSON.parse(l) as { level: string; msg: string; queueObject?: string; err?: { message: string } });
-    const perObject = new Map<string, number>();
-    for (const w of warnings) if (w.queueObject) perObject.set(w.queueObject, (perObject.get(w.queueObject) ?? 0) + 1);
-    // Three seconds of reconnect attempts: one line per object (the interval is 10 s). Two schedule
-    // queues: the handler's (scheduling) and the schedule worker's own.
-    expect(Object.fromEntries(perObject), JSON.stringify(warnings)).toEqual({ 'check queue': 1, 'schedule queue': 2, worker: 1, 'schedule worker': 1 });
-    expect(warnings.filter((w) => w.queueObject).every((w) => w.level === 'warn' && typeof w.err?.message === 'string')).toBe(true);
+    // One line per object. Two schedule queues: the handler's (scheduling) and the schedule worker's own.
+    expect(perObject(), JSON.stringify(warnings())).toEqual({ 'check queue': 1, 'schedule queue': 2, worker: 1, 'schedule worker': 1 });
+    expect(warnings().filter((w) => w.queueObject).every((w) => w.level === 'warn' && typeof w.err?.message === 'string')).toBe(true);
     expect(problems).toEqual([]);
 
     // The control: a BullMQ Queue without a listener does print, so the spy would have seen ours.
     const bare = new Queue('tlscheck-control', { connection: redisConnection(config.redisUrl, 'producer'), prefix: config.queuePrefix });
     try {
-      await new Promise((r) => setTimeout(r, 1_000));
+      await until(() => printed.mock.calls.length > 0, 'the bare queue to print its error');
       expect(printed.mock.calls.length).toBeGreaterThan(0);
     } finally {
       await bare.close().catch(() => undefined);
@@ -121,6 +130,14 @@ describe('Redis down under the queue objects', () => {
     expect(problems).toEqual([]);
   }, 20_000);
 });
+
+async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function retry<T>(fn: () => Promise<T>, attempts = 40): Promise<T> {
   for (let i = 1; ; i++) {

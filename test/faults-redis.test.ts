@@ -73,6 +73,8 @@ describe('Redis down', () => {
   }, 30_000);
 
   it('a job running when Redis dies is reported once after Redis comes back', async () => {
+    const completed: string[] = [];
+    stack.worker?.worker.on('completed', (job) => completed.push(job.data.channel));
     expect((await stack.command('during.example', { channel: 'C0RMID' })).json?.text).toMatch(/^🔎/);
     await slack.waitFor(() => parentsIn(slack, 'C0RMID')[0], 'the parent of the running job');
     await redis.stop();
@@ -80,7 +82,8 @@ describe('Redis down', () => {
     await redis.start();
     const verdict = await slack.waitFor(() => finalsIn(slack, 'C0RMID')[0], 'the verdict of the interrupted job', 20_000);
     expect(String(verdict.args.text)).toMatch(/^❌ during\.example:443: /);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The job is done (its posts all made): nothing more can come of it.
+    await slack.waitFor(() => completed.includes('C0RMID'), 'the job to complete', 20_000);
     expect(parentsIn(slack, 'C0RMID')).toHaveLength(1);
     expect(finalsIn(slack, 'C0RMID')).toHaveLength(1);
     expect(problems).toEqual([]);

@@ -88,7 +88,8 @@ describe('a worker killed mid-job', () => {
     // B ran the check again (A's result died with it), resuming after the parent A posted.
     await b.waitFor((e) => e.event === 'check-start', 'the check on worker B');
     expect(callText(final)).toContain('tlscheck_rerun');
-    await new Promise((r) => setTimeout(r, 500));
+    // B's job is done (every post of it made) and A is gone: nothing more can come.
+    await b.waitFor((e) => e.event === 'completed', 'the job completed on worker B');
     const parents = parentsIn(slack, channel);
     expect(parents).toHaveLength(1);
     expect(final.args.ts).toBe(parents[0]?.response?.ts);
@@ -156,6 +157,14 @@ describe('idempotency keys per job and message', () => {
     expect(threadOf(channel).repeated).toBe(0);
   });
 
+  /** Waits until message `key` of job `jobId` is claimed in Redis (the claim store's hash). */
+  const claimed = async (jobId: string, key: string): Promise<void> => {
+    for (let i = 0; !(await redis.hexists(`${PREFIX}:sent:${jobId}`, key)); i++) {
+      if (i >= 500) throw new Error(`no claim on ${jobId}/${key}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
   it('a claim left pending by a dead process is taken over at once; a live one is waited for', async () => {
     const id = `cidem${randomUUID().slice(0, 8)}`;
     const dead = createMessageClaims(redis, { prefix: PREFIX, pendingMs: 60_000 });
@@ -164,7 +173,7 @@ describe('idempotency keys per job and message', () => {
     try {
       // A send that never returns: the process died in the middle of it.
       void dead.once(id, 'm1', () => new Promise<string>(() => undefined));
-      await new Promise((r) => setTimeout(r, 50));
+      await claimed(id, 'm1');
       await dead.stop();
       const t0 = Date.now();
       expect(await next.once(id, 'm1', async () => 'ts-retaken')).toEqual({ sent: true, ts: 'ts-retaken' });
@@ -173,7 +182,7 @@ describe('idempotency keys per job and message', () => {
       // A live sender keeps its claim: the other run waits and does not send.
       let release: (ts: string) => void = () => undefined;
       const slowSend = alive.once(id, 'm2', () => new Promise<string>((r) => (release = r)));
-      await new Promise((r) => setTimeout(r, 50));
+      await claimed(id, 'm2');
       let secondSent = false;
       const waiting = next.once(id, 'm2', async () => {
         secondSent = true;
@@ -231,7 +240,8 @@ describe('SIGTERM just after a Redis restart', () => {
   it('still exits 0 promptly (BullMQ alone would wait forever on a reconnecting connection)', async () => {
     const own = await startPrivateRedis();
     try {
-      const w = worker({ REDIS_URL: own.url, SOAK_CHECK: 'fake:100' });
+      // The connections get 300 ms (production: 3 s) once the worker has nothing running: the exit is bounded either way.
+      const w = worker({ REDIS_URL: own.url, SOAK_CHECK: 'fake:100', SOAK_CLOSE_MS: '300' });
       await w.ready();
       await own.restart(500);
       // Within BullMQ's reconnect backoff: its connections are still reconnecting.

@@ -31,6 +31,8 @@ let worker: RunningWorker;
 let url: string;
 const checks: { input: string; opts: CheckOptions }[] = [];
 let slowCheckMs = 0;
+/** The worker's progress interval here (production: 1 s); the slow check below is scaled to it. */
+const PROGRESS_MS = 200;
 const logger = createLogger('silent');
 
 async function fakeCheck(input: string, opts: CheckOptions): Promise<CheckResult> {
@@ -57,7 +59,7 @@ async function fakeCheck(input: string, opts: CheckOptions): Promise<CheckResult
   if (host === 'slow.example') {
     const started = Date.now();
     for (let i = 1; i <= 6; i++) {
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, (PROGRESS_MS * 2) / 5));
       opts.onProgress?.({ probe: `p${i}`, done: i, total: 6 });
     }
     slowCheckMs = Date.now() - started;
@@ -80,7 +82,7 @@ beforeAll(async () => {
   app = createApp(config, { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: () => fakeExplanation(false), logger });
   const { port } = await app.start({ port: 0, host: '127.0.0.1' });
   url = `http://127.0.0.1:${port}/slack/events`;
-  worker = await startWorker(config, { check: fakeCheck, explain: () => fakeExplanation(true), logger });
+  worker = await startWorker(config, { check: fakeCheck, explain: () => fakeExplanation(true), logger, progressIntervalMs: PROGRESS_MS });
 }, 30_000);
 
 afterAll(async () => {
@@ -97,6 +99,15 @@ const command = (text: string, fields: { channel_id?: string; response_url?: str
 
 const inChannel = (method: string, channel: string): RecordedCall[] => slack.callsOf(method).filter((c) => c.args.channel === channel);
 const text = (c: RecordedCall | undefined): string => `${String(c?.args.text ?? '')} ${JSON.stringify(c?.args.blocks ?? [])}`;
+
+/**
+ * A later command whose check (and verdict) is the event that proves an earlier request queued
+ * nothing: jobs are taken first in, first out, so one queued before would have been checked first.
+ */
+async function checkedAfter(target: string, channel: string): Promise<void> {
+  expect((await command(target, { channel_id: channel })).json?.text).toMatch(/^🔎/);
+  await verdictIn(channel);
+}
 
 /** Waits for the verdict of the first check in `channel`: the update that carries the buttons. */
 function verdictIn(channel: string): Promise<RecordedCall> {
@@ -144,7 +155,8 @@ describe('signed requests', () => {
     expect(stale.status).toBe(401);
     const unsigned = await sendSigned(url, SECRET, 'command=%2Ftlscheck&text=x', 'application/x-www-form-urlencoded', { signature: '' });
     expect(unsigned.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 500));
+    // A signed command afterwards is checked: anything queued before it would have been taken first.
+    await checkedAfter('signed.example', 'C0SIGNED');
     expect(checks.slice(before).map((c) => c.input)).not.toContain('forged.example:443');
     expect(checks.slice(before).map((c) => c.input)).not.toContain('stale.example:443');
   });
@@ -164,8 +176,8 @@ describe('signed requests', () => {
     const res = await command('10.0.0.1:8443', { channel_id: 'C0POLICY' });
     expect(res.ms).toBeLessThan(SLACK_ACK_LIMIT_MS);
     expect(res.json?.text).toMatch(/⛔ Not checked: 10\.0\.0\.1 is a private address/);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(checks.slice(before)).toHaveLength(0);
+    await checkedAfter('public-after.example', 'C0POLICY2');
+    expect(checks.slice(before).map((c) => c.input)).toEqual(['public-after.example:443']);
     expect(inChannel('chat.postMessage', 'C0POLICY')).toHaveLength(0);
   });
 
@@ -181,14 +193,15 @@ describe('signed requests', () => {
     expect(checks.filter((c) => c.input === 'dedup.example:443')).toHaveLength(2);
   });
 
-  it('updates the parent with progress no more than once a second', async () => {
+  it('updates the parent with progress no more than once per interval', async () => {
     await command('slow.example', { channel_id: 'C0SLOW' });
     await verdictIn('C0SLOW');
     const updates = inChannel('chat.update', 'C0SLOW');
     const progress = updates.filter((c) => text(c).includes('probes done'));
-    // Six events in ~2.4 s; updates at least a second apart fit at most floor(duration/1 s) + 1 times.
+    // Six events over ~2.4 intervals; updates at least an interval apart fit at most
+    // floor(duration / interval) + 1 times.
     expect(progress.length).toBeGreaterThanOrEqual(1);
-    expect(progress.length).toBeLessThanOrEqual(Math.floor(slowCheckMs / 1000) + 1);
+    expect(progress.length).toBeLessThanOrEqual(Math.floor(slowCheckMs / PROGRESS_MS) + 1);
     expect(text(updates[updates.length - 1])).toContain(ACTION_IDS.rerun);
   });
 
@@ -296,6 +309,11 @@ describe('buttons under a result', () => {
 
   it('Re-run answers in the thread of the result it was pressed on and says nothing changed', async () => {
     const before = checks.filter((c) => c.input === 'buttons.example:443').length;
+    const done: string[] = [];
+    const onCompleted = (job: { data: { input: string } }): void => {
+      done.push(job.data.input);
+    };
+    worker.worker.on('completed', onCompleted);
     const res = await press(ACTION_IDS.rerun, 'rerun');
     expect(res.status).toBe(200);
     await slack.waitFor(() => checks.filter((c) => c.input === 'buttons.example:443').length > before, 'second check');
@@ -307,8 +325,10 @@ describe('buttons under a result', () => {
     expect(String(again.args.text)).toBe('❌ buttons.example:443: The server refuses client-initiated renegotiation');
     const note = await slack.waitFor(() => thread().find((c) => text(c).includes('since the last result')), 'what changed');
     expect(String(note.args.text)).toMatch(/^<@U0ALICE> ❌ buttons\.example:443: .*\(nothing changed since the last result/);
-    // Nothing new: the diagnosis already in the thread is not posted a second time.
-    await new Promise((r) => setTimeout(r, 300));
+    // Nothing new: the diagnosis already in the thread is not posted a second time (read once the
+    // re-run's job has completed, all its posts made).
+    await slack.waitFor(() => done.includes('buttons.example:443'), 're-run job completed');
+    worker.worker.off('completed', onCompleted);
     expect(thread().filter((c) => text(c).includes('Fix on nginx'))).toHaveLength(1);
     // No new message at the top of the channel.
     expect(inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);

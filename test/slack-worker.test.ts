@@ -8,7 +8,7 @@ import { createLogger } from '../src/log.js';
 import { messageViolations, type Block } from '../src/format/slack/blocks.js';
 import { processJob, type JobContext, type JobHandle } from '../jobs/process-job.js';
 import type { CheckJobData } from '../jobs/queue.js';
-import { createSlackOut, createWebClient, isTrustedResponseUrl } from '../jobs/slack-out.js';
+import { createSlackOut, createWebClient, isTrustedResponseUrl, SLACK_RETRY } from '../jobs/slack-out.js';
 import { createThrottle } from '../jobs/throttle.js';
 import { startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
 import { baseResult, fakeExplanation, hugeResult } from './helpers/slack-fixtures.js';
@@ -24,14 +24,19 @@ afterAll(async () => {
 });
 beforeEach(() => slack.reset());
 
+/** The production retry policy (three retries) with its backoff cut to milliseconds: the count is what is tested. */
+const QUICK_RETRY = { ...SLACK_RETRY, minTimeout: 5, maxTimeout: 20 };
+/** The progress throttle's interval for these tests (production: 1 s); the test below scales its check to it. */
+const PROGRESS_MS = 200;
+
 function context(check: CheckFn, overrides: Partial<JobContext> = {}): JobContext {
   const config = { slack: { botToken: 'xoxb-test-token', signingSecret: undefined, appToken: undefined, apiUrl: slack.apiUrl } };
   return {
     runner: createCheckRunner({ check, allowCidrs: ['198.51.100.0/24'] }),
     explain: () => fakeExplanation(true),
-    out: createSlackOut(createWebClient(config, logger), slack.apiUrl),
+    out: createSlackOut(createWebClient(config, logger, QUICK_RETRY), slack.apiUrl),
     logger,
-    progressIntervalMs: 1_000,
+    progressIntervalMs: PROGRESS_MS,
     ...overrides,
   };
 }
@@ -55,14 +60,14 @@ function job(data: Partial<CheckJobData> = {}, isLastAttempt = false): JobHandle
 const textOf = (call: RecordedCall | undefined): string => JSON.stringify(call?.args.blocks ?? '') + String(call?.args.text ?? '');
 
 describe('processJob in a channel the bot can post in', () => {
-  it('posts a parent, updates progress at most once a second, ends on the verdict and threads the diagnosis', async () => {
+  it('posts a parent, updates progress at most once per interval, ends on the verdict and threads the diagnosis', async () => {
     let seen: CheckOptions | undefined;
     let checkMs = 0;
     const check = async (_input: string, opts: CheckOptions): Promise<CheckResult> => {
       seen = opts;
       const started = Date.now();
       for (let i = 1; i <= 10; i++) {
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, PROGRESS_MS / 4));
         opts.onProgress?.({ probe: `probe${i}`, done: i, total: 10 });
       }
       checkMs = Date.now() - started;
@@ -91,10 +96,11 @@ describe('processJob in a channel the bot can post in', () => {
 
     const updates = slack.callsOf('chat.update');
     const progress = updates.slice(0, -1);
-    // Ten events in ~2.5 s: sends at least a second apart fit at most floor(duration/1 s) + 1 times.
-    // (Arrival times at the stand-in jitter; the count is what the throttle guarantees.)
+    // Ten events over 2.5 intervals: sends at least an interval apart fit at most
+    // floor(duration / interval) + 1 times. (Arrival times at the stand-in jitter; the count is
+    // what the throttle guarantees.)
     expect(progress.length).toBeGreaterThanOrEqual(1);
-    expect(progress.length).toBeLessThanOrEqual(Math.floor(checkMs / 1000) + 1);
+    expect(progress.length).toBeLessThanOrEqual(Math.floor(checkMs / PROGRESS_MS) + 1);
     expect(textOf(progress[0])).toMatch(/probes done/);
 
     const verdict = updates[updates.length - 1];

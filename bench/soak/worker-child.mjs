@@ -7,6 +7,7 @@
 //   SOAK_CHECK=fake:<ms>       a canned result after <ms>
 //   SOAK_LOCK_MS, SOAK_STALLED_MS, SOAK_MAX_STALLED   BullMQ stalled-job detection
 //   SOAK_HOST_WAIT_MS, SOAK_HOST_DELAY_MS             per-host slot waiting
+//   SOAK_CLOSE_MS              how long close() gives the queue connections (default 3 s)
 import pino from 'pino';
 import { loadConfig } from '../../dist/src/config.js';
 import { createLogger } from '../../dist/src/log.js';
@@ -66,7 +67,7 @@ const tuning = Object.fromEntries(
   Object.entries({ lockDuration: num('SOAK_LOCK_MS'), stalledInterval: num('SOAK_STALLED_MS'), maxStalledCount: num('SOAK_MAX_STALLED') }).filter(([, v]) => v !== undefined),
 );
 const hostWait = Object.fromEntries(Object.entries({ inPlaceMs: num('SOAK_HOST_WAIT_MS'), delayMs: num('SOAK_HOST_DELAY_MS') }).filter(([, v]) => v !== undefined));
-const running = await startWorker(config, { check: chooseCheck(process.env.SOAK_CHECK), explain: realExplain, logger, tuning, hostWait, progressIntervalMs: 500 });
+const running = await startWorker(config, { check: chooseCheck(process.env.SOAK_CHECK), explain: realExplain, logger, tuning, hostWait, progressIntervalMs: 500, closeConnectionsMs: num('SOAK_CLOSE_MS') });
 running.worker.on('completed', (job) => say({ event: 'completed', jobId: job.id }));
 closeOnSignals(logger, async () => {
   say({ event: 'closing' });
