@@ -7,4 +7,13 @@ export interface DelayRelay {
   stop(): Promise<void>;
 }
 
-export function startDelayRelay(targetPort: number, opts: { rttMs: number }): Promise<DelayRelay>;
+export interface RelayedConnection {
+  /** Date.now() when the relay accepted it. */
+  accepted: number;
+  /** The client's first chunk (its ClientHello, usually). */
+  first: Buffer | null;
+  /** Date.now() when the client closed its side. */
+  closed: number;
+}
+
+export function startDelayRelay(targetPort: number, opts: { rttMs: number; onConnection?: (c: RelayedConnection) => void }): Promise<DelayRelay>;

@@ -36,9 +36,11 @@ function delayedPipe(to, due) {
 
 /**
  * @param {number} targetPort backend port on 127.0.0.1
- * @param {{ rttMs: number }} opts
+ * @param {{ rttMs: number, onConnection?: (c: { accepted: number, first: Buffer | null, closed: number }) => void }} opts
+ *   onConnection (bench/trace.mjs): called when a connection is gone, with the time it was
+ *   accepted, the client's first chunk and when the client closed (Date.now() values).
  */
-export async function startDelayRelay(targetPort, { rttMs }) {
+export async function startDelayRelay(targetPort, { rttMs, onConnection }) {
   const half = rttMs / 2;
   const sockets = new Set();
   let count = 0;
@@ -59,7 +61,10 @@ export async function startDelayRelay(targetPort, { rttMs }) {
     // The client's first bytes leave when its connect would have completed (one round trip).
     const toServer = delayedPipe(upstream, (now) => Math.max(now, accepted + rttMs) + half);
     const toClient = delayedPipe(client, (now) => now + half);
-    client.on('data', toServer.data);
+    let first = null;
+    let clientClosed = 0;
+    client.on('close', () => { clientClosed = Date.now(); });
+    client.on('data', (chunk) => { first ??= chunk; toServer.data(chunk); });
     client.on('end', toServer.end);
     client.on('close', toServer.destroy);
     upstream.on('data', toClient.data);
@@ -70,7 +75,11 @@ export async function startDelayRelay(targetPort, { rttMs }) {
     const clear = () => { toServer.clear(); toClient.clear(); };
     // When both sides are gone nothing is left to deliver.
     let closed = 0;
-    const onClosed = () => { if (++closed === 2) clear(); };
+    const onClosed = () => {
+      if (++closed !== 2) return;
+      clear();
+      onConnection?.({ accepted, first, closed: clientClosed || Date.now() });
+    };
     client.on('close', onClosed);
     upstream.on('close', onClosed);
   });

@@ -24,7 +24,7 @@ import { registerListeners } from './listeners.js';
 
 export type { AppDeps } from './deps.js';
 
-export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits'>;
+export type AppConfig = Pick<Config, 'slack' | 'port' | 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'admins' | 'maxSchedulesPerChannel' | 'limits' | 'metricsMaxSchedules'>;
 
 export interface ListenOptions {
   port?: number;
@@ -57,6 +57,9 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
     token: config.slack.botToken,
     logger: slackLogger(deps.logger, 'bolt'),
     clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRY, timeout: SLACK_REQUEST_TIMEOUT_MS },
+    // No listener uses Bolt's conversation store; its in-memory default looked every request up
+    // and built (and rejected with) an Error for each: CPU on every slash command's ack.
+    convoStore: false as const,
   };
   const app = socketMode
     ? new App({ ...common, socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret })
@@ -145,7 +148,7 @@ function createOps(config: AppConfig, deps: AppDeps, redis: RedisClient): Ops {
       queues: { checks: queues.checks.counts, schedules: queues.schedules.counts },
       schedules: (): Promise<Schedule[]> => ops.schedules?.() ?? Promise.resolve([]),
       also: deps.workerMetrics,
-    }),
+    }, { maxScheduleSeries: config.metricsMaxSchedules }),
     routes: {},
     close: async () => {
       await Promise.all([checkQueue.close(), scheduleQueue.close()]);
@@ -173,7 +176,7 @@ function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient, ro
     signingSecret,
     logger: deps.logger.child({ component: 'receiver' }),
     path: EVENTS_PATH,
-    firstSeen: async (signature, ttlSec) => (await redis.set(`${config.queuePrefix}:seen:${signature.slice(3, 35)}`, '1', 'EX', ttlSec, 'NX')) === 'OK',
+    firstSeen: async (key, ttlSec) => (await redis.set(`${config.queuePrefix}:seen:${key}`, '1', 'EX', ttlSec, 'NX')) === 'OK',
     routes,
   });
 }

@@ -18,6 +18,8 @@ export const MAX_FUTURE_SEC = 60;
 export const DEFAULT_BODY_LIMIT = 640 * 1024;
 /** Bodies read at once; past it a request is refused, so unsigned floods cannot hold memory. */
 export const DEFAULT_MAX_READING = 32;
+/** Slack's event retries come within minutes; an hour covers them with room to spare. */
+export const EVENT_RETRY_WINDOW_SEC = 3_600;
 /** Slack gives up after 3 s; a listener that never acks is answered just after. */
 const ACK_TIMEOUT_MS = 3_100;
 
@@ -31,10 +33,10 @@ export interface ReceiverOptions {
   bodyLimit?: number;
   maxReading?: number;
   /**
-   * Records a request's signature; resolves false if it was seen before (a replay). Shared by
-   * every web replica through Redis; must remember a signature for at least MAX_AGE_SEC + MAX_FUTURE_SEC.
+   * Records a key (a request's signature, or an event's id); resolves false if it was seen before
+   * (a replay, a retry). Shared by every web replica through Redis; keeps a key for `ttlSec`.
    */
-  firstSeen: (signature: string, ttlSec: number) => Promise<boolean>;
+  firstSeen: (key: string, ttlSec: number) => Promise<boolean>;
   /** GET routes beside Slack's (health, metrics). */
   routes?: Record<string, RouteHandler>;
   now?: () => number;
@@ -189,17 +191,24 @@ export class SlackHttpReceiver implements Receiver {
     if (body.ssl_check !== undefined) return send(res, 200);
     // A signature covers the timestamp and the body, so the same one twice is the same request:
     // run once; the copy is acknowledged, so a replayer learns nothing.
-    if (!(await this.firstSeen(signature))) {
+    if (!(await this.firstSeen(`sig:${signature.slice(3, 35)}`))) {
       log.warn('Slack request refused: replayed signature');
+      return send(res, 200);
+    }
+    // Slack retries an event it thinks was not acknowledged (up to three times, the last about
+    // five minutes later), newly signed: its event_id is what stays the same. An @mention retried
+    // must not run its check twice.
+    if (body.type === 'event_callback' && typeof body.event_id === 'string' && !(await this.firstSeen(`event:${body.event_id}`, EVENT_RETRY_WINDOW_SEC))) {
+      log.info({ eventId: body.event_id, retry: req.headers['x-slack-retry-num'] }, 'Slack event retry acknowledged; it already ran');
       return send(res, 200);
     }
     await this.dispatch(req, res, body);
   }
 
   /** Redis trouble must not stop the bot answering; nothing can be queued then anyway. */
-  private async firstSeen(signature: string): Promise<boolean> {
+  private async firstSeen(key: string, ttlSec = MAX_AGE_SEC + MAX_FUTURE_SEC): Promise<boolean> {
     try {
-      return await this.opts.firstSeen(signature, MAX_AGE_SEC + MAX_FUTURE_SEC);
+      return await this.opts.firstSeen(key, ttlSec);
     } catch (err) {
       this.opts.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'replay guard unavailable (Redis); request let through');
       return true;

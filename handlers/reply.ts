@@ -9,17 +9,23 @@ import { jobRequestProblem } from '../src/limits/input.js';
 import type { CheckRequest } from '../jobs/queue.js';
 import type { AppDeps } from './deps.js';
 
+/**
+ * How a listener answers the asker alone: Bolt's respond (response_url) or, for an event, which
+ * has none, chat.postEphemeral (handlers/incident.ts).
+ */
+export type Responder = (msg: RespondArguments) => Promise<unknown>;
+
 export const ephemeral = (msg: SlackMessage): RespondArguments =>
   msg.blocks.length > 0 ? { response_type: 'ephemeral', text: msg.text, blocks: msg.blocks } : { response_type: 'ephemeral', text: msg.text };
 
 /** An ephemeral answer to a button press, leaving the message with the button as it is. */
-export const tell = (respond: RespondFn, msg: SlackMessage): Promise<unknown> => respond({ ...ephemeral(msg), replace_original: false });
+export const tell = (respond: RespondFn | Responder, msg: SlackMessage): Promise<unknown> => respond({ ...ephemeral(msg), replace_original: false });
 
 /** Queues a request; a queue that is down is reported to the user, not just logged. True when queued. */
 export async function enqueue(
   req: CheckRequest,
   deps: Pick<AppDeps, 'queue' | 'limits'>,
-  respond: RespondFn,
+  respond: Responder,
   log: Logger,
   opts: { rateChecked?: boolean } = {},
 ): Promise<boolean> {

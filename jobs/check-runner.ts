@@ -150,7 +150,7 @@ export interface RunnerDeps {
   checkTimeoutMs?: number;
   /** How long a check waits for a slot of its host, in place and in all. */
   hostWait?: Partial<HostWaitOptions>;
-  /** Default: the system resolver, at most DNS_CONCURRENCY lookups at once per worker. */
+  /** Default: the worker resolver (c-ares with a timeout, /etc/hosts first: src/limits/dns.ts). */
   lookup?: LookupFn;
 }
 

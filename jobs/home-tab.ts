@@ -30,11 +30,14 @@ const UNDELIVERED_READ = 200;
 
 const byChannelThenAge = (a: Schedule, b: Schedule): number => a.channel.localeCompare(b.channel) || a.createdAt - b.createdAt;
 
-/** The user's schedules: those in channels they are in, and any they created (they may change those). */
+/**
+ * The user's schedules: those in channels they are in, and any they created (they may change
+ * those). Read by channel and by creator, never the whole store (issue 19).
+ */
 export async function homeSchedules(deps: Pick<HomeDeps, 'store' | 'users'>, userId: string): Promise<Schedule[]> {
-  const [channels, all] = await Promise.all([deps.users.channelsOf(userId), deps.store.listAll()]);
-  const theirs = new Set(channels);
-  return all.filter((s) => theirs.has(s.channel) || s.createdBy === userId).sort(byChannelThenAge);
+  const channels = await deps.users.channelsOf(userId);
+  const mine = await deps.store.listForUser(userId, channels);
+  return mine.sort(byChannelThenAge);
 }
 
 /**

@@ -1,11 +1,18 @@
 // Prometheus metrics (GET /metrics). Each process counts what it does itself (checks, Slack API
-// calls, rate-limit refusals); what lives in Redis (queue depth, every schedule's last verdict and
+// calls, rate-limit refusals); what lives in Redis (queue depth, schedules' last verdicts and
 // certificate days left) is read at scrape time, so any one process shows the whole fleet's.
+//
+// Per-schedule series are bounded (issue 19): two per schedule is fine for hundreds, but 10,000
+// schedules would be 20,000 series in every scrape and every Prometheus. At most
+// `maxScheduleSeries` schedules get their own series, the most urgent first (worst status, then
+// fewest days left), and counts by status, the fewest days left and how many were left out cover
+// every schedule, so an alert on those never misses one that the cap cut.
 import client from 'prom-client';
 import { webApi } from '@slack/bolt';
-import type { CheckResult } from '../src/types.js';
+import { SEVERITY_ORDER, type CheckResult, type Severity } from '../src/types.js';
 import type { Schedule } from '../src/schedule/model.js';
 import { statusOf } from '../src/verdict.js';
+import { DEFAULT_METRICS_MAX_SCHEDULES } from '../src/limits/defaults.js';
 
 /** Seconds. Loopback checks take ~0.4 s; real networks several; the deadline caps at 60. */
 const DURATION_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60];
@@ -22,6 +29,26 @@ export interface FleetSources {
 
 export type MetricJson = client.MetricObjectWithValues<client.MetricValue<string>>[];
 
+
+export interface MetricsOptions {
+  /** TLSCHECK_METRICS_MAX_SCHEDULES: schedules given their own series (0: only the totals). */
+  maxScheduleSeries?: number;
+}
+
+/** Most urgent first: unreachable, then severity from critical down, then never run; fewer days left first. */
+function urgency(s: Schedule): number {
+  if (s.lastStatus === 'unreachable') return 0;
+  const rank = SEVERITY_ORDER.indexOf(s.lastStatus as Severity);
+  return rank < 0 ? 1_000 : 100 - rank;
+}
+
+export function mostUrgent(list: readonly Schedule[], max: number): Schedule[] {
+  if (list.length <= max) return [...list];
+  return [...list]
+    .sort((a, b) => urgency(a) - urgency(b) || (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity) || a.id.localeCompare(b.id))
+    .slice(0, Math.max(0, max));
+}
+
 export interface Metrics {
   readonly registry: client.Registry;
   recordCheck(result: CheckResult, seconds: number): void;
@@ -32,7 +59,8 @@ export interface Metrics {
   contentType: string;
 }
 
-export function createMetrics(sources: FleetSources = {}): Metrics {
+export function createMetrics(sources: FleetSources = {}, opts: MetricsOptions = {}): Metrics {
+  const maxScheduleSeries = opts.maxScheduleSeries ?? DEFAULT_METRICS_MAX_SCHEDULES;
   const registry = new client.Registry();
   const checks = new client.Counter({ name: 'tlscheck_checks_total', help: 'Checks run, by verdict (worst finding, or unreachable) and error code', labelNames: ['verdict', 'error'], registers: [registry] });
   const duration = new client.Histogram({ name: 'tlscheck_check_duration_seconds', help: 'Wall time of a check, DNS included', buckets: DURATION_BUCKETS, registers: [registry] });
@@ -41,6 +69,9 @@ export function createMetrics(sources: FleetSources = {}): Metrics {
   const queue = new client.Gauge({ name: 'tlscheck_queue_jobs', help: 'Jobs in a queue, by state', labelNames: ['queue', 'state'], registers: [registry] });
   const daysLeft = new client.Gauge({ name: 'tlscheck_schedule_certificate_days_left', help: "Days until the certificate of a scheduled target expires, from its last check", labelNames: ['schedule', 'channel', 'target'], registers: [registry] });
   const lastStatus = new client.Gauge({ name: 'tlscheck_schedule_last_status', help: 'Last verdict of a scheduled target: 1 for the status it has, 0 otherwise (ok, info, warning, error, critical, unreachable)', labelNames: ['schedule', 'channel', 'target', 'status'], registers: [registry] });
+  const byStatus = new client.Gauge({ name: 'tlscheck_schedules', help: 'Schedules by last status (ok, info, warning, error, critical, unreachable; none: not run yet), every schedule counted', labelNames: ['status'], registers: [registry] });
+  const fewestDays = new client.Gauge({ name: 'tlscheck_schedule_certificate_days_left_min', help: 'Fewest days until a certificate expires among all scheduled targets (absent when none has been checked)', registers: [registry] });
+  const omitted = new client.Gauge({ name: 'tlscheck_schedule_series_omitted', help: 'Schedules without their own series because of TLSCHECK_METRICS_MAX_SCHEDULES (the least urgent ones)', registers: [registry] });
   const scrapeErrors = new client.Counter({ name: 'tlscheck_metrics_source_errors_total', help: 'Fleet gauges that could not be read at a scrape (Redis trouble)', labelNames: ['source'], registers: [registry] });
 
   const readFleet = async (): Promise<void> => {
@@ -57,7 +88,20 @@ export function createMetrics(sources: FleetSources = {}): Metrics {
       const list = await sources.schedules();
       daysLeft.reset();
       lastStatus.reset();
+      byStatus.reset();
+      fewestDays.reset();
+      const counts = new Map<string, number>();
+      let min = Infinity;
       for (const s of list) {
+        const status = s.lastStatus || 'none';
+        counts.set(status, (counts.get(status) ?? 0) + 1);
+        if (s.daysLeft !== undefined && s.daysLeft < min) min = s.daysLeft;
+      }
+      for (const [status, n] of counts) byStatus.set({ status }, n);
+      if (Number.isFinite(min)) fewestDays.set(min);
+      const shown = mostUrgent(list, maxScheduleSeries);
+      omitted.set(list.length - shown.length);
+      for (const s of shown) {
         const labels = { schedule: s.id, channel: s.channel, target: s.target };
         if (s.daysLeft !== undefined) daysLeft.set(labels, s.daysLeft);
         if (s.lastStatus) lastStatus.set({ ...labels, status: s.lastStatus }, 1);

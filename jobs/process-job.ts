@@ -7,14 +7,15 @@ import { errorSummary, slackErrorCode } from '../src/errors.js';
 import type { SlackMessage } from '../src/format/slack/blocks.js';
 import { divider, section } from '../src/format/slack/blocks.js';
 import { toMessages } from '../src/format/slack/split.js';
-import { resultThreadBlocks, targetLabel, verdictFallback, verdictLine } from '../src/format/slack-result.js';
+import { displayInput, displayLabel, errorCause, notifyLine, resultThreadBlocks, verdictFallback } from '../src/format/slack-result.js';
+import { changesSince } from '../src/format/slack-changes.js';
 import { verdictOf } from '../src/verdict.js';
 import type { ResultRef } from '../src/format/slack/actions.js';
 import { explainBlocks, topExplanation, type ExplanationView } from '../src/format/slack-explain.js';
 import {
   failureMessage, fallbackHint, fallbackMessages, pendingMessage, progressMessage, threadMessages, verdictMessage,
 } from '../src/format/slack-messages.js';
-import type { CheckJobData, DeliveryState, JobOutcome } from './queue.js';
+import type { CheckJobData, DeliveryState, JobOutcome, StoredJob } from './queue.js';
 import { FALLBACK_ERRORS, type SlackOut } from './slack-out.js';
 import { createThrottle } from './throttle.js';
 import type { MessageClaims } from '../src/limits/claims.js';
@@ -39,6 +40,8 @@ export interface JobContext {
   claims?: MessageClaims;
   /** Where a result goes when Slack would not take it, so it is shown later instead of lost. */
   undelivered?: UndeliveredStore;
+  /** A stored job by id: a Re-run compares its result with the one it was pressed under. Unset: no comparison. */
+  storedJob?: (jobId: string) => Promise<StoredJob | null>;
 }
 
 /** The parts of a BullMQ job this needs; tests pass a plain object. */
@@ -65,13 +68,16 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     const result = state.result ?? (await runCheck(state, ctx, job));
     if (!state.result) await save({ result });
     // A refusal by the address policy is the requester's alone (issue 15): what an internal name
-    // points at is nobody else's business. The channel's "Checking…" line says only that.
-    if (result.error?.code === 'blocked' && state.responseUrl) {
-      await refusePrivately(state, job.id, result.error.message, ctx);
-      log.info({ checkError: 'blocked' }, 'check refused by the address policy; told the requester privately');
+    // points at is nobody else's business. A name that does not resolve (a typo, an internal
+    // name) is theirs alone too: the channel learns nothing from it.
+    const privateError = result.error?.code === 'blocked' || result.error?.code === 'dns' ? result.error.code : null;
+    if (privateError && canTellPrivately(state)) {
+      await refusePrivately(state, job.id, errorCause(result), ctx, privateError === 'dns');
+      log.info({ checkError: privateError }, 'check not run; told the requester privately');
       return { verdict: verdictOf(result), messages: 1 };
     }
-    const messages = reportMessages(state, result, job.id, ctx, log);
+    const previous = state.previousJobId ? await previousResult(state, state.previousJobId, ctx, log) : undefined;
+    const messages = reportMessages(state, result, job.id, ctx, log, previous);
     await deliver(state, job.id, messages, ctx, save);
     const verdict = verdictOf(result);
     log.info({ verdict, checkError: result.error?.code ?? null, messages: messages.length, mode: state.mode }, 'check reported');
@@ -80,7 +86,7 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
     // Not a failure: the worker puts the job back for later (see jobs/worker.ts).
     if (err instanceof HostBusyError && !err.final) throw err;
     if (err instanceof InvalidInput || err instanceof HostBusyError) {
-      await deliverOne(state, failureMessage(state.input, err.message), ctx);
+      await deliverOne(state, failureMessage(labelOf(state), err.message), ctx);
       return null;
     }
     log.error({ err: errorSummary(err), lastAttempt: job.isLastAttempt }, 'job failed');
@@ -94,12 +100,29 @@ export async function processJob(job: JobHandle, ctx: JobContext): Promise<JobOu
 
 class InvalidInput extends Error {}
 
+/** What Slack answers a reply to a thread whose first message is gone. */
+const THREAD_GONE: ReadonlySet<string> = new Set(['thread_not_found', 'message_not_found']);
+
 /** Posts the "Checking…" parent, or decides on the response_url when the channel is closed to the bot. */
 async function openParent(state: CheckJobData, jobId: string, ctx: JobContext, save: (p: DeliveryState) => Promise<void>, log: Logger): Promise<void> {
   if (state.mode) return;
   try {
     // A run that died after Slack took the parent but before the save finds its ts here.
-    const ts = await sendOnce(ctx, jobId, 'parent', () => ctx.out.post(state.channel, pendingMessage(state.input, state.user)));
+    // In an incident thread (or under the result a Re-run was pressed on), the answer is a reply there.
+    const pending = pendingMessage(labelOf(state), state.user, { again: Boolean(state.previousJobId) });
+    const ts = await sendOnce(ctx, jobId, 'parent', async () => {
+      if (!state.threadTs) return ctx.out.post(state.channel, pending);
+      try {
+        return await ctx.out.post(state.channel, pending, state.threadTs);
+      } catch (err) {
+        // The thread's first message was deleted meanwhile: the answer goes to the channel instead of being lost.
+        if (!THREAD_GONE.has(slackErrorCode(err) ?? '')) throw err;
+        log.info({ slackError: slackErrorCode(err) }, 'the thread to answer in is gone; answering at the top of the channel');
+        state.threadTs = null;
+        await save({});
+        return ctx.out.post(state.channel, pending);
+      }
+    });
     if (!ts) throw new Error('the parent message has no ts');
     await save({ mode: 'thread', parentTs: ts, posted: 0 });
   } catch (err) {
@@ -115,7 +138,7 @@ async function runCheck(state: CheckJobData, ctx: JobContext, job: JobHandle): P
   const progress =
     mode === 'thread' && parentTs
       ? createThrottle<{ probe: string; done: number; total: number }>(
-          (p) => ctx.out.update(state.channel, parentTs, progressMessage(state.input, state.user, p)),
+          (p) => ctx.out.update(state.channel, parentTs, progressMessage(labelOf(state), state.user, p)),
           ctx.progressIntervalMs,
         )
       : null;
@@ -138,25 +161,58 @@ async function runCheck(state: CheckJobData, ctx: JobContext, job: JobHandle): P
   }
 }
 
-/** Everything to send after the parent: the verdict (replacing the parent) and the thread. */
-function reportMessages(state: CheckJobData, result: CheckResult, jobId: string, ctx: JobContext, log: Logger): SlackMessage[] {
+/**
+ * The result a Re-run was pressed under: null when it is gone (results are kept for a day) or
+ * belongs to another conversation (a forged button must not bring another channel's result here).
+ */
+async function previousResult(state: CheckJobData, jobId: string, ctx: JobContext, log: Logger): Promise<CheckResult | null> {
+  if (!ctx.storedJob) return null;
+  try {
+    const stored = await ctx.storedJob(jobId);
+    return stored?.data.channel === state.channel ? stored.result : null;
+  } catch (err) {
+    log.warn({ err: errorSummary(err) }, 'could not read the previous result; reporting without a comparison');
+    return null;
+  }
+}
+
+/**
+ * Everything to send after the parent: the verdict (replacing the parent) and the thread. A
+ * Re-run (`previous` defined) says what changed since the result it was pressed under, and
+ * repeats the diagnosis only when something did.
+ */
+function reportMessages(state: CheckJobData, result: CheckResult, jobId: string, ctx: JobContext, log: Logger, previous?: CheckResult | null): SlackMessage[] {
   const ref: ResultRef = { jobId, input: state.input, sni: state.sni };
   const explained = state.kind === 'explain' && state.symptom ? explainSafely(state.symptom, result, ctx, log) : null;
-  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result), divider()] : [];
+  const quote = state.source !== 'mention' && state.source !== 'shortcut';
+  // The result's own most likely cause follows in full (resultThreadBlocks): not twice.
+  const omitDiagnosis = result.diagnoses?.[0]?.id;
+  const explainPart = explained ? [...explainBlocks(state.symptom ?? '', explained, result, { quote, omitDiagnosis }), divider()] : [];
   const explainedLine = explained ? topExplanation(explained) : null;
+  const changes = previous !== undefined ? changesSince(previous, result) : null;
   if (state.mode === 'thread') {
     const verdict = verdictMessage(result, { ref, user: state.user, explained: explainedLine });
-    // chat.update notifies nobody: the first threaded reply mentions the requester with the verdict.
+    // chat.update notifies nobody: the first threaded reply mentions the requester (notifyLine).
     const mention = mentionOf(state.user);
-    const notify = mention ? [section(`${mention} ${verdictLine(result)}`)] : [];
+    if (changes) {
+      // The verdict is the reply just above: this one says only what is new, and notifies.
+      const lead = section(`${mention ? `${mention} ` : ''}*${changes.headline}*${changes.blocks.length ? ':' : ''}`);
+      const rest = changes.changed ? [...explainPart, ...resultThreadBlocks(result)] : explainPart;
+      const thread = toMessages([lead, ...changes.blocks, ...(rest.length ? [divider(), ...rest] : [])], `What changed for ${displayLabel(result)}`);
+      const [first, ...others] = thread;
+      if (!first) return [verdict];
+      return [verdict, { ...first, text: `${mention ? `${mention} ` : ''}${verdictFallback(result)} (${changes.headline})` }, ...others];
+    }
+    const notify = mention ? [section(`${mention} ${notifyLine(result)}`)] : [];
     const thread = explained
-      ? toMessages([...notify, ...explainPart, ...resultThreadBlocks(result)], `Explanation and diagnosis for ${targetLabel(result)}`)
+      ? toMessages([...notify, ...explainPart, ...resultThreadBlocks(result)], `Explanation and diagnosis for ${displayLabel(result)}`)
       : threadMessages(result, notify);
     const [first, ...rest] = thread;
     if (!first || !mention) return [verdict, ...thread];
     return [verdict, { ...first, text: `${mention} ${verdictFallback(result)} (${first.text})` }, ...rest];
   }
-  return fallbackMessages(result, { ref, user: state.user, explained: explainedLine }, fallbackHint(state.channel, state.fallbackReason ?? 'not_in_channel'), explainPart);
+  const changePart = changes ? [section(`*${changes.headline}*${changes.blocks.length ? ':' : ''}`), ...changes.blocks, divider()] : [];
+  return fallbackMessages(result, { ref, user: state.user, explained: explainedLine }, fallbackHint(state.channel, state.fallbackReason ?? 'not_in_channel'), [...changePart, ...explainPart]);
 }
 
 /** `<@U…>` for a Slack user id, else null (a schedule or a test has no person to mention). */
@@ -183,7 +239,7 @@ async function deliver(state: CheckJobData, jobId: string, messages: SlackMessag
     await sendOnce(ctx, jobId, `m${i}`, async () => {
       if (state.mode === 'thread' && state.parentTs) {
         if (i === 0) return replaceParent(state, msg, ctx, save);
-        return ctx.out.post(state.channel, msg, state.parentTs);
+        return ctx.out.post(state.channel, msg, state.threadTs ?? state.parentTs);
       } else if (state.responseUrl) {
         // Help promises it: in a channel the bot is not in, only the person who asked sees the answer.
         await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
@@ -204,7 +260,7 @@ async function replaceParent(state: CheckJobData, msg: SlackMessage, ctx: JobCon
     await ctx.out.update(state.channel, state.parentTs, msg);
   } catch (err) {
     if (slackErrorCode(err) !== 'message_not_found') throw err;
-    const ts = await ctx.out.post(state.channel, msg);
+    const ts = await ctx.out.post(state.channel, msg, state.threadTs ?? undefined);
     if (ts) await save({ parentTs: ts });
   }
   return undefined;
@@ -217,21 +273,43 @@ async function deliverOne(state: CheckJobData, msg: SlackMessage, ctx: JobContex
 
 export const REFUSED_PRIVATELY_TEXT = 'not checked: the reason was sent privately to whoever asked.';
 
-async function refusePrivately(state: CheckJobData, jobId: string, reason: string, ctx: JobContext): Promise<void> {
-  const responseUrl = state.responseUrl;
-  if (!responseUrl) return;
+/** A response_url (slash command, button, shortcut) or a user to send an ephemeral message to (an @mention). */
+const canTellPrivately = (state: CheckJobData): boolean => Boolean(state.responseUrl || mentionOf(state.user));
+
+/** Only the requester sees it: through the response_url, else chat.postEphemeral in the conversation (and thread). */
+async function tellRequester(state: CheckJobData, msg: SlackMessage, ctx: JobContext): Promise<void> {
+  if (state.responseUrl) await ctx.out.respond(state.responseUrl, msg, 'ephemeral');
+  else if (mentionOf(state.user)) await ctx.out.ephemeral(state.channel, state.user, msg, state.threadTs ?? undefined);
+}
+
+/**
+ * Tells the requester alone why the check did not run. The channel's "Checking…" line then says
+ * only that (`removeParent`: it is deleted, leaving the channel nothing; kept if that fails).
+ */
+async function refusePrivately(state: CheckJobData, jobId: string, reason: string, ctx: JobContext, removeParent = false): Promise<void> {
   await sendOnce(ctx, jobId, 'refused', async () => {
-    await ctx.out.respond(responseUrl, failureMessage(state.input, reason), 'ephemeral');
+    await tellRequester(state, failureMessage(labelOf(state), reason), ctx);
     return undefined;
   });
   if (state.mode === 'thread' && state.parentTs) {
     const parentTs = state.parentTs;
     await sendOnce(ctx, jobId, 'm0', async () => {
-      await ctx.out.update(state.channel, parentTs, failureMessage(state.input, REFUSED_PRIVATELY_TEXT));
+      if (removeParent) {
+        try {
+          await ctx.out.remove(state.channel, parentTs);
+          return undefined;
+        } catch (err) {
+          ctx.logger.warn({ err: errorSummary(err) }, 'could not delete the Checking… message; saying the reason went privately');
+        }
+      }
+      await ctx.out.update(state.channel, parentTs, failureMessage(labelOf(state), REFUSED_PRIVATELY_TEXT));
       return undefined;
     });
   }
 }
+
+/** The target as people read it: Unicode for an internationalised name, and the SNI when it is another name. */
+const labelOf = (state: Pick<CheckJobData, 'input' | 'sni'>): string => displayInput(state.input, state.sni);
 
 const INTERNAL_ERROR_TEXT = 'tlscheck could not finish this check (an internal error, logged). Try again in a minute.';
 export const ABANDONED_TEXT = 'tlscheck could not finish this check: the worker running it stopped more than once. Try again in a minute.';
@@ -241,7 +319,7 @@ async function tellFailure(state: CheckJobData, reason: string, ctx: JobContext,
   // A verdict already shown stays: the notice would replace the one thing that did get through.
   if (state.mode === 'thread' && (state.posted ?? 0) > 0) return true;
   try {
-    await deliverOne(state, failureMessage(state.input, reason), ctx);
+    await deliverOne(state, failureMessage(labelOf(state), reason), ctx);
     return true;
   } catch (err) {
     log.warn({ err: errorSummary(err) }, 'could not report the failure to Slack');

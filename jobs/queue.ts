@@ -23,6 +23,19 @@ export interface CheckRequest {
   user: string;
   /** The slash command's (or button's) response_url: the fallback when the bot cannot post. */
   responseUrl: string | null;
+  /**
+   * Answer in this thread (the ts of its first message) instead of at the top of the channel: a
+   * Re-run under its original result, an `@tlscheck` mention or the message shortcut in an
+   * incident thread. Unset: a new message in the channel, the diagnosis in its thread.
+   */
+  threadTs?: string | null;
+  /** A Re-run: the job whose result this one is compared with ("what changed since the last result"). */
+  previousJobId?: string | null;
+  /**
+   * How it was asked, where it changes the answer: from a message that holds the error (the
+   * message shortcut, an @mention), the error is not quoted back into that message's thread.
+   */
+  source?: 'slash' | 'button' | 'mention' | 'shortcut';
 }
 
 /**
@@ -61,8 +74,11 @@ export const JOB_OPTIONS: JobsOptions = {
 };
 
 /** Hex digest: BullMQ ids and dedup ids must not contain ':' (targets do). */
-export function dedupId(req: Pick<CheckRequest, 'kind' | 'channel' | 'input' | 'sni' | 'symptom'>): string {
-  const key = JSON.stringify([req.kind, req.channel, req.input.toLowerCase(), req.sni?.toLowerCase() ?? null, req.symptom]);
+export function dedupId(req: Pick<CheckRequest, 'kind' | 'channel' | 'input' | 'sni' | 'symptom' | 'threadTs'>): string {
+  // Two incident threads asking about one host at once each get their own answer.
+  const parts: unknown[] = [req.kind, req.channel, req.input.toLowerCase(), req.sni?.toLowerCase() ?? null, req.symptom];
+  if (req.threadTs) parts.push(req.threadTs);
+  const key = JSON.stringify(parts);
   return `d${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
 

@@ -67,6 +67,10 @@ export interface SlackOut {
   post(channel: string, msg: SlackMessage, threadTs?: string): Promise<string>;
   update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
   respond(responseUrl: string, msg: SlackMessage, visibility: 'in_channel' | 'ephemeral'): Promise<void>;
+  /** Only `user` sees it (chat.postEphemeral): for requests without a response_url (an @mention). */
+  ephemeral(channel: string, user: string, msg: SlackMessage, threadTs?: string): Promise<void>;
+  /** Deletes one of the bot's own messages (chat.delete). */
+  remove(channel: string, ts: string): Promise<void>;
 }
 
 export function createSlackOut(client: webApi.WebClient, apiUrl: string | undefined): SlackOut {
@@ -83,6 +87,12 @@ export function createSlackOut(client: webApi.WebClient, apiUrl: string | undefi
     },
     async respond(responseUrl, msg, visibility) {
       await postToResponseUrl(responseUrl, { ...msg, response_type: visibility, replace_original: false }, apiUrl);
+    },
+    async remove(channel, ts) {
+      await withRetryAfter(() => client.chat.delete({ channel, ts }));
+    },
+    async ephemeral(channel, user, msg, threadTs) {
+      await withRetryAfter(() => client.chat.postEphemeral({ channel, user, text: msg.text, blocks: msg.blocks, thread_ts: threadTs }));
     },
   };
 }

@@ -1,10 +1,10 @@
 // The worker factory: BullMQ workers that run checks and report to Slack. `npm start` runs it
 // next to the web handler; `npm run worker` runs it alone, on as many machines as needed.
-import { Worker, type Job, type WorkerOptions } from 'bullmq';
+import { Job, Worker, type WorkerOptions } from 'bullmq';
 import type { webApi } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
-import { QUEUE_NAME, type CheckJobData, type JobOutcome } from './queue.js';
+import { QUEUE_NAME, type CheckJobData, type JobOutcome, type StoredJob } from './queue.js';
 import { processJob, reportAbandoned, type ExplainFn } from './process-job.js';
 import { createConfiguredRunner, deferIfHostBusy, type RunnerDeps } from './check-runner.js';
 import { errorSummary } from '../src/errors.js';
@@ -54,12 +54,17 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     ...ctx,
     claims,
     undelivered: createUndeliveredStore(limitsRedis, { prefix: config.queuePrefix }),
+    // A Re-run's previous result, read from the job that holds it (kept a day: JOB_OPTIONS).
+    storedJob: async (id: string): Promise<StoredJob | null> => {
+      const job: Job<CheckJobData, JobOutcome> | undefined = await Job.fromId<CheckJobData, JobOutcome>(worker, id);
+      return job ? { data: job.data, result: job.data.result ?? null } : null;
+    },
   };
   // Hardening: jobs running in this process, so close() knows when they are done (see close()).
   let running = 0;
   let onIdle: (() => void) | null = null;
   const bull = bullConnection(config, 'blocking');
-  const worker = new Worker<CheckJobData, JobOutcome>(
+  const worker: Worker<CheckJobData, JobOutcome> = new Worker<CheckJobData, JobOutcome>(
     QUEUE_NAME,
     async (job: Job<CheckJobData, JobOutcome>, token?: string, signal?: AbortSignal) => {
       running++;

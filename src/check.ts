@@ -4,8 +4,9 @@ import { setMaxListeners } from 'node:events';
 import type { CheckError, CheckResult, ProtocolMap, TargetInfo } from './types.js';
 import { createLimiter, type Probe, type ProbeContext, type ResolvedTarget } from './probe/context.js';
 import { parseTarget, resolveTarget, createAddressPolicy, TargetError, type LookupFn } from './target/index.js';
-import { PROBES, VERSIONS_PROBE } from './probe/registry.js';
+import { CIPHERS_PROBE, PROBES, VERSIONS_PROBE } from './probe/registry.js';
 import type { ProtocolsResult } from './probe/protocols.js';
+import type { CiphersResult } from './probe/ciphers.js';
 import type { EvidenceOptions } from './evidence/index.js';
 
 /** The check's deadline until the round trip is measured, and its floor after. */
@@ -42,6 +43,12 @@ export interface CheckOptions {
   timeoutMs?: number;
   /** Extra trust anchors, PEM. */
   ca?: string[];
+  /**
+   * The roots that count as public CAs, PEM (Certificate Transparency is required only below
+   * them). Unset: node's bundled roots (tls.rootCertificates). The CLI and the bot never set it;
+   * tests declare their own CA public with it, as no public root can issue a test certificate.
+   */
+  publicRoots?: readonly string[];
   /** With enforcePolicy: addresses allowed despite the policy (CIDRs). */
   allowCidrs?: string[];
   /** Refuse loopback, private and metadata addresses (the Slack bot sets this; the CLI does not). */
@@ -145,6 +152,7 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
     limit: sockets,
     limitIdle: sockets.idle,
     ca: opts.ca,
+    publicRoots: opts.publicRoots,
     ocspFetch: opts.ocspFetch,
     addressPolicy: opts.enforcePolicy ? createAddressPolicy(opts.allowCidrs ?? []) : undefined,
     rttMs: null,
@@ -239,6 +247,12 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
   }
   ctx.protocols = result.protocols;
   for (const probe of PROBES) if (probe.phase === 'versions') start(probe);
+  // 'ciphers' probes ask about each accepted suite: they start once the cipher probe has settled.
+  if (PROBES.some((probe) => probe.phase === 'ciphers')) {
+    const suites = (await settled.get(CIPHERS_PROBE)) as CiphersResult | undefined;
+    if (suites) ctx.ciphers = { suites: suites.ciphers, partial: suites.partial ?? [] };
+    for (const probe of PROBES) if (probe.phase === 'ciphers') start(probe);
+  }
   // 'last' probes run alone once every other has settled: their connections (hellos a middlebox
   // may react to) can then not be mistaken for failures by the others.
   if (PROBES.some((probe) => probe.phase === 'last')) {

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { config as dotenvConfig } from 'dotenv';
 import { z } from 'zod';
 import { parseCidr } from './target/ip.js';
-import { DEFAULT_LIMITS, type LimitsConfig } from './limits/defaults.js';
+import { DEFAULT_LIMITS, DEFAULT_METRICS_MAX_SCHEDULES, type LimitsConfig } from './limits/defaults.js';
 import { hashTag, parseClusterNodes, type RedisNode } from './redis.js';
 
 export type Role = 'app' | 'worker';
@@ -47,6 +47,8 @@ export interface Config {
   limits?: LimitsConfig;
   /** `npm run worker`: port of its GET /healthz and /metrics; unset, it serves none. */
   healthPort?: number;
+  /** TLSCHECK_METRICS_MAX_SCHEDULES: schedules with their own /metrics series (jobs/metrics.ts); loadConfig sets it. */
+  metricsMaxSchedules?: number;
   /** Run `openssl s_client` beside the most severe diagnoses (src/evidence). loadConfig sets it; unset counts as off. */
   evidence?: boolean;
   /** TLSCHECK_OCSP_FETCH=true: checks ask the certificate's OCSP responder (a third party) when nothing is stapled. Off by default. */
@@ -66,7 +68,7 @@ export const ENV_VARS = [
   'TLSCHECK_ALLOW_CIDRS', 'TLSCHECK_CONCURRENCY', 'PORT', 'LOG_LEVEL', 'TLSCHECK_QUEUE_PREFIX',
   'TLSCHECK_ADMINS', 'TLSCHECK_MAX_SCHEDULES_PER_CHANNEL',
   'TLSCHECK_RATE_USER_PER_MIN', 'TLSCHECK_RATE_CHANNEL_PER_MIN', 'TLSCHECK_HOST_CONCURRENCY', 'TLSCHECK_CHECK_TIMEOUT_MS',
-  'TLSCHECK_HEALTH_PORT',
+  'TLSCHECK_HEALTH_PORT', 'TLSCHECK_METRICS_MAX_SCHEDULES',
   'TLSCHECK_EVIDENCE',
   'TLSCHECK_OCSP_FETCH',
   'TLSCHECK_CA_FILE',
@@ -170,6 +172,7 @@ const schema = z.object({
   TLSCHECK_HEALTH_PORT: optionalText
     .transform((s) => (s === undefined ? undefined : Number(s)))
     .refine((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n <= 65535), 'TLSCHECK_HEALTH_PORT must be a port number (0-65535)'),
+  TLSCHECK_METRICS_MAX_SCHEDULES: wholeNumber('TLSCHECK_METRICS_MAX_SCHEDULES', DEFAULT_METRICS_MAX_SCHEDULES, 0, 100_000),
   TLSCHECK_EVIDENCE: optionalText
     .transform((s) => (s ?? 'on').toLowerCase())
     .refine((s) => ['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'].includes(s), 'TLSCHECK_EVIDENCE must be on or off')
@@ -260,6 +263,7 @@ export function loadConfig({ env = process.env, dotenvPath, role = 'app' }: Load
       checkTimeoutMs: v.TLSCHECK_CHECK_TIMEOUT_MS,
     },
     ...(v.TLSCHECK_HEALTH_PORT !== undefined ? { healthPort: v.TLSCHECK_HEALTH_PORT } : {}),
+    metricsMaxSchedules: v.TLSCHECK_METRICS_MAX_SCHEDULES,
     evidence: v.TLSCHECK_EVIDENCE,
     ocspFetch: v.TLSCHECK_OCSP_FETCH,
     ...(v.TLSCHECK_CA_FILE ? readCaBundle(v.TLSCHECK_CA_FILE) : {}),

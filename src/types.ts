@@ -151,8 +151,16 @@ export interface DhParams {
 export interface KeyExchangeResult {
   /** TLS ≤ 1.2 DHE: the server's DH group; null when it accepts no DHE suite. */
   dh?: DhParams | null;
-  /** TLS ≤ 1.2 ECDHE: the named curve the server used, per ECDHE suite it negotiated (IANA suite name → curve). */
+  /**
+   * TLS ≤ 1.2 ECDHE: IANA suite name → the named curve the server used with it, for every ECDHE
+   * suite the cipher probe found accepted (each offered alone, with every named curve, modern ones
+   * first); {} when none is accepted. Check curvesComplete before reading it as the whole list.
+   */
   curves?: Record<string, string>;
+  /** false: some accepted ECDHE suites have no curve here (the deadline, no answer, or a cut cipher list). */
+  curvesComplete?: boolean;
+  /** How the curves were established, and what is missing when curvesComplete is false. */
+  curvesDetail?: string;
 }
 
 export interface CtResult {
@@ -162,12 +170,17 @@ export interface CtResult {
   tlsExtension: number | null;
   /** SCTs in the stapled OCSP response (null: nothing stapled). */
   ocsp: number | null;
+  /**
+   * Always false: SCTs are counted, their signatures are not checked against the logs' keys (nor
+   * the browsers' log policies), so a forged or unqualified SCT counts as present.
+   */
+  signaturesVerified?: false;
 }
 
 /**
  * Key exchange, filled by several probes, each writing only its own fields: the TLS 1.3 groups
  * probe (groups, groupsServerOrder, groupsComplete, postQuantum, groupsDetail); the TLS ≤ 1.2
- * key-exchange probe adds its own (dh, curves).
+ * key-exchange and ecdhe-curves probes add their own (dh, curves, curvesComplete, curvesDetail).
  */
 export interface KeyExchangeResult {
   /** IANA names of the groups the server accepts in TLS 1.3, in its preference when groupsServerOrder. */

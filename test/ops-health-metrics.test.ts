@@ -9,6 +9,7 @@ import { createAddressPolicy, parseTarget } from '../src/target/index.js';
 import { createApp, type RunningApp } from '../handlers/create-app.js';
 import { createCheckQueue, type CheckQueue } from '../jobs/queue.js';
 import { createMetrics, instrumentCheck } from '../jobs/metrics.js';
+import type { Schedule } from '../src/schedule/model.js';
 import { statusOf } from '../src/verdict.js';
 import { healthReport, opsRoutes, startOpsServer } from '../jobs/health.js';
 import { sendEvent, sendSlashCommand, startSlackStandin, type SlackStandin } from './helpers/slack-standin.js';
@@ -124,6 +125,50 @@ describe('health verdicts', () => {
     expect(text).toContain(`tlscheck_checks_total{verdict="${statusOf(baseResult())}",error="none"} 2`);
     expect(text).toMatch(/tlscheck_checks_total\{verdict="unreachable",error="timeout"\} 1/);
     expect(text).toMatch(/tlscheck_check_duration_seconds_count 3/);
+  });
+});
+
+describe('schedule series are bounded (issue 19)', () => {
+  /** 3,000 schedules: most fine, a few urgent, some never run. */
+  function fleet(): Schedule[] {
+    return Array.from({ length: 3_000 }, (_, i): Schedule => {
+      const s: Schedule = { id: `s${String(i).padStart(4, '0')}`, channel: `C${i % 50}`, target: `t${i}.example:443`, createdBy: 'U1', createdAt: i, paused: false, every: 3_600_000 };
+      if (i % 1000 === 7) return { ...s, lastStatus: 'critical', daysLeft: 40 };
+      if (i % 1000 === 8) return { ...s, lastStatus: 'unreachable' };
+      if (i === 1234) return { ...s, lastStatus: 'warning', daysLeft: 2 };
+      if (i % 10 === 9) return s; // not run yet
+      return { ...s, lastStatus: 'ok', daysLeft: 30 + (i % 60) };
+    });
+  }
+  const series = (text: string, name: string): string[] => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+
+  it('gives at most the configured number of schedules their own series, the most urgent first, and totals that cover every schedule', async () => {
+    const list = fleet();
+    const metrics = createMetrics({ schedules: () => Promise.resolve(list) }, { maxScheduleSeries: 10 });
+    const text = await metrics.render();
+    const status = series(text, 'tlscheck_schedule_last_status');
+    const days = series(text, 'tlscheck_schedule_certificate_days_left');
+    expect(status).toHaveLength(10);
+    expect(days.length).toBeLessThanOrEqual(10);
+    // Unreachable (3), critical (3), the warning, then the fewest days left among the fine ones.
+    for (const id of ['s0008', 's1008', 's2008', 's0007', 's1007', 's2007', 's1234']) expect(status.some((l) => l.includes(`schedule="${id}"`))).toBe(true);
+    expect(status.filter((l) => l.endsWith('status="ok"} 1'))).toHaveLength(3);
+    expect(text).toContain('tlscheck_schedule_series_omitted 2990');
+    expect(text).toContain('tlscheck_schedule_certificate_days_left_min 2');
+    const counted = series(text, 'tlscheck_schedules').map((l) => Number(l.split(' ').pop()));
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(3_000);
+    expect(text).toContain('tlscheck_schedules{status="none"} 300');
+    expect(text).toContain('tlscheck_schedules{status="unreachable"} 3');
+  });
+
+  it('under the cap every schedule has its series and nothing is omitted; 0 keeps only the totals', async () => {
+    const list = fleet().slice(0, 40);
+    const all = await createMetrics({ schedules: () => Promise.resolve(list) }, { maxScheduleSeries: 1_000 }).render();
+    expect(series(all, 'tlscheck_schedule_last_status')).toHaveLength(list.filter((s) => s.lastStatus).length);
+    expect(all).toContain('tlscheck_schedule_series_omitted 0');
+    const none = await createMetrics({ schedules: () => Promise.resolve(list) }, { maxScheduleSeries: 0 }).render();
+    expect(series(none, 'tlscheck_schedule_last_status')).toEqual([]);
+    expect(none).toContain('tlscheck_schedule_series_omitted 40');
   });
 });
 

@@ -29,6 +29,15 @@ describe('TLS 1.3 groups against a scripted post-quantum server', () => {
     for (const h of s.hellos) if (h.kind === 'tls') expect(h.hello.extensions.get(0x0033)).toEqual(Buffer.from([0, 0]));
   });
 
+  it('server order far from the likely one: every group in place, asked several at a time', async () => {
+    // Reversed FFDHE, then the curves backwards: every guess the probe makes from OpenSSL's order is wrong.
+    const order = [0x0104, 0x0103, 0x0102, 0x0101, 0x0100, 0x0018, 0x0019, 0x001e, 0x0017, 0x001d];
+    const s = await keep(startPqServer({ groups: order }));
+    const r = await probe(s.port);
+    expect(r.groups).toEqual(['ffdhe8192', 'ffdhe6144', 'ffdhe4096', 'ffdhe3072', 'ffdhe2048', 'secp384r1', 'secp521r1', 'x448', 'secp256r1', 'x25519']);
+    expect(r).toMatchObject({ groupsServerOrder: true, groupsComplete: true });
+  });
+
   it('client order: the list in the order clients rank them, flagged as the client\'s', async () => {
     const s = await keep(startPqServer({ groups: [0x001d, 0x11ec], serverOrder: false }));
     const r = await probe(s.port);

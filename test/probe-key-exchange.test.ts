@@ -9,13 +9,23 @@ import { keepServers, startSServer, tempDir } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import * as protocols from '../src/probe/protocols.js';
 import * as kex from '../src/probe/key-exchange.js';
+import * as ecdheCurves from '../src/probe/ecdhe-curves.js';
+import * as ciphers from '../src/probe/ciphers.js';
+import { cipherSuiteByName } from '../src/probe/codec/cipher-suites.js';
+import { ecdheLine } from '../src/format/kex-lines.js';
+import type { HelloOutcome } from '../src/probe/raw-hello.js';
+import type { ServerHello } from '../src/probe/codec/server-response.js';
+import { startDelayRelay } from '../bench/delay-relay.mjs';
+import { hasLighttpdModule, startLighttpd } from './helpers/stacks.js';
 import { bitLength, curveName, dhGroupName, parseServerKeyExchange } from '../src/probe/codec/server-key-exchange.js';
 import { parseFlight } from '../src/probe/codec/server-response.js';
 import { countScts } from '../src/probe/codec/sct-list.js';
 import { runCheck } from '../src/check.js';
 import { renderCheck } from '../src/format/cli-text.js';
 import { summaryFields } from '../src/format/slack-result.js';
-import { explain } from '../src/diagnose/index.js';
+import { deriveFindings, explain } from '../src/diagnose/index.js';
+import { modernServer } from './fixtures/results/base.js';
+import type { CheckResult } from '../src/types.js';
 import { TAG, expectChildren, readDer, type DerNode } from '../src/probe/der.js';
 
 const keep = keepServers();
@@ -176,4 +186,195 @@ describe('the whole check on a 1024-bit DHE server (the issue\'s reproduction)',
     expect(result.findings.map((f) => f.id)).not.toContain('dh-custom-group');
     expect(explain('dh key too small', result).candidates[0]).toMatchObject({ id: 'weak-dh', verdict: 'ruled-out' });
   }, 30_000);
+});
+
+/** A ServerHello outcome carrying an ECDHE ServerKeyExchange for `curveId` (pure tests). */
+function helloWithCurve(suite: string, curveId: number, version: 'TLSv1.2' | 'TLSv1' = 'TLSv1.2'): HelloOutcome {
+  const ske = Buffer.concat([Buffer.from([3]), u16(curveId), Buffer.from([32]), Buffer.alloc(32, 1)]);
+  const hello = {
+    kind: 'server-hello', version: version === 'TLSv1.2' ? 0x0303 : 0x0301, versionName: version, cipher: cipherSuiteByName(suite)?.id ?? 0, cipherName: suite,
+    compression: 0, extensions: [], flight: [{ type: 12, body: ske }],
+  } as unknown as ServerHello;
+  return hello;
+}
+
+const ECDHE_RSA_128 = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256';
+const ECDHE_RSA_256 = 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384';
+const ECDHE_RSA_CBC = 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA';
+
+describe('ECDHE curve per suite (pure)', () => {
+  it('asks each accepted ECDHE suite once (ECDHE_PSK too), on its highest TLS ≤ 1.2 version; not RSA, DHE, plain PSK or TLS 1.3 suites', () => {
+    const asked = ecdheCurves.ecdheSuitesToAsk({
+      'TLSv1.3': ['TLS_AES_128_GCM_SHA256'],
+      'TLSv1.2': [ECDHE_RSA_128, 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_GCM_SHA256', ECDHE_RSA_CBC, 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA', 'TLS_PSK_WITH_AES_128_CBC_SHA'],
+      TLSv1: [ECDHE_RSA_CBC, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA'],
+    });
+    expect(asked).toEqual([
+      { suite: ECDHE_RSA_128, version: 'TLSv1.2' },
+      { suite: ECDHE_RSA_CBC, version: 'TLSv1.2' },
+      { suite: 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA', version: 'TLSv1.2' },
+      { suite: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', version: 'TLSv1' },
+    ]);
+    // ECDHE_PSK's ServerKeyExchange starts with the PSK identity hint (RFC 5489 §2).
+    const psk = { suite: 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA', version: 'TLSv1.2' as const };
+    const hello = helloWithCurve(psk.suite, 23) as ServerHello;
+    const ske = hello.flight?.[0]?.body ?? Buffer.alloc(0);
+    const withHint = { ...hello, flight: [{ type: 12, body: Buffer.concat([u16(3), Buffer.from('abc'), ske]) }] } as ServerHello;
+    expect(ecdheCurves.curveOf(psk, withHint)).toEqual({ curve: 'secp256r1' });
+  });
+
+  it('a curve per suite; complete only when every suite answered and the cipher list was whole', () => {
+    const asked = [{ suite: ECDHE_RSA_128, version: 'TLSv1.2' as const }, { suite: ECDHE_RSA_256, version: 'TLSv1.2' as const }];
+    const both = ecdheCurves.summarise(asked, [helloWithCurve(ECDHE_RSA_128, 29), helloWithCurve(ECDHE_RSA_256, 24)], []);
+    expect(both).toMatchObject({ ran: true, suites: 2, complete: true, curves: { [ECDHE_RSA_128]: 'x25519', [ECDHE_RSA_256]: 'secp384r1' } });
+    const timeout: HelloOutcome = { kind: 'error', error: { code: 'timeout', message: 'deadline reached' } };
+    const cut = ecdheCurves.summarise(asked, [helloWithCurve(ECDHE_RSA_128, 29), timeout], []);
+    expect(cut.complete).toBe(false);
+    expect(cut.curves).toEqual({ [ECDHE_RSA_128]: 'x25519' });
+    expect(cut.detail).toMatch(/no curve for TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384/);
+    const listCut = ecdheCurves.summarise(asked.slice(0, 1), [helloWithCurve(ECDHE_RSA_128, 29)], ['TLSv1.2']);
+    expect(listCut.complete).toBe(false);
+    expect(listCut.detail).toMatch(/cipher list of TLSv1\.2 was cut short/);
+    // A TLS 1.3 list cut short does not concern TLS ≤ 1.2 suites.
+    expect(ecdheCurves.summarise(asked.slice(0, 1), [helloWithCurve(ECDHE_RSA_128, 29)], ['TLSv1.3']).complete).toBe(true);
+    // The server answering another suite than the one offered is no curve for it.
+    expect(ecdheCurves.curveOf(asked[0] as (typeof asked)[0], helloWithCurve(ECDHE_RSA_256, 29))).toMatchObject({ problem: expect.stringMatching(/answered TLSv1\.2 TLS_ECDHE_RSA_WITH_AES_256/) });
+  });
+
+  it('renders one curve once, differing curves per suite, and a cut list as incomplete', () => {
+    expect(ecdheLine({ a: 'x25519', b: 'x25519', c: 'x25519' }, true)).toBe('ECDHE: x25519 on all 3 ECDHE suites');
+    expect(ecdheLine({ [ECDHE_RSA_128]: 'x25519' }, true)).toBe(`ECDHE: x25519 (${ECDHE_RSA_128})`);
+    expect(ecdheLine({ a: 'x25519', b: 'secp384r1', c: 'x25519' }, true)).toBe('ECDHE: x25519 on a, c; secp384r1 on b');
+    expect(ecdheLine({ a: 'x25519', b: 'x25519' }, false)).toBe('ECDHE: x25519 on 2 ECDHE suites (incomplete: the curve of other ECDHE suites is not known)');
+    expect(ecdheLine({}, true)).toBe('ECDHE: not offered');
+    expect(ecdheLine({}, false)).toBe('ECDHE: unknown (not established)');
+    expect(ecdheLine(undefined, undefined)).toBeNull();
+  });
+
+  it('weak-ecdhe-curve: below 224 bits a warning, other deprecated curves info, current ones nothing', () => {
+    const withCurves = (curves: Record<string, string>): CheckResult => modernServer({ keyExchange: { curves, curvesComplete: true } });
+    const finding = (r: CheckResult) => deriveFindings(r).find((f) => f.id === 'weak-ecdhe-curve');
+    expect(finding(withCurves({ a: 'secp192r1', b: 'secp192r1' }))).toMatchObject({ severity: 'warning', detail: expect.stringMatching(/secp192r1 \(192 bits, 96-bit security\) on all 2 ECDHE suites/) });
+    expect(finding(withCurves({ a: 'sect163k1', b: 'x25519' }))?.detail).toMatch(/sect163k1 \(163 bits, 81-bit security\) on a:/);
+    expect(finding(withCurves({ a: 'secp256k1' }))?.severity).toBe('info');
+    expect(finding(withCurves({ a: 'x25519', b: 'secp384r1', c: 'brainpoolP256r1' }))).toBeUndefined();
+  });
+});
+
+/** Versions, then ciphers, then the per-suite curves, as the orchestrator orders them. */
+async function curvesOf(port: number): Promise<{ accepted: string[]; value: ecdheCurves.EcdheCurvesResult }> {
+  const ctx = loopbackCtx(port);
+  try {
+    ctx.protocols = (await protocols.run(ctx, { sslv2: false })).protocols;
+    const c = await ciphers.run(ctx);
+    ctx.ciphers = { suites: c.ciphers, partial: c.partial ?? [] };
+    const accepted = ecdheCurves.ecdheSuitesToAsk(c.ciphers).map((a) => a.suite);
+    return { accepted, value: await ecdheCurves.run(ctx) };
+  } finally {
+    ctx.abort();
+  }
+}
+
+describe('ECDHE curve per suite against openssl s_server', () => {
+  it('default curves: the same curve on every accepted ECDHE suite, shown once', async () => {
+    const s = await keep(startSServer(['-cipher', 'ECDHE:AES128-SHA', '-no_tls1_3']));
+    const result = await runCheck(`127.0.0.1:${s.port}`, { timeoutMs: 20_000 });
+    const accepted = ecdheCurves.ecdheSuitesToAsk(result.ciphers).map((a) => a.suite);
+    expect(accepted.length).toBeGreaterThan(3);
+    expect(Object.keys(result.keyExchange?.curves ?? {}).sort()).toEqual([...accepted].sort());
+    expect(new Set(Object.values(result.keyExchange?.curves ?? {}))).toEqual(new Set(['x25519']));
+    expect(result.keyExchange?.curvesComplete).toBe(true);
+    expect(result.incomplete).toEqual([]);
+    const line = `ECDHE: x25519 on all ${accepted.length} ECDHE suites`;
+    expect(renderCheck(result)).toContain(line);
+    expect(summaryFields(result).join('\n')).toContain(line);
+    expect(result.findings.map((f) => f.id)).not.toContain('weak-ecdhe-curve');
+  }, 30_000);
+
+  it('-curves secp384r1: that curve on every suite', async () => {
+    const s = await keep(startSServer(['-curves', 'secp384r1', '-cipher', 'ECDHE', '-no_tls1_3']));
+    const { accepted, value } = await curvesOf(s.port);
+    expect(accepted.length).toBeGreaterThan(1);
+    expect(value.complete).toBe(true);
+    expect(value.curves).toEqual(Object.fromEntries(accepted.map((suite) => [suite, 'secp384r1'])));
+  }, 30_000);
+
+  it('a server preferring secp192r1 over P-256: warning; the same curves in the client\'s order: P-256, nothing to say', async () => {
+    const curves = ['-curves', 'secp192r1:prime256v1', '-cipher', 'ECDHE:@SECLEVEL=0', '-no_tls1_3'];
+    const serverOrder = await keep(startSServer([...curves, '-serverpref']));
+    const clientOrder = await keep(startSServer(curves));
+    const [a, b] = await Promise.all([serverOrder, clientOrder].map((s) => runCheck(`127.0.0.1:${s.port}`, { timeoutMs: 20_000 })));
+    if (!a || !b) throw new Error('no result');
+    expect(Object.keys(a.keyExchange?.curves ?? {}).length).toBeGreaterThan(1);
+    expect(new Set(Object.values(a.keyExchange?.curves ?? {}))).toEqual(new Set(['secp192r1']));
+    const f = a.findings.find((x) => x.id === 'weak-ecdhe-curve');
+    expect(f?.severity).toBe('warning');
+    expect(f?.detail).toMatch(/secp192r1 \(192 bits, 96-bit security\) on all \d+ ECDHE suites/);
+    expect(new Set(Object.values(b.keyExchange?.curves ?? {}))).toEqual(new Set(['secp256r1']));
+    expect(b.findings.map((x) => x.id)).not.toContain('weak-ecdhe-curve');
+    // The reproduce command shows the weak curve on the first server and not on the second.
+    const reproduce = a.diagnoses?.find((d) => d.id === 'weak-ecdhe-curve')?.reproduce ?? '';
+    expect(reproduce).toContain(`-connect 127.0.0.1:${serverOrder.port}`);
+    const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(sh(reproduce)).toMatch(/Server Temp Key: ECDH, prime192v1, 192 bits/);
+    expect(sh(reproduce.replace(String(serverOrder.port), String(clientOrder.port)))).toMatch(/Server Temp Key: ECDH, prime256v1, 256 bits/);
+  }, 40_000);
+
+  it('cut by the deadline: no curve claimed for the suites not answered, and not complete', async () => {
+    const s = await keep(startSServer(['-cipher', 'ECDHE', '-no_tls1_3']));
+    const ctx = loopbackCtx(s.port);
+    ctx.protocols = (await protocols.run(ctx, { sslv2: false })).protocols;
+    const c = await ciphers.run(ctx);
+    ctx.ciphers = { suites: c.ciphers, partial: c.partial ?? [] };
+    ctx.abort(); // the deadline, before the per-suite hellos
+    const value = await ecdheCurves.run(ctx);
+    expect(value.complete).toBe(false);
+    expect(value.curves).toEqual({});
+    expect(ecdheCurves.incomplete(value)).toMatch(/no curve for TLS_ECDHE_/);
+    const r = modernServer({ keyExchange: { curves: { [ECDHE_RSA_128]: 'x25519' } } });
+    ecdheCurves.apply(r, value);
+    expect(r.keyExchange).toMatchObject({ curves: {}, curvesComplete: false });
+    // Without a cipher list the one suite key-exchange read stays, marked as not the whole list.
+    const noList = await ecdheCurves.run({ ...ctx, ciphers: undefined });
+    const r2 = modernServer({ keyExchange: { curves: { [ECDHE_RSA_128]: 'x25519' } } });
+    ecdheCurves.apply(r2, noList);
+    expect(r2.keyExchange).toMatchObject({ curves: { [ECDHE_RSA_128]: 'x25519' }, curvesComplete: false, curvesDetail: expect.stringMatching(/only the suite the server picked/) });
+    expect(ecdheLine(r2.keyExchange?.curves, r2.keyExchange?.curvesComplete)).toMatch(/incomplete/);
+  }, 30_000);
+});
+
+describe('ECDHE curve per suite through the whole check, cut by the deadline', () => {
+  it('at 200 ms round trip with 1.5 s: ecdhe-curves is listed as incomplete and no curve list claims to be whole', async () => {
+    const s = await keep(startSServer(['-cipher', 'ECDHE', '-no_tls1_3']));
+    const far = await keep(startDelayRelay(s.port, { rttMs: 200 }));
+    // Enough for the version hellos, not for the cipher chains, so not for the per-suite hellos after them.
+    const result = await runCheck(`127.0.0.1:${far.port}`, { sni: 'localhost', timeoutMs: 1_500 });
+    expect(result.error).toBeNull();
+    const cut = new Map(result.incomplete?.map((i) => [i.probe, i.reason]));
+    expect(cut.get('ecdhe-curves')).toMatch(/^deadline reached after 1\.5 s/);
+    expect(result.keyExchange?.curvesComplete).toBe(false);
+    expect(result.probeErrors).toBeUndefined();
+    // Whatever was read before the deadline, the output never says "on all N suites".
+    expect(keyLine(result) ?? '').not.toMatch(/on all/);
+  }, 30_000);
+});
+
+const keyLine = (r: CheckResult): string | undefined => renderCheck(r).split('\n').find((l) => l.includes('ECDHE:'));
+
+describe('ECDHE curve per suite on other TLS stacks (lighttpd)', () => {
+  it.skipIf(!hasLighttpdModule('wolfssl') || !hasLighttpdModule('mbedtls'))('wolfSSL: ECDHE_PSK counted too; mbedTLS: its own pick among everything offered', async () => {
+    const [wolf, mbed] = await Promise.all([keep(startLighttpd('wolfssl')), keep(startLighttpd('mbedtls'))]);
+    const [w, m] = await Promise.all([wolf, mbed].map((s) => runCheck(`127.0.0.1:${s.port}`, { sni: 'localhost', timeoutMs: 20_000 })));
+    if (!w || !m) throw new Error('no result');
+    const accepted = (r: CheckResult): string[] => ecdheCurves.ecdheSuitesToAsk(r.ciphers).map((a) => a.suite).sort();
+    // wolfSSL picks an ECDHE_PSK suite without a PSK configured; its ServerKeyExchange carries the hint first.
+    expect(accepted(w)).toContain('TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256');
+    expect(Object.keys(w.keyExchange?.curves ?? {}).sort()).toEqual(accepted(w));
+    expect(w.keyExchange?.curvesComplete).toBe(true);
+    expect(Object.keys(m.keyExchange?.curves ?? {}).sort()).toEqual(accepted(m));
+    expect(m.keyExchange?.curvesComplete).toBe(true);
+    // mbedTLS ranks curves itself, strongest first: offered every curve, it takes secp521r1 (not deprecated: no finding).
+    expect(new Set(Object.values(m.keyExchange?.curves ?? {}))).toEqual(new Set(['secp521r1']));
+    expect(m.findings.map((f) => f.id)).not.toContain('weak-ecdhe-curve');
+  }, 40_000);
 });

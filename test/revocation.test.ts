@@ -13,9 +13,23 @@ import { assessOcsp, checkOcspSignature } from '../src/probe/ocsp-parse.js';
 import { analyseCertificate, leafExtensions } from '../src/probe/cert-analysis.js';
 import { buildOcspRequest } from '../src/probe/ocsp-fetch.js';
 import { goodCertificate, modernServer } from './fixtures/results/base.js';
-import { renderCheck } from '../src/format/cli-text.js';
+import { plainPaint, renderCheck } from '../src/format/cli-text.js';
+import { renderExplain } from '../src/format/cli-explain.js';
+import { createCheckRunner } from '../jobs/check-runner.js';
+import { loadConfig } from '../src/config.js';
+import type { CheckOptions } from '../src/check.js';
 import { summaryFields } from '../src/format/slack-result.js';
 import type { CheckResult } from '../src/types.js';
+import { execFileSync } from 'node:child_process';
+import { sign } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TAG, children, expectChildren, readDer, type DerNode } from '../src/probe/der.js';
+import { KNOWLEDGE_BASE } from '../src/diagnose/index.js';
+import { renderReproduce } from '../src/diagnose/reproduce.js';
+
+const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+const ctMissingReproduce = KNOWLEDGE_BASE.find((e) => e.id === 'ct-missing')?.reproduce ?? '';
 
 const pki = createPki();
 const keep = keepServers();
@@ -31,7 +45,7 @@ async function serve(leaf: Issued, args: string[]): Promise<number> {
   const srv = await keep(startSServer(['-cert_chain', pki.bundle(`rev-${leaf.name}`, [pki.intermediate]), ...args], leaf));
   return srv.port;
 }
-const check = (port: number, opts: { ocspFetch?: boolean } = {}): Promise<CheckResult> =>
+const check = (port: number, opts: { ocspFetch?: boolean; publicRoots?: string[]; symptom?: string } = {}): Promise<CheckResult> =>
   runCheck(`localhost:${port}`, { ca, timeoutMs: 20_000, lookup: async () => [{ address: '127.0.0.1', family: 4 }], ...opts });
 
 describe('OCSP assessment (pure, on real responses)', () => {
@@ -133,6 +147,144 @@ describe('revocation through the whole check (openssl s_server -status_file)', (
   }, 40_000);
 });
 
+/**
+ * A copy of an OCSP response with every GeneralizedTime of its ResponseData (producedAt,
+ * thisUpdate, nextUpdate) moved by `shiftMs`, re-signed with `signer`'s key: what a responder
+ * whose answer has gone stale (or whose clock runs ahead) would send. openssl ocsp cannot backdate.
+ * The times keep their length and the signature is redrawn until it has the original's, so every
+ * DER length stays valid and the bytes are patched in place.
+ */
+function shiftedOcspResponse(file: string, shiftMs: number, signer: Issued, name: string): string {
+  const der = Buffer.from(readFileSync(file));
+  const [, bytesNode] = expectChildren(readDer(der), TAG.sequence);
+  const [, response] = expectChildren(children(bytesNode as DerNode)[0], TAG.sequence);
+  const basic = readDer((response as DerNode).value);
+  const [tbs, , sig] = expectChildren(basic, TAG.sequence);
+  if (!tbs || !sig) throw new Error('unreadable response');
+  const tbsBytes = basic.value.subarray(0, tbs.end); // shares memory with `der`: edits land in it
+  let shifted = 0;
+  for (let i = 0; i + 17 <= tbsBytes.length; i++) {
+    if (tbsBytes[i] !== TAG.generalizedTime || tbsBytes[i + 1] !== 15) continue;
+    const text = tbsBytes.toString('latin1', i + 2, i + 17);
+    const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text);
+    if (!m) continue;
+    const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + shiftMs;
+    tbsBytes.write(new Date(t).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z'), i + 2, 'latin1');
+    shifted++;
+    i += 16;
+  }
+  if (shifted < 3) throw new Error(`expected producedAt, thisUpdate and nextUpdate, shifted ${shifted}`);
+  const length = sig.value.length - 1;
+  for (let tries = 0; tries < 200; tries++) {
+    const signature = sign('sha256', tbsBytes, signer.key);
+    if (signature.length !== length) continue;
+    signature.copy(sig.value, 1);
+    const out = join(pki.dir, `${name}.ocsp-resp.der`);
+    writeFileSync(out, der);
+    return out;
+  }
+  throw new Error('no signature of the original length in 200 tries');
+}
+
+/** DER: tag, length, value. */
+function tlv(tag: number, value: Buffer): Buffer {
+  const n = value.length;
+  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+  return Buffer.concat([Buffer.from([tag]), len, value]);
+}
+const raw = (n: DerNode): Buffer => tlv(n.tag, n.value);
+
+/**
+ * A copy of an OCSP response whose SingleResponse carries `n` SCTs in its singleExtensions
+ * (RFC 6962 §3.3, OID 1.3.6.1.4.1.11129.2.4.5), re-signed with `signer`'s key: what a CA that
+ * delivers SCTs through OCSP staples. openssl ocsp cannot add the extension.
+ */
+function ocspWithScts(file: string, n: number, signer: Issued, name: string): string {
+  const der = readFileSync(file);
+  const [status, wrapper] = expectChildren(readDer(der), TAG.sequence);
+  const [typeOid, response] = expectChildren(children(wrapper as DerNode)[0], TAG.sequence);
+  const [tbs, alg, , certs] = expectChildren(readDer((response as DerNode).value), TAG.sequence);
+  const parts = children(tbs as DerNode);
+  const at = parts.findIndex((p) => p.tag === TAG.generalizedTime) + 1; // responses follow producedAt
+  const [single, ...others] = children(parts[at] as DerNode);
+  const sctExt = tlv(0x30, Buffer.concat([
+    tlv(TAG.oid, Buffer.from('2b06010401d679020405', 'hex')),
+    tlv(TAG.octetString, tlv(TAG.octetString, Buffer.from(sctListHex(n), 'hex'))),
+  ]));
+  const newSingle = tlv(0x30, Buffer.concat([...children(single as DerNode).map(raw), tlv(0xa1, tlv(0x30, sctExt))]));
+  const responses = tlv(0x30, Buffer.concat([newSingle, ...others.map(raw)]));
+  const newTbs = tlv(0x30, Buffer.concat(parts.map((p, i) => (i === at ? responses : raw(p)))));
+  const signature = sign('sha256', newTbs, signer.key);
+  const basic = tlv(0x30, Buffer.concat([newTbs, raw(alg as DerNode), tlv(TAG.bitString, Buffer.concat([Buffer.from([0]), signature])), ...(certs ? [raw(certs)] : [])]));
+  const out = tlv(0x30, Buffer.concat([raw(status as DerNode), tlv(0xa0, tlv(0x30, Buffer.concat([raw(typeOid as DerNode), tlv(TAG.octetString, basic)])))]));
+  const path = join(pki.dir, `${name}.ocsp-resp.der`);
+  writeFileSync(path, out);
+  return path;
+}
+
+describe('revocation gaps on real servers: unknown, stale, delegated responders', () => {
+  it('a staple saying "unknown" (a certificate the responder has no record of) is a warning', async () => {
+    // Signed by the intermediate outside its `openssl ca` database, so the index does not know it.
+    const csr = join(pki.dir, 'unlisted.csr');
+    const cert = join(pki.dir, 'unlisted.pem');
+    const ext = join(pki.dir, 'unlisted.ext');
+    writeFileSync(ext, ['[ v3 ]', 'basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = serverAuth',
+      'subjectAltName = DNS:localhost,IP:127.0.0.1', ''].join('\n'));
+    execFileSync('openssl', ['req', '-new', '-key', pki.leaf.keyFile, '-subj', '/CN=localhost', '-out', csr], { stdio: 'ignore' });
+    execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', pki.intermediate.certFile, '-CAkey', pki.intermediate.keyFile, '-set_serial', '4242',
+      '-days', '30', '-extfile', ext, '-extensions', 'v3', '-out', cert], { stdio: 'ignore' });
+    const pem = readFileSync(cert, 'utf8');
+    const unlisted: Issued = { ...pki.leaf, name: 'unlisted', cert: pem, certFile: cert, der: Buffer.from(new X509Certificate(pem).raw) };
+    const port = await serve(unlisted, ['-status_file', pki.ocspResponse(unlisted)]);
+    const r = await check(port);
+    expect(r.ocsp).toMatchObject({ status: 'unknown', signatureValid: true, validity: 'current' });
+    expect(r.findings.find((x) => x.id === 'ocsp-status-unknown')?.severity).toBe('warning');
+    expect(explain('Error code: SEC_ERROR_OCSP_UNKNOWN_CERT', r).candidates[0]).toMatchObject({ id: 'ocsp-status-unknown', verdict: 'confirmed' });
+    expect(renderCheck(r)).toMatch(/OCSP status: +unknown/);
+  }, 30_000);
+
+  it('a staple past its nextUpdate, and one not valid yet, are warnings', async () => {
+    const good = pki.ocspResponse(pki.leaf);
+    const expired = shiftedOcspResponse(good, -10 * DAY, pki.intermediate, 'expired');
+    const early = shiftedOcspResponse(good, 2 * DAY, pki.intermediate, 'early');
+    const [a, b] = await Promise.all([serve(pki.leaf, ['-status_file', expired]), serve(pki.leaf, ['-status_file', early])]);
+    const [old, ahead] = await Promise.all([check(a), check(b)]);
+    expect(old.ocsp).toMatchObject({ status: 'good', validity: 'expired', signatureValid: true });
+    expect(Date.parse(old.ocsp?.nextUpdate ?? '')).toBeLessThan(Date.now());
+    expect(old.findings.find((x) => x.id === 'ocsp-response-stale')).toMatchObject({ severity: 'warning', detail: expect.stringMatching(/expired at its nextUpdate/) });
+    expect(ahead.ocsp).toMatchObject({ status: 'good', validity: 'not-yet-valid', signatureValid: true });
+    expect(ahead.findings.find((x) => x.id === 'ocsp-response-stale')?.detail).toMatch(/not valid before its thisUpdate/);
+    expect(renderCheck(old)).toMatch(/OCSP status: +good, response expired/);
+  }, 30_000);
+
+  it('SCTs delivered in the stapled OCSP response are counted, and CT is then satisfied', async () => {
+    const stapled = ocspWithScts(pki.ocspResponse(pki.leaf), 3, pki.intermediate, 'with-scts');
+    const o = assessOcsp(readFileSync(stapled), x509(pki.leaf), x509(pki.intermediate), new Date());
+    expect(o).toMatchObject({ status: 'good', signatureValid: true, scts: 3 });
+    const port = await serve(pki.leaf, ['-status_file', stapled]);
+    const r = await check(port, { publicRoots: [pki.root.cert] });
+    expect(r.certificate?.ct).toMatchObject({ embedded: 0, tlsExtension: 0, ocsp: 3 });
+    expect(r.findings.map((x) => x.id)).not.toContain('ct-missing');
+    expect(renderCheck(r)).toContain('SCTs present (3, not verified against logs): 0 embedded, 0 in the TLS extension, 3 in OCSP');
+  }, 30_000);
+
+  it('a delegated responder: trusted with id-kp-OCSPSigning, a warning without it', async () => {
+    const delegated = pki.issueLeaf('ocsp-responder', ['extendedKeyUsage = OCSPSigning']);
+    const plain = pki.issueLeaf('not-a-responder');
+    expect(new X509Certificate(delegated.cert).keyUsage).toContain('1.3.6.1.5.5.7.3.9');
+    const [a, b] = await Promise.all([
+      serve(pki.leaf, ['-status_file', pki.ocspResponse(pki.leaf, delegated)]),
+      serve(pki.leaf, ['-status_file', pki.ocspResponse(pki.leaf, plain)]),
+    ]);
+    const [ok, bad] = await Promise.all([check(a), check(b)]);
+    expect(ok.ocsp).toMatchObject({ status: 'good', signatureValid: true });
+    expect(ok.findings.map((x) => x.id)).not.toContain('ocsp-response-untrusted');
+    expect(bad.ocsp).toMatchObject({ status: 'good', signatureValid: false, signatureProblem: expect.stringMatching(/without the OCSP signing purpose/) });
+    expect(bad.findings.find((x) => x.id === 'ocsp-response-untrusted')?.severity).toBe('warning');
+    expect(explain('Error code: SEC_ERROR_OCSP_INVALID_SIGNING_CERT', bad).candidates[0]).toMatchObject({ id: 'ocsp-response-untrusted', verdict: 'confirmed' });
+  }, 30_000);
+});
+
 describe('--ocsp: asking the responder (openssl ocsp -port on loopback)', () => {
   it('off by default; with ocspFetch the responder\'s "revoked" is reported', async () => {
     // The leaf must name the responder's port, and the responder reads its index at start: pick a free port first.
@@ -166,6 +318,82 @@ describe('--ocsp: asking the responder (openssl ocsp -port on loopback)', () => 
   }, 40_000);
 });
 
+/**
+ * A SignedCertificateTimestampList (RFC 6962 §3.3) of `n` well-formed v1 SCTs: log id, timestamp,
+ * no extensions, an ECDSA-SHA256 "signature" that no log made. Enough to be read as present.
+ */
+function sctListHex(n: number): string {
+  const sct = Buffer.concat([
+    Buffer.from([0]), Buffer.alloc(32, 0x5c), Buffer.from('0000018c0b0e0f00', 'hex'), Buffer.from([0, 0]),
+    Buffer.from([4, 3, 0, 8]), Buffer.alloc(8, 0x42),
+  ]);
+  const one = Buffer.concat([Buffer.from([sct.length >> 8, sct.length & 0xff]), sct]);
+  const list = Buffer.concat(Array.from({ length: n }, () => one));
+  return Buffer.concat([Buffer.from([list.length >> 8, list.length & 0xff]), list]).toString('hex');
+}
+
+describe('Certificate Transparency through the whole check, with the test root declared public', () => {
+  // No public root can issue a test certificate: the engine takes its set of public roots as an
+  // input (node's bundled roots by default; the CLI and the bot never change it).
+  const publicRoots = [pki.root.cert];
+  const withScts = pki.issueLeaf('with-2-scts', [`1.3.6.1.4.1.11129.2.4.2 = ASN1:FORMAT:HEX,OCTETSTRING:${sctListHex(2)}`]);
+  const ctText = 'NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED';
+
+  it('a leaf without SCTs below a "public" root: ct-missing, and explain confirms the Chrome error', async () => {
+    const port = await serve(pki.leaf, []);
+    const r = await check(port, { publicRoots, symptom: ctText });
+    expect(r.certificate).toMatchObject({ trusted: true, publicRoot: true, ct: { embedded: 0, tlsExtension: 0, ocsp: null, signaturesVerified: false } });
+    const f = r.findings.find((x) => x.id === 'ct-missing');
+    expect(f?.severity).toBe('warning');
+    const answer = explain(ctText, r);
+    expect(answer.candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'confirmed' });
+    expect(r.diagnoses?.[0]?.id).toBe('ct-missing');
+    // What `tlscheck explain "…" host:port` prints for this answer.
+    const text = renderExplain(answer, r, plainPaint);
+    expect(text).toContain('The publicly trusted certificate comes with no SCTs');
+    expect(text).toMatch(/confirmed/i);
+    expect(renderCheck(r)).toContain('SCTs: none: 0 embedded, 0 in the TLS extension, none stapled');
+    // The same server judged by node's roots (the default): a private CA, exempt.
+    const byDefault = await check(port);
+    expect(byDefault.certificate?.publicRoot).toBe(false);
+    expect(byDefault.findings.map((x) => x.id)).not.toContain('ct-missing');
+    expect(explain(ctText, byDefault).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'untested' });
+    // The entry's reproduce command prints no SCT extension for this certificate.
+    expect(r.diagnoses?.find((d) => d.id === 'ct-missing')?.reproduce).toContain(`-connect localhost:${port}`);
+    const reproduce = renderReproduce(ctMissingReproduce, { host: '127.0.0.1', port, sni: 'localhost' });
+    expect(sh(reproduce)).not.toMatch(/Signed Certificate Timestamp/);
+  }, 40_000);
+
+  it('a leaf with an embedded SCT list: present (2, not verified against logs), no warning, explain rules it out', async () => {
+    const port = await serve(withScts, []);
+    const r = await check(port, { publicRoots, symptom: ctText });
+    expect(r.certificate).toMatchObject({ publicRoot: true, ct: { embedded: 2, tlsExtension: 0, signaturesVerified: false } });
+    expect(r.findings.map((x) => x.id)).not.toContain('ct-missing');
+    const e = explain(ctText, r).candidates[0];
+    expect(e).toMatchObject({ id: 'ct-missing', verdict: 'ruled-out' });
+    expect(e?.evidence).toMatch(/SCTs present \(2: 2 embedded.*not verified against logs/);
+    expect(renderCheck(r)).toContain('SCTs present (2, not verified against logs): 2 embedded, 0 in the TLS extension, none stapled');
+    expect(summaryFields(r).join('\n')).toContain('SCTs present (2, not verified against logs)');
+    // The reproduce command shows the SCTs openssl reads from this certificate.
+    const reproduce = renderReproduce(ctMissingReproduce, { host: '127.0.0.1', port, sni: 'localhost' });
+    expect(sh(reproduce)).toMatch(/Signed Certificate Timestamp/);
+  }, 40_000);
+});
+
+describe('the Slack bot: responders asked only with TLSCHECK_OCSP_FETCH=true, public roots never changed', () => {
+  it('passes ocspFetch to the engine only when configured, and never publicRoots', async () => {
+    const seen: CheckOptions[] = [];
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_SIGNING_SECRET: 'shh-secret' };
+    for (const env of [base, { ...base, TLSCHECK_OCSP_FETCH: 'false' }, { ...base, TLSCHECK_OCSP_FETCH: 'true' }]) {
+      const config = loadConfig({ env, dotenvPath: false });
+      const runner = createCheckRunner({ check: async (_i, o) => (seen.push(o), modernServer()), allowCidrs: [], ocspFetch: config.ocspFetch === true });
+      await runner.run({ input: 'example.com:443', sni: null, queuedAt: Date.now() });
+    }
+    expect(seen.map((o) => o.ocspFetch === true)).toEqual([false, false, true]);
+    expect(seen.every((o) => o.publicRoots === undefined)).toBe(true);
+  });
+});
+
 describe('rules on hand-built results (pure)', () => {
   const ids = (r: CheckResult): string[] => deriveFindings(r).map((f) => `${f.id}:${f.severity}`);
 
@@ -193,5 +421,8 @@ describe('rules on hand-built results (pure)', () => {
     expect(ids(ct(0, null, true)).join()).not.toContain('ct-missing');
     const r = ct(0, 0, true);
     expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', r).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'confirmed' });
+    // TLS 1.3 only (the TLS extension not asked): SCTs seen embedded rule the cause out; none seen leaves it open.
+    expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', ct(2, null, true)).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'ruled-out' });
+    expect(explain('NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED', ct(0, null, true)).candidates[0]).toMatchObject({ id: 'ct-missing', verdict: 'untested' });
   });
 });

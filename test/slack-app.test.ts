@@ -16,7 +16,7 @@ import {
   sendButton, sendEvent, sendSigned, sendSlashCommand, slackSignature, startSlackStandin,
   type RecordedCall, type SignedResponse, type SlackStandin,
 } from './helpers/slack-standin.js';
-import { baseResult, fakeExplanation } from './helpers/slack-fixtures.js';
+import { baseResult, errorResult, fakeExplanation } from './helpers/slack-fixtures.js';
 import { deleteKeysAt } from './helpers/redis-keys.js';
 
 const SECRET = 'test-signing-secret';
@@ -36,6 +36,24 @@ const logger = createLogger('silent');
 async function fakeCheck(input: string, opts: CheckOptions): Promise<CheckResult> {
   checks.push({ input, opts });
   const [host = '', port = '443'] = input.split(':');
+  const runs = checks.filter((c) => c.input === input).length;
+  if (host === 'changing.example' && runs > 1) {
+    // The second check: TLS 1.0 switched off (its finding fixed), a TLS 1.2 suite dropped, a renewed certificate.
+    const base = baseResult();
+    return baseResult({
+      target: { host, port: Number(port), ip: '93.184.216.34', sni: opts.sni ?? host },
+      protocols: { ...base.protocols, TLSv1: false },
+      ciphers: { 'TLSv1.3': base.ciphers['TLSv1.3'], 'TLSv1.2': base.ciphers['TLSv1.2']?.slice(0, 1) },
+      findings: base.findings.filter((f) => f.id !== 'tls10'),
+      certificate: base.certificate && { ...base.certificate, notBefore: '2025-10-01T00:00:00Z', notAfter: '2026-10-01T00:00:00Z', daysLeft: 300 },
+    });
+  }
+  if (host === 'nx.example' || host === 'refused.example') {
+    const e = host === 'nx.example'
+      ? errorResult('dns', "Could not resolve 'nx.example': no such host. Check the spelling, or give an IP address.")
+      : errorResult('refused', 'connect ECONNREFUSED 93.184.216.34:443');
+    return { ...e, target: { host, port: Number(port), ip: host === 'nx.example' ? '' : '93.184.216.34', sni: opts.sni ?? host } };
+  }
   if (host === 'slow.example') {
     const started = Date.now();
     for (let i = 1; i <= 6; i++) {
@@ -234,16 +252,38 @@ describe('buttons under a result', () => {
       responseUrl: slack.responseUrl(hook),
     });
 
-  it('Show raw JSON posts the stored result as code blocks in the thread', async () => {
+  it('Show raw JSON uploads the stored result as a file in the thread (files.uploadV2), not as code blocks', async () => {
     const res = await press(ACTION_IDS.raw, 'raw');
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(SLACK_ACK_LIMIT_MS);
-    const raw = await slack.waitFor(
-      () => inChannel('chat.postMessage', 'C0BUTTONS').find((c) => c.args.thread_ts === verdict.args.ts && String(c.args.text).startsWith('Raw result')),
-      'raw JSON post',
-    );
-    expect(text(raw)).toContain('```');
-    expect(text(raw)).toContain('\\"clientInitiated\\": \\"rejected\\"');
+    const file = await slack.waitFor(() => slack.files.find((f) => f.completed && f.channel === 'C0BUTTONS'), 'uploaded file');
+    // The three steps of files.uploadV2 all reached the stand-in, in order.
+    const steps = slack.calls.filter((c) => c.method.startsWith('files.')).map((c) => c.method);
+    expect(steps).toEqual(['files.getUploadURLExternal', 'files.completeUploadExternal']);
+    expect(file.threadTs).toBe(verdict.args.ts);
+    expect(file.filename).toBe('tlscheck-buttons.example-443.json');
+    expect(file.title).toBe('Raw result for buttons.example:443');
+    expect(file.initialComment).toMatch(/^Raw result for buttons\.example:443 \(JSON, [\d,]+ characters\) for <@U0ALICE>$/);
+    // The bytes that arrived are the stored result, whole.
+    expect(file.content).not.toBeNull();
+    expect(file.length).toBe(Buffer.byteLength(file.content ?? ''));
+    const parsed = JSON.parse(file.content ?? '') as CheckResult;
+    expect(parsed.target.host).toBe('buttons.example');
+    expect(parsed.renegotiation.clientInitiated).toBe('rejected');
+    expect(parsed.findings.map((f) => f.id)).toContain('tls10');
+    expect(inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => text(c).includes('clientInitiated'))).toHaveLength(0);
+  });
+
+  it('Show raw JSON in a channel the bot cannot post in answers privately with the JSON', async () => {
+    slack.closeChannel('C0BUTTONS', 'not_in_channel');
+    try {
+      await press(ACTION_IDS.raw, 'raw-closed');
+      const post = await slack.waitFor(() => slack.responses.find((r) => r.id === 'raw-closed'), 'private raw JSON');
+      expect(post.body.response_type).toBe('ephemeral');
+      expect(JSON.stringify(post.body)).toContain('clientInitiated');
+    } finally {
+      slack.openChannel('C0BUTTONS');
+    }
   });
 
   it('Schedule daily schedules the target daily in that channel (test/slack-schedule.test.ts covers the rest)', async () => {
@@ -254,17 +294,100 @@ describe('buttons under a result', () => {
     expect(String(post.body.text)).toMatch(/Scheduled [a-z0-9]+: buttons\.example:443 daily\./);
   });
 
-  it('Re-run queues the check again', async () => {
+  it('Re-run answers in the thread of the result it was pressed on and says nothing changed', async () => {
     const before = checks.filter((c) => c.input === 'buttons.example:443').length;
-    // Past the deduplication window of the first run.
-    await new Promise((r) => setTimeout(r, 5_500));
     const res = await press(ACTION_IDS.rerun, 'rerun');
     expect(res.status).toBe(200);
-    const note = await slack.waitFor(() => slack.responses.find((r) => r.id === 'rerun'), 'rerun reply');
-    expect(String(note.body.text)).toMatch(/Checking buttons\.example:443 again/);
     await slack.waitFor(() => checks.filter((c) => c.input === 'buttons.example:443').length > before, 'second check');
-    await slack.waitFor(() => inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => c.args.thread_ts === undefined).length === 2, 'second parent');
+    const thread = (): RecordedCall[] => inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => c.args.thread_ts === verdict.args.ts);
+    const pending = await slack.waitFor(() => thread().find((c) => text(c).includes('again')), 'Checking … again in the thread');
+    expect(text(pending)).toContain('Checking *buttons.example:443* again for <@U0ALICE>');
+    // The reply is turned into the new verdict, with its own buttons.
+    const again = await slack.waitFor(() => inChannel('chat.update', 'C0BUTTONS').find((c) => c.args.ts === pending.response?.ts && text(c).includes(ACTION_IDS.rerun)), 'new verdict');
+    expect(String(again.args.text)).toBe('❌ buttons.example:443: The server refuses client-initiated renegotiation');
+    const note = await slack.waitFor(() => thread().find((c) => text(c).includes('since the last result')), 'what changed');
+    expect(String(note.args.text)).toMatch(/^<@U0ALICE> ❌ buttons\.example:443: .*\(nothing changed since the last result/);
+    // Nothing new: the diagnosis already in the thread is not posted a second time.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(thread().filter((c) => text(c).includes('Fix on nginx'))).toHaveLength(1);
+    // No new message at the top of the channel.
+    expect(inChannel('chat.postMessage', 'C0BUTTONS').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
   }, 30_000);
+});
+
+describe('Re-run after the server changed', () => {
+  it('lists what changed (versions, ciphers, certificate, problems fixed) and posts the new diagnosis in the same thread', async () => {
+    await command('changing.example', { channel_id: 'C0CHANGE' });
+    const first = await verdictIn('C0CHANGE');
+    const res = await sendButton(url, SECRET, {
+      actionId: ACTION_IDS.rerun,
+      value: buttonValue(first, ACTION_IDS.rerun),
+      channel: 'C0CHANGE',
+      messageTs: String(first.args.ts),
+      responseUrl: slack.responseUrl('rerun-change'),
+    });
+    expect(res.status).toBe(200);
+    const thread = (): RecordedCall[] => inChannel('chat.postMessage', 'C0CHANGE').filter((c) => c.args.thread_ts === first.args.ts);
+    const note = await slack.waitFor(() => thread().find((c) => text(c).includes('since the last result')), 'what changed');
+    const body = text(note);
+    expect(String(note.args.text)).toMatch(/^<@U0ALICE> .*\(\d+ changes since the last result\)$/);
+    expect(body).toContain('Fixed: TLS 1.0 offered');
+    expect(body).toMatch(/Protocol versions changed|TLS 1\.0/);
+    expect(body).toMatch(/Cipher suites changed|cipher/i);
+    expect(body).toMatch(/Certificate renewed|certificate/i);
+    // Something changed: the new diagnosis follows in the same thread.
+    await slack.waitFor(() => thread().filter((c) => text(c).includes('Fix on nginx')).length === 2, 'new diagnosis in the thread');
+    expect(inChannel('chat.postMessage', 'C0CHANGE').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('wording in the channel', () => {
+  it('a name that does not resolve is answered to the requester alone; the channel keeps nothing', async () => {
+    const hook = `nx-${randomUUID().slice(0, 8)}`;
+    await command('nx.example', { channel_id: 'C0NX', response_url: slack.responseUrl(hook) });
+    const told = await slack.waitFor(() => slack.responses.find((r) => r.id === hook), 'private answer');
+    expect(told.body.response_type).toBe('ephemeral');
+    expect(String(told.body.text)).toBe('❌ nx.example:443: Could not resolve the name: no such host. Check the spelling, or give an IP address.');
+    const parent = inChannel('chat.postMessage', 'C0NX')[0];
+    const removed = await slack.waitFor(() => inChannel('chat.delete', 'C0NX')[0], 'Checking… deleted');
+    expect(removed.args.ts).toBe(parent?.response?.ts);
+    expect(inChannel('chat.postMessage', 'C0NX')).toHaveLength(1);
+    expect(inChannel('chat.update', 'C0NX').map(text).join('')).not.toMatch(/resolve/);
+  });
+
+  it('an @mention of a name that does not resolve: told in the thread, to the asker alone', async () => {
+    const root = '1700002000.000100';
+    await sendEvent(url, SECRET, { type: 'app_mention', user: 'U0ALICE', text: '<@U0BOT> nx.example', ts: '1700002000.000200', thread_ts: root, channel: 'C0NXM', event_ts: '1700002000.000200' });
+    const told = await slack.waitFor(() => inChannel('chat.postEphemeral', 'C0NXM')[0], 'ephemeral answer');
+    expect(told.args).toMatchObject({ user: 'U0ALICE', thread_ts: root });
+    expect(String(told.args.text)).toMatch(/Could not resolve the name/);
+    await slack.waitFor(() => inChannel('chat.delete', 'C0NXM')[0], 'Checking… deleted');
+  });
+
+  it('an error verdict names the target once and says the errno code as a sentence, and the thread does not repeat it', async () => {
+    await command('refused.example', { channel_id: 'C0REFUSED' });
+    const verdict = await slack.waitFor(() => inChannel('chat.update', 'C0REFUSED').find((c) => text(c).includes(ACTION_IDS.rerun)), 'verdict');
+    expect(verdict.args.text).toBe('❌ refused.example:443: The connection was refused: nothing listens on that port, or a firewall rejects it (ECONNREFUSED)');
+    const thread = await slack.waitFor(() => {
+      const t = inChannel('chat.postMessage', 'C0REFUSED').filter((c) => c.args.thread_ts === verdict.args.ts);
+      return t.length > 0 && t;
+    }, 'thread');
+    const blocks = thread.map((c) => JSON.stringify(c.args.blocks)).join('');
+    expect(blocks).not.toContain('nothing listens on that port, or a firewall');
+    expect(blocks).not.toContain('ECONNREFUSED');
+    expect(blocks).toContain('the check could not finish');
+  });
+
+  it('the channel message keeps the SNI, and shows an internationalised name in Unicode with its punycode', async () => {
+    await command('sni.example --sni www.sni.example', { channel_id: 'C0SNI' });
+    const verdict = await verdictIn('C0SNI');
+    expect(text(inChannel('chat.postMessage', 'C0SNI')[0])).toContain('Checking *sni.example:443 → www.sni.example* for <@U0ALICE>');
+    expect(String(verdict.args.text)).toMatch(/^❌ sni\.example:443 → www\.sni\.example: /);
+    await command('bücher.example', { channel_id: 'C0IDN' });
+    const idn = await verdictIn('C0IDN');
+    expect(text(inChannel('chat.postMessage', 'C0IDN')[0])).toContain('Checking *bücher.example:443 (xn--bcher-kva.example)*');
+    expect(String(idn.args.text)).toMatch(/^❌ bücher\.example:443 \(xn--bcher-kva\.example\): /);
+  });
 });
 
 describe('when the queue or the knowledge base fails', () => {

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       queuePrefix: '{tlscheck}',
       admins: [],
       maxSchedulesPerChannel: 50,
+      metricsMaxSchedules: 1000,
       limits: { userPerMin: 10, channelPerMin: 30, hostConcurrency: 2, checkTimeoutMs: undefined },
       evidence: true,
       ocspFetch: false,

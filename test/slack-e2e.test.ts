@@ -111,7 +111,8 @@ describe('real check from Slack', () => {
     // Issue 15: the reason goes only to the requester, and names no address.
     const told = await slack.waitFor(() => slack.responses.find((r) => r.id === 'strict-refused'), 'private refusal', 40_000);
     expect(told.body.response_type).toBe('ephemeral');
-    expect(String(told.body.text)).toMatch(/^❌ localhost:\d+: Refusing 'localhost', which resolves to a private address/);
+    // The target is named once, beside the reason.
+    expect(String(told.body.text)).toMatch(/^❌ localhost:\d+: Refusing the name, which resolves to a private address/);
     expect(JSON.stringify(told.body)).not.toMatch(/127\.0\.0\.1|::1/);
     const parent = await slack.waitFor(() => inChannel('chat.update', 'C0STRICT').find((c) => text(c).includes('sent privately')), 'parent line', 40_000);
     expect(text(parent)).not.toMatch(/private address|127\.0\.0\.1|loopback/);

@@ -5,15 +5,16 @@ import {
 } from '../src/format/slack/blocks.js';
 import { fitBlock, paginate, splitText, toMessages } from '../src/format/slack/split.js';
 import {
-  detectPlatform, fixPlatforms, handshakeLadder, reproduceCommand, resultThreadBlocks, summaryFields, verdictLine,
+  detectPlatform, displayInput, errorCause, fixPlatforms, handshakeLadder, reproduceCommand, resultThreadBlocks, summaryFields, verdictLine,
 } from '../src/format/slack-result.js';
 import { verdictOf } from '../src/verdict.js';
 import { decodeRef, encodeRef } from '../src/format/slack/actions.js';
 import {
-  RESPONSE_URL_POSTS, capPosts, cliCommand, fallbackHint, fallbackMessages, progressMessage,
+  RESPONSE_URL_POSTS, capPosts, cliCommand, fallbackHint, fallbackMessages, pendingMessage, progressMessage,
   rawJsonMessages, threadMessages, verdictMessage,
 } from '../src/format/slack-messages.js';
 import { explainMessages, topExplanation } from '../src/format/slack-explain.js';
+import { changesSince } from '../src/format/slack-changes.js';
 import { helpMessage, homeBlocks } from '../src/format/slack-help.js';
 import { parseCli } from '../src/cli/args.js';
 import { classifyNetError } from '../src/probe/context.js';
@@ -143,10 +144,52 @@ describe('verdict', () => {
     expect(verdictLine(warn)).toBe('⚠️ *example.com:443* — TLS 1.0 offered');
   });
 
-  it('gives the error message when the check could not run', () => {
+  it('gives the error message when the check could not run, once: the thread summary does not repeat it', () => {
     const r = errorResult('blocked', '10.1.2.3 is a private address; tlscheck only checks public servers');
     expect(verdictLine(r)).toContain('❌ *internal.example:443* — 10.1.2.3 is a private address');
-    expect(summaryFields(r)[0]).toContain('Could not complete');
+    expect(summaryFields(r)).toEqual(['*Address*\n`10.1.2.3` as `internal.example`']);
+    expect(allText(threadMessages(r))).not.toContain('private address');
+  });
+
+  it('says an error without repeating the target, and raw errno codes as sentences', () => {
+    const cases: [Parameters<typeof errorResult>[0], string, string][] = [
+      ['dns', "Could not resolve 'internal.example': no such host. Check the spelling, or give an IP address.", 'Could not resolve the name: no such host. Check the spelling, or give an IP address.'],
+      ['refused', 'connect ECONNREFUSED 10.1.2.3:443', 'The connection was refused: nothing listens on that port, or a firewall rejects it (ECONNREFUSED)'],
+      ['reset', 'read ECONNRESET', 'The connection was reset by the server or something in between (often a firewall or middlebox) (ECONNRESET)'],
+      ['reset', 'write EPIPE', 'The connection was closed by the other side while sending (EPIPE)'],
+      ['reset', 'connect EHOSTDOWN internal.example:443', 'The host is down (EHOSTDOWN)'],
+      ['timeout', 'timeout', "No answer from the server before the check's deadline"],
+      ['refused', 'The connection was refused: nothing listens on that port, or a firewall rejects it (ECONNREFUSED).', 'The connection was refused: nothing listens on that port, or a firewall rejects it (ECONNREFUSED).'],
+      ['blocked', "Refusing 'internal.example', which resolves to a private address.", 'Refusing the name, which resolves to a private address.'],
+      ['reset', 'handshake to 10.1.2.3:443 cut off', 'Handshake to the server cut off'],
+    ];
+    for (const [code, message, said] of cases) {
+      const r = errorResult(code, message);
+      expect(errorCause(r), message).toBe(said);
+      expect(verdictLine(r)).toBe(`❌ *internal.example:443* — ${esc(said)}`);
+      expect(verdictLine(r).match(/internal\.example/g)).toHaveLength(1);
+    }
+  });
+
+  it('keeps the SNI beside the target when it is another name, and internationalised names in Unicode', () => {
+    const sni = baseResult({ target: { host: 'example.com', port: 443, ip: '93.184.216.34', sni: 'www.example.com' } });
+    expect(verdictLine(sni)).toBe('❌ *example.com:443 → www.example.com* — The server refuses client-initiated renegotiation');
+    expect(verdictMessage(sni, { ref: { jobId: 'c1', input: 'example.com:443', sni: 'www.example.com' }, user: null }).text).toMatch(/^❌ example\.com:443 → www\.example\.com: /);
+    expect(displayInput('10.0.0.5:8443', 'api.example.com')).toBe('10.0.0.5:8443 → api.example.com');
+    expect(displayInput('[2001:db8::1]:443', null)).toBe('[2001:db8::1]:443');
+    expect(displayInput('xn--bcher-kva.example:443', 'xn--bcher-kva.example')).toBe('bücher.example:443 (xn--bcher-kva.example)');
+    expect(displayInput('example.com:443', 'xn--bcher-kva.example')).toBe('example.com:443 → bücher.example (xn--bcher-kva.example)');
+    expect(pendingMessage(displayInput('example.com:443', 'www.example.com'), 'U0ALICE').text).toBe('🔎 Checking example.com:443 → www.example.com…');
+  });
+
+  it('says each fact of the thread once: the lead diagnosis is not listed again among the findings, nor the alert in the grid', () => {
+    const lead = { ...renegDiagnosis, id: 'reneg-client' };
+    const text = allText(threadMessages(baseResult({ diagnoses: [lead] })));
+    expect(text.match(/no_renegotiation/g)).toHaveLength(1);
+    expect(text).not.toContain('Client-initiated renegotiation refused');
+    expect(text).toContain('TLS 1.0 offered');
+    // The duration is in the verdict's line, above the thread.
+    expect(text).not.toMatch(/\d\.\d s/);
   });
 
   it('escapes text from the server so it cannot mention @channel or forge links', () => {
@@ -179,7 +222,9 @@ describe('summary and ladder', () => {
     expect(text).toContain('offered: TLS 1.3, TLS 1.2, TLS 1.0');
     expect(text).toContain('refused: TLS 1.1, SSL 3');
     expect(text).toContain('5 suites');
-    expect(text).toContain('client-initiated: refused — warning alert 100 no_renegotiation');
+    // The alert is in the findings' detail: the grid does not say it again.
+    expect(text).toContain('client-initiated: refused');
+    expect(text).not.toContain('warning alert 100');
     expect(text).toContain('tickets: yes');
     expect(text).toContain('trusted, name matches, expires in 80 days');
   });
@@ -399,5 +444,36 @@ describe('errno codes', () => {
     expect(reset.message).toMatch(/^The connection was reset .*\(ECONNRESET\)\.$/);
     expect(classifyNetError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })).message).toMatch(/^The connection was refused/);
     expect(classifyNetError(new Error('something odd')).message).toBe('something odd');
+  });
+});
+
+describe('what a Re-run says changed', () => {
+  it('says when the previous result is gone, and then posts the whole diagnosis', () => {
+    const view = changesSince(null, baseResult());
+    expect(view.changed).toBe(true);
+    expect(view.headline).toMatch(/no longer stored/);
+  });
+
+  it('says nothing changed for the same result, so the diagnosis is not repeated', () => {
+    const view = changesSince(baseResult(), baseResult());
+    expect(view).toEqual({ headline: expect.stringMatching(/^nothing changed since the last result/), blocks: [], changed: false });
+  });
+
+  it('names a verdict change and the changes behind it, before → after', () => {
+    const view = changesSince(baseResult(), cleanResult());
+    expect(view.changed).toBe(true);
+    const shown = view.blocks.map(blockText).join('\n');
+    expect(shown).toContain('❌ problems found → ✅ no problems found');
+    expect(shown).toContain('Fixed: Client-initiated renegotiation refused');
+    expect(view.headline).toMatch(/^\d+ changes since the last result$/);
+  });
+
+  it('reports an outage whose cause changed, and an unchanged one as nothing new', () => {
+    const refused = errorResult('refused', 'The connection was refused (ECONNREFUSED).');
+    const reset = errorResult('reset', 'The connection was reset (ECONNRESET).');
+    expect(changesSince(refused, refused).changed).toBe(false);
+    const other = changesSince(refused, reset);
+    expect(other.changed).toBe(true);
+    expect(other.blocks.map(blockText).join('\n')).toContain('Still unreachable, for another reason');
   });
 });

@@ -7,6 +7,7 @@ import { isScheduleCommand } from '../src/schedule/command.js';
 import { helpMessage } from '../src/format/slack-help.js';
 import { code } from '../src/format/slack/blocks.js';
 import { parseTarget } from '../src/target/index.js';
+import { EXPLAIN_SHORTCUT_ID } from '../handlers/shortcuts/explain-tls-error.js';
 
 describe('one sub-command table', () => {
   it('is the manifest usage hint', () => {
@@ -30,5 +31,16 @@ describe('one sub-command table', () => {
       }
     }
     expect(parseCommand('example.com', parseTarget).kind).toBe('check');
+  });
+});
+
+describe('the manifest asks for what the listeners use', () => {
+  const manifest = readFileSync(new URL('../slack-app-manifest.yml', import.meta.url), 'utf8');
+  it('declares the message shortcut with the callback_id the listener registers', () => {
+    expect(manifest).toMatch(new RegExp(`- name: Explain this TLS error\\n\\s+type: message\\n\\s+callback_id: ${EXPLAIN_SHORTCUT_ID}\\n`));
+  });
+  it('subscribes to app_mention and has the scopes for mentions, posting and file uploads', () => {
+    expect(manifest).toMatch(/bot_events:\n(\s+- \S+\n)*\s+- app_mention\n/);
+    for (const scope of ['commands', 'app_mentions:read', 'chat:write', 'files:write']) expect(manifest).toMatch(new RegExp(`\\n\\s+- ${scope}\\n`));
   });
 });

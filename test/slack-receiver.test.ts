@@ -88,6 +88,22 @@ describe('Slack HTTP receiver', () => {
     expect(events.length).toBe(before + 1);
   });
 
+  it('runs an event once when Slack retries it (newly signed, same event_id)', async () => {
+    const before = events.length;
+    const event = (n: number): string =>
+      JSON.stringify({ type: 'event_callback', event_id: 'Ev0RETRY1', event_time: n, event: { type: 'app_mention', user: 'U1', channel: 'C1', text: '<@UBOT> retry.example', ts: '1.0' } });
+    const now = Math.floor(Date.now() / 1000);
+    // Each retry has its own timestamp, hence its own signature: the replay guard alone lets it in.
+    for (let i = 0; i < 3; i++) {
+      const res = await sendSigned(url, SECRET, event(i), 'application/json', { timestamp: now + i });
+      expect(res.status).toBe(200);
+    }
+    expect(events.length).toBe(before + 1);
+    // Another event is not mistaken for a retry.
+    expect((await sendSigned(url, SECRET, event(9).replace('Ev0RETRY1', 'Ev0OTHER2'), 'application/json')).status).toBe(200);
+    expect(events.length).toBe(before + 2);
+  });
+
   it('answers the URL verification challenge and serves its GET routes', async () => {
     const res = await sendSigned(url, SECRET, JSON.stringify({ type: 'url_verification', challenge: 'abc' }), 'application/json');
     expect(res.json).toEqual({ challenge: 'abc' });

@@ -41,6 +41,8 @@ let url: string;
 const runs: { at: number; worker: string }[] = [];
 /** BullMQ job id of every scheduled run a worker completed: one per firing. */
 const completed: string[] = [];
+/** Failed scheduled jobs, shown when a wait times out so a failure under load says why. */
+const failed: string[] = [];
 let scheduleId = '';
 
 async function startStack(workerLabels: string[]): Promise<void> {
@@ -56,6 +58,7 @@ async function startStack(workerLabels: string[]): Promise<void> {
     };
     const w = await startScheduleWorker(config, { check, logger, checkTimeoutMs: 8_000 });
     w.worker.on('completed', (job) => completed.push(job.id ?? ''));
+    w.worker.on('failed', (job, err) => failed.push(`${job?.id ?? '?'}: ${err.message}`));
     workers.push(w);
   }
 }
@@ -115,7 +118,8 @@ async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs
     if (await probe()) return;
     await sleep(100);
   }
-  throw new Error(`timed out waiting for ${what}`);
+  const state = { runs: runs.length, completed: completed.length, failed, history: (await history()).length, posts: posts().length };
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state)}`);
 }
 
 describe('a scheduled check against a local TLS server', () => {

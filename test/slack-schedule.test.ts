@@ -217,7 +217,7 @@ describe('/tlscheck schedule', () => {
   it('refuses past the per-channel limit with a clear message', async () => {
     for (const n of [1, 2, 3]) await schedule(`schedule full${n}.example`, 'C0FULL');
     const res = await slash('schedule full4.example', 'C0FULL');
-    expect(String(res.json?.text)).toMatch(/This channel already has 3 schedules, the most allowed \(3\)\. Remove one with \/tlscheck unschedule <id> first\./);
+    expect(String(res.json?.text)).toMatch(/This channel already has 3 schedules, the most allowed \(3\)\. Remove one with \/tlscheck unschedule &lt;id&gt; first\./);
     expect(await app.scheduling.store.listByChannel('C0FULL')).toHaveLength(3);
   });
 });

@@ -157,7 +157,24 @@ describe('processJob: reaching the requester and surviving a deleted parent', ()
     const parentTs = slack.callsOf('chat.postMessage')[0]?.response?.ts;
     const first = slack.callsOf('chat.postMessage').find((c) => c.args.thread_ts === parentTs);
     expect(String(first?.args.text)).toMatch(/^<@U0ALICE> ❌ example\.com:443: The server refuses client-initiated renegotiation/);
-    expect(textOf(first)).toContain('<@U0ALICE> ❌ *example.com:443*');
+    // The verdict is the thread's first message, right above: the mention says where to look, not the cause again.
+    expect(textOf(first)).toContain('<@U0ALICE> ❌ problems found: the most likely cause and its fix come first.');
+    expect(JSON.stringify(first?.args.blocks).match(/The server refuses client-initiated renegotiation/g)).toHaveLength(1);
+  });
+
+  it('answers at the top of the channel when the thread it was asked in is gone (thread_not_found)', async () => {
+    slack.failNext('chat.postMessage', { error: 'thread_not_found' });
+    const j = job({ threadTs: '1699999999.000001' });
+    await processJob(j, context(async () => baseResult()));
+    const posts = slack.callsOf('chat.postMessage');
+    expect(posts[0]?.args.thread_ts).toBe('1699999999.000001');
+    const parent = posts[1];
+    expect(parent?.args.thread_ts).toBeUndefined();
+    expect(textOf(parent)).toContain('Checking');
+    const thread = posts.slice(2);
+    expect(thread.length).toBeGreaterThanOrEqual(1);
+    expect(thread.every((c) => c.args.thread_ts === parent?.response?.ts)).toBe(true);
+    expect(j.saved.at(-1)?.threadTs).toBeNull();
   });
 
   it('posts the verdict anew and threads under it when the "Checking…" parent was deleted (message_not_found)', async () => {

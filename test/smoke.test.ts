@@ -17,4 +17,29 @@ describe('createLimiter', () => {
     expect(results).toHaveLength(10);
     expect(peak).toBe(3);
   });
+
+  it('starts urgent waiters before earlier ordinary ones, and a freed slot goes to a waiter, not a newcomer', async () => {
+    const limit = createLimiter(1);
+    const started: string[] = [];
+    let active = 0;
+    let peak = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const task = (name: string, wait?: Promise<void>) => async (): Promise<void> => {
+      started.push(name);
+      active++;
+      peak = Math.max(peak, active);
+      await wait;
+      active--;
+    };
+    const first = limit(task('first', gate));
+    const queued = [limit(task('plain-1')), limit(task('plain-2')), limit(task('urgent'), { urgent: true })];
+    open();
+    await first;
+    // Arrives after the slot was freed, before the waiter it went to has started.
+    const late = limit(task('late'));
+    await Promise.all([...queued, late]);
+    expect(started).toEqual(['first', 'urgent', 'plain-1', 'plain-2', 'late']);
+    expect(peak).toBe(1);
+  });
 });

@@ -5,6 +5,9 @@ import type { Logger } from '../../src/log.js';
 import { errorSummary, slackErrorCode } from '../../src/errors.js';
 import { ACTION_IDS, decodeRef, type ResultActionId, type ResultRef } from '../../src/format/slack/actions.js';
 import { capPosts, cliCommand, rawJsonMessages } from '../../src/format/slack-messages.js';
+import { targetLabel } from '../../src/format/slack-result.js';
+import { esc, mentionUser } from '../../src/format/slack/blocks.js';
+import type { CheckResult } from '../../src/types.js';
 import { usageError } from '../../src/format/slack-help.js';
 import { scheduleProblem } from '../../src/format/slack-schedule-replies.js';
 import { parseScheduleCommand } from '../../src/schedule/command.js';
@@ -13,6 +16,7 @@ import { executeScheduleOp, refreshParent, settle, storeDown } from '../../jobs/
 import { FALLBACK_ERRORS } from '../../jobs/slack-out.js';
 import { scheduleOpsDeps, type HandlerDeps } from '../deps.js';
 import { enqueue, tell } from '../reply.js';
+import { EMOJI } from '../../src/format/slack/emoji.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type ResultButton = (args: ButtonArgs, ref: ResultRef, log: Logger) => Promise<unknown>;
@@ -30,7 +34,9 @@ const rerun = (deps: HandlerDeps): ResultButton => async ({ body, respond }, ref
   // Only a job of this conversation: a forged id must not bring another channel's pasted error here.
   const stored = await deps.queue.getJob(ref.jobId).catch(() => null);
   const original = stored?.data.channel === channel ? stored : null;
-  await tell(respond, { text: `🔁 Checking ${target.label} again…`, blocks: [] });
+  // Under a result in the channel: the new one goes in that result's thread and says what changed
+  // since it. From an ephemeral list (an undelivered result) there is no thread to answer in.
+  const threadTs = resultThreadOf(body);
   const queued = await enqueue(
     {
       kind: original?.data.kind ?? 'check',
@@ -40,15 +46,25 @@ const rerun = (deps: HandlerDeps): ResultButton => async ({ body, respond }, ref
       channel,
       user: body.user.id,
       responseUrl: body.response_url,
+      ...(threadTs ? { threadTs, previousJobId: ref.jobId } : {}),
     },
     deps,
     respond,
     log,
   );
+  if (queued && !threadTs) await tell(respond, { text: `${EMOJI.rerun} Checking ${target.label} again…`, blocks: [] });
   // Re-run from `/tlscheck list` (or under a verdict whose thread was lost): the fresh run
   // replaces the result kept as undelivered, so the list stops offering it.
   if (queued) await forgetUndelivered(deps, channel, ref.jobId, log);
 };
+
+/** The thread of the (non-ephemeral) message a button is on: its thread_ts, or its own ts at the top level. */
+function resultThreadOf(body: BlockAction): string | null {
+  // Bolt types a block action's message loosely (any): only these fields are read.
+  const message = body.message as { ts?: string; thread_ts?: string } | undefined;
+  if (!message || body.container?.is_ephemeral === true) return null;
+  return message.thread_ts ?? message.ts ?? null;
+}
 
 const scheduleDaily = (deps: HandlerDeps): ResultButton => async ({ body, respond, client }, ref, log) => {
   const channel = body.channel?.id;
@@ -72,24 +88,38 @@ const showRaw = (deps: HandlerDeps): ResultButton => async ({ body, respond, cli
   if (!stored?.result || stored.data.channel !== channel) {
     return tell(respond, usageError(`The raw result of this check of ${ref.input} is no longer stored (results are kept for a day). Press *Re-run* for a fresh one.`));
   }
-  const messages = rawJsonMessages(stored.result);
-  // Bolt types a block action's message loosely (any): only these two fields are read.
-  const message = body.message as { ts?: string; thread_ts?: string } | undefined;
-  const threadTs = message?.thread_ts ?? message?.ts;
+  const threadTs = resultThreadOf(body);
   if (channel && threadTs) {
+    // A file, not code blocks: the JSON arrives whole, downloadable and searchable, and the thread
+    // keeps one line for it instead of pages of braces.
+    const label = targetLabel(stored.result);
+    const json = JSON.stringify(stored.result, null, 2);
     try {
-      for (const msg of messages) {
-        await client.chat.postMessage({ channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks, unfurl_links: false });
-      }
+      await client.files.uploadV2({
+        channel_id: channel,
+        thread_ts: threadTs,
+        content: json,
+        filename: rawJsonFilename(stored.result),
+        title: `Raw result for ${label}`,
+        snippet_type: 'javascript',
+        initial_comment: `Raw result for ${esc(label)} (JSON, ${json.length.toLocaleString('en-US')} characters)${mentionFor(body.user.id)}`,
+      });
       return;
     } catch (err) {
       const code = slackErrorCode(err);
-      if (!code || !FALLBACK_ERRORS.has(code)) throw err;
-      log.info({ slackError: code }, 'cannot post the raw result in the thread; answering privately');
+      // An install from before files:write (missing_scope) still gets the JSON, privately.
+      if (!code || !(FALLBACK_ERRORS.has(code) || code === 'missing_scope')) throw err;
+      log.info({ slackError: code }, 'cannot upload the raw result in the thread; answering privately');
     }
   }
+  const messages = rawJsonMessages(stored.result);
   for (const msg of capPosts(messages, `the raw result of ${ref.input}`, `${cliCommand(ref)} --json`)) await tell(respond, msg);
 };
+
+const mentionFor = (user: string): string => (/^[UW][A-Z0-9]+$/.test(user) ? ` for ${mentionUser(user)}` : '');
+
+/** "tlscheck-example.com-443.json": a name any file system takes. */
+export const rawJsonFilename = (r: CheckResult): string => `tlscheck-${`${r.target.host}-${r.target.port}`.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`;
 
 const BUTTONS: Record<ResultActionId, (deps: HandlerDeps) => ResultButton> = {
   [ACTION_IDS.rerun]: rerun,

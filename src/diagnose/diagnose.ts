@@ -2,7 +2,7 @@
 import type { Diagnosis } from '../types.js';
 import { KNOWLEDGE_BASE } from './kb/index.js';
 import type { Applies, KbEntry, ResultFacts } from './kb/types.js';
-import { entrySeverity, safeApplies, toDiagnosis } from './evaluate.js';
+import { applicable, entrySeverity, toDiagnosis } from './evaluate.js';
 import { matchText } from './match.js';
 import { byLikelihood } from './rank.js';
 
@@ -19,15 +19,13 @@ export function diagnose(result: ResultFacts, opts: DiagnoseOptions = {}, kb: re
   const scores = new Map(symptom.map((m) => [m.entry, m.score]));
   // A cause named by a shared phrase ("renegotiation handshake failed") is the explanation the user asked for.
   const named = new Set(symptom.filter((m) => m.family).map((m) => m.entry));
-  const items: Array<{ entry: KbEntry; a: Applies; score: number; order: number; severity: ReturnType<typeof entrySeverity> }> = [];
-  kb.forEach((entry, order) => {
-    const a = safeApplies(entry, result);
-    if (!a) return;
-    const severity = entrySeverity(entry, result);
+  const items: Array<{ entry: KbEntry; a: Applies; facts: ResultFacts; score: number; order: number; severity: ReturnType<typeof entrySeverity> }> = [];
+  for (const { entry, a, facts, order } of applicable(result, kb)) {
+    const severity = entrySeverity(entry, facts);
     const score = scores.get(entry) ?? 0;
     // Good news ("renegotiation refused, as it should be") is a diagnosis only when the symptom names it.
-    if (severity === 'ok' && score < SPECIFIC_MATCH && !named.has(entry)) return;
-    items.push({ entry, a, score, order, severity });
-  });
-  return items.sort(byLikelihood).map((i) => toDiagnosis(i.entry, result, i.a));
+    if (severity === 'ok' && score < SPECIFIC_MATCH && !named.has(entry)) continue;
+    items.push({ entry, a, facts, score, order, severity });
+  }
+  return items.sort(byLikelihood).map((i) => toDiagnosis(i.entry, i.facts, i.a));
 }

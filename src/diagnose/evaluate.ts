@@ -17,6 +17,42 @@ export function safeApplies(entry: KbEntry, r: ResultFacts): false | Applies {
   }
 }
 
+/** An entry that applies, judged on `facts` (the result, or less of it when it yielded: see KbEntry.yieldsTo). */
+export interface Applicable {
+  entry: KbEntry;
+  a: Applies;
+  facts: ResultFacts;
+  /** Position in the knowledge base, the ranking tie-break. */
+  order: number;
+}
+
+/**
+ * Every entry that applies to the result, in knowledge-base order, for findings and diagnoses.
+ * An entry that yields to a more specific one that applies is judged again without what that one
+ * covers, so one measurement is not reported twice (KbEntry.yieldsTo).
+ */
+export function applicable(result: ResultFacts, kb: readonly KbEntry[]): Applicable[] {
+  const found: Applicable[] = [];
+  kb.forEach((entry, order) => {
+    const a = safeApplies(entry, result);
+    if (a) found.push({ entry, a, facts: result, order });
+  });
+  const applied: ReadonlySet<string> = new Set(found.map((f) => f.entry.id));
+  return found.flatMap((f) => {
+    const y = f.entry.yieldsTo;
+    if (!y || !y.ids.some((id) => applied.has(id))) return [f];
+    let facts: ResultFacts;
+    try {
+      facts = y.without(result, applied);
+    } catch {
+      // An odd result must not take the diagnosis down: keep the entry as it applied.
+      return [f];
+    }
+    const a = safeApplies(f.entry, facts);
+    return a ? [{ ...f, a, facts }] : [];
+  });
+}
+
 export function verdictOf(entry: KbEntry, r: ResultFacts | undefined): Verdict {
   if (!r) return 'untested';
   let tested: boolean;

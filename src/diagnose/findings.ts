@@ -2,16 +2,12 @@
 import type { Finding } from '../types.js';
 import { KNOWLEDGE_BASE } from './kb/index.js';
 import type { KbEntry, ResultFacts } from './kb/types.js';
-import { safeApplies, toFinding } from './evaluate.js';
+import { applicable, toFinding } from './evaluate.js';
 import { bySeverity } from './rank.js';
 
 export function deriveFindings(result: ResultFacts, kb: readonly KbEntry[] = KNOWLEDGE_BASE): Finding[] {
-  const found: Array<{ finding: Finding; order: number }> = [];
-  kb.forEach((entry, order) => {
-    const a = safeApplies(entry, result);
-    if (a) found.push({ finding: toFinding(entry, result, a), order });
-  });
-  return found
+  return applicable(result, kb)
+    .map(({ entry, a, facts, order }) => ({ finding: toFinding(entry, facts, a), order }))
     .map((f) => ({ ...f, severity: f.finding.severity, score: 0 }))
     .sort(bySeverity)
     .map((f) => f.finding);

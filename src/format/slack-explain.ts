@@ -4,7 +4,7 @@ import type { CheckResult, Diagnosis, Severity } from '../types.js';
 import { codeBlock, context, divider, esc, section, type Block, type SlackMessage } from './slack/blocks.js';
 import { EMOJI } from './slack/emoji.js';
 import { toMessages } from './slack/split.js';
-import { diagnosisBlocks, targetLabel, verdictLine } from './slack-result.js';
+import { diagnosisBlocks, targetLabel } from './slack-result.js';
 
 /** The shape of explain()'s answer that this view reads (src/diagnose owns the real type). */
 export interface ExplanationView {
@@ -44,26 +44,38 @@ function candidateLines(e: ExplanationView, live: boolean): string {
     .join('\n');
 }
 
-/** Blocks for an explanation; with `result`, candidates carry the live check's verdicts. */
-export function explainBlocks(text: string, e: ExplanationView, result?: CheckResult): Block[] {
+export interface ExplainViewOptions {
+  /**
+   * Quote the error back (default). Not in the thread of the message that holds it (the message
+   * shortcut, an @mention): the thread already shows it once.
+   */
+  quote?: boolean;
+  /** The diagnosis (by id) the rest of the thread shows anyway: not shown twice. */
+  omitDiagnosis?: string;
+}
+
+/**
+ * Blocks for an explanation; with `result`, candidates carry the live check's verdicts. The
+ * verdict itself is not repeated here: every message that carries a result shows it already.
+ */
+export function explainBlocks(text: string, e: ExplanationView, result?: CheckResult, opts: ExplainViewOptions = {}): Block[] {
   const blocks: Block[] = [];
-  if (result) blocks.push(section(verdictLine(result)));
-  blocks.push(quoted(text));
+  if (opts.quote !== false) blocks.push(quoted(text));
   if (!e.recognised || e.candidates.length === 0) {
-    blocks.push(section("I don't recognise this error yet. `/tlscheck <host>` checks the server anyway and often finds the cause."));
+    blocks.push(section("I don't recognise this error yet. `/tlscheck &lt;host&gt;` checks the server anyway and often finds the cause."));
     return blocks;
   }
   const heading = result ? `*Possible causes, tested against ${esc(targetLabel(result))}*` : '*Possible causes, most likely first*';
   blocks.push(section(`${heading}\n${candidateLines(e, result !== undefined)}`));
   const top = e.diagnoses[0];
-  if (top) blocks.push(divider(), ...diagnosisBlocks(top, result?.server));
-  if (!result) blocks.push(context('Add `--target <host>` to confirm or rule these out with a live check.'));
+  if (top && top.id !== opts.omitDiagnosis) blocks.push(divider(), ...diagnosisBlocks(top, result?.server));
+  if (!result) blocks.push(context('Add `--target &lt;host&gt;` to confirm or rule these out with a live check.'));
   return blocks;
 }
 
-export function explainMessages(text: string, e: ExplanationView, result?: CheckResult): SlackMessage[] {
-  const title = result ? `Explanation checked against ${targetLabel(result)}` : 'Explanation of your error';
-  return toMessages(explainBlocks(text, e, result), title);
+export function explainMessages(text: string, e: ExplanationView, result?: CheckResult, opts: ExplainViewOptions = {}): SlackMessage[] {
+  const title = result ? `Explanation checked against ${esc(targetLabel(result))}` : 'Explanation of your error';
+  return toMessages(explainBlocks(text, e, result, opts), title);
 }
 
 /** The most likely cause the live check did not rule out, for the verdict line of an explain run. */

@@ -1,7 +1,7 @@
 // Usage text for `/tlscheck help`, error replies, and the App Home tab, from the sub-command
 // table (src/command/table.ts).
 import { SUBCOMMANDS, usageOf, usageSummary, type SubCommand } from '../command/table.js';
-import { code, context, divider, header, section, type Block, type SlackMessage } from './slack/blocks.js';
+import { code, context, divider, escComposed, header, section, type Block, type SlackMessage } from './slack/blocks.js';
 import { EMOJI } from './slack/emoji.js';
 
 const EXAMPLES: [string, string][] = [
@@ -23,8 +23,14 @@ export function helpBlocks(): Block[] {
     section(`*Usage*\n${usageLines('checks')}`),
     section(`*Recurring checks*\n${usageLines('schedules')}`),
     section(`*Examples*\n${EXAMPLES.map(([cmd, what]) => `${code(cmd)} — ${what}`).join('\n')}`),
+    section(
+      '*In an incident thread*\n' +
+        `${code('@tlscheck example.com')} (or ${code('@tlscheck explain <error> example.com')}) in a thread — I answer in that thread; at the top of a channel, in a thread under your message.\n` +
+        '*Explain this TLS error* (⋯ on any message) — I explain that message and check the server it names, in its thread.',
+    ),
     context(
       'Private and internal addresses are not checked from Slack unless your admin allows them (TLSCHECK_ALLOW_CIDRS). ' +
+        'A name that does not resolve, or one that is refused, is answered only to you. ' +
         'In a channel I am not in, I answer only to you; `/invite @tlscheck` to get threads.',
     ),
   ];
@@ -34,12 +40,16 @@ export function helpMessage(): SlackMessage {
   return { text: `tlscheck usage: ${usageSummary()}`, blocks: helpBlocks() };
 }
 
-/** An input error, with the usage line so the fix is one glance away. */
+/**
+ * An input error, with the usage line so the fix is one glance away. `problem` quotes what the
+ * user typed (and placeholders like <host>): escaped here, blocks and fallback alike.
+ */
 export function usageError(problem: string): SlackMessage {
   const usage = (['check', 'explain', 'help'] as const).map((n) => code(usageOf(n))).join(' · ');
+  const text = escComposed(problem);
   return {
-    text: `${EMOJI.usage} ${problem}`,
-    blocks: [section(`${EMOJI.usage} ${problem}`), context(`Usage: ${usage}`)],
+    text: `${EMOJI.usage} ${text}`,
+    blocks: [section(`${EMOJI.usage} ${text}`), context(`Usage: ${usage}`)],
   };
 }
 

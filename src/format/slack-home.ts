@@ -74,7 +74,8 @@ export function scheduleHomeBlocks(input: HomeInput): Block[] {
   const paged = input.page && input.page.pages > 1 ? input.page : null;
   const blocks: Block[] = [
     header('TLS check schedules'),
-    context(`Schedules in your channels${paged ? ` (${pageRange(paged)}, page ${paged.page} of ${paged.pages})` : ''}. Add one in a channel with ${code('/tlscheck schedule example.com daily')}.`),
+    context(`Schedules in your channels${paged ? ` (${pageRange(paged)}, page ${paged.page} of ${paged.pages})` : ''}. Add one in a channel with ${code('/tlscheck schedule example.com daily')}, or here:`),
+    actions([button('Add schedule', ACTION_IDS.scheduleAdd, 'add', 'primary')], 'tlscheck_home_add'),
   ];
   if (input.schedules.length === 0) {
     blocks.push(section('No schedules in your channels yet.'));

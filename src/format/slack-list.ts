@@ -81,7 +81,7 @@ export function buildScheduleList(input: ListInput): SlackMessage {
   const more = sections.length > room ? [context(`…more schedules than one message can show; see the Home tab.`)] : [];
   const which = paged ? ` (page ${paged.page} of ${paged.pages})` : '';
   const text = `${total} TLS check schedule${total === 1 ? '' : 's'} in this channel${which}: ${schedules.map((s) => s.target).join(', ')}${lostText ? `.${lostText}` : ''}`;
-  return oneMessage(text, [...head, ...body, ...more, ...(nav ? [nav] : []), foot, ...lost]);
+  return oneMessage(esc(text), [...head, ...body, ...more, ...(nav ? [nav] : []), foot, ...lost]);
 }
 
 // --- Undelivered results ------------------------------------------------------------------------

@@ -20,9 +20,12 @@ export function resultButtons(ref: ResultRef): ActionsBlock {
 
 const by = (user: string | null): string => (user ? ` for ${mentionUser(user)}` : '');
 
-export function pendingMessage(label: string, user: string | null): SlackMessage {
-  const text = `${EMOJI.checking} Checking ${label}…`;
-  return { text, blocks: [section(`${EMOJI.checking} Checking *${esc(label)}*${by(user)}…`)] };
+/** `again`: a Re-run, posted under the result it was pressed on. */
+export function pendingMessage(label: string, user: string | null, opts: { again?: boolean } = {}): SlackMessage {
+  const emoji = opts.again ? EMOJI.rerun : EMOJI.checking;
+  const again = opts.again ? ' again' : '';
+  const text = `${emoji} Checking ${label}${again}…`;
+  return { text, blocks: [section(`${emoji} Checking *${esc(label)}*${again}${by(user)}…`)] };
 }
 
 export interface Progress {
@@ -113,5 +116,5 @@ export function capPosts(pages: SlackMessage[], label: string, cli: string): Sla
 /** The stored result as JSON code blocks, split over messages (never cut). */
 export function rawJsonMessages(r: CheckResult): SlackMessage[] {
   const json = JSON.stringify(r, null, 2);
-  return toMessages([section(`*Raw result for ${esc(targetLabel(r))}* (${json.length} characters)`), section(codeBlock(json))], `Raw result for ${targetLabel(r)}`);
+  return toMessages([section(`*Raw result for ${esc(targetLabel(r))}* (${json.length} characters)`), section(codeBlock(json))], `Raw result for ${esc(targetLabel(r))}`);
 }

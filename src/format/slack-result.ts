@@ -6,6 +6,7 @@ import { evidenceBlock } from './slack-evidence.js';
 import { RISKY } from '../diagnose/kb/types.js';
 import { severityRank, verdictOf, verdictOfSeverity, type Verdict } from '../verdict.js';
 import { hostPort } from '../target/host-port.js';
+import { errnoSentenceFor } from '../probe/context.js';
 import { PROTOCOL_LABEL, PROTOCOLS_NEWEST_FIRST } from './labels.js';
 import { certExtrasText, keyExchangeLines, ocspText } from './kex-lines.js';
 import {
@@ -14,7 +15,7 @@ import {
 } from './slack/blocks.js';
 import { SEVERITY_EMOJI, VERDICT_EMOJI } from './slack/emoji.js';
 
-const VERDICT_WORD: Record<Verdict, string> = { pass: 'no problems found', warn: 'works, with warnings', fail: 'problems found' };
+export const VERDICT_WORD: Record<Verdict, string> = { pass: 'no problems found', warn: 'works, with warnings', fail: 'problems found' };
 
 const SEVERITY_HEADING: Record<Severity, string> = { critical: 'Critical', error: 'Errors', warning: 'Warnings', info: 'Notes', ok: 'Passed' };
 const WORST_FIRST: readonly Severity[] = ['critical', 'error', 'warning', 'info', 'ok'];
@@ -23,12 +24,39 @@ export function targetLabel(result: Pick<CheckResult, 'target'>): string {
   return hostPort(result.target.host, result.target.port);
 }
 
-/** For people: an internationalised name in Unicode with its punycode beside, "bücher.example:443 (xn--bcher-kva.example)". */
+/** An internationalised (punycode) name in Unicode, or null when it is not one. */
+function unicodeOf(name: string): string | null {
+  if (!name.split('.').some((l) => l.toLowerCase().startsWith('xn--'))) return null;
+  const unicode = domainToUnicode(name);
+  return unicode && unicode !== name ? unicode : null;
+}
+
+/**
+ * For people: "bücher.example:443 (xn--bcher-kva.example)" for an internationalised name, and the
+ * SNI sent beside the target when it is another name, "10.0.0.5:443 → api.example.com": the
+ * channel sees which certificate was asked for, not only where.
+ */
+export function displayTarget(host: string, port: number, sni?: string | null): string {
+  const unicode = unicodeOf(host);
+  let label = unicode ? `${hostPort(unicode, port)} (${host})` : hostPort(host, port);
+  if (sni && sni.toLowerCase() !== host.toLowerCase()) {
+    const sniUnicode = unicodeOf(sni);
+    label += ` → ${sniUnicode ? `${sniUnicode} (${sni})` : sni}`;
+  }
+  return label;
+}
+
 export function displayLabel(result: Pick<CheckResult, 'target'>): string {
-  const { host, port } = result.target;
-  if (!host.split('.').some((l) => l.startsWith('xn--'))) return targetLabel(result);
-  const unicode = domainToUnicode(host);
-  return unicode && unicode !== host ? `${hostPort(unicode, port)} (${host})` : targetLabel(result);
+  return displayTarget(result.target.host, result.target.port, result.target.sni);
+}
+
+/** displayTarget for a queued target ("example.com:443", "[2001:db8::1]:443") before there is a result. */
+export function displayInput(input: string, sni: string | null | undefined): string {
+  const colon = input.lastIndexOf(':');
+  const port = Number(input.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port)) return input;
+  const host = input.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  return displayTarget(host, port, sni);
 }
 
 /** "❌ example.com:443 — Server refuses client-initiated renegotiation" (mrkdwn). */
@@ -45,13 +73,50 @@ function incompleteNote(result: CheckResult): string {
 /** The error that stopped the check, else the most likely diagnosis, else the worst finding. */
 export function mainCause(result: CheckResult): string {
   const verdict = verdictOf(result);
-  if (result.error) return result.error.message;
+  if (result.error) return errorCause(result);
   if (verdict === 'pass') return VERDICT_WORD.pass;
   const top = result.diagnoses?.[0];
   if (top && verdictOfSeverity(top.severity) !== 'pass') return top.title;
   const worst = [...result.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0];
   return worst?.title ?? VERDICT_WORD[verdict];
 }
+
+/** What a bare error code means when the message says no more ("timeout"). */
+const BARE_ERROR: Partial<Record<NonNullable<CheckResult['error']>['code'], string>> = {
+  timeout: "No answer from the server before the check's deadline",
+  refused: 'The connection was refused: nothing listens on that port, or a firewall rejects it',
+  reset: 'The connection was reset by the server or something in between (often a firewall or middlebox)',
+};
+
+/** "connect ECONNREFUSED 192.0.2.1:443", "read ECONNRESET": a known errno code, with the words and address around it. */
+const RAW_ERRNO = /(?<![(\w])(?:(?:connect|read|write|getaddrinfo|socket|lookup)\s+)?\b(E[A-Z]{3,}|ERR_SOCKET_[A-Z_]+)\b(?:\s+(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}|[\w-]+(?:\.[\w-]+)+)(?::\d+)?)?/g;
+
+/**
+ * The error of a check that could not run, as the verdict says it beside the target: raw errno
+ * codes become sentences (the code kept in brackets, for searching), and the target is not said
+ * a second time ("Could not resolve 'x.example': …" → "Could not resolve the name: …").
+ */
+export function errorCause(result: Pick<CheckResult, 'error' | 'target'>): string {
+  const err = result.error;
+  if (!err) return '';
+  const { host, ip, port } = result.target;
+  let text = err.message.trim();
+  const bare = BARE_ERROR[err.code];
+  if (bare && /^(timeout|timed out|check deadline reached|connection (refused|reset)|)$/i.test(text)) return bare;
+  text = text.replace(RAW_ERRNO, (whole: string, code: string) => {
+    const sentence = errnoSentenceFor(code);
+    return sentence ? `${sentence} (${code})` : whole;
+  });
+  const quoted = (name: string): RegExp => new RegExp(`'${escapeRe(name)}'`, 'gi');
+  text = text.replace(quoted(host), 'the name');
+  for (const name of [host, ip].filter(Boolean)) {
+    // "… to 192.0.2.1:443": the server, already named beside the verdict.
+    text = text.replace(new RegExp(`\\[?${escapeRe(name)}\\]?:${port}\\b`, 'g'), 'the server');
+  }
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // ---------------------------------------------------------------------------------------------
 // Summary
@@ -90,7 +155,8 @@ function renegotiationText(r: CheckResult): string {
   const secure = g.secure === null && g.clientInitiated === 'not-applicable' ? 'n/a' : yesNo(g.secure);
   let client = CLIENT_RENEG[g.clientInitiated];
   if (g.clientInitiated === 'limited' || g.clientInitiated === 'accepted') client += ` (${g.acceptedCount} honoured)`;
-  if (g.reason) client += ` — ${esc(g.reason)}`;
+  // The findings say why (the alert) already; the grid repeats it only when no finding does.
+  if (g.reason && !r.findings.some((f) => f.detail.includes(g.reason ?? ''))) client += ` — ${esc(g.reason)}`;
   return `secure (RFC 5746): ${secure}\nclient-initiated: ${client}`;
 }
 
@@ -140,10 +206,13 @@ export function clientsText(clients: NonNullable<CheckResult['clients']>): strin
   return parts.join('; ');
 }
 
+const sniText = (r: CheckResult): string => (r.target.sni ? ` as ${code(r.target.sni)}` : ' without SNI');
+
 /** Summary fields: one per aspect, at most 10 (Slack's limit for fields). */
 export function summaryFields(r: CheckResult): string[] {
   if (r.error && !Object.values(r.protocols).some((v) => v !== null)) {
-    return [`*Could not complete*\n${esc(r.error.message)}`, `*Address*\n${r.target.ip ? code(r.target.ip) : 'not resolved'}`];
+    // The error itself is the verdict, at the top of the thread: not said again here.
+    return [`*Address*\n${r.target.ip ? code(r.target.ip) : 'not resolved'}${sniText(r)}`];
   }
   const rows: [string, string][] = [
     ['Protocols', protocolsText(r)],
@@ -153,7 +222,8 @@ export function summaryFields(r: CheckResult): string[] {
     ['Certificate', certificateText(r)],
     ['Server', serverText(r)],
     ...(r.clients?.length ? [['Clients', clientsText(r.clients)] as [string, string]] : []),
-    ['Checked', `${code(r.target.ip || r.target.host)}${r.target.sni ? ` as ${code(r.target.sni)}` : ' without SNI'}, ${(r.durationMs / 1000).toFixed(1)} s`],
+    // How long it took is in the verdict's line, above the thread.
+    ['Checked', `${code(r.target.ip || r.target.host)}${sniText(r)}`],
   ];
   return rows.map(([k, v]) => `*${k}*\n${v}`);
 }
@@ -284,7 +354,9 @@ export function resultThreadBlocks(r: CheckResult): Block[] {
   const blocks: Block[] = [...lead, header(`Summary for ${displayLabel(r)}`), fieldsSection(summaryFields(r))];
   const ladder = handshakeLadder(r);
   if (ladder) blocks.push(section(`*Where the handshake fails*\n\`\`\`${ladder}\`\`\``));
-  blocks.push(divider(), ...findingsBlocks(r.findings));
+  // The lead diagnosis's own finding (same knowledge-base id) was just explained in full.
+  const rest = top ? r.findings.filter((f) => f.id !== top.id) : r.findings;
+  if (rest.length > 0 || !top) blocks.push(divider(), ...findingsBlocks(rest));
   if (others.length) {
     blocks.push(context(`Also possible: ${others.map((d) => `${SEVERITY_EMOJI[d.severity]} ${esc(d.title)}`).join(' · ')}`));
   }
@@ -296,6 +368,18 @@ export function resultThreadBlocks(r: CheckResult): Block[] {
 export function reproduceCommand(r: Pick<CheckResult, 'target'>): string {
   const sni = r.target.sni && r.target.sni !== r.target.host ? ` --sni ${r.target.sni}` : '';
   return `tlscheck check ${targetLabel(r)}${sni}`;
+}
+
+/**
+ * The first threaded reply, which mentions the requester (chat.update of the verdict notifies
+ * nobody): the verdict's word and where to look, not the cause again, which the thread's first
+ * message (the verdict) shows right above.
+ */
+export function notifyLine(r: CheckResult): string {
+  if (r.error) return `${VERDICT_EMOJI.fail} the check could not finish: where it stopped and what to try are below.`;
+  const v = verdictOf(r);
+  if (v === 'pass') return `${VERDICT_EMOJI.pass} ${VERDICT_WORD.pass}; the summary is below.`;
+  return `${VERDICT_EMOJI[v]} ${VERDICT_WORD[v]}: the most likely cause and its fix come first.`;
 }
 
 /** Slack reads a message's `text` as mrkdwn too (notifications): the cause is server text, escaped. */

@@ -62,7 +62,8 @@ function diagnosisBlocks(d: Diagnosis, result: CheckResult, asCause = true): Blo
   return blocks;
 }
 
-function changeBlock(c: Change): Block {
+/** One change, before → after (also what a Re-run says changed: src/format/slack-changes.ts). */
+export function changeBlock(c: Change): Block {
   const arrow = `${esc(c.before)} → ${esc(c.after)}`;
   let text = `${statusEmoji(c.severity)} *${esc(c.title)}*\n${arrow}`;
   if (c.detail) text += `\n${codeBlock(c.detail, SLACK_LIMITS.sectionText - text.length - 1)}`;

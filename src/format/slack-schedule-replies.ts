@@ -5,7 +5,7 @@ import { describeCadence } from '../schedule/cadence.js';
 import { USAGE } from '../schedule/command.js';
 import type { Schedule } from '../schedule/model.js';
 import type { CreateOutcome } from '../schedule/store.js';
-import { code, context, esc, mentionChannel, oneMessage, plainText, section, slackDate, type Block, type SlackMessage } from './slack/blocks.js';
+import { code, context, esc, escComposed, mentionChannel, oneMessage, plainText, section, slackDate, type Block, type SlackMessage } from './slack/blocks.js';
 import { EMOJI, statusEmoji } from './slack/emoji.js';
 
 type Named = Pick<Schedule, 'id' | 'target' | 'sni' | 'every' | 'pattern' | 'tz' | 'channel'>;
@@ -71,10 +71,14 @@ export function runHostBusyReply(s: Named, reason: string): SlackMessage {
   return reply(`${EMOJI.working} ${label(s)} (schedule ${code(s.id)}) was not checked now: ${esc(reason)} The schedule runs again at its next time.`);
 }
 
-/** A refusal or a mistake: the problem, then the usage of all schedule commands. */
+/**
+ * A refusal or a mistake: the problem, then the usage of all schedule commands. `problem` may
+ * quote the user's words and targets: escaped here, keeping the creator named in a refusal.
+ */
 export function scheduleProblem(problem: string): SlackMessage {
+  const text = escComposed(problem);
   return {
-    text: `${EMOJI.usage} ${problem}`,
-    blocks: [section(`${EMOJI.usage} ${problem}`), context(`Usage: ${Object.values(USAGE).map((u) => code(u)).join(' · ')}`)],
+    text: `${EMOJI.usage} ${text}`,
+    blocks: [section(`${EMOJI.usage} ${text}`), context(`Usage: ${Object.values(USAGE).map((u) => code(u)).join(' · ')}`)],
   };
 }

@@ -22,3 +22,9 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
 export const MAX_COMMAND_TEXT = 4_000;
 /** Largest job a handler queues (JSON bytes): target, error text, ids and response_url. */
 export const MAX_JOB_REQUEST_BYTES = 16 * 1024;
+
+/**
+ * Schedules with their own /metrics series (two each) by default: 2,000 series, a size Prometheus
+ * takes in its stride; past it, the most urgent keep theirs and totals cover the rest (jobs/metrics.ts).
+ */
+export const DEFAULT_METRICS_MAX_SCHEDULES = 1_000;

@@ -331,7 +331,7 @@ export function analyseCertificate(input: AnalysisInput): CertificateResult {
     mustStaple: leafExt.mustStaple,
     publicRoot: chainsToPublicRoot(certs, chain.path, input.publicAnchors ?? publicTrustAnchors),
     ocspUrls: leafExt.ocspUrls,
-    ct: { embedded: leafExt.embeddedScts, tlsExtension: null, ocsp: null },
+    ct: { embedded: leafExt.embeddedScts, tlsExtension: null, ocsp: null, signaturesVerified: false },
   };
 }
 
@@ -345,6 +345,17 @@ export function chainsToPublicRoot(certs: readonly X509Certificate[], path: read
 
 let systemAnchors: X509Certificate[] | undefined;
 const nodeExtraAnchors = new Map<string, X509Certificate[]>();
+
+/**
+ * The public roots a check judges by: node's bundled store by default; `pem` when the engine was
+ * given its own set (tests declaring their CA public; the CLI and the bot never do). Lazy, like
+ * the default: parsed only when a chain needs it.
+ */
+export function publicAnchorsFor(pem: readonly string[] | undefined): Anchors {
+  if (!pem) return publicTrustAnchors;
+  let parsed: X509Certificate[] | undefined;
+  return () => (parsed ??= pem.flatMap(splitPem).flatMap(parsePemSafe));
+}
 
 /** node's bundled roots: the public CAs. */
 export function publicTrustAnchors(): X509Certificate[] {

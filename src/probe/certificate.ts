@@ -3,7 +3,7 @@
 import tls from 'node:tls';
 import type { CertificateResult, CheckError, CheckResult, ClientAuthResult } from '../types.js';
 import type { ProbeContext } from './context.js';
-import { analyseCertificate, trustAnchors } from './cert-analysis.js';
+import { analyseCertificate, publicAnchorsFor, trustAnchors } from './cert-analysis.js';
 import { askAfterHandshake, clientAuthFrom, requiredFrom } from './client-auth.js';
 import { certificateRequest, servedChain } from './served-chain.js';
 import { describeAlert } from './tls-alerts.js';
@@ -89,6 +89,7 @@ function analyse(ctx: ProbeContext, attempt: TlsConnected): CertificateProbeResu
     hostname: ctx.target.sni ?? ctx.target.host,
     anchors,
     now: new Date(),
+    publicAnchors: publicAnchorsFor(ctx.publicRoots),
   });
   return { certificate, error: null };
 }

@@ -7,7 +7,7 @@ import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { CIPHER_SUITES, cipherName, suitesForVersion } from './codec/cipher-suites.js';
 import { buildSSLv2ClientHello, type HelloVersion } from './codec/client-hello.js';
-import { helloFor, HELLO_VERSIONS } from './protocols.js';
+import { firstPick, helloFor, HELLO_VERSIONS } from './protocols.js';
 import { sendHello, type HelloOutcome } from './raw-hello.js';
 
 export const name = 'ciphers';
@@ -34,14 +34,22 @@ export interface VersionCiphers {
  * take every n-th suite: each then holds a few of the accepted ones and its chain stays short.
  */
 const SUBSET_SIZE = 16;
-/** Parallel hellos per round when establishing a server's own order. */
+/**
+ * Parallel hellos per round when establishing a server's own order: up to this many while the
+ * guesses come true, and one more than the last round settled once one fails, so a server whose
+ * order our guess misses costs two or three hellos a round instead of the whole window.
+ */
 const ORDER_WINDOW = 6;
+const MIN_ORDER_WINDOW = 2;
 
-/** One hello, retried once if the network (not the server's TLS stack) failed. */
+/**
+ * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the chains
+ * here are the check's longest, so their hellos go ahead of one-off hellos in the socket queue.
+ */
 async function ask(ctx: ProbeContext, hello: () => Buffer): Promise<HelloOutcome> {
-  const first = await sendHello(ctx, hello());
+  const first = await sendHello(ctx, hello(), { urgent: true });
   if (first.kind !== 'error' || ctx.signal.aborted) return first;
-  return sendHello(ctx, hello());
+  return sendHello(ctx, hello(), { urgent: true });
 }
 
 /** The suite the server chose from `offered`, or null when it declined (or answered off-script). */
@@ -64,10 +72,15 @@ interface Chain {
   complete: boolean;
 }
 
-/** Offer `set`, strike the pick, offer the rest, until the server refuses or nothing is left. */
-async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number) => void): Promise<Chain> {
-  const ids: number[] = [];
-  let remaining = [...set];
+/**
+ * Offer `set`, strike the pick, offer the rest, until the server refuses or nothing is left.
+ * `seed`, the server's pick from every suite of the version, is its pick from any subset holding
+ * it too (the best by its order, or the first accepted in ours), so that subset starts without it.
+ */
+async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number) => void, seed: number | null): Promise<Chain> {
+  const seeded = seed !== null && set.includes(seed);
+  const ids: number[] = seeded ? [seed] : [];
+  let remaining = seeded ? set.filter((id) => id !== seed) : [...set];
   while (remaining.length > 0) {
     if (ctx.signal.aborted || bound.hellos-- <= 0) return { ids, complete: false };
     const offered = remaining;
@@ -83,9 +96,9 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
 }
 
 /**
- * After one chain over the whole list, `a` is the server's pick from everything and `b` its pick
- * from the rest: offered [b, a], a server with its own order sticks with `a`, one following the
- * client takes `b`.
+ * `a` is the server's pick from everything and `b` any other suite it accepts (after one chain
+ * over the whole list, its pick from the rest): offered [b, a], a server with its own order sticks
+ * with `a`, one following the client takes `b`.
  */
 async function orderAfterChain(ctx: ProbeContext, version: HelloVersion, found: readonly number[]): Promise<boolean | null> {
   const [a, b] = found;
@@ -127,6 +140,7 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
     order.push(id);
     return true;
   };
+  let size = ORDER_WINDOW;
   for (let rounds = CIPHER_SUITES.length; rounds > 0; rounds--) {
     const guess: number[] = [];
     const heads = lists.map((l) => [...l]);
@@ -140,10 +154,11 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
       return order;
     }
     if (ctx.signal.aborted) return null;
-    const window = Math.min(ORDER_WINDOW, guess.length - 1);
+    const window = Math.min(size, guess.length - 1);
     const offers = Array.from({ length: window }, (_, j) => guess.slice(j).sort(byRank));
     const outcomes = await Promise.all(offers.map((offer) => ask(ctx, () => helloFor(ctx, version, { ciphers: offer }))));
     const picks = outcomes.map((o, j) => chosen(version, offers[j] ?? [], o));
+    let settled = 0;
     for (let j = 0; j < window; j++) {
       const pick = picks[j];
       if (pick === null || pick === undefined) {
@@ -151,10 +166,12 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
         break;
       }
       if (!take(pick)) return null;
+      settled++;
       if (pick !== guess[j]) break;
       // The whole window guessed right and one suite is left: it comes last.
       if (j === window - 1 && guess.length === window + 1) take(guess[window] as number);
     }
+    size = settled >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, settled + 1);
   }
   return null;
 }
@@ -178,17 +195,22 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   const byRank = (a: number, b: number): number => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
   // Hard bound: one hello per known suite plus each subset's final refusal.
   const bound = { hellos: CIPHER_SUITES.length + subsets.length };
-  // In parallel, the order question is asked as soon as two suites are known, beside the chains.
+  // The version probe's hello offered every preferred suite: its answer is the server's first pick.
+  const seed = firstPick(ctx, version);
+  // In parallel, the order question is asked as soon as it can be, beside the chains: with the
+  // server's first pick known, one hello against the next suite found; else both ways round.
   const picked: number[] = [];
   let bothWays: Promise<boolean | null> | null = null;
   const onPick = (id: number): void => {
     picked.push(id);
-    if (parallel && picked.length === 2) {
+    if (!parallel || bothWays) return;
+    if (seed !== null) bothWays = orderAfterChain(ctx, version, [seed, id]);
+    else if (picked.length === 2) {
       const [a, b] = [...picked].sort(byRank) as [number, number];
       bothWays = orderBothWays(ctx, version, a, b);
     }
   };
-  const chains = await Promise.all(subsets.map((s) => enumerateSubset(ctx, version, s, bound, onPick)));
+  const chains = await Promise.all(subsets.map((s) => enumerateSubset(ctx, version, s, bound, onPick, seed)));
   let complete = chains.every((c) => c.complete);
   if (!parallel) {
     const found = chains.flatMap((c) => c.ids);

@@ -1,4 +1,4 @@
-import type { CheckError, CheckResult, ErrorCode, ProtocolMap } from '../types.js';
+import type { CheckError, CheckResult, ErrorCode, ProtocolMap, ProtocolName } from '../types.js';
 import type { AddressPolicy } from '../target/policy.js';
 
 /** A target whose name has been resolved exactly once; probes connect to `ip` and send `sni`. */
@@ -20,13 +20,21 @@ export interface ProbeContext {
   /** Upper bound for one connection, further capped by the deadline. */
   connectTimeoutMs: number;
   /** Runs fn when a socket slot is free: bounds the sockets open to one target at once. */
-  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  limit: Limit;
   /** The same slots, taken only when no limit() caller waits (Limiter.idle); absent: use limit. */
   limitIdle?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Extra trust anchors (PEM) from --ca. */
   ca?: string[];
+  /** The roots counted as public for Certificate Transparency (PEM); unset: node's bundled roots. */
+  publicRoots?: readonly string[];
   /** Protocol support, filled by the orchestrator before the probes that need it run. */
   protocols?: ProtocolMap;
+  /**
+   * The cipher probe's answer, filled by the orchestrator before the 'ciphers' probes start:
+   * accepted suites (IANA names) per version, and the versions whose list was cut short. Unset
+   * when the cipher probe gave no answer (cut by the deadline, or failed).
+   */
+  ciphers?: { suites: Partial<Record<ProtocolName, string[]>>; partial: readonly ProtocolName[] };
   /** The round trip to the target as measured so far (null until a first answer). */
   rttMs?: number | null;
   /** Probes report each round-trip sample here (raw hellos: connect start to first answer byte, halved). */
@@ -39,10 +47,11 @@ export interface ProbeContext {
 
 /**
  * 'address': needs only the resolved address, starts at once. 'versions': needs to know which
- * versions the server speaks (ctx.protocols), starts when the version probe is done. 'last': starts
+ * versions the server speaks (ctx.protocols), starts when the version probe is done. 'ciphers':
+ * needs the accepted suites (ctx.ciphers), starts when the cipher probe is done. 'last': starts
  * when every other probe has settled, so nothing it provokes can disturb them.
  */
-export type ProbePhase = 'address' | 'versions' | 'last';
+export type ProbePhase = 'address' | 'versions' | 'ciphers' | 'last';
 
 /**
  * What a probe module exports for the orchestrator's registry (src/probe/registry.ts): its name
@@ -75,10 +84,18 @@ export function connectionBudget(ctx: Pick<ProbeContext, 'deadline' | 'connectTi
   return Math.max(0, Math.min(ctx.connectTimeoutMs, ctx.deadline - Date.now()));
 }
 
+export interface LimitOptions {
+  /**
+   * Ahead of every task not so marked: for steps of long sequential chains (cipher enumeration),
+   * which set the check's critical path, while one-off hellos have slack to wait.
+   */
+  urgent?: boolean;
+}
+
+export type Limit = <T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>;
+
 /** A counting semaphore over the sockets open to one target. */
-export interface Limiter {
-  /** Runs fn when a slot is free; callers wait in FIFO order. */
-  <T>(fn: () => Promise<T>): Promise<T>;
+export interface Limiter extends Limit {
   /**
    * Runs fn only when a slot is free and no ordinary caller waits for one: background work (the
    * client simulation's hellos) then fills slots the others leave idle instead of pushing them back.
@@ -87,41 +104,53 @@ export interface Limiter {
 }
 
 /**
- * A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order. Idle tasks
- * come after every ordinary one and never hold more than `idleMax` slots, so the chains of
- * sequential hellos (cipher and group enumeration) always find a slot free.
+ * A counting semaphore: at most `max` tasks run at once. Waiters are served urgent first, then
+ * ordinary ones in FIFO order, then idle ones, which never hold more than `idleMax` slots, so the
+ * chains of sequential hellos (cipher and group enumeration) always find a slot free. A finishing
+ * task hands its slot straight to the next waiter, so a caller arriving in between cannot take it
+ * too and exceed `max`.
  */
 export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limiter {
   let active = 0;
   let activeIdle = 0;
+  const urgent: Array<() => void> = [];
   const waiting: Array<() => void> = [];
   const idleWaiting: Array<() => void> = [];
-  const idleMayStart = (): boolean => waiting.length === 0 && active < max && activeIdle < idleMax;
-  const wake = (): void => {
-    const next = active < max ? waiting.shift() : undefined;
-    if (next) next();
-    else if (idleMayStart()) idleWaiting.shift()?.();
+  const release = (wasIdle: boolean): void => {
+    if (wasIdle) activeIdle--;
+    const next = urgent.shift() ?? waiting.shift();
+    if (next) return next();
+    if (idleWaiting.length > 0 && activeIdle < idleMax) {
+      activeIdle++;
+      return idleWaiting.shift()?.();
+    }
+    active--;
   };
-  const run = async <T>(fn: () => Promise<T>, isIdle: boolean): Promise<T> => {
-    active++;
-    if (isIdle) activeIdle++;
+  const limit = async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => (opts.urgent ? urgent : waiting).push(resolve));
+    else active++;
     try {
       return await fn();
     } finally {
-      active--;
-      if (isIdle) activeIdle--;
-      wake();
+      release(false);
     }
-  };
-  const limit = async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    return run(fn, false);
   };
   const idle = async <T>(fn: () => Promise<T>): Promise<T> => {
     // Ordinary callers started in the same turn (the other probes of a phase) queue first.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (!idleMayStart() || idleWaiting.length > 0) await new Promise<void>((resolve) => idleWaiting.push(resolve));
-    return run(fn, true);
+    const mayStart = active < max && activeIdle < idleMax && urgent.length + waiting.length + idleWaiting.length === 0;
+    if (mayStart) {
+      active++;
+      activeIdle++;
+    } else {
+      // Woken by release() with the slot handed over and counted.
+      await new Promise<void>((resolve) => idleWaiting.push(resolve));
+    }
+    try {
+      return await fn();
+    } finally {
+      release(true);
+    }
   };
   return Object.assign(limit, { idle });
 }
@@ -151,7 +180,18 @@ const ERRNO_SENTENCES: Record<string, string> = {
   ETIMEDOUT: 'The connection timed out: no answer from the server',
   ENOTFOUND: 'The name does not resolve: check its spelling and its DNS records',
   EAI_AGAIN: 'The name could not be resolved right now: the resolver did not answer',
+  EAI_FAIL: 'The DNS server failed to answer for the name',
+  ENODATA: 'The name has no addresses',
+  EPROTO: 'The other side broke the protocol: it does not speak TLS as expected here',
+  EHOSTDOWN: 'The host is down',
+  ENETDOWN: 'The network is down from here',
+  ENOTCONN: 'The connection was already closed',
+  ESOCKETTIMEDOUT: 'The connection timed out: no answer from the server',
+  ERR_SOCKET_CLOSED: 'The connection was already closed',
 };
+
+/** The sentence for an errno code ("ECONNRESET"), or undefined for a code the table lacks. */
+export const errnoSentenceFor = (code: string): string | undefined => (Object.hasOwn(ERRNO_SENTENCES, code) ? ERRNO_SENTENCES[code] : undefined);
 
 /** "read ECONNRESET" → "The connection was reset … (ECONNRESET)"; other messages pass as they are. */
 export function errnoSentence(e: NodeJS.ErrnoException | undefined, fallback: string): string {

@@ -50,11 +50,14 @@ function hello(ctx: ProbeContext, groups: readonly number[], withShares: boolean
   });
 }
 
-/** One hello, retried once if the network (not the server's TLS stack) failed. */
+/**
+ * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the order
+ * rounds wait on the singles, so both go ahead of one-off hellos in the socket queue.
+ */
 async function ask(ctx: ProbeContext, groups: readonly number[], withShares = false): Promise<HelloOutcome> {
-  const first = await sendHello(ctx, hello(ctx, groups, withShares));
+  const first = await sendHello(ctx, hello(ctx, groups, withShares), { urgent: true });
   if (first.kind !== 'error' || ctx.signal.aborted) return first;
-  return sendHello(ctx, hello(ctx, groups, withShares));
+  return sendHello(ctx, hello(ctx, groups, withShares), { urgent: true });
 }
 
 type Verdict = 'accepted' | 'refused' | 'unknown';
@@ -81,18 +84,51 @@ async function singles(ctx: ProbeContext, candidates: readonly number[], withSha
 }
 
 /**
- * The server's order over `accepted` (already in candidate order): offer them all, note its pick,
- * strike it, ask again. Costs one round per group after the first two, and only runs for servers
- * that showed a preference. Stops (returning the rest in candidate order) if a hello goes unanswered.
+ * A guess at a server's order, used only to ask about several places at once: a wrong guess costs
+ * hellos, never a wrong answer. OpenSSL's default (x25519, secp256r1, x448, secp521r1, secp384r1,
+ * then FFDHE by size: what OpenSSL 3.0 behind nginx answers), with the hybrids ahead as servers
+ * that take them rank them; groups not listed follow in candidate order.
+ */
+const LIKELY_ORDER: readonly number[] = [
+  GROUP.X25519MLKEM768, GROUP.SecP256r1MLKEM768, GROUP.SecP384r1MLKEM1024,
+  GROUP.x25519, GROUP.secp256r1, GROUP.x448, GROUP.secp521r1, GROUP.secp384r1,
+  GROUP.ffdhe2048, GROUP.ffdhe3072, GROUP.ffdhe4096, GROUP.ffdhe6144, GROUP.ffdhe8192,
+];
+/** Parallel hellos per round when establishing the server's order. */
+const ORDER_WINDOW = 6;
+
+/**
+ * The server's order over `accepted` (already in candidate order): offer the rest, note its pick,
+ * strike it, ask again. Asked one at a time that is a round trip per group on the check's
+ * critical path, so each round asks the next few questions at once, assuming the guessed order:
+ * offer j leaves out the first j guesses, and its pick is the next group as long as the guesses
+ * before it were right (each hello is the one the one-at-a-time walk would send). Every pick up to
+ * the first wrong guess is established: a right guess settles a window per round, a wrong one
+ * still one group. Only runs for servers that showed a preference. Stops (returning the rest in
+ * candidate order) if a hello goes unanswered.
  */
 async function serverOrder(ctx: ProbeContext, accepted: readonly number[], first: number): Promise<{ order: number[]; complete: boolean }> {
   const order = [first];
   let rest = accepted.filter((g) => g !== first);
+  const likely = (g: number): number => {
+    const i = LIKELY_ORDER.indexOf(g);
+    return i >= 0 ? i : LIKELY_ORDER.length + accepted.indexOf(g);
+  };
   while (rest.length > 1 && !ctx.signal.aborted) {
-    const pick = chosenGroup(rest, await ask(ctx, rest));
-    if (pick === null) return { order: [...order, ...rest], complete: false };
-    order.push(pick);
-    rest = rest.filter((g) => g !== pick);
+    const guess = [...rest].sort((a, b) => likely(a) - likely(b));
+    const window = Math.min(ORDER_WINDOW, guess.length - 1);
+    const offers = Array.from({ length: window }, (_, j) => rest.filter((g) => !guess.slice(0, j).includes(g)));
+    const outcomes = await Promise.all(offers.map((offer) => ask(ctx, offer)));
+    for (let j = 0; j < window; j++) {
+      const pick = chosenGroup(offers[j] ?? [], outcomes[j] as HelloOutcome);
+      if (pick === null) {
+        if (j === 0) return { order: [...order, ...rest], complete: false };
+        break;
+      }
+      order.push(pick);
+      rest = rest.filter((g) => g !== pick);
+      if (pick !== guess[j]) break;
+    }
   }
   return { order: [...order, ...rest], complete: rest.length <= 1 && !ctx.signal.aborted };
 }

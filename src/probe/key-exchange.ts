@@ -19,7 +19,10 @@ export const phase = 'versions';
 export interface KeyExchangeProbeResult {
   /** DH group of the DHE suites; null: no DHE suite accepted; undefined: not determined. */
   dh?: DhParams | null;
-  /** ECDHE suite negotiated → named curve; {} when no ECDHE suite is accepted; undefined: not determined. */
+  /**
+   * The ECDHE suite the server picked → its named curve; {} when no ECDHE suite is accepted;
+   * undefined: not determined. The ecdhe-curves probe, applied after, replaces it with every suite's.
+   */
   curves?: Record<string, string>;
   /** SCTs in the signed_certificate_timestamp extension; null when no ServerHello told. */
   sctTlsExtension: number | null;

@@ -86,6 +86,17 @@ export function classifyFailure(ctx: Pick<ProbeContext, 'target'>, outcomes: rea
   return { code: best, message: `${where}: ${counts.get(best)?.message ?? 'no TLS answer'}` };
 }
 
+/**
+ * Per check: the suite each version's hello (every usable suite of that version offered) was
+ * answered with. The ciphers probe would open with that same hello, so it starts from the answer.
+ */
+const picks = new WeakMap<ProbeContext, Partial<Record<HelloVersion, number>>>();
+
+/** The suite the server picked from every usable suite of `version`, when the version probe saw one. */
+export function firstPick(ctx: ProbeContext, version: HelloVersion): number | null {
+  return picks.get(ctx)?.[version] ?? null;
+}
+
 export async function run(ctx: ProbeContext, opts: { sslv2?: boolean } = {}): Promise<ProtocolsResult> {
   const probes: Array<[ProtocolName, Buffer]> = HELLO_VERSIONS.map((v) => [v, helloFor(ctx, v)]);
   if (opts.sslv2 ?? true) probes.push(['SSLv2', buildSSLv2ClientHello()]);
@@ -93,11 +104,16 @@ export async function run(ctx: ProbeContext, opts: { sslv2?: boolean } = {}): Pr
 
   const protocols: ProtocolMap = { SSLv3: null, TLSv1: null, 'TLSv1.1': null, 'TLSv1.2': null, 'TLSv1.3': null };
   const summaries: ProtocolsResult['outcomes'] = {};
+  const picked: Partial<Record<HelloVersion, number>> = {};
   probes.forEach(([version], i) => {
     const outcome = outcomes[i] as HelloOutcome;
     protocols[version] = supportVerdict(version, outcome);
     summaries[version] = { kind: outcome.kind, detail: describeOutcome(outcome) };
+    if (version !== 'SSLv2' && outcome.kind === 'server-hello' && outcome.versionName === version && suitesForVersion(version).includes(outcome.cipher)) {
+      picked[version] = outcome.cipher;
+    }
   });
+  picks.set(ctx, picked);
   const error = outcomes.some(isTlsAnswer) ? null : classifyFailure(ctx, outcomes);
   return { protocols, outcomes: summaries, error };
 }

@@ -26,6 +26,8 @@ export interface HelloOptions {
    * alerts: OpenSSL drops a resumed session from its cache when a handshake dies without them.
    */
   farewell?: Buffer;
+  /** Ahead of other probes' hellos in the queue for a socket (ctx.limit): a step of a long chain. */
+  urgent?: boolean;
 }
 
 export type HelloOutcome =
@@ -91,7 +93,7 @@ function timeoutError(message: string, connected = false): HelloOutcome {
 export function sendHello(ctx: ProbeContext, hello: Buffer, opts: HelloOptions = {}): Promise<HelloOutcome> {
   if (ctx.signal.aborted) return Promise.resolve(timeoutError('check deadline reached before connecting'));
   // ctx.limit only rejects if the task does, and exchange() never rejects; the catch is belt and braces.
-  return ctx.limit(() => exchange(ctx, hello, opts)).catch((err: unknown) => ({ kind: 'error', error: classifyNetError(err) }));
+  return ctx.limit(() => exchange(ctx, hello, opts), { urgent: opts.urgent }).catch((err: unknown) => ({ kind: 'error', error: classifyNetError(err) }));
 }
 
 /** With opts.flight, a TLS ≤ 1.2 ServerHello waits for the rest of its flight (null: keep reading). */

@@ -12,6 +12,7 @@ import * as clientRenegotiation from './client-renegotiation.js';
 import * as secureRenegotiation from './secure-renegotiation.js';
 import * as fallbackScsv from './fallback-scsv.js';
 import * as keyExchange from './key-exchange.js';
+import * as ecdheCurves from './ecdhe-curves.js';
 import * as ocspFetch from './ocsp-fetch.js';
 import * as groups from './groups.js';
 import * as middlebox from './middlebox.js';
@@ -19,6 +20,8 @@ import * as clientSimulation from './client-simulation.js';
 
 /** Which versions the server speaks; the 'versions' probes start once it is applied. */
 export const VERSIONS_PROBE: Probe<protocols.ProtocolsResult> = protocols;
+/** Which suites the server accepts; the 'ciphers' probes start once it is done. */
+export const CIPHERS_PROBE: Probe<ciphers.CiphersResult> = ciphers;
 
 /**
  * Probes start in this order within their phase (socket slots go first come, first served), and
@@ -39,6 +42,8 @@ export const PROBES: ReadonlyArray<Probe<unknown>> = [
   secureRenegotiation,
   fallbackScsv,
   keyExchange,
+  // After key-exchange (apply order): its curve per suite replaces the one suite key-exchange read.
+  ecdheCurves,
   groups,
   clientSimulation,
   middlebox,

@@ -5,7 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import type { CheckError } from '../types.js';
-import { classifyNetError, connectionBudget, type ProbeContext } from './context.js';
+import { classifyNetError, connectionBudget, errnoSentence, type ProbeContext } from './context.js';
 import { alertFromOpenSslError, parseAlertBody, type TlsAlert } from './tls-alerts.js';
 
 /**
@@ -103,6 +103,8 @@ export interface TlsConnectOptions {
    * it saves the JS stream layer's CPU on every record (resumption opens 15 connections).
    */
   tap?: boolean;
+  /** Ahead of ordinary connections in the queue for a socket (ctx.limit): the start of a long chain. */
+  urgent?: boolean;
 }
 
 export interface TlsConnected {
@@ -157,7 +159,8 @@ function failureToError(failure: TlsFailure, err: unknown): CheckError {
     case 'not-tls':
       return { code: 'not-tls', message: failure.message };
     case 'refused':
-      return { code: 'refused', message: failure.message };
+      // "connect ECONNREFUSED 192.0.2.1:443" → a sentence (the address is the target's, shown beside it).
+      return { code: 'refused', message: errnoSentence(err as NodeJS.ErrnoException | undefined, failure.message) };
     case 'closed':
       return { code: 'reset', message: failure.message };
     default:
@@ -338,7 +341,7 @@ export function withTls<T>(ctx: ProbeContext, opts: TlsConnectOptions, use: (att
       // finishes closing in the background and is destroyed by the timer if the server lingers.
       void closeTls(attempt, Math.min(1000, Math.max(100, connectionBudget(ctx))));
     }
-  });
+  }, { urgent: opts.urgent });
 }
 
 /** Waits for an event with a cap; resolves with its first argument, or undefined on timeout/close. */

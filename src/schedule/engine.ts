@@ -115,6 +115,8 @@ export async function reconcile(queue: SchedulerQueue, store: ScheduleStore, opt
   try {
     const report: ReconcileReport = { upserted: [], removed: [], unchanged: 0 };
     const [schedules, existing] = await Promise.all([store.listAll(), queue.getJobSchedulers(0, -1, true)]);
+    // Schedules made before the per-creator sets existed get indexed (idempotent, issue 19).
+    await store.indexCreators(schedules);
     const present = new Map(existing.map((s) => [s.key, s]));
     const active = new Set<string>();
     const toUpsert: Schedule[] = [];

@@ -1,6 +1,7 @@
 // Schedules in Redis. One hash per schedule (fields, so a run's status update and a pause never
 // overwrite each other), a sorted set per channel (ordered by creation), a hash per channel from
-// target+SNI to id (one schedule per target and SNI in a channel), and a set of all ids for
+// target+SNI to id (one schedule per target and SNI in a channel), a set of ids per creator (App
+// Home reads a user's schedules without reading everyone's: issue 19), and a set of all ids for
 // reconcile(). Creation and removal are Lua scripts, so the per-channel limit and the
 // one-per-target rule hold under concurrent commands.
 //
@@ -9,6 +10,7 @@
 //   schedule:<id>                  hash
 //   schedules:channel:<channel>    zset id → createdAt
 //   schedules:target:<channel>     hash targetIdentity → id
+//   schedules:creator:<user>       set of ids the user created
 //   schedules:all                  set of ids
 //   schedules:lock:<name>          reconcile lock
 
@@ -61,6 +63,7 @@ local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
 redis.call('ZADD', KEYS[2], score, ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[5], ARGV[2])
 return {'created', ARGV[2]}
 `;
 
@@ -85,6 +88,7 @@ redis.call('DEL', KEYS[1])
 if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
+redis.call('SREM', KEYS[5], ARGV[1])
 return 1
 `;
 
@@ -113,6 +117,7 @@ export class ScheduleStore {
     channel: (channel: string) => `${this.prefix}schedules:channel:${channel}`,
     byTarget: (channel: string) => `${this.prefix}schedules:target:${channel}`,
     all: () => `${this.prefix}schedules:all`,
+    creator: (user: string) => `${this.prefix}schedules:creator:${user}`,
     lock: (name: string) => `${this.prefix}schedules:lock:${name}`,
   };
 
@@ -131,8 +136,8 @@ export class ScheduleStore {
       const createdAt = this.now();
       const record: Schedule = { ...input, id, createdAt, paused: false };
       const reply = (await this.redis.eval(
-        CREATE, 4,
-        this.key.byTarget(input.channel), this.key.channel(input.channel), this.key.all(), this.key.schedule(id),
+        CREATE, 5,
+        this.key.byTarget(input.channel), this.key.channel(input.channel), this.key.all(), this.key.schedule(id), this.key.creator(input.createdBy),
         identity, id, String(this.maxPerChannel), String(createdAt), ...toFields(record),
       )) as [string, string];
       const [status, value] = reply;
@@ -153,8 +158,9 @@ export class ScheduleStore {
   private async updateExisting(id: string, input: NewSchedule, isAdmin: boolean): Promise<StoreResult<{ schedule: Schedule; outcome: CreateOutcome }>> {
     const current = await this.get(id);
     if (!current) {
-      // A pointer left by a crash between writes: drop it and start over.
-      await this.dropIndexes(id, input.channel, targetIdentity(input.target, input.sni));
+      // A pointer left by a crash between writes: drop it and start over. (Its creator is not
+      // known any more; a creator set's stale id is dropped when that user's list is read.)
+      await this.dropIndexes(id, input.channel, targetIdentity(input.target, input.sni), input.createdBy);
       return this.create(input, { isAdmin });
     }
     const same = CADENCE_FIELDS.every((f) => current[f] === input[f]);
@@ -204,6 +210,53 @@ export class ScheduleStore {
   async listByChannels(channels: readonly string[]): Promise<Schedule[]> {
     const lists = await Promise.all([...new Set(channels)].map((c) => this.listByChannel(c)));
     return lists.flat();
+  }
+
+  /** The schedules `user` created, in any channel, oldest id first. */
+  async listByCreator(user: string): Promise<Schedule[]> {
+    return this.listForUser(user, []);
+  }
+
+  /**
+   * What App Home shows a user: the schedules of the channels they are in and those they created
+   * (they may change those). Reads the channels' sorted sets and the user's creator set in one
+   * round trip, then only those hashes, so the cost follows the user's schedules, not everyone's.
+   */
+  async listForUser(user: string, channels: readonly string[]): Promise<Schedule[]> {
+    const unique = [...new Set(channels)];
+    const pipeline = this.redis.pipeline();
+    pipeline.smembers(this.key.creator(user));
+    for (const c of unique) pipeline.zrange(this.key.channel(c), 0, -1);
+    const replies = (await pipeline.exec()) ?? [];
+    const ids = new Set<string>();
+    const created = new Set<string>();
+    replies.forEach(([err, value], i) => {
+      if (err) throw err;
+      for (const id of value as string[]) {
+        ids.add(id);
+        if (i === 0) created.add(id);
+      }
+    });
+    const schedules = await this.getMany([...ids].sort());
+    const inChannels = new Set(unique);
+    const kept = schedules.filter((s) => inChannels.has(s.channel) || s.createdBy === user);
+    // A creator-set entry whose schedule is gone or was created by someone else (a crash between
+    // writes, a hand edit): dropped now, so the set does not grow with removed ids.
+    const found = new Map(schedules.map((s) => [s.id, s]));
+    const stale = [...created].filter((id) => found.get(id)?.createdBy !== user);
+    if (stale.length > 0) await this.redis.srem(this.key.creator(user), ...stale);
+    return kept;
+  }
+
+  /**
+   * Adds every schedule to its creator's set: the migration for schedules created before the
+   * sets existed, run by reconcile() at start-up. Idempotent (SADD), one pipelined round trip.
+   */
+  async indexCreators(schedules: readonly Schedule[]): Promise<void> {
+    if (schedules.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const s of schedules) pipeline.sadd(this.key.creator(s.createdBy), s.id);
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
   }
 
   /** Every schedule, for reconcile(). */
@@ -258,14 +311,14 @@ export class ScheduleStore {
     const found = await this.authorized(id, actor, 'remove');
     if (!found.ok) return found;
     const s = found.value;
-    await this.dropIndexes(id, s.channel, targetIdentity(s.target, s.sni));
+    await this.dropIndexes(id, s.channel, targetIdentity(s.target, s.sni), s.createdBy);
     return found;
   }
 
-  private async dropIndexes(id: string, channel: string, identity: string): Promise<void> {
+  private async dropIndexes(id: string, channel: string, identity: string, creator: string): Promise<void> {
     await this.redis.eval(
-      REMOVE, 4,
-      this.key.schedule(id), this.key.byTarget(channel), this.key.channel(channel), this.key.all(),
+      REMOVE, 5,
+      this.key.schedule(id), this.key.byTarget(channel), this.key.channel(channel), this.key.all(), this.key.creator(creator),
       id, identity,
     );
   }

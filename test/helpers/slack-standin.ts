@@ -22,6 +22,22 @@ export interface ResponsePost {
   at: number;
 }
 
+/** A file sent through files.uploadV2: its metadata, the bytes posted to its upload URL, where it was shared. */
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  /** The length files.getUploadURLExternal was told. */
+  length: number;
+  /** What arrived at the upload URL (null until it did). */
+  content: string | null;
+  /** Set by files.completeUploadExternal. */
+  title?: string;
+  channel?: string;
+  threadTs?: string;
+  initialComment?: string;
+  completed: boolean;
+}
+
 export type Failure = { error: string } | { status: 429; retryAfter: number } | { status: number };
 
 export interface SlackStandin {
@@ -32,6 +48,8 @@ export interface SlackStandin {
   responseUrl(id: string): string;
   calls: RecordedCall[];
   responses: ResponsePost[];
+  /** Files uploaded the way files.uploadV2 does it (getUploadURLExternal, POST, completeUploadExternal). */
+  files: UploadedFile[];
   callsOf(method: string): RecordedCall[];
   /** The next `times` calls of `method` fail this way. */
   failNext(method: string, failure: Failure, times?: number): void;
@@ -41,6 +59,8 @@ export interface SlackStandin {
    * removed after the schedule was made).
    */
   closeChannel(channel: string, error: string, opts?: { chatOnly?: boolean }): void;
+  /** Undoes closeChannel. */
+  openChannel(channel: string): void;
   /** From now on `method` answers what `answer` returns for the call's arguments (users.info, users.conversations…). */
   answerWith(method: string, answer: (args: Record<string, unknown>) => Record<string, unknown>): void;
   /** The next `times` posts to response URLs answer with this HTTP status. */
@@ -77,6 +97,8 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   const closedChannels = new Map<string, { error: string; chatOnly: boolean }>();
   const custom = new Map<string, (args: Record<string, unknown>) => Record<string, unknown>>();
   let responseFailures: number[] = [];
+  const files: UploadedFile[] = [];
+  let origin = '';
   let tsCounter = 0;
   const nextTs = (): string => `1700000000.${String(++tsCounter).padStart(6, '0')}`;
 
@@ -86,9 +108,10 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   };
 
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
-    const channel = typeof args.channel === 'string' ? args.channel : undefined;
+    const channel = typeof args.channel === 'string' ? args.channel : typeof args.channel_id === 'string' ? args.channel_id : undefined;
     const closed = channel ? closedChannels.get(channel) : undefined;
-    if (closed && (method.startsWith('chat.') || (method === 'conversations.info' && !closed.chatOnly))) return { ok: false, error: closed.error };
+    const posts = method.startsWith('chat.') || method === 'files.completeUploadExternal';
+    if (closed && (posts || (method === 'conversations.info' && !closed.chatOnly))) return { ok: false, error: closed.error };
     const own = custom.get(method);
     if (own) return own(args);
     switch (method) {
@@ -102,6 +125,26 @@ export async function startSlackStandin(): Promise<SlackStandin> {
         return { ok: true, message_ts: nextTs() };
       case 'views.publish':
         return { ok: true, view: { id: 'V0HOME' } };
+      case 'files.getUploadURLExternal': {
+        // Slack's answer: where to POST the bytes, and the file's id. Here the URL is the stand-in's own.
+        const id = `F${String(files.length + 1).padStart(6, '0')}`;
+        if (typeof args.filename !== 'string' || !args.filename) return { ok: false, error: 'invalid_arguments' };
+        files.push({ id, filename: args.filename, length: Number(args.length), content: null, completed: false });
+        return { ok: true, upload_url: `${origin}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const listed = (Array.isArray(args.files) ? args.files : []) as { id?: string; title?: string }[];
+        const done: Record<string, unknown>[] = [];
+        for (const f of listed) {
+          const file = files.find((x) => x.id === f.id);
+          // Slack refuses to complete a file whose bytes never arrived.
+          if (!file || file.content === null) return { ok: false, error: 'file_not_found' };
+          Object.assign(file, { title: f.title, channel, threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : undefined, completed: true });
+          if (typeof args.initial_comment === 'string') file.initialComment = args.initial_comment;
+          done.push({ id: file.id, title: f.title ?? file.filename, name: file.filename });
+        }
+        return { ok: true, files: done };
+      }
       default:
         return { ok: true };
     }
@@ -115,7 +158,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       let body: Record<string, unknown>;
       try {
-        body = parseBody(raw, req.headers['content-type']);
+        body = url.pathname.startsWith('/upload/') ? {} : parseBody(raw, req.headers['content-type']);
       } catch {
         reply(res, 400, { ok: false, error: 'invalid_json' });
         return;
@@ -134,6 +177,23 @@ export async function startSlackStandin(): Promise<SlackStandin> {
         if (failure) return reply(res, failure.status, (call.response = { ok: false, error: 'fatal_error' }));
         return reply(res, 200, (call.response = answer(method, body)));
       }
+      const upload = /^\/upload\/(F\d+)$/.exec(url.pathname);
+      if (upload?.[1]) {
+        const file = files.find((f) => f.id === upload[1]);
+        if (!file) return reply(res, 404, { ok: false, error: 'file_not_found' });
+        // The WebClient posts the bytes as multipart/form-data (one part); read it back as a form.
+        const form = new Response(Buffer.concat(chunks), { headers: { 'content-type': req.headers['content-type'] ?? '' } });
+        form
+          .formData()
+          .then(async (data) => {
+            const part = [...data.values()][0];
+            file.content = part === undefined ? null : typeof part === 'string' ? part : await part.text();
+            res.writeHead(200, { 'content-type': 'text/plain' });
+            res.end(`OK - ${file.content?.length ?? 0}`);
+          })
+          .catch(() => reply(res, 400, { ok: false, error: 'invalid_form_data' }));
+        return;
+      }
       const hook = /^\/response\/([\w-]+)$/.exec(url.pathname);
       if (hook?.[1]) {
         responses.push({ id: hook[1], body, at: Date.now() });
@@ -148,7 +208,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://127.0.0.1:${port}`;
 
   return {
     apiUrl: `${origin}/api/`,
@@ -156,6 +216,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
     responseUrl: (id) => `${origin}/response/${id}`,
     calls,
     responses,
+    files,
     callsOf: (method) => calls.filter((c) => c.method === method),
     failNext(method, failure, times = 1) {
       const list = failures.get(method) ?? [];
@@ -164,6 +225,9 @@ export async function startSlackStandin(): Promise<SlackStandin> {
     },
     closeChannel(channel, error, opts = {}) {
       closedChannels.set(channel, { error, chatOnly: opts.chatOnly === true });
+    },
+    openChannel(channel) {
+      closedChannels.delete(channel);
     },
     answerWith(method, answer) {
       custom.set(method, answer);
@@ -186,6 +250,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       failures.clear();
       closedChannels.clear();
       custom.clear();
+      files.length = 0;
       responseFailures = [];
     },
     close: () =>
@@ -304,9 +369,38 @@ export function sendEvent(url: string, secret: string, event: Record<string, unk
     api_app_id: 'A0TLSCHECK',
     event,
     type: 'event_callback',
-    event_id: `Ev${Date.now()}`,
+    event_id: `Ev${Date.now()}${Math.random().toString(36).slice(2, 8)}`,
     event_time: Math.floor(Date.now() / 1000),
     authorizations: [{ team_id: 'T0STANDIN', user_id: 'U0BOT', is_bot: true }],
   });
   return sendSigned(url, secret, body, 'application/json', opts);
+}
+
+export interface MessageShortcutPress {
+  callbackId: string;
+  channel: string;
+  /** The message the shortcut was used on. */
+  message: { ts: string; text: string; thread_ts?: string; user?: string };
+  responseUrl: string;
+  user?: string;
+}
+
+/** A message shortcut (message_action), as Slack posts it: form field `payload` holding JSON. */
+export function sendMessageShortcut(url: string, secret: string, press: MessageShortcutPress, opts: SignOptions = {}): Promise<SignedResponse> {
+  const payload = {
+    type: 'message_action',
+    token: 'legacy-verification-token',
+    action_ts: String(Date.now() / 1000),
+    team: { id: 'T0STANDIN', domain: 'standin' },
+    user: { id: press.user ?? 'U0ALICE', name: 'alice', team_id: 'T0STANDIN' },
+    channel: { id: press.channel, name: 'incident' },
+    is_enterprise_install: false,
+    callback_id: press.callbackId,
+    trigger_id: '1.2.3',
+    response_url: press.responseUrl,
+    message_ts: press.message.ts,
+    message: { type: 'message', user: press.message.user ?? 'U0BOB', ...press.message },
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return sendSigned(url, secret, body, 'application/x-www-form-urlencoded', opts);
 }

@@ -158,6 +158,27 @@ function silentProbes(r: ResultFacts): false | { detail: string } {
   return found.length ? { detail: found.join('. ') } : false;
 }
 
+// Ids of the middlebox probe's own entries (kb/middlebox.ts); ids, not imports: no entry calls another.
+const LARGE_HELLO = 'middlebox-large-hello';
+const PADDED_HELLO = 'middlebox-padded-hello';
+const BROWSER_HELLO = 'browser-hello-refused';
+
+/** The result with the hello verdicts that applied entries report set to unknown. */
+function withoutHelloVerdicts(r: ResultFacts, applied: ReadonlySet<string>): ResultFacts {
+  const m = r.middlebox;
+  if (!m || typeof m !== 'object') return r;
+  const large = applied.has(LARGE_HELLO) || applied.has(BROWSER_HELLO);
+  const padded = applied.has(PADDED_HELLO);
+  return {
+    ...r,
+    middlebox: {
+      ...m,
+      ...(large ? { largeHello: 'unknown' as const } : {}),
+      ...(padded ? { paddedHello: 'unknown' as const } : {}),
+    },
+  };
+}
+
 function middleboxEvidence(r: ResultFacts): string {
   if (r.error) return `no TLS handshake completed (${r.error.message})`;
   const m = middleboxOf(r);
@@ -171,6 +192,9 @@ export const middlebox: KbEntry = {
   severity: (r) => (supported(r).length === 0 ? 'critical' : 'warning'),
   applies: silentProbes,
   tested: (r) => r.error === null || errorIs(r, 'reset'),
+  // A large or padded hello cut is reported by its own entry, with the device and the fix; this one
+  // then speaks only of what those do not cover (version probes reset or unanswered).
+  yieldsTo: { ids: [LARGE_HELLO, PADDED_HELLO, BROWSER_HELLO], without: withoutHelloVerdicts },
   evidence: middleboxEvidence,
   errorPatterns: [
     { re: /ECONNRESET|Connection reset by peer/i, example: 'curl: (35) Send failure: Connection reset by peer', weight: 2 },

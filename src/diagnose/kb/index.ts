@@ -15,7 +15,7 @@ import { browserHelloRefused, largeHelloCut, paddedHelloCut, postQuantum } from 
 import { renegAccepted, renegInsecure, renegLimited, renegRefused, renegServerInitiated } from './renegotiation.js';
 import { noResumption, resumptionInconsistent, ticketsRejected } from './resumption.js';
 import { statusRequestAbort } from './status-request.js';
-import { dhCustomGroup, weakDh } from './key-exchange.js';
+import { dhCustomGroup, legacyEcdheCurve, weakDh } from './key-exchange.js';
 import { certRevoked, mustStapleMissing, ocspBadSignature, ocspStale, ocspUnknown } from './revocation.js';
 import { ctMissing } from './transparency.js';
 import type { KbEntry } from './types.js';
@@ -34,7 +34,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   // Renegotiation and client authentication.
   renegRefused, renegServerInitiated, renegLimited, renegAccepted, clientCertRejected,
   // Protocols and ciphers.
-  sslEnabled, insecureCiphers, weakDh, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, javaProtocolDisabled, noFallbackScsv,
+  sslEnabled, insecureCiphers, weakDh, legacyEcdheCurve, legacyTls, weakCiphers, noForwardSecrecy, cbcOnly, clientTooOld, javaProtocolDisabled, noFallbackScsv,
   // Resumption and extensions.
   resumptionInconsistent, ticketsRejected, noResumption, sniRequired, sniDefaultCert, noOcspStapling, noAlpnH2,
   mozillaIntermediate, dhCustomGroup, postQuantum,

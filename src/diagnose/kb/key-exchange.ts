@@ -102,6 +102,81 @@ export const dhCustomGroup: KbEntry = {
     haproxy: [FFDHE_FILE, 'ssl-dh-param-file /etc/ssl/ffdhe2048.pem  # global section'],
     node: ["tls.createServer({ dhparam: 'auto', ... })  // instead of a generated dhparam file"],
   },
-  reproduce: "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'DHE' </dev/null 2>/dev/null | grep 'Server Temp Key'",
+  // OpenSSL prints "Server Temp Key: DH, 2048 bits" for custom and RFC 7919 groups alike: the prime
+  // itself tells them apart (every ffdhe prime opens with 64 one bits, then 0xADF85458A2BB4A9A).
+  reproduce: "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'DHE' -msg </dev/null 2>/dev/null | grep -A2 ServerKeyExchange   # the prime follows its length (01 00 for 2048 bits): RFC 7919 groups start ff ff ff ff ff ff ff ff ad f8 54 58, a custom group does not",
   references: ['https://www.rfc-editor.org/rfc/rfc7919#section-1', 'https://www.rfc-editor.org/rfc/rfc8446#section-4.2.7'],
+};
+
+/**
+ * Bits of the curves RFC 8422 §5.1.1 deprecated (every RFC 4492 curve but secp256r1, secp384r1 and
+ * secp521r1). Security is half the size; below 224 bits is below 112-bit security, which OpenSSL's
+ * security level 2 requires (level 1, 80 bits, already refuses curves below 160).
+ */
+const LEGACY_CURVE_BITS: Readonly<Record<string, number>> = {
+  sect163k1: 163, sect163r1: 163, sect163r2: 163, sect193r1: 193, sect193r2: 193, sect233k1: 233, sect233r1: 233,
+  sect239k1: 239, sect283k1: 283, sect283r1: 283, sect409k1: 409, sect409r1: 409, sect571k1: 571, sect571r1: 571,
+  secp160k1: 160, secp160r1: 160, secp160r2: 160, secp192k1: 192, secp192r1: 192, secp224k1: 224, secp224r1: 224,
+  secp256k1: 256,
+};
+const WEAK_CURVE_BITS = 224;
+
+/** Suites per legacy curve, weakest curve first. */
+function legacyCurves(r: ResultFacts): Array<{ curve: string; bits: number; suites: string[] }> {
+  const by = new Map<string, string[]>();
+  for (const [suite, curve] of Object.entries(r.keyExchange?.curves ?? {})) {
+    if (LEGACY_CURVE_BITS[curve] !== undefined) by.set(curve, [...(by.get(curve) ?? []), suite]);
+  }
+  return [...by].map(([curve, suites]) => ({ curve, bits: LEGACY_CURVE_BITS[curve] ?? 0, suites })).sort((a, b) => a.bits - b.bits);
+}
+
+const CURRENT_CURVES = 'X25519:P-256:P-384';
+
+export const legacyEcdheCurve: KbEntry = {
+  id: 'weak-ecdhe-curve',
+  title: 'ECDHE suites use a weak or deprecated elliptic curve',
+  severity: (r) => ((legacyCurves(r)[0]?.bits ?? WEAK_CURVE_BITS) < WEAK_CURVE_BITS ? 'warning' : 'info'),
+  applies: (r) => {
+    const found = legacyCurves(r);
+    if (found.length === 0) return false;
+    const all = Object.keys(r.keyExchange?.curves ?? {}).length;
+    const parts = found.map(({ curve, bits, suites }) => {
+      const which = suites.length === all && all > 1 ? `all ${all} ECDHE suites` : suites.join(', ');
+      const strength = bits < WEAK_CURVE_BITS ? `, ${Math.floor(bits / 2)}-bit security` : '';
+      return `${curve} (${bits} bits${strength}) on ${which}`;
+    });
+    return {
+      detail: `Offered every named curve with x25519 and secp256r1 first, the server chose ${parts.join('; ')}: it ranks ` +
+        'this curve above current ones, so every client that offers it (older Java, embedded and legacy TLS stacks) gets it',
+    };
+  },
+  tested: (r) => r.error === null && r.keyExchange?.curves !== undefined,
+  errorPatterns: [],
+  why:
+    'With an ECDHE suite the server picks the curve from those the client offers. RFC 8422 deprecated every curve of ' +
+    'RFC 4492 except secp256r1, secp384r1 and secp521r1 (x25519 and x448 came with it); curves below 224 bits give less ' +
+    'than the 112-bit security current policy requires (NIST SP 800-57; OpenSSL refuses them at security level 2, and ' +
+    'below 160 bits already at level 1). Current browsers and OpenSSL 3 clients do not offer these curves, so they get ' +
+    'a current one; a client that does offer them gets the weak one, because the server prefers it.',
+  fixes: {
+    nginx: ['ssl_ecdh_curve X25519:prime256v1:secp384r1;'],
+    apache: ['SSLOpenSSLConfCmd Curves X25519:prime256v1:secp384r1  # Apache 2.4.8+ with OpenSSL 1.0.2+'],
+    haproxy: [`ssl-default-bind-curves ${CURRENT_CURVES}  # global section; or "curves ${CURRENT_CURVES}" on the bind line`],
+    node: [`tls.createServer({ ecdhCurve: '${CURRENT_CURVES}', ... })`],
+    java: ['-Djdk.tls.namedGroups="x25519,secp256r1,secp384r1"  # JSSE servers and clients: the groups offered and accepted'],
+    openssl: [
+      `openssl s_server ... -curves ${CURRENT_CURVES}  # the server's curve list (SSL_CTX_set1_groups_list)`,
+      `Client side: offer only current curves, e.g. openssl s_client -curves ${CURRENT_CURVES} or curl --curves ${CURRENT_CURVES}`,
+    ],
+  },
+  reproduce:
+    "openssl s_client -connect {connect} {servername} -tls1_2 -cipher 'ECDHE:@SECLEVEL=0' -curves X25519:prime256v1:secp384r1:secp521r1:secp256k1:secp224r1:secp192r1:sect571r1:sect283r1:sect233r1:sect163r2 </dev/null 2>/dev/null | grep 'Server Temp Key'",
+  references: [
+    'https://www.rfc-editor.org/rfc/rfc8422#section-5.1.1',
+    'https://docs.openssl.org/3.0/man3/SSL_CTX_set_security_level/',
+    'https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_ecdh_curve',
+    'https://httpd.apache.org/docs/2.4/mod/mod_ssl.html#sslopensslconfcmd',
+    'https://docs.haproxy.org/2.6/configuration.html#3.1-ssl-default-bind-curves',
+    'https://docs.oracle.com/en/java/javase/17/security/java-secure-socket-extension-jsse-reference-guide.html',
+  ],
 };

@@ -137,7 +137,9 @@ export const ocspBadSignature: KbEntry = {
     haproxy: ['Regenerate the .ocsp file from the certificate\'s own responder: openssl ocsp -issuer chain.pem -cert site.pem -url RESPONDER -respout site.pem.ocsp'],
     openssl: ['Check a response: openssl ocsp -respin resp.der -issuer issuer.pem -VAfile issuer.pem -resp_text'],
   },
-  reproduce: 'openssl s_client -connect {connect} {servername} -status </dev/null 2>/dev/null | grep -E -A4 "Responder Id|OCSP Response Status"',
+  reproduce:
+    'openssl s_client -connect {connect} {servername} -status </dev/null 2>/dev/null | grep -E -A4 "Responder Id|OCSP Response Status"\n' +
+    'openssl s_client -connect {connect} {servername} </dev/null 2>/dev/null | grep "^issuer="   # the Responder Id must be this issuer, or a responder certificate it issued',
   references: ['https://www.rfc-editor.org/rfc/rfc6960#section-4.2.2.2'],
 };
 

@@ -54,6 +54,14 @@ export interface KbEntry {
    * profiles of a client simulation for a Java stack trace); explain() judges the entry on it.
    */
   forSymptom?: (r: ResultFacts, symptom: string) => ResultFacts;
+  /**
+   * More specific entries that report part of what this one measures (the large- and padded-hello
+   * entries for the general middlebox one). When any of them applies, this entry is judged again on
+   * `without(r, applied)`, the result minus what the applied ones cover: it stays out of findings
+   * and diagnoses unless something else is left, and then speaks only of that. One measured drop is
+   * reported once, by the entry that names its cause and fix.
+   */
+  yieldsTo?: { ids: readonly string[]; without: (r: ResultFacts, applied: ReadonlySet<string>) => ResultFacts };
   /** Command template: {connect} = host:port, {servername} = "-servername SNI" or nothing, {url}, {host}, {name} (SNI or host), {port}. */
   reproduce: string;
   references: string[];

@@ -18,6 +18,8 @@ export const ACTION_IDS = {
   listPage: 'tlscheck_list_page',
   /** Previous / Next on the Home tab. Value: the page number (from 1). */
   homePage: 'tlscheck_home_page',
+  /** On the Home tab: opens the "Add schedule" modal (src/format/slack-schedule-modal.ts). Value: unused. */
+  scheduleAdd: 'tlscheck_schedule_add',
 } as const;
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

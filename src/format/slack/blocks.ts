@@ -66,6 +66,16 @@ export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * esc() for a message the bot composed around user input (a usage error, a schedule refusal),
+ * keeping the one mention the bot writes there itself: a schedule's creator in "Only <@U…>, who
+ * created schedule …" (src/schedule/model.ts). Anchored on that phrase, so a quoted word of the
+ * user's (the parsers quote one word at a time) can never come back to life.
+ */
+export function escComposed(text: string): string {
+  return esc(text).replace(/Only &lt;@([UW][A-Z0-9_]+)&gt;, who created schedule /g, 'Only <@$1>, who created schedule ');
+}
+
 /** Inline code for untrusted text: escaped, and a backtick inside cannot close the span early. */
 export function code(text: string): string {
   return `\`${esc(text).replace(/`/g, "'")}\``;

@@ -107,12 +107,15 @@ export interface ClientHelloOptions {
   grease?: boolean;
 }
 
+// The encoders below allocate each piece once: a check builds over a hundred hellos, and one
+// two-byte Buffer per suite and per length prefix made the builder a visible share of its CPU.
+
 function u8(n: number): Buffer {
   return Buffer.from([n & 0xff]);
 }
 
 function u16(n: number): Buffer {
-  const b = Buffer.alloc(2);
+  const b = Buffer.allocUnsafe(2);
   b.writeUInt16BE(n & 0xffff);
   return b;
 }
@@ -123,15 +126,49 @@ function u24(n: number): Buffer {
 
 /** A vector with a 1- or 2-byte length prefix. */
 function vec8(data: Buffer): Buffer {
-  return Buffer.concat([u8(data.length), data]);
+  const out = Buffer.allocUnsafe(1 + data.length);
+  out[0] = data.length & 0xff;
+  data.copy(out, 1);
+  return out;
 }
 
 function vec16(data: Buffer): Buffer {
-  return Buffer.concat([u16(data.length), data]);
+  const out = Buffer.allocUnsafe(2 + data.length);
+  out.writeUInt16BE(data.length & 0xffff, 0);
+  data.copy(out, 2);
+  return out;
 }
 
 function list16(values: readonly number[]): Buffer {
-  return Buffer.concat(values.map(u16));
+  const out = Buffer.allocUnsafe(values.length * 2);
+  for (let i = 0; i < values.length; i++) out.writeUInt16BE((values[i] as number) & 0xffff, i * 2);
+  return out;
+}
+
+/** The default signature_algorithms body, encoded once. */
+let defaultSignatureAlgorithms: Buffer | undefined;
+function signatureAlgorithmsBody(list: readonly number[] | undefined): Buffer {
+  if (list) return vec16(list16(list));
+  return (defaultSignatureAlgorithms ??= vec16(list16(SIGNATURE_ALGORITHMS)));
+}
+
+/**
+ * Random bytes for hellos (client random, legacy session id, GREASE picks), cut from a block
+ * filled by the CSPRNG a few KiB at a time: one randomBytes call per field cost more than the rest
+ * of the hello. Each caller gets its own copy; no byte is handed out twice.
+ */
+const RANDOM_BLOCK = 4096;
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+export function helloRandom(n: number): Buffer {
+  if (n > RANDOM_BLOCK) return randomBytes(n);
+  if (randomOffset + n > randomPool.length) {
+    randomPool = randomBytes(RANDOM_BLOCK);
+    randomOffset = 0;
+  }
+  const out = Buffer.from(randomPool.subarray(randomOffset, randomOffset + n));
+  randomOffset += n;
+  return out;
 }
 
 function ext(type: number, data: Buffer): Extension {
@@ -155,7 +192,7 @@ function serverNameExtension(sni: string | null | undefined): Extension | null {
 
 /** One GREASE value per hello, as browsers pick them: random, so servers cannot special-case one. */
 function greaseValue(): number {
-  return GREASE_VALUES[randomBytes(1)[0] as number % GREASE_VALUES.length] as number;
+  return GREASE_VALUES[helloRandom(1)[0] as number % GREASE_VALUES.length] as number;
 }
 
 function keyShareExtension(opts: ClientHelloOptions, grease: number | null): Extension {
@@ -183,7 +220,7 @@ function standardExtensions(opts: ClientHelloOptions, grease: number | null): Ex
   if (opts.sessionTicket) out.push(ext(EXT.sessionTicket, Buffer.alloc(0)));
   // signature_algorithms only exists from TLS 1.2 on; some 1.0 servers reject unknown extensions.
   if (opts.version === 'TLSv1.2' || tls13) {
-    out.push(ext(EXT.signatureAlgorithms, vec16(list16(opts.signatureAlgorithms ?? SIGNATURE_ALGORITHMS))));
+    out.push(ext(EXT.signatureAlgorithms, signatureAlgorithmsBody(opts.signatureAlgorithms)));
   }
   if (opts.alpn?.length) {
     out.push(ext(EXT.alpn, vec16(Buffer.concat(opts.alpn.map((p) => vec8(Buffer.from(p, 'ascii')))))));
@@ -207,8 +244,21 @@ function standardExtensions(opts: ClientHelloOptions, grease: number | null): Ex
   return out;
 }
 
+function extensionsLength(list: readonly Extension[]): number {
+  let n = 0;
+  for (const e of list) n += 4 + e.data.length;
+  return n;
+}
+
 function encodeExtensions(list: readonly Extension[]): Buffer {
-  return Buffer.concat(list.map((e) => Buffer.concat([u16(e.type), vec16(e.data)])));
+  const out = Buffer.allocUnsafe(extensionsLength(list));
+  let o = 0;
+  for (const e of list) {
+    o = out.writeUInt16BE(e.type & 0xffff, o);
+    o = out.writeUInt16BE(e.data.length & 0xffff, o);
+    o += e.data.copy(out, o);
+  }
+  return out;
 }
 
 /** The padding extension (RFC 7685) for a handshake message of `length` bytes (with header), if any. */
@@ -232,10 +282,10 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
   if (opts.renegotiationScsv || (sslv3 && opts.renegotiationInfo)) ciphers.push(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
   if (opts.fallbackScsv) ciphers.push(TLS_FALLBACK_SCSV);
   // TLS 1.3 servers in middlebox-compatibility mode expect a 32-byte legacy session id.
-  const sessionId = opts.sessionId ?? (opts.version === 'TLSv1.3' ? randomBytes(32) : Buffer.alloc(0));
+  const sessionId = opts.sessionId ?? (opts.version === 'TLSv1.3' ? helloRandom(32) : Buffer.alloc(0));
   const head = Buffer.concat([
     u16(legacyVersion),
-    opts.random ?? randomBytes(32),
+    opts.random ?? helloRandom(32),
     vec8(sessionId),
     vec16(list16(ciphers)),
     vec8(Buffer.from([0])), // null compression only
@@ -243,7 +293,7 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
   let body = head;
   if (!sslv3) {
     const exts = [...standardExtensions(opts, grease), ...(opts.extensions ?? [])];
-    const padding = paddingExtension(opts.padding ?? 'auto', head.length + 2 + encodeExtensions(exts).length + 4);
+    const padding = paddingExtension(opts.padding ?? 'auto', head.length + 2 + extensionsLength(exts) + 4);
     if (padding) exts.push(padding);
     body = Buffer.concat([head, vec16(encodeExtensions(exts))]);
   }
@@ -255,7 +305,7 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
 }
 
 /** An SSLv2 CLIENT-HELLO offering every SSLv2 cipher kind: only an SSLv2 server answers it in kind. */
-export function buildSSLv2ClientHello(challenge: Buffer = randomBytes(16)): Buffer {
+export function buildSSLv2ClientHello(challenge: Buffer = helloRandom(16)): Buffer {
   const specs = Buffer.concat(SSLV2_CIPHER_KINDS.map((k) => u24(k.id)));
   const msg = Buffer.concat([
     u8(1), // MSG-CLIENT-HELLO

@@ -3,9 +3,9 @@
 // whether the server resumed it: RFC 5246 §7.4.1.3 (it echoes the session ID), RFC 5077 §3.4 (a
 // ticket accepted echoes the client's session ID) and RFC 8446 §4.2.11 (pre_shared_key selected).
 // No handshake is completed, so an attempt costs one round trip and almost no CPU.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { children, readDer, TAG } from '../der.js';
-import { buildClientHello, EXT, VERSION_CODES, x25519PublicKey, type HelloVersion } from './client-hello.js';
+import { buildClientHello, EXT, helloRandom, VERSION_CODES, x25519PublicKey, type HelloVersion } from './client-hello.js';
 import type { ServerHello } from './server-response.js';
 
 /** What a resumption needs from OpenSSL's SSL_SESSION ASN.1 (ssl/ssl_asn1.c). */
@@ -84,7 +84,7 @@ const LEGACY_VERSIONS: Readonly<Record<number, HelloVersion>> = { 0x0300: 'SSLv3
 function legacyOffer(kind: 'sessionId' | 'ticket', s: SessionFacts, sni: string | null, version: HelloVersion): ResumptionOffer | null {
   if (kind === 'sessionId' && s.sessionId.length === 0) return null;
   if (kind === 'ticket' && !s.ticket) return null;
-  const echo = kind === 'sessionId' ? s.sessionId : randomBytes(32);
+  const echo = kind === 'sessionId' ? s.sessionId : helloRandom(32);
   const extensions = [
     ...(s.extendedMasterSecret ? [{ type: EXTENDED_MASTER_SECRET, data: Buffer.alloc(0) }] : []),
     ...(kind === 'ticket' && s.ticket ? [{ type: SESSION_TICKET, data: s.ticket }] : []),
@@ -143,7 +143,7 @@ function pskOffer(s: SessionFacts, sni: string | null, nowMs: number): Resumptio
     extension(PRE_SHARED_KEY, Buffer.concat([identities, binders])),
   ]);
   const body = Buffer.concat([
-    u16(VERSION_CODES['TLSv1.2']), randomBytes(32), vec8(randomBytes(32)),
+    u16(VERSION_CODES['TLSv1.2']), helloRandom(32), vec8(helloRandom(32)),
     vec16(u16(s.cipher)), vec8(Buffer.from([0])), vec16(extensions),
   ]);
   const message = Buffer.concat([Buffer.from([1, (body.length >> 16) & 0xff, (body.length >> 8) & 0xff, body.length & 0xff]), body]);

@@ -1,0 +1,128 @@
+// Where a check's round trips go: one in-process check through the delay relay, with every
+// connection (accepted → the client hung up) and every probe's end in round-trip units, so the
+// critical path can be read off. `node bench/trace.mjs [rttMs] [--server nginx|node]` after
+// npm run build; prints only (nothing is appended to results.md). Everything is on 127.0.0.1.
+import { fileURLToPath } from 'node:url';
+import { makeCert, nginxServer, nodeTlsServer } from './servers.mjs';
+import { startDelayRelay } from './delay-relay.mjs';
+
+const SUITE_NAMES = new Map([[0x5600, 'SCSV'], [0x00ff, 'RI']]);
+
+/** A short label for a client's first chunk: which hello it is, as far as its bytes say. */
+export function describeHello(buf) {
+  if (!buf || buf.length < 6) return 'no hello';
+  if (buf[0] & 0x80) return 'SSLv2 hello';
+  if (buf[0] !== 22) return `not a hello (type ${buf[0]})`;
+  try {
+    let p = 9;
+    const legacy = buf.readUInt16BE(p); p += 2 + 32;
+    const sid = buf[p]; p += 1 + sid;
+    const suitesLen = buf.readUInt16BE(p); p += 2;
+    const suites = [];
+    for (let i = 0; i < suitesLen; i += 2) suites.push(buf.readUInt16BE(p + i));
+    p += suitesLen;
+    p += 1 + buf[p];
+    const exts = new Map();
+    if (p + 2 <= buf.length) {
+      const end = p + 2 + buf.readUInt16BE(p); p += 2;
+      while (p + 4 <= end && p + 4 <= buf.length) {
+        const type = buf.readUInt16BE(p); const len = buf.readUInt16BE(p + 2);
+        exts.set(type, buf.subarray(p + 4, p + 4 + len)); p += 4 + len;
+      }
+    }
+    let version = { 0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2' }[legacy] ?? legacy.toString(16);
+    const sv = exts.get(43);
+    if (sv && sv.length >= 3) version = sv.readUInt16BE(1) === 0x0304 ? (sv.length > 3 ? 'TLSv1.3+' : 'TLSv1.3') : version;
+    const flags = [];
+    if (exts.has(41)) flags.push('psk');
+    if (exts.get(35)?.length) flags.push('ticket');
+    else if (sid > 0 && !sv) flags.push('session-id');
+    if (exts.has(16)) flags.push('alpn');
+    if (exts.has(5)) flags.push('status');
+    if (!exts.has(0)) flags.push('no-sni');
+    if (exts.has(21)) flags.push(`pad ${exts.get(21).length}`);
+    const extra = suites.filter((s) => SUITE_NAMES.has(s)).map((s) => SUITE_NAMES.get(s));
+    return `${version} ${suites.length} suites${extra.length ? ` +${extra.join('+')}` : ''}${flags.length ? ` [${flags.join(' ')}]` : ''} ${buf.length} B`;
+  } catch {
+    return `hello (${buf.length} B, unparsed)`;
+  }
+}
+
+/**
+ * Sockets as the check holds them (in this process): connect called → first end()/destroy(),
+ * with the first bytes written. What the socket cap actually divides.
+ */
+function watchSockets(net, port) {
+  const held = [];
+  const { connect, write, end, destroy } = net.Socket.prototype;
+  const mark = (s) => {
+    if (s.__trace && !s.__trace.released) s.__trace.released = Date.now();
+  };
+  net.Socket.prototype.connect = function (...args) {
+    const opts = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const to = typeof opts === 'object' && opts !== null ? Number(opts.port) : Number(opts);
+    if (!this.__trace && to === port) {
+      this.__trace = { started: Date.now(), released: 0, first: null, answered: 0 };
+      held.push(this.__trace);
+      this.once('data', () => { this.__trace.answered ||= Date.now(); });
+    }
+    return connect.apply(this, args);
+  };
+  net.Socket.prototype.write = function (chunk, ...rest) {
+    if (this.__trace && !this.__trace.first && Buffer.isBuffer(chunk)) this.__trace.first = chunk;
+    return write.call(this, chunk, ...rest);
+  };
+  net.Socket.prototype.end = function (...args) { mark(this); return end.apply(this, args); };
+  net.Socket.prototype.destroy = function (...args) { mark(this); return destroy.apply(this, args); };
+  return { held, restore: () => Object.assign(net.Socket.prototype, { connect, write, end, destroy }) };
+}
+
+export async function traceCheck(port, rttMs, relayOpts = {}) {
+  const { runCheck } = await import('../dist/src/check.js');
+  const net = await import('node:net');
+  // One warm-up check on loopback: module loading is not the path's.
+  await runCheck(`127.0.0.1:${port}`, { sni: 'localhost' });
+  const connections = [];
+  const relay = await startDelayRelay(port, { rttMs, onConnection: (c) => connections.push(c), ...relayOpts });
+  try {
+    const ends = [];
+    const sockets = watchSockets(net.default, relay.port);
+    const t0 = Date.now();
+    let result;
+    try {
+      result = await runCheck(`127.0.0.1:${relay.port}`, { sni: 'localhost', onProgress: (e) => ends.push({ probe: e.probe, at: Date.now() }) });
+    } finally {
+      sockets.restore();
+    }
+    const total = Date.now() - t0;
+    // Let the last connections close at the relay.
+    await new Promise((r) => setTimeout(r, rttMs + 200));
+    const rt = (ms) => ((ms - t0) / rttMs).toFixed(1).padStart(5);
+    const lines = [];
+    lines.push(`check: ${total} ms = ${(total / rttMs).toFixed(1)} round trips at ${rttMs} ms; complete ${result.complete}; ${connections.length} connections`);
+    lines.push('probe ends (round trips from the start):');
+    for (const e of ends) lines.push(`  ${rt(e.at)}  ${e.probe}`);
+    const heldMs = sockets.held.reduce((sum, h) => sum + ((h.released || t0 + total) - h.started), 0);
+    lines.push(`sockets held: ${sockets.held.length}, ${(heldMs / rttMs).toFixed(0)} socket-round-trips (÷ 10 sockets = ${(heldMs / rttMs / 10).toFixed(1)} round trips)`);
+    lines.push('sockets (connect → first answer byte → released, round trips):');
+    for (const h of sockets.held) lines.push(`  ${rt(h.started)} → ${h.answered ? rt(h.answered) : '    -'} → ${h.released ? rt(h.released) : '    -'}  ${describeHello(h.first)}`);
+    return { total, result, lines, connections: connections.length };
+  } finally {
+    await relay.stop();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rtt = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 50);
+  const kind = process.argv.includes('node') ? 'node' : 'nginx';
+  const pair = makeCert();
+  const server = kind === 'node' ? await nodeTlsServer(pair) : await nginxServer(pair);
+  try {
+    const { lines, result } = await traceCheck(server.port, rtt);
+    console.log(lines.join('\n'));
+    if (!result.complete) console.log('incomplete:', JSON.stringify(result.incomplete));
+  } finally {
+    await server.stop();
+    pair.cleanup();
+  }
+}
