@@ -94,16 +94,40 @@ export function judge(profile: ClientProfile, o: HelloOutcome): SimulatedClient 
   };
 }
 
+const VERSION_NAMES: Readonly<Record<ProtocolName, string>> = {
+  SSLv2: 'SSL 2', SSLv3: 'SSL 3', TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3',
+};
+
+/**
+ * The verdict the version probe already gave, when the server refused (with a real hello each)
+ * every version this client offers: its hello could only get the same refusal, so it is not sent.
+ * null when any of its versions is accepted or undetermined.
+ */
+export function refusedByVersions(profile: ClientProfile, protocols: ProbeContext['protocols']): SimulatedClient | null {
+  if (!protocols || !profile.protocols.every((p) => protocols[p] === false)) return null;
+  const spoken = (Object.keys(VERSION_NAMES) as ProtocolName[]).filter((p) => protocols[p] === true).map((p) => VERSION_NAMES[p]);
+  const offered = profile.protocols.map((p) => VERSION_NAMES[p]);
+  return {
+    id: profile.id, name: profile.name, protocol: null, cipher: null, group: null, dhe: false, connects: false,
+    reason: `no common protocol version: the server refuses ${offered.join(', ')}, all this client offers${spoken.length ? ` (it speaks ${spoken.join(', ')})` : ''}`,
+  };
+}
+
 /**
  * The hellos take socket slots only when no other probe waits for one (ctx.limitIdle): sent all at
  * once in FIFO order, ~20 hellos of two round trips each pushed the cipher and group enumerations
- * back by ~4 round trips on a 50 ms path (bench/results.md), while those chains leave most slots
- * idle in their last third. Reads of the live context (rttMs, signal) go through to ctx.
+ * back by ~4 round trips on a long path (bench/results.md). In the idle lane they fill the slots
+ * the last chains leave free, 8 at a time: each hello fewer can save a wave of two round trips,
+ * hence no hello for a client the version probe already answered. Reads of the live context
+ * (rttMs, signal) go through to ctx.
  */
 export async function run(ctx: ProbeContext, profiles: readonly ClientProfile[] = CLIENT_PROFILES): Promise<ClientSimulationResult> {
   const background: ProbeContext = Object.create(ctx, { limit: { value: ctx.limitIdle ?? ctx.limit } }) as ProbeContext;
-  const outcomes = await Promise.all(profiles.map((p) => sendHello(background, helloFor(p, ctx.target.sni))));
-  return { clients: profiles.map((p, i) => judge(p, outcomes[i] as HelloOutcome)) };
+  const clients = await Promise.all(profiles.map(async (p) => {
+    const known = refusedByVersions(p, ctx.protocols);
+    return known ?? judge(p, await sendHello(background, helloFor(p, ctx.target.sni)));
+  }));
+  return { clients };
 }
 
 /**
