@@ -1,5 +1,5 @@
 // Client simulation: each profile's ClientHello (src/clients/profiles.ts) through the raw codec,
-// in the socket slots other probes leave idle, and what the server picks for it; a client whose hello gets an alert or an answer
+// concurrently within the socket cap, and what the server picks for it; a client whose hello gets an alert or an answer
 // it cannot accept fails, with the reason. The certificate key, SHA-1 signatures and DH size a
 // client refuses are judged in apply(), from the certificate and key-exchange probes' results.
 import type { ProbeContext } from './context.js';
@@ -11,8 +11,8 @@ import { CLIENT_PROFILES, type ClientProfile } from '../clients/profiles.js';
 import type { CertificateResult, CheckResult, ClientResult, ProtocolName } from '../types.js';
 
 export const name = 'client-simulation';
-// Starts with the version-dependent probes; its hellos then wait for slots the cipher and group
-// enumerations leave free, and are done before those chains end (it needs no version facts itself).
+// Starts with the version-dependent probes: the version probe's answer spares the hellos of clients
+// whose every version the server refused.
 export const phase = 'versions';
 
 export interface SimulatedClient extends ClientResult {
@@ -114,18 +114,18 @@ export function refusedByVersions(profile: ClientProfile, protocols: ProbeContex
 }
 
 /**
- * The hellos take socket slots only when no other probe waits for one (ctx.limitIdle): sent all at
- * once in FIFO order, ~20 hellos of two round trips each pushed the cipher and group enumerations
- * back by ~4 round trips on a long path (bench/results.md). In the idle lane they fill the slots
- * the last chains leave free, 8 at a time: each hello fewer can save a wave of two round trips,
- * hence no hello for a client the version probe already answered. Reads of the live context
- * (rttMs, signal) go through to ctx.
+ * The hellos queue for socket slots like any other probe's (ctx.limit), behind the cipher and
+ * group chains, which take the urgent lane. Measured through the delay relay on main after the
+ * urgent lane and the 'ciphers' phase landed (bench/results.md, 2026-12-01): this adds 2.0-2.8
+ * round trips to the check; the idle lane (ctx.limitIdle), which had added 0.4-0.8 before those
+ * changes, now adds 3.0, because the slots only come free once ecdhe-curves has begun. The check
+ * keeps all 10 slots busy for most of its run, so each hello fewer helps: none is sent for a
+ * client the version probe already answered.
  */
 export async function run(ctx: ProbeContext, profiles: readonly ClientProfile[] = CLIENT_PROFILES): Promise<ClientSimulationResult> {
-  const background: ProbeContext = Object.create(ctx, { limit: { value: ctx.limitIdle ?? ctx.limit } }) as ProbeContext;
   const clients = await Promise.all(profiles.map(async (p) => {
     const known = refusedByVersions(p, ctx.protocols);
-    return known ?? judge(p, await sendHello(background, helloFor(p, ctx.target.sni)));
+    return known ?? judge(p, await sendHello(ctx, helloFor(p, ctx.target.sni)));
   }));
   return { clients };
 }
