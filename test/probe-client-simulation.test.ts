@@ -184,7 +184,7 @@ describe('SHA-1 signed certificates', () => {
   });
 });
 
-describe('the socket slots the client simulation takes (Limiter.idle)', () => {
+describe('Limiter.idle, the background lane (ctx.limitIdle)', () => {
   /** A task that holds its slot until released, and says when it started. */
   function task(log: string[], name: string): { run: () => Promise<void>; release: () => void; started: Promise<void> } {
     let release = (): void => undefined;
