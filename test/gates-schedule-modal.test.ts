@@ -8,7 +8,7 @@ import { ACTION_IDS } from '../src/format/slack/actions.js';
 import { MODAL_INTERVALS, SCHEDULE_MODAL_CALLBACK_ID, SCHEDULE_MODAL_FIELDS } from '../src/format/slack-schedule-modal.js';
 import { DAY, HOUR } from '../src/schedule/cadence.js';
 import { schedulerId } from '../src/schedule/engine.js';
-import { sendEvent, sendSigned, startSlackStandin, type SignedResponse, type SlackStandin } from './helpers/slack-standin.js';
+import { sendEvent, sendHomeButton, sendSigned, startSlackStandin, type SignedResponse, type SlackStandin } from './helpers/slack-standin.js';
 import { SECRET, startStack, type Stack } from './hardening-stack.js';
 
 let slack: SlackStandin;
@@ -39,21 +39,8 @@ afterAll(async () => {
   await slack?.close();
 }, 30_000);
 
-/** A block_actions payload from a button on the Home tab. */
-function pressHomeButton(user: string, actionId: string, value: string): Promise<SignedResponse> {
-  const payload = {
-    type: 'block_actions',
-    team: { id: 'T0STANDIN', domain: 'standin' },
-    user: { id: user, username: user.toLowerCase(), team_id: 'T0STANDIN' },
-    api_app_id: 'A0TLSCHECK',
-    token: 'legacy-verification-token',
-    container: { type: 'view', view_id: 'V0HOME' },
-    trigger_id: `trigger-${randomUUID()}`,
-    view: { id: 'V0HOME', type: 'home', callback_id: 'tlscheck_home', blocks: [], state: { values: {} } },
-    actions: [{ type: 'button', action_id: actionId, block_id: 'tlscheck_home_add', value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) }],
-  };
-  return sendSigned(stack.url, SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
-}
+const pressHomeButton = (user: string, actionId: string, value: string): Promise<SignedResponse> =>
+  sendHomeButton(stack.url, SECRET, { actionId, value, user, blockId: 'tlscheck_home_add' });
 
 /** A view_submission of the modal as Slack posts it. */
 function submit(user: string, fields: { target: string; interval: string; channel: string }): Promise<SignedResponse> {

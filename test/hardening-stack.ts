@@ -48,6 +48,8 @@ export interface StackOptions {
   worker?: Partial<WorkerDeps> | false;
   logger?: Logger;
   concurrency?: number;
+  /** TLSCHECK_ALLOW_CIDRS (default 127.0.0.0/8; [] refuses loopback as in production). */
+  allowCidrs?: string[];
 }
 
 export interface Stack {
@@ -76,7 +78,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const config: Config = {
     slack: { botToken: BOT_TOKEN, signingSecret: SECRET, appToken: undefined, apiUrl: opts.slack.apiUrl },
     redisUrl: opts.redisUrl ?? REDIS_URL,
-    allowCidrs: ['127.0.0.0/8'],
+    allowCidrs: opts.allowCidrs ?? ['127.0.0.0/8'],
     concurrency: opts.concurrency ?? 2,
     port: 0,
     logLevel: 'silent',

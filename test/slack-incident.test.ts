@@ -1,35 +1,23 @@
 // Incident threads: `@tlscheck host` (app_mention) and the "Explain this TLS error" message
 // shortcut, driven over HTTP with signed events and payloads against the running Bolt app, jobs
 // through the real Redis and a worker with a fake check; Slack played by the stand-in.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckOptions } from '../src/check.js';
 import type { CheckResult } from '../src/types.js';
-import type { Config } from '../src/config.js';
-import { createLogger } from '../src/log.js';
 import { ACTION_IDS } from '../src/format/slack/actions.js';
 import { findTargetInText } from '../src/command/find-target.js';
-import { createAddressPolicy, parseTarget } from '../src/target/index.js';
-import { createApp, type RunningApp } from '../handlers/create-app.js';
+import { parseTarget } from '../src/target/index.js';
 import { withoutBotMentions } from '../handlers/events/app-mention.js';
 import { EXPLAIN_SHORTCUT_ID } from '../handlers/shortcuts/explain-tls-error.js';
-import { createCheckQueue, type CheckQueue } from '../jobs/queue.js';
-import { startWorker, type RunningWorker } from '../jobs/worker.js';
 import { sendEvent, sendMessageShortcut, startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
-import { baseResult, fakeExplanation } from './helpers/slack-fixtures.js';
-import { deleteKeysAt } from './helpers/redis-keys.js';
+import { baseResult } from './helpers/slack-fixtures.js';
+import { SECRET, startStack, type Stack } from './hardening-stack.js';
 
-const SECRET = 'incident-signing-secret';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const logger = createLogger('silent');
 /** Low enough that one test can go over it; every other test asks as a user of its own. */
 const USER_PER_MIN = 3;
 
 let slack: SlackStandin;
-let config: Config;
-let queue: CheckQueue;
-let app: RunningApp;
-let worker: RunningWorker;
+let stack: Stack;
 let url: string;
 const checks: { input: string; opts: CheckOptions }[] = [];
 
@@ -41,28 +29,17 @@ function fakeCheck(input: string, opts: CheckOptions): Promise<CheckResult> {
 
 beforeAll(async () => {
   slack = await startSlackStandin();
-  config = {
-    slack: { botToken: 'xoxb-incident', signingSecret: SECRET, appToken: undefined, apiUrl: slack.apiUrl },
-    redisUrl: REDIS_URL,
+  stack = await startStack({
+    slack,
     allowCidrs: [],
-    concurrency: 2,
-    port: 0,
-    logLevel: 'silent',
-    queuePrefix: `{tlscheck-incident-${randomUUID().slice(0, 8)}}`,
     limits: { userPerMin: USER_PER_MIN, channelPerMin: 100, hostConcurrency: 2 },
-  };
-  queue = createCheckQueue(config);
-  app = createApp(config, { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: () => fakeExplanation(false), logger });
-  const { port } = await app.start({ port: 0, host: '127.0.0.1' });
-  url = `http://127.0.0.1:${port}/slack/events`;
-  worker = await startWorker(config, { check: fakeCheck, explain: () => fakeExplanation(true), logger });
+    worker: { check: fakeCheck },
+  });
+  url = stack.url;
 }, 30_000);
 
 afterAll(async () => {
-  await app?.stop();
-  await worker?.close();
-  await queue?.close();
-  await deleteKeysAt(REDIS_URL, `${config.queuePrefix}:`);
+  await stack?.close();
   await slack?.close();
 }, 30_000);
 

@@ -17,7 +17,7 @@ import { createApp, type RunningApp } from '../handlers/create-app.js';
 import { createCheckQueue, type CheckQueue } from '../jobs/queue.js';
 import { startScheduleWorker, type RunningScheduleWorker } from '../jobs/schedule-worker.js';
 import {
-  sendButton, sendEvent, sendSigned, sendSlashCommand, startSlackStandin,
+  sendButton, sendEvent, sendHomeButton, sendSlashCommand, startSlackStandin,
   type RecordedCall, type SignedResponse, type SlackStandin,
 } from './helpers/slack-standin.js';
 import { baseResult, cleanResult, fakeExplanation } from './helpers/slack-fixtures.js';
@@ -120,21 +120,7 @@ async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs
 
 const schedulerOf = (id: string) => app.scheduling.queue.getJobScheduler(schedulerId(id));
 
-/** A button pressed on the App Home tab: the payload carries the view, not a message or response_url. */
-function pressInHome(actionId: string, value: string, user: string): Promise<SignedResponse> {
-  const payload = {
-    type: 'block_actions',
-    team: { id: 'T0STANDIN', domain: 'standin' },
-    user: { id: user, username: user.toLowerCase(), team_id: 'T0STANDIN' },
-    api_app_id: 'A0TLSCHECK',
-    token: 'legacy-verification-token',
-    container: { type: 'view', view_id: 'V0HOME' },
-    trigger_id: '1.2.3',
-    view: { id: 'V0HOME', type: 'home', callback_id: 'tlscheck_home', team_id: 'T0STANDIN', app_id: 'A0TLSCHECK', blocks: [], state: { values: {} }, hash: 'h1' },
-    actions: [{ type: 'button', action_id: actionId, block_id: `sched_${value}`, value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) }],
-  };
-  return sendSigned(url, SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
-}
+const pressInHome = (actionId: string, value: string, user: string): Promise<SignedResponse> => sendHomeButton(url, SECRET, { actionId, value, user });
 
 /** Button action ids per schedule id in a published Home view. */
 function homeButtons(call: RecordedCall): Map<string, string[]> {

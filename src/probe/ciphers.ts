@@ -8,7 +8,7 @@ import type { ProbeContext } from './context.js';
 import { CIPHER_SUITES, cipherName, suitesForVersion } from './codec/cipher-suites.js';
 import { buildSSLv2ClientHello, type HelloVersion } from './codec/client-hello.js';
 import { firstPick, helloFor, HELLO_VERSIONS } from './protocols.js';
-import { sendHello, type HelloOutcome } from './raw-hello.js';
+import { prepareHello, sendHello, type HelloOutcome, type PreparedHello } from './raw-hello.js';
 
 export const name = 'ciphers';
 export const phase = 'versions';
@@ -43,13 +43,27 @@ const ORDER_WINDOW = 6;
 const MIN_ORDER_WINDOW = 2;
 
 /**
- * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the chains
- * here are the check's longest, so their hellos go ahead of one-off hellos in the socket queue.
+ * The chains here are the check's longest (with client renegotiation's), so their hellos go
+ * ahead of the groups probe's (1) and of one-off hellos (0) in the queue for a socket.
  */
-async function ask(ctx: ProbeContext, hello: () => Buffer): Promise<HelloOutcome> {
-  const first = await sendHello(ctx, hello(), { urgent: true });
+const URGENCY = 2;
+
+/** One hello, retried once if the network (not the server's TLS stack) failed. */
+async function ask(ctx: ProbeContext, hello: () => Buffer, on?: PreparedHello | null): Promise<HelloOutcome> {
+  const first = await (on ? on.send(hello()) : sendHello(ctx, hello(), { urgent: URGENCY }));
   if (first.kind !== 'error' || ctx.signal.aborted) return first;
-  return sendHello(ctx, hello(), { urgent: true });
+  return sendHello(ctx, hello(), { urgent: URGENCY });
+}
+
+/**
+ * A connection for the next step, opened while this one is answered: on a long path only, and
+ * only while no hello waits for a socket. When the sockets are all busy a connection opened on
+ * spec would hold one from a hello that needs it now, and the check's pace is the sockets', not
+ * this chain's; when they are not, the chain's own round trips are what the check waits on.
+ */
+function prepareNext(ctx: ProbeContext): PreparedHello | null {
+  if ((ctx.rttMs ?? 0) < PREPARE_MIN_RTT_MS || (ctx.limit.waiting?.() ?? 0) > 0) return null;
+  return prepareHello(ctx, { urgent: URGENCY });
 }
 
 /** The suite the server chose from `offered`, or null when it declined (or answered off-script). */
@@ -81,18 +95,26 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
   const seeded = seed !== null && set.includes(seed);
   const ids: number[] = seeded ? [seed] : [];
   let remaining = seeded ? set.filter((id) => id !== seed) : [...set];
-  while (remaining.length > 0) {
-    if (ctx.signal.aborted || bound.hellos-- <= 0) return { ids, complete: false };
-    const offered = remaining;
-    const outcome = await ask(ctx, () => helloFor(ctx, version, { ciphers: offered }));
-    if (outcome.kind === 'error') return { ids, complete: false };
-    const pick = chosen(version, offered, outcome);
-    if (pick === null) break;
-    ids.push(pick);
-    onPick(pick);
-    remaining = offered.filter((id) => id !== pick);
+  let next: PreparedHello | null = null;
+  try {
+    while (remaining.length > 0) {
+      if (ctx.signal.aborted || bound.hellos-- <= 0) return { ids, complete: false };
+      const offered = remaining;
+      const asking = ask(ctx, () => helloFor(ctx, version, { ciphers: offered }), next);
+      // A pick leaves more to ask about only if more than one suite was offered.
+      next = offered.length > 1 ? prepareNext(ctx) : null;
+      const outcome = await asking;
+      if (outcome.kind === 'error') return { ids, complete: false };
+      const pick = chosen(version, offered, outcome);
+      if (pick === null) break;
+      ids.push(pick);
+      onPick(pick);
+      remaining = offered.filter((id) => id !== pick);
+    }
+    return { ids, complete: !ctx.signal.aborted };
+  } finally {
+    next?.discard();
   }
-  return { ids, complete: !ctx.signal.aborted };
 }
 
 /**
@@ -141,6 +163,9 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
     return true;
   };
   let size = ORDER_WINDOW;
+  // Connections for the next round, opened while this one is answered.
+  let ready: PreparedHello[] = [];
+  try {
   for (let rounds = CIPHER_SUITES.length; rounds > 0; rounds--) {
     const guess: number[] = [];
     const heads = lists.map((l) => [...l]);
@@ -156,7 +181,11 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
     if (ctx.signal.aborted) return null;
     const window = Math.min(size, guess.length - 1);
     const offers = Array.from({ length: window }, (_, j) => guess.slice(j).sort(byRank));
-    const outcomes = await Promise.all(offers.map((offer) => ask(ctx, () => helloFor(ctx, version, { ciphers: offer }))));
+    const asking = Promise.all(offers.map((offer, j) => ask(ctx, () => helloFor(ctx, version, { ciphers: offer }), ready[j])));
+    for (const spare of ready.slice(window)) spare.discard();
+    // The next round asks at most one fewer than this one (guess.length - 2 at the most).
+    ready = Array.from({ length: Math.max(0, Math.min(size, guess.length - 2)) }, () => prepareNext(ctx)).filter((p): p is PreparedHello => p !== null);
+    const outcomes = await asking;
     const picks = outcomes.map((o, j) => chosen(version, offers[j] ?? [], o));
     let settled = 0;
     for (let j = 0; j < window; j++) {
@@ -174,6 +203,9 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
     size = settled >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, settled + 1);
   }
   return null;
+  } finally {
+    for (const spare of ready) spare.discard();
+  }
 }
 
 /**
@@ -183,6 +215,12 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
  * the event loop's own delays make loopback samples read a few milliseconds.
  */
 export const PARALLEL_MIN_RTT_MS = 5;
+/**
+ * Below this round trip a connection opened ahead saves too little to pay for the one left
+ * unused at each chain's end (a connect costs CPU on both sides): a LAN, or loopback read high by
+ * a busy event loop.
+ */
+const PREPARE_MIN_RTT_MS = 20;
 
 export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion): Promise<VersionCiphers> {
   const preferred = suitesForVersion(version);

@@ -122,9 +122,10 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
   }
 
   type Legacy = { result: ClientRenegotiationResult } | { failure: TlsFailure; clientCertificate: boolean };
-  // Urgent: up to ten renegotiations in a row on one connection, two round trips each, make this
-  // the longest chain of the check; queued behind one-off hellos it would finish last.
-  const legacy = await withTls(ctx, { tls: LEGACY_OPTIONS, captureBytes: CAPTURE_BYTES, urgent: true }, async (attempt): Promise<Legacy> => {
+  // Urgent (2, as the cipher chains): up to ten renegotiations in a row on one connection, two
+  // round trips each, make this the longest chain of the check; queued behind one-off hellos it
+  // would finish last.
+  const legacy = await withTls(ctx, { tls: LEGACY_OPTIONS, captureBytes: CAPTURE_BYTES, urgent: 2 }, async (attempt): Promise<Legacy> => {
     // The server's cleartext flight may hold a CertificateRequest: then the refusal is about the
     // missing client certificate, not about TLS ≤1.2.
     if (!attempt.ok) return { failure: attempt.failure, clientCertificate: certificateRequest(attempt.tap.capturedBuffer(), [], null, undefined) !== null };

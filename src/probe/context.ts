@@ -86,13 +86,17 @@ export function connectionBudget(ctx: Pick<ProbeContext, 'deadline' | 'connectTi
 
 export interface LimitOptions {
   /**
-   * Ahead of every task not so marked: for steps of long sequential chains (cipher enumeration),
-   * which set the check's critical path, while one-off hellos have slack to wait.
+   * Ahead of every task less urgent: for steps of long sequential chains (cipher enumeration,
+   * renegotiation rounds), which set the check's critical path, while one-off hellos have slack
+   * to wait. true is 1; a higher number goes first (the longest chains).
    */
-  urgent?: boolean;
+  urgent?: boolean | number;
 }
 
-export type Limit = <T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>;
+export type Limit = (<T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>) & {
+  /** Tasks waiting for a slot now (0: a slot is free or about to be). */
+  waiting?: () => number;
+};
 
 /** A counting semaphore over the sockets open to one target. */
 export interface Limiter extends Limit {
@@ -104,22 +108,36 @@ export interface Limiter extends Limit {
 }
 
 /**
- * A counting semaphore: at most `max` tasks run at once. Waiters are served urgent first, then
- * ordinary ones in FIFO order, then idle ones, which never hold more than `idleMax` slots, so the
- * chains of sequential hellos (cipher and group enumeration) always find a slot free. A finishing
- * task hands its slot straight to the next waiter, so a caller arriving in between cannot take it
- * too and exceed `max`.
+ * A counting semaphore: at most `max` tasks run at once. Waiters are served by urgency level, the
+ * most urgent first and FIFO within a level, then idle ones, which never hold more than `idleMax`
+ * slots, so the chains of sequential hellos (cipher and group enumeration) always find a slot
+ * free. A finishing task hands its slot straight to the next waiter, so a caller arriving in
+ * between cannot take it too and exceed `max`.
  */
 export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limiter {
   let active = 0;
   let activeIdle = 0;
-  const urgent: Array<() => void> = [];
-  const waiting: Array<() => void> = [];
+  // Waiters by urgency level, most urgent first; FIFO within a level.
+  const levels: Array<{ level: number; queue: Array<() => void> }> = [];
+  let count = 0;
   const idleWaiting: Array<() => void> = [];
+  const enqueue = (level: number, resolve: () => void): void => {
+    let entry = levels.find((l) => l.level === level);
+    if (!entry) {
+      entry = { level, queue: [] };
+      levels.push(entry);
+      levels.sort((x, y) => y.level - x.level);
+    }
+    entry.queue.push(resolve);
+    count++;
+  };
   const release = (wasIdle: boolean): void => {
     if (wasIdle) activeIdle--;
-    const next = urgent.shift() ?? waiting.shift();
-    if (next) return next();
+    const next = levels.find((l) => l.queue.length > 0)?.queue.shift();
+    if (next) {
+      count--;
+      return next();
+    }
     if (idleWaiting.length > 0 && activeIdle < idleMax) {
       activeIdle++;
       return idleWaiting.shift()?.();
@@ -127,7 +145,8 @@ export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limi
     active--;
   };
   const limit = async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => (opts.urgent ? urgent : waiting).push(resolve));
+    const level = opts.urgent === true ? 1 : typeof opts.urgent === 'number' ? opts.urgent : 0;
+    if (active >= max) await new Promise<void>((resolve) => enqueue(level, resolve));
     else active++;
     try {
       return await fn();
@@ -138,7 +157,7 @@ export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limi
   const idle = async <T>(fn: () => Promise<T>): Promise<T> => {
     // Ordinary callers started in the same turn (the other probes of a phase) queue first.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const mayStart = active < max && activeIdle < idleMax && urgent.length + waiting.length + idleWaiting.length === 0;
+    const mayStart = active < max && activeIdle < idleMax && count + idleWaiting.length === 0;
     if (mayStart) {
       active++;
       activeIdle++;
@@ -152,7 +171,7 @@ export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limi
       release(true);
     }
   };
-  return Object.assign(limit, { idle });
+  return Object.assign(limit, { idle, waiting: () => count });
 }
 
 const ERRNO_CODES: Record<string, ErrorCode> = {

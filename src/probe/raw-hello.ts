@@ -27,7 +27,7 @@ export interface HelloOptions {
    */
   farewell?: Buffer;
   /** Ahead of other probes' hellos in the queue for a socket (ctx.limit): a step of a long chain. */
-  urgent?: boolean;
+  urgent?: boolean | number;
 }
 
 export type HelloOutcome =
@@ -96,6 +96,84 @@ export function sendHello(ctx: ProbeContext, hello: Buffer, opts: HelloOptions =
   return ctx.limit(() => exchange(ctx, hello, opts), { urgent: opts.urgent }).catch((err: unknown) => ({ kind: 'error', error: classifyNetError(err) }));
 }
 
+/** A TCP connection opened before its hello is known. */
+interface Opened {
+  socket: net.Socket;
+  connected: boolean;
+  /** It errored or closed before the hello went out: not worth a hello. */
+  failed: boolean;
+}
+
+function open(ctx: ProbeContext): Opened {
+  const socket = net.connect({ host: ctx.target.ip, port: ctx.target.port });
+  const opened: Opened = { socket, connected: false, failed: false };
+  socket.setNoDelay(true);
+  socket.on('error', () => {
+    opened.failed = true;
+  });
+  socket.once('connect', () => {
+    opened.connected = true;
+  });
+  socket.once('close', () => {
+    opened.failed = true;
+  });
+  socket.once('end', () => {
+    opened.failed = true;
+  });
+  return opened;
+}
+
+/** A connection opened now for a hello decided later (prepareHello). */
+export interface PreparedHello {
+  /** Sends `hello` on it (on a fresh connection if it failed meanwhile) and reports the answer. */
+  send(hello: Buffer, opts?: HelloOptions): Promise<HelloOutcome>;
+  /** Not needed after all: closes it and frees its slot. */
+  discard(): void;
+}
+
+/**
+ * Opens a connection (holding a socket slot) for the next step of a chain while the current step
+ * is still being answered: on a long path the TCP connect costs a round trip, which then overlaps
+ * the wait instead of following it, so a chain of hellos costs about one round trip a step
+ * instead of two. Every prepared connection must be sent on or discarded; the check's end (its
+ * signal) discards any left.
+ */
+export function prepareHello(ctx: ProbeContext, opts: { urgent?: boolean | number } = {}): PreparedHello {
+  type Job = { hello: Buffer; opts: HelloOptions } | null;
+  let deliver: (job: Job) => void = () => undefined;
+  const job = new Promise<Job>((resolve) => {
+    deliver = resolve;
+  });
+  const unwatch = ctx.signal.aborted ? (deliver(null), () => true) : onAbort(ctx.signal, () => deliver(null));
+  const slot = ctx.limit(async (): Promise<HelloOutcome | null> => {
+    if (ctx.signal.aborted) {
+      const j = await job;
+      return j ? timeoutError('check deadline reached before connecting') : null;
+    }
+    const opened = open(ctx);
+    const j = await job;
+    unwatch();
+    if (!j) {
+      opened.socket.destroy();
+      return null;
+    }
+    if (opened.failed || opened.socket.destroyed) {
+      opened.socket.destroy();
+      return exchange(ctx, j.hello, j.opts);
+    }
+    return exchange(ctx, j.hello, j.opts, opened);
+  }, { urgent: opts.urgent }).catch((err: unknown): HelloOutcome => ({ kind: 'error', error: classifyNetError(err) }));
+  return {
+    send(hello, o = {}) {
+      deliver({ hello, opts: o });
+      return slot.then((r) => r ?? timeoutError('check deadline reached before connecting'));
+    },
+    discard() {
+      deliver(null);
+    },
+  };
+}
+
 /** With opts.flight, a TLS ≤ 1.2 ServerHello waits for the rest of its flight (null: keep reading). */
 function withFlight(r: ServerHello, buf: Buffer, opts: HelloOptions, final: boolean): ServerHello | null {
   if (!opts.flight || r.helloRetryRequest || r.versionName === 'TLSv1.3') return r;
@@ -104,11 +182,14 @@ function withFlight(r: ServerHello, buf: Buffer, opts: HelloOptions, final: bool
   return { ...r, flight: flight.messages };
 }
 
-function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions): Promise<HelloOutcome> {
+function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions, opened?: Opened): Promise<HelloOutcome> {
   const maxBytes = opts.flight ? MAX_FLIGHT_BYTES : MAX_RESPONSE_BYTES;
   // The budget is taken once a slot is free: time spent queueing must not extend the deadline.
   const budget = connectionBudget(ctx);
-  if (budget <= 0 || ctx.signal.aborted) return Promise.resolve(timeoutError('check deadline reached before connecting'));
+  if (budget <= 0 || ctx.signal.aborted) {
+    opened?.socket.destroy();
+    return Promise.resolve(timeoutError('check deadline reached before connecting'));
+  }
   return new Promise<HelloOutcome>((resolve) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -116,7 +197,7 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions): Promise
     let firstByteAt = 0;
     let done = false;
     const started = performance.now();
-    const socket = net.connect({ host: ctx.target.ip, port: ctx.target.port });
+    const socket = opened?.socket ?? net.connect({ host: ctx.target.ip, port: ctx.target.port });
     // Late errors (after we decided and destroyed) must not become uncaught exceptions.
     socket.on('error', () => undefined);
 
@@ -125,7 +206,8 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions): Promise
       done = true;
       // Connect plus hello: two round trips (and the server's reply time, small for a ServerHello).
       // Only a TLS answer counts, so a peer dripping bytes cannot stretch the check's deadline.
-      if (firstByteAt > 0 && isTlsAnswer(outcome)) ctx.onRoundTrip?.((firstByteAt - started) / 2);
+      // A connection opened beforehand spent an unknown part of its connect before the hello: no sample.
+      if (firstByteAt > 0 && isTlsAnswer(outcome) && !opened) ctx.onRoundTrip?.((firstByteAt - started) / 2);
       clearTimeout(timer);
       stopWatching();
       if (opts.farewell && outcome.kind === 'server-hello' && !socket.destroyed) {
@@ -154,10 +236,15 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions): Promise
     const stopWatching = onAbort(ctx.signal, () => finish(timeoutError('check deadline reached', connected)));
 
     socket.setNoDelay(true);
-    socket.once('connect', () => {
+    if (opened?.connected) {
       connected = true;
       socket.write(hello);
-    });
+    } else {
+      socket.once('connect', () => {
+        connected = true;
+        socket.write(hello);
+      });
+    }
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
       if (firstByteAt === 0) firstByteAt = performance.now();

@@ -104,7 +104,7 @@ export interface TlsConnectOptions {
    */
   tap?: boolean;
   /** Ahead of ordinary connections in the queue for a socket (ctx.limit): the start of a long chain. */
-  urgent?: boolean;
+  urgent?: boolean | number;
 }
 
 export interface TlsConnected {

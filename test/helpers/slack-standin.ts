@@ -361,6 +361,22 @@ export function sendButton(url: string, secret: string, click: ButtonClick, opts
   return sendSigned(url, secret, body, 'application/x-www-form-urlencoded', opts);
 }
 
+/** A button pressed on the App Home tab: the payload carries the view, not a message or response_url. */
+export function sendHomeButton(url: string, secret: string, click: { actionId: string; value: string; user: string; blockId?: string }, opts: SignOptions = {}): Promise<SignedResponse> {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0STANDIN', domain: 'standin' },
+    user: { id: click.user, username: click.user.toLowerCase(), team_id: 'T0STANDIN' },
+    api_app_id: 'A0TLSCHECK',
+    token: 'legacy-verification-token',
+    container: { type: 'view', view_id: 'V0HOME' },
+    trigger_id: `trigger-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+    view: { id: 'V0HOME', type: 'home', callback_id: 'tlscheck_home', team_id: 'T0STANDIN', app_id: 'A0TLSCHECK', blocks: [], state: { values: {} }, hash: 'h1' },
+    actions: [{ type: 'button', action_id: click.actionId, block_id: click.blockId ?? `sched_${click.value}`, value: click.value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) }],
+  };
+  return sendSigned(url, secret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', opts);
+}
+
 /** An Events API callback (e.g. app_home_opened), JSON as Slack posts it. */
 export function sendEvent(url: string, secret: string, event: Record<string, unknown>, opts: SignOptions = {}): Promise<SignedResponse> {
   const body = JSON.stringify({
