@@ -114,13 +114,11 @@ export function refusedByVersions(profile: ClientProfile, protocols: ProbeContex
 }
 
 /**
- * The hellos queue for socket slots like any other probe's (ctx.limit), behind the cipher and
- * group chains, which take the urgent lane. Measured through the delay relay on main after the
- * urgent lane and the 'ciphers' phase landed (bench/results.md, 2026-12-01): this adds 2.0-2.8
- * round trips to the check; the idle lane (ctx.limitIdle), which had added 0.4-0.8 before those
- * changes, now adds 3.0, because the slots only come free once ecdhe-curves has begun. The check
- * keeps all 10 slots busy for most of its run, so each hello fewer helps: none is sent for a
- * client the version probe already answered.
+ * The hellos queue for socket slots like any other one-off hello (ctx.limit), behind the cipher
+ * and group chains, which take urgent slots. Through the delay relay (bench/results.md) this costs
+ * the check about 3-4 round trips: the check keeps its 10 slots busy for most of its run, and the
+ * idle lane (ctx.limitIdle) does no better, as slots only come free near the end. Each hello
+ * fewer helps, so none is sent for a client the version probe already answered.
  */
 export async function run(ctx: ProbeContext, profiles: readonly ClientProfile[] = CLIENT_PROFILES): Promise<ClientSimulationResult> {
   const clients = await Promise.all(profiles.map(async (p) => {
