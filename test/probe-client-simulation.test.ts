@@ -12,7 +12,7 @@ import * as sim from '../src/probe/client-simulation.js';
 import { CLIENT_PROFILES } from '../src/clients/profiles.js';
 import { PROBES } from '../src/probe/registry.js';
 import { createLimiter } from '../src/probe/context.js';
-import type { CertificateResult, CheckResult, ClientResult } from '../src/types.js';
+import type { CertificateResult, CheckResult, ClientResult, ProtocolMap } from '../src/types.js';
 
 const keep = keepServers();
 
@@ -184,7 +184,7 @@ describe('SHA-1 signed certificates', () => {
   });
 });
 
-describe('the socket slots the client simulation takes (Limiter.idle)', () => {
+describe('Limiter.idle, the background lane (ctx.limitIdle)', () => {
   /** A task that holds its slot until released, and says when it started. */
   function task(log: string[], name: string): { run: () => Promise<void>; release: () => void; started: Promise<void> } {
     let release = (): void => undefined;
@@ -230,6 +230,38 @@ describe('the socket slots the client simulation takes (Limiter.idle)', () => {
     await i2.started;
     i2.release();
     await Promise.all(runs);
+  });
+});
+
+describe('clients the version probe already answered', () => {
+  const profile = (id: string) => CLIENT_PROFILES.find((p) => p.id === id) as (typeof CLIENT_PROFILES)[number];
+  const versions = (accepted: string[], unknown: string[] = []) => Object.fromEntries(
+    (['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const).map((v) => [v, accepted.includes(v) ? true : unknown.includes(v) ? null : false]),
+  ) as unknown as ProtocolMap;
+
+  it('every version it offers refused: no hello, the refusal said with what the server speaks', () => {
+    expect(sim.refusedByVersions(profile('windows-7'), versions(['TLSv1.2', 'TLSv1.3']))).toMatchObject({
+      connects: false, reason: 'no common protocol version: the server refuses TLS 1.0, SSL 3, all this client offers (it speaks TLS 1.2, TLS 1.3)',
+    });
+  });
+
+  it('one of its versions accepted or undetermined, or nothing known: its hello is sent', () => {
+    expect(sim.refusedByVersions(profile('windows-7'), versions(['TLSv1', 'TLSv1.2']))).toBeNull();
+    expect(sim.refusedByVersions(profile('windows-7'), versions(['TLSv1.3'], ['SSLv3']))).toBeNull();
+    expect(sim.refusedByVersions(profile('java-8'), undefined)).toBeNull();
+  });
+
+  it('against a real TLS 1.3-only server, the judged hello and the version probe agree', async () => {
+    const s = await keep(startSServer(['-tls1_3']));
+    const ctx = loopbackCtx(s.port);
+    try {
+      const probed = (await sim.run(ctx)).clients.find((c) => c.id === 'java-8');
+      const known = sim.refusedByVersions(profile('java-8'), versions(['TLSv1.3']));
+      expect(probed).toMatchObject({ connects: false, reason: expect.stringMatching(/^no common protocol version \(alert 70/) });
+      expect(known).toMatchObject({ connects: false, reason: expect.stringMatching(/^no common protocol version: /) });
+    } finally {
+      ctx.abort();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 // Client simulation: each profile's ClientHello (src/clients/profiles.ts) through the raw codec,
-// in the socket slots other probes leave idle, and what the server picks for it; a client whose hello gets an alert or an answer
+// concurrently within the socket cap, and what the server picks for it; a client whose hello gets an alert or an answer
 // it cannot accept fails, with the reason. The certificate key, SHA-1 signatures and DH size a
 // client refuses are judged in apply(), from the certificate and key-exchange probes' results.
 import type { ProbeContext } from './context.js';
@@ -11,8 +11,8 @@ import { CLIENT_PROFILES, type ClientProfile } from '../clients/profiles.js';
 import type { CertificateResult, CheckResult, ClientResult, ProtocolName } from '../types.js';
 
 export const name = 'client-simulation';
-// Starts with the version-dependent probes; its hellos then wait for slots the cipher and group
-// enumerations leave free, and are done before those chains end (it needs no version facts itself).
+// Starts with the version-dependent probes: the version probe's answer spares the hellos of clients
+// whose every version the server refused.
 export const phase = 'versions';
 
 export interface SimulatedClient extends ClientResult {
@@ -94,16 +94,38 @@ export function judge(profile: ClientProfile, o: HelloOutcome): SimulatedClient 
   };
 }
 
+const VERSION_NAMES: Readonly<Record<ProtocolName, string>> = {
+  SSLv2: 'SSL 2', SSLv3: 'SSL 3', TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3',
+};
+
 /**
- * The hellos take socket slots only when no other probe waits for one (ctx.limitIdle): sent all at
- * once in FIFO order, ~20 hellos of two round trips each pushed the cipher and group enumerations
- * back by ~4 round trips on a 50 ms path (bench/results.md), while those chains leave most slots
- * idle in their last third. Reads of the live context (rttMs, signal) go through to ctx.
+ * The verdict the version probe already gave, when the server refused (with a real hello each)
+ * every version this client offers: its hello could only get the same refusal, so it is not sent.
+ * null when any of its versions is accepted or undetermined.
+ */
+export function refusedByVersions(profile: ClientProfile, protocols: ProbeContext['protocols']): SimulatedClient | null {
+  if (!protocols || !profile.protocols.every((p) => protocols[p] === false)) return null;
+  const spoken = (Object.keys(VERSION_NAMES) as ProtocolName[]).filter((p) => protocols[p] === true).map((p) => VERSION_NAMES[p]);
+  const offered = profile.protocols.map((p) => VERSION_NAMES[p]);
+  return {
+    id: profile.id, name: profile.name, protocol: null, cipher: null, group: null, dhe: false, connects: false,
+    reason: `no common protocol version: the server refuses ${offered.join(', ')}, all this client offers${spoken.length ? ` (it speaks ${spoken.join(', ')})` : ''}`,
+  };
+}
+
+/**
+ * The hellos queue for socket slots like any other one-off hello (ctx.limit), behind the cipher
+ * and group chains, which take urgent slots. Through the delay relay (bench/results.md) this costs
+ * the check about 3-4 round trips: the check keeps its 10 slots busy for most of its run, and the
+ * idle lane (ctx.limitIdle) does no better, as slots only come free near the end. Each hello
+ * fewer helps, so none is sent for a client the version probe already answered.
  */
 export async function run(ctx: ProbeContext, profiles: readonly ClientProfile[] = CLIENT_PROFILES): Promise<ClientSimulationResult> {
-  const background: ProbeContext = Object.create(ctx, { limit: { value: ctx.limitIdle ?? ctx.limit } }) as ProbeContext;
-  const outcomes = await Promise.all(profiles.map((p) => sendHello(background, helloFor(p, ctx.target.sni))));
-  return { clients: profiles.map((p, i) => judge(p, outcomes[i] as HelloOutcome)) };
+  const clients = await Promise.all(profiles.map(async (p) => {
+    const known = refusedByVersions(p, ctx.protocols);
+    return known ?? judge(p, await sendHello(ctx, helloFor(p, ctx.target.sni)));
+  }));
+  return { clients };
 }
 
 /**
