@@ -150,7 +150,6 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
     signal: controller.signal,
     connectTimeoutMs: MAX_CONNECTION_MS,
     limit: sockets,
-    limitIdle: sockets.idle,
     ca: opts.ca,
     publicRoots: opts.publicRoots,
     ocspFetch: opts.ocspFetch,

@@ -11,7 +11,6 @@ import { loopbackCtx } from './helpers/probe-ctx.js';
 import * as sim from '../src/probe/client-simulation.js';
 import { CLIENT_PROFILES } from '../src/clients/profiles.js';
 import { PROBES } from '../src/probe/registry.js';
-import { createLimiter } from '../src/probe/context.js';
 import type { CertificateResult, CheckResult, ClientResult, ProtocolMap } from '../src/types.js';
 
 const keep = keepServers();
@@ -181,55 +180,6 @@ describe('SHA-1 signed certificates', () => {
     expect(judge({ chain: chain('sha1WithRSAEncryption', false) }).get('openssl-3')).toMatchObject({ connects: false, reason: expect.stringMatching(/CN=Int is signed with SHA-1/) });
     expect(judge({ chain: chain('sha1WithRSAEncryption', true) }).get('openssl-3')?.connects).toBe(true);
     expect(judge({ selfSigned: true, signatureAlgorithm: 'sha1WithRSAEncryption' }).get('openssl-3')?.connects).toBe(true);
-  });
-});
-
-describe('Limiter.idle, the background lane (ctx.limitIdle)', () => {
-  /** A task that holds its slot until released, and says when it started. */
-  function task(log: string[], name: string): { run: () => Promise<void>; release: () => void; started: Promise<void> } {
-    let release = (): void => undefined;
-    let markStarted = (): void => undefined;
-    const started = new Promise<void>((r) => { markStarted = r; });
-    const held = new Promise<void>((r) => { release = r; });
-    return { run: async () => { log.push(name); markStarted(); await held; }, release: () => release(), started };
-  }
-
-  it('idle tasks wait while ordinary ones queue, go after them, and leave two slots to the ordinary ones', async () => {
-    const limit = createLimiter(4);
-    const log: string[] = [];
-    const a = task(log, 'a'); const b = task(log, 'b'); const c = task(log, 'c'); const d = task(log, 'd'); const e = task(log, 'e');
-    const i1 = task(log, 'i1'); const i2 = task(log, 'i2'); const i3 = task(log, 'i3');
-    const runs = [limit(a.run), limit(b.run), limit(c.run), limit(d.run), limit.idle(i1.run), limit.idle(i2.run), limit.idle(i3.run), limit(e.run)];
-    await Promise.all([a.started, b.started, c.started, d.started]);
-    // Full, and an ordinary task waits: the idle ones wait behind it.
-    a.release();
-    await e.started;
-    expect(log).toEqual(['a', 'b', 'c', 'd', 'e']);
-    // Slots free up with nobody ordinary waiting: idle tasks start, at most max - 2 = 2 of them.
-    b.release(); c.release(); d.release();
-    await Promise.all([i1.started, i2.started]);
-    expect(log.slice(5)).toEqual(['i1', 'i2']);
-    e.release();
-    i1.release();
-    await i3.started;
-    i2.release(); i3.release();
-    await Promise.all(runs);
-    expect(log).toEqual(['a', 'b', 'c', 'd', 'e', 'i1', 'i2', 'i3']);
-  });
-
-  it('an ordinary task arriving while idle ones run still finds a slot at once', async () => {
-    const limit = createLimiter(3);
-    const log: string[] = [];
-    const i1 = task(log, 'i1'); const i2 = task(log, 'i2'); const o = task(log, 'o');
-    const runs = [limit.idle(i1.run), limit.idle(i2.run)];
-    await i1.started;
-    runs.push(limit(o.run));
-    await o.started;
-    expect(log).toEqual(['i1', 'o']);
-    o.release(); i1.release();
-    await i2.started;
-    i2.release();
-    await Promise.all(runs);
   });
 });
 

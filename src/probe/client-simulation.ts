@@ -116,8 +116,8 @@ export function refusedByVersions(profile: ClientProfile, protocols: ProbeContex
 /**
  * The hellos queue for socket slots like any other one-off hello (ctx.limit), behind the cipher
  * and group chains, which take urgent slots. Through the delay relay (bench/results.md) this costs
- * the check about 3-4 round trips: the check keeps its 10 slots busy for most of its run, and the
- * idle lane (ctx.limitIdle) does no better, as slots only come free near the end. Each hello
+ * the check about 3-4 round trips: the check keeps its 10 slots busy for most of its run, and a
+ * lane that waits for idle slots did no better when tried, as slots only come free near the end. Each hello
  * fewer helps, so none is sent for a client the version probe already answered.
  */
 export async function run(ctx: ProbeContext, profiles: readonly ClientProfile[] = CLIENT_PROFILES): Promise<ClientSimulationResult> {

@@ -21,8 +21,6 @@ export interface ProbeContext {
   connectTimeoutMs: number;
   /** Runs fn when a socket slot is free: bounds the sockets open to one target at once. */
   limit: Limit;
-  /** The same slots, taken only when no limit() caller waits (Limiter.idle); absent: use limit. */
-  limitIdle?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Extra trust anchors (PEM) from --ca. */
   ca?: string[];
   /** The roots counted as public for Certificate Transparency (PEM); unset: node's bundled roots. */
@@ -98,29 +96,16 @@ export type Limit = (<T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T
   waiting?: () => number;
 };
 
-/** A counting semaphore over the sockets open to one target. */
-export interface Limiter extends Limit {
-  /**
-   * Runs fn only when a slot is free and no ordinary caller waits for one: background work (the
-   * client simulation's hellos) then fills slots the others leave idle instead of pushing them back.
-   */
-  readonly idle: <T>(fn: () => Promise<T>) => Promise<T>;
-}
-
 /**
- * A counting semaphore: at most `max` tasks run at once. Waiters are served by urgency level, the
- * most urgent first and FIFO within a level, then idle ones, which never hold more than `idleMax`
- * slots, so the chains of sequential hellos (cipher and group enumeration) always find a slot
- * free. A finishing task hands its slot straight to the next waiter, so a caller arriving in
- * between cannot take it too and exceed `max`.
+ * A counting semaphore: at most `max` tasks run at once, the rest wait in FIFO order, the most
+ * urgent first. A finishing task hands its slot straight to the next waiter, so a caller arriving
+ * in between cannot take it too and exceed `max`.
  */
-export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limiter {
+export function createLimiter(max: number): Limit {
   let active = 0;
-  let activeIdle = 0;
   // Waiters by urgency level, most urgent first; FIFO within a level.
   const levels: Array<{ level: number; queue: Array<() => void> }> = [];
   let count = 0;
-  const idleWaiting: Array<() => void> = [];
   const enqueue = (level: number, resolve: () => void): void => {
     let entry = levels.find((l) => l.level === level);
     if (!entry) {
@@ -131,18 +116,12 @@ export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limi
     entry.queue.push(resolve);
     count++;
   };
-  const release = (wasIdle: boolean): void => {
-    if (wasIdle) activeIdle--;
+  const release = (): void => {
     const next = levels.find((l) => l.queue.length > 0)?.queue.shift();
     if (next) {
       count--;
-      return next();
-    }
-    if (idleWaiting.length > 0 && activeIdle < idleMax) {
-      activeIdle++;
-      return idleWaiting.shift()?.();
-    }
-    active--;
+      next();
+    } else active--;
   };
   const limit = async <T>(fn: () => Promise<T>, opts: LimitOptions = {}): Promise<T> => {
     const level = opts.urgent === true ? 1 : typeof opts.urgent === 'number' ? opts.urgent : 0;
@@ -151,27 +130,10 @@ export function createLimiter(max: number, idleMax = Math.max(1, max - 2)): Limi
     try {
       return await fn();
     } finally {
-      release(false);
+      release();
     }
   };
-  const idle = async <T>(fn: () => Promise<T>): Promise<T> => {
-    // Ordinary callers started in the same turn (the other probes of a phase) queue first.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const mayStart = active < max && activeIdle < idleMax && count + idleWaiting.length === 0;
-    if (mayStart) {
-      active++;
-      activeIdle++;
-    } else {
-      // Woken by release() with the slot handed over and counted.
-      await new Promise<void>((resolve) => idleWaiting.push(resolve));
-    }
-    try {
-      return await fn();
-    } finally {
-      release(true);
-    }
-  };
-  return Object.assign(limit, { idle, waiting: () => count });
+  return Object.assign(limit, { waiting: () => count });
 }
 
 const ERRNO_CODES: Record<string, ErrorCode> = {
