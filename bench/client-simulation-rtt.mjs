@@ -5,15 +5,11 @@
 // the registry's PROBES array is the one runCheck reads, so removing the probe from it for a run
 // is exactly "the check without it". `node bench/client-simulation-rtt.mjs [--runs N] [--rtt 50,100]` appends its
 // section to bench/results.md.
-import { appendFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeCert, nginxServer } from './servers.mjs';
 import { startDelayRelay } from './delay-relay.mjs';
-import { summarize, fmt } from './stats.mjs';
+import { appendWhenRunDirectly, summarize, fmt } from './stats.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const { runCheck } = await import('../dist/src/check.js');
 const { PROBES } = await import('../dist/src/probe/registry.js');
 
@@ -87,10 +83,4 @@ export async function runClientSimulationBench({ log = console.log } = {}) {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const lines = [];
-  const log = (line = '') => { console.log(line); lines.push(line); };
-  await runClientSimulationBench({ log });
-  appendFileSync(join(here, 'results.md'), '\n' + lines.join('\n') + '\n');
-  console.log('appended to bench/results.md');
-}
+await appendWhenRunDirectly(import.meta.url, (log) => runClientSimulationBench({ log }));

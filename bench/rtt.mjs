@@ -4,13 +4,12 @@
 // `node bench/rtt.mjs` (after npm run build) appends its section to bench/results.md;
 // `npm run bench` includes it in the full report.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { makeCert, nginxServer } from './servers.mjs';
 import { startDelayRelay } from './delay-relay.mjs';
-import { summarize, fmt, timeProcess } from './stats.mjs';
+import { appendWhenRunDirectly, summarize, fmt, timeProcess } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'dist/tlscheck.mjs');
@@ -102,10 +101,4 @@ export async function runRttBench({ quick = false, log = console.log } = {}) {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const lines = [];
-  const log = (line = '') => { console.log(line); lines.push(line); };
-  await runRttBench({ quick: process.argv.includes('--quick'), log });
-  appendFileSync(join(here, 'results.md'), '\n' + lines.join('\n') + '\n');
-  console.log('appended to bench/results.md');
-}
+await appendWhenRunDirectly(import.meta.url, (log) => runRttBench({ quick: process.argv.includes('--quick'), log }));

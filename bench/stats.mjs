@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function quantile(sorted, q) {
   if (!sorted.length) return NaN;
@@ -22,4 +25,17 @@ export function timeProcess(cmd, args, timeoutMs) {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => { clearTimeout(timer); resolve({ ms: performance.now() - t0, code, out, killed: code === null }); });
   });
+}
+
+/**
+ * For a bench module run as a script (`node bench/x.mjs`): runs it with a logger that prints each
+ * line and keeps it, then appends what it printed to bench/results.md.
+ */
+export async function appendWhenRunDirectly(moduleUrl, run) {
+  if (process.argv[1] !== fileURLToPath(moduleUrl)) return;
+  const lines = [];
+  const log = (line = '') => { console.log(line); lines.push(line); };
+  await run(log);
+  appendFileSync(join(dirname(fileURLToPath(import.meta.url)), 'results.md'), '\n' + lines.join('\n') + '\n');
+  console.log('appended to bench/results.md');
 }
