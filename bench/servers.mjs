@@ -16,8 +16,8 @@ export function makeCert(kind = 'rsa') {
   return { dir, keyFile, certFile, key: readFileSync(keyFile), cert: readFileSync(certFile), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A node:tls TLS 1.2+1.3 server that answers a tiny HTTP response. */
-export async function nodeTlsServer(pair) {
+/** A node:tls TLS 1.2+1.3 server that answers a tiny HTTP response, on `host` (any loopback address). */
+export async function nodeTlsServer(pair, host = '127.0.0.1') {
   const sockets = new Set();
   const server = tls.createServer({ key: pair.key, cert: pair.cert, minVersion: 'TLSv1.2' }, (s) => {
     s.on('error', () => {});
@@ -25,8 +25,9 @@ export async function nodeTlsServer(pair) {
   });
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.on('tlsClientError', () => {});
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise((r) => server.listen(0, host, r));
   return {
+    host,
     port: server.address().port,
     stop: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };

@@ -23,7 +23,7 @@ import { runCheck } from '../../dist/src/check.js';
 import { startSoakSlack } from '../soak/slack-standin.mjs';
 import { makeCert } from '../servers.mjs';
 import { quantile } from '../stats.mjs';
-import { startBenchRedis } from './redis.mjs';
+import { startPrivateRedis } from '../soak/private-redis.mjs';
 import { startTargets } from './targets.mjs';
 
 const CHILD = fileURLToPath(new URL('./schedule-worker-child.mjs', import.meta.url));
@@ -100,7 +100,7 @@ function startChild(env) {
 
 export async function runSchedulesBench({ log, total = 10_000, runTotal = Number(process.env.RUN_TOTAL ?? 2_000), intervalS = Number(process.env.INTERVAL_S ?? 60), extraIntervals = Number(process.env.EXTRA_INTERVALS ?? 1), workers = 3, concurrency = Number(process.env.WORKER_CONCURRENCY ?? 4) }) {
   const pair = makeCert('ec');
-  const redis = await startBenchRedis();
+  const redis = await startPrivateRedis(undefined, { appendfsync: 'everysec' });
   const slack = await startSoakSlack();
   const targets = await startTargets(pair, 200);
   const admin = new Redis(redis.url);
@@ -252,7 +252,7 @@ export async function runSchedulesBench({ log, total = 10_000, runTotal = Number
     admin.disconnect();
     await targets.stop();
     await slack.close();
-    await redis.stop();
+    await redis.close();
     pair.cleanup();
   }
 }

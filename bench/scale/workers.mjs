@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createCheckQueue } from '../../dist/jobs/queue.js';
 import { startSoakSlack } from '../soak/slack-standin.mjs';
 import { makeCert } from '../servers.mjs';
-import { startBenchRedis } from './redis.mjs';
+import { startPrivateRedis } from '../soak/private-redis.mjs';
 import { startTargets } from './targets.mjs';
 
 const WORKER_MAIN = fileURLToPath(new URL('../../dist/jobs/worker-main.js', import.meta.url));
@@ -99,7 +99,7 @@ async function runOnce({ processes, redisUrl, slack, targets, concurrency }) {
 
 export async function runWorkersBench({ log, quick = false, counts = [1, 2, 3], concurrency = 4, n = 200 }) {
   const pair = makeCert('ec');
-  const redis = await startBenchRedis();
+  const redis = await startPrivateRedis(undefined, { appendfsync: 'everysec' });
   const slack = await startSoakSlack();
   const targets = await startTargets(pair, quick ? 60 : n);
   try {
@@ -127,7 +127,7 @@ export async function runWorkersBench({ log, quick = false, counts = [1, 2, 3], 
   } finally {
     await targets.stop();
     await slack.close();
-    await redis.stop();
+    await redis.close();
     pair.cleanup();
   }
 }

@@ -2,6 +2,8 @@
 export interface PrivateRedis {
   port: number;
   url: string;
+  /** The running server's process id, undefined while it is down. */
+  readonly pid: number | undefined;
   running(): boolean;
   /** SIGKILL, like a crash. */
   stop(): Promise<void>;
@@ -11,4 +13,4 @@ export interface PrivateRedis {
   /** Stops it for good and removes its data folder. */
   close(): Promise<void>;
 }
-export function startPrivateRedis(port?: number): Promise<PrivateRedis>;
+export function startPrivateRedis(port?: number, opts?: { appendfsync?: 'always' | 'everysec' | 'no' }): Promise<PrivateRedis>;

@@ -1,6 +1,7 @@
-// A private redis-server on a free loopback port, for fault injection: tests and the soak stop
-// and restart THIS one, never the machine's Redis. Persistent like production is told to run it
-// (AOF, fsync on every write) in a temporary folder, so a restart loses nothing; stop() kills it.
+// A private redis-server on a free loopback port, for fault injection and the scale benches: tests
+// and benches stop and restart THIS one, never the machine's Redis. Persistent like production is
+// told to run it (AOF, noeviction) in a temporary folder; fsync on every write by default, so a
+// restart loses nothing (the scale benches ask for everysec, the README's setting). stop() kills it.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +29,12 @@ function ping(port) {
 }
 
 /** Starts redis-server on `port` (a free one when omitted) and waits until it answers PING. */
-export async function startPrivateRedis(port) {
+export async function startPrivateRedis(port, { appendfsync = 'always' } = {}) {
   const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'tlscheck-redis-'));
   let child = null;
   const launch = async () => {
-    const args = ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
+    const args = ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync, '--maxmemory-policy', 'noeviction'];
     child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
@@ -64,6 +65,10 @@ export async function startPrivateRedis(port) {
   return {
     port: chosen,
     url: `redis://127.0.0.1:${chosen}`,
+    /** The running server's process id (for CPU accounting), undefined while it is down. */
+    get pid() {
+      return child?.pid;
+    },
     running: () => child !== null && child.exitCode === null,
     stop,
     /** Kills it (SIGKILL: a crash, not a clean shutdown) and starts it again on the same port, data intact. */
