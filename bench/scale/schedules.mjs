@@ -12,6 +12,7 @@
 //      every missed firing: a scheduler whose job starts more than an interval late moves on to
 //      the next slot (those count as skipped here).
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -71,20 +72,13 @@ function startChild(env) {
   const child = spawn(process.execPath, [CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const starts = [];
   const dones = [];
-  let buf = '';
   let ready;
   const readyP = new Promise((r) => (ready = r));
-  child.stdout.on('data', (d) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      const e = JSON.parse(line);
-      if (e.ready) ready();
-      else if (e.done) dones.push(e);
-      else starts.push(e);
-    }
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const e = JSON.parse(line);
+    if (e.ready) ready();
+    else if (e.done) dones.push(e);
+    else starts.push(e);
   });
   let err = '';
   child.stderr.on('data', (d) => { err = (err + d).slice(-2000); });

@@ -4,6 +4,7 @@
 // jobs split between processes, CPU seconds per check (workers vs the servers + stand-in), and
 // that every request got exactly one parent and one verdict (no double posts, nothing lost).
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -32,17 +33,10 @@ function startWorkerProcess(env) {
   const child = spawn(process.execPath, [WORKER_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let reported = 0;
   let started = 0;
-  let buf = '';
   let onReady = null;
-  child.stdout.on('data', (d) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line.includes('"check reported"')) reported++;
-      else if (line.includes('worker started')) { started++; if (started === 2) onReady?.(); }
-    }
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.includes('"check reported"')) reported++;
+    else if (line.includes('worker started')) { started++; if (started === 2) onReady?.(); }
   });
   let err = '';
   child.stderr.on('data', (d) => { err = (err + d).slice(-2000); });
