@@ -147,14 +147,18 @@ export interface ApacheOptions {
 
 const APACHE_MODULES = '/usr/lib/apache2/modules';
 
-/** Apache httpd 2.4 with mod_ssl, in the foreground (-X: one process), its own config only. */
-export async function startApache(opts: ApacheOptions = {}): Promise<StackServer> {
+/** A web server's own folder, certificate (the given one or localhost's), free port and document root with one page. */
+async function webServerDir(given?: KeyPair): Promise<{ dir: string; pair: KeyPair; port: number; docroot: string }> {
   const dir = tempDir();
-  const pair = opts.pair ?? localhostCert();
-  const port = await freePort();
   const docroot = join(dir, 'htdocs');
   mkdirSync(docroot, { recursive: true });
   writeFileSync(join(docroot, 'index.html'), 'hello\n');
+  return { dir, pair: given ?? localhostCert(), port: await freePort(), docroot };
+}
+
+/** Apache httpd 2.4 with mod_ssl, in the foreground (-X: one process), its own config only. */
+export async function startApache(opts: ApacheOptions = {}): Promise<StackServer> {
+  const { dir, pair, port, docroot } = await webServerDir(opts.pair);
   const conf = join(dir, 'httpd.conf');
   const mods = ['mpm_event', 'authz_core', 'socache_shmcb', 'ssl'];
   writeFileSync(conf, [
@@ -185,12 +189,7 @@ export function hasLighttpdModule(stack: LighttpdTls): boolean {
 
 /** lighttpd with one of its TLS modules, in the foreground (-D). */
 export async function startLighttpd(stack: LighttpdTls, opts: { pair?: KeyPair; extra?: string[] } = {}): Promise<StackServer> {
-  const dir = tempDir();
-  const pair = opts.pair ?? localhostCert();
-  const port = await freePort();
-  const docroot = join(dir, 'htdocs');
-  mkdirSync(docroot, { recursive: true });
-  writeFileSync(join(docroot, 'index.html'), 'hello\n');
+  const { dir, pair, port, docroot } = await webServerDir(opts.pair);
   const pem = join(dir, 'server.pem');
   writeFileSync(pem, pair.cert + pair.key);
   const conf = join(dir, 'lighttpd.conf');
