@@ -36,6 +36,19 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { ok: bo
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+/** `apache2 -t` on a minimal mod_ssl config whose TLS virtual host carries `line`. */
+function apacheSyntax(file: string, line: string): { ok: boolean; out: string } {
+  const conf = join(dir, file);
+  writeFileSync(conf, [
+    'ServerRoot /etc/apache2', 'ServerName localhost', `PidFile ${dir}/apache.pid`, `ErrorLog ${dir}/apache-error.log`, `Mutex file:${dir}`,
+    'LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so',
+    'LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so',
+    'LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so',
+    'Listen 127.0.0.1:1', '<VirtualHost 127.0.0.1:1>', 'SSLEngine on', `SSLCertificateFile ${pair.certFile}`, `SSLCertificateKeyFile ${pair.keyFile}`,
+    line, '</VirtualHost>', '',
+  ].join('\n'));
+  return run('apache2', ['-t', '-f', conf], { APACHE_RUN_DIR: dir });
+}
 
 function nginxConf(port: number, lines: string[]): string {
   const root = join(dir, `nginx-${port}`);
@@ -94,16 +107,7 @@ describe('weak-dh fixes on the installed servers', () => {
   it('apache2 -t accepts the Apache line', () => {
     const lines = directives('apache');
     expect(lines[0]).toBe(`SSLOpenSSLConfCmd DHParameters "${FFDHE}"`);
-    const conf = join(dir, 'apache.conf');
-    writeFileSync(conf, [
-      'ServerRoot /etc/apache2', 'ServerName localhost', `PidFile ${dir}/apache.pid`, `ErrorLog ${dir}/apache-error.log`, `Mutex file:${dir}`,
-      'LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so',
-      'LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so',
-      'LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so',
-      'Listen 127.0.0.1:1', '<VirtualHost 127.0.0.1:1>', 'SSLEngine on', `SSLCertificateFile ${pair.certFile}`, `SSLCertificateKeyFile ${pair.keyFile}`,
-      lines[0] ?? '', '</VirtualHost>', '',
-    ].join('\n'));
-    const t = run('apache2', ['-t', '-f', conf], { APACHE_RUN_DIR: dir });
+    const t = apacheSyntax('apache.conf', lines[0] ?? '');
     expect(t.ok, t.out).toBe(true);
     expect(t.out).toMatch(/Syntax OK/);
   });
@@ -153,16 +157,7 @@ describe('weak-ecdhe-curve fixes on the installed servers, and nginx ssl_ecdh_cu
   it('apache2 -t accepts the Apache line', () => {
     const [line] = directives('apache', weakCurve);
     expect(line).toBe('SSLOpenSSLConfCmd Curves X25519:prime256v1:secp384r1');
-    const conf = join(dir, 'apache-curves.conf');
-    writeFileSync(conf, [
-      'ServerRoot /etc/apache2', 'ServerName localhost', `PidFile ${dir}/apache.pid`, `ErrorLog ${dir}/apache-error.log`, `Mutex file:${dir}`,
-      'LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so',
-      'LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so',
-      'LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so',
-      'Listen 127.0.0.1:1', '<VirtualHost 127.0.0.1:1>', 'SSLEngine on', `SSLCertificateFile ${pair.certFile}`, `SSLCertificateKeyFile ${pair.keyFile}`,
-      line ?? '', '</VirtualHost>', '',
-    ].join('\n'));
-    const t = run('apache2', ['-t', '-f', conf], { APACHE_RUN_DIR: dir });
+    const t = apacheSyntax('apache-curves.conf', line ?? '');
     expect(t.ok, t.out).toBe(true);
     expect(t.out).toMatch(/Syntax OK/);
   });
