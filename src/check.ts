@@ -143,13 +143,12 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
   const clock = { deadlineHit: false, budgetMs: 0, timer: undefined as NodeJS.Timeout | undefined };
   const onAbort = (): void => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const sockets = createLimiter(SOCKETS_PER_TARGET);
   const ctx: ProbeContext = {
     target,
     deadline: 0,
     signal: controller.signal,
     connectTimeoutMs: MAX_CONNECTION_MS,
-    limit: sockets,
+    limit: createLimiter(SOCKETS_PER_TARGET),
     ca: opts.ca,
     publicRoots: opts.publicRoots,
     ocspFetch: opts.ocspFetch,
