@@ -137,14 +137,19 @@ function nodeHttps(): Promise<Target> {
   });
 }
 
-/** A long-running server process started on a free port, killed (its process group) when released. */
-async function daemonProcess(cmd: string, args: (port: number, dir: string) => string[]): Promise<Running> {
+/**
+ * A long-running server process started on a free port, killed (its process group) when released.
+ * A process that exits before it listens most often lost its port to another process between
+ * freePort and its bind (cases run concurrently): it is started again on another port, twice at most.
+ */
+async function daemonProcess(cmd: string, args: (port: number, dir: string) => string[], attempts = 3): Promise<Running> {
   const port = await freePort();
   const dir = tempDir();
   const child = spawn(cmd, args(port, dir), {
     cwd: dir, env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir }, stdio: 'ignore', detached: true,
   });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let gone = false;
+  const exited = new Promise<void>((r) => child.once('exit', () => { gone = true; r(); }));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null && child.pid) {
       try {
@@ -155,13 +160,15 @@ async function daemonProcess(cmd: string, args: (port: number, dir: string) => s
     }
     await exited;
   };
-  try {
-    await waitForListen(port, LINE_BUDGET_MS);
-  } catch (err) {
-    await stop();
-    throw err;
+  const listening = waitForListen(port, LINE_BUDGET_MS).then(() => true, (err: unknown) => err);
+  const outcome = await Promise.race([listening, exited.then(() => 'exited' as const)]);
+  if (outcome === true && !gone) return { port, stop };
+  await stop();
+  if (outcome === 'exited' || gone) {
+    if (attempts > 1) return daemonProcess(cmd, args, attempts - 1);
+    throw new Error(`${cmd} exited before listening on 127.0.0.1:${port} (${attempts} attempts)`);
   }
-  return { port, stop };
+  throw outcome instanceof Error ? outcome : new Error(String(outcome));
 }
 
 /** nginx refusing handshakes without a known name (ssl_reject_handshake, nginx 1.19.4+). */
