@@ -1,6 +1,7 @@
 // Where a check's round trips go: one in-process check through the delay relay, with every
 // connection (accepted → the client hung up) and every probe's end in round-trip units, so the
-// critical path can be read off. `node bench/trace.mjs [rttMs] [--server nginx|node]` after
+// critical path can be read off, and per probe its connections and socket-round-trips (what a
+// throughput-bound check pays for). `node bench/trace.mjs [rttMs] [--server nginx|node]` after
 // npm run build; prints only (nothing is appended to results.md). Everything is on 127.0.0.1.
 import { fileURLToPath } from 'node:url';
 import { makeCert, nginxServer, nodeTlsServer } from './servers.mjs';
@@ -50,11 +51,13 @@ export function describeHello(buf) {
 
 /**
  * Sockets as the check holds them (in this process): connect called → first end()/destroy(),
- * with the first bytes written. What the socket cap actually divides.
+ * with the first bytes written and the probe that opened it (the AsyncLocalStorage scope the
+ * check's wrapProbe hook enters). What the socket cap actually divides.
  */
-function watchSockets(net, port) {
+function watchSockets(net, tls, port, scope) {
   const held = [];
   const { connect, write, end, destroy } = net.Socket.prototype;
+  const tlsConnect = tls.connect;
   const mark = (s) => {
     if (s.__trace && !s.__trace.released) s.__trace.released = Date.now();
   };
@@ -62,7 +65,7 @@ function watchSockets(net, port) {
     const opts = Array.isArray(args[0]) ? args[0][0] : args[0];
     const to = typeof opts === 'object' && opts !== null ? Number(opts.port) : Number(opts);
     if (!this.__trace && to === port) {
-      this.__trace = { started: Date.now(), released: 0, first: null, answered: 0 };
+      this.__trace = { started: Date.now(), released: 0, first: null, answered: 0, probe: scope.getStore() ?? '(none)', tls: false };
       held.push(this.__trace);
       this.once('data', () => { this.__trace.answered ||= Date.now(); });
     }
@@ -74,23 +77,50 @@ function watchSockets(net, port) {
   };
   net.Socket.prototype.end = function (...args) { mark(this); return end.apply(this, args); };
   net.Socket.prototype.destroy = function (...args) { mark(this); return destroy.apply(this, args); };
-  return { held, restore: () => Object.assign(net.Socket.prototype, { connect, write, end, destroy }) };
+  // node:tls straight on the TCP socket (no JS tap: resumption's full handshakes) writes through
+  // the native handle, unseen above: the TLS socket carries the trace, its end() is the release.
+  tls.connect = function (...args) {
+    const s = tlsConnect.apply(this, args);
+    const raw = args.find((a) => typeof a === 'object' && a !== null)?.socket;
+    if (raw?.__trace) {
+      raw.__trace.tls = true;
+      s.__trace = raw.__trace;
+      s.once('secureConnect', () => { raw.__trace.answered ||= Date.now(); });
+    }
+    return s;
+  };
+  return { held, restore: () => { Object.assign(net.Socket.prototype, { connect, write, end, destroy }); tls.connect = tlsConnect; } };
+}
+
+/** Per probe: connections and socket-round-trips (held time ÷ the round trip), most first. */
+export function perProbe(held, rttMs, endOf) {
+  const rows = new Map();
+  for (const h of held) {
+    const r = rows.get(h.probe) ?? { probe: h.probe, connections: 0, socketRtt: 0 };
+    r.connections++;
+    r.socketRtt += ((h.released || endOf) - h.started) / rttMs;
+    rows.set(h.probe, r);
+  }
+  return [...rows.values()].sort((a, b) => b.socketRtt - a.socketRtt);
 }
 
 export async function traceCheck(port, rttMs, relayOpts = {}) {
   const { runCheck } = await import('../dist/src/check.js');
   const net = await import('node:net');
+  const tls = await import('node:tls');
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  const scope = new AsyncLocalStorage();
   // One warm-up check on loopback: module loading is not the path's.
   await runCheck(`127.0.0.1:${port}`, { sni: 'localhost' });
   const connections = [];
   const relay = await startDelayRelay(port, { rttMs, onConnection: (c) => connections.push(c), ...relayOpts });
   try {
     const ends = [];
-    const sockets = watchSockets(net.default, relay.port);
+    const sockets = watchSockets(net.default, tls.default, relay.port, scope);
     const t0 = Date.now();
     let result;
     try {
-      result = await runCheck(`127.0.0.1:${relay.port}`, { sni: 'localhost', onProgress: (e) => ends.push({ probe: e.probe, at: Date.now() }) });
+      result = await runCheck(`127.0.0.1:${relay.port}`, { sni: 'localhost', onProgress: (e) => ends.push({ probe: e.probe, at: Date.now() }), wrapProbe: (probe, run) => scope.run(probe, run) });
     } finally {
       sockets.restore();
     }
@@ -104,9 +134,15 @@ export async function traceCheck(port, rttMs, relayOpts = {}) {
     for (const e of ends) lines.push(`  ${rt(e.at)}  ${e.probe}`);
     const heldMs = sockets.held.reduce((sum, h) => sum + ((h.released || t0 + total) - h.started), 0);
     lines.push(`sockets held: ${sockets.held.length}, ${(heldMs / rttMs).toFixed(0)} socket-round-trips (÷ 10 sockets = ${(heldMs / rttMs / 10).toFixed(1)} round trips)`);
+    const probes = perProbe(sockets.held, rttMs, t0 + total);
+    lines.push('per probe: connections, socket-round-trips');
+    for (const p of probes) lines.push(`  ${p.probe.padEnd(22)} ${String(p.connections).padStart(4)} ${p.socketRtt.toFixed(1).padStart(7)}`);
     lines.push('sockets (connect → first answer byte → released, round trips):');
-    for (const h of sockets.held) lines.push(`  ${rt(h.started)} → ${h.answered ? rt(h.answered) : '    -'} → ${h.released ? rt(h.released) : '    -'}  ${describeHello(h.first)}`);
-    return { total, result, lines, connections: connections.length };
+    for (const h of sockets.held) {
+      const hello = h.tls && !h.first ? 'node:tls (bytes not seen)' : describeHello(h.first);
+      lines.push(`  ${rt(h.started)} → ${h.answered ? rt(h.answered) : '    -'} → ${h.released ? rt(h.released) : '    -'}  ${h.probe.padEnd(20)} ${hello}`);
+    }
+    return { total, result, lines, connections: connections.length, probes };
   } finally {
     await relay.stop();
   }

@@ -68,6 +68,11 @@ export interface CheckOptions {
   aroundProbes?: (target: ResolvedTarget, probe: () => Promise<CheckResult>) => Promise<CheckResult>;
   /** Set: OpenSSL's own output beside the most severe diagnoses (src/evidence), within the deadline. */
   evidence?: EvidenceOptions;
+  /**
+   * Runs each probe's run() (unset: called as is). bench/trace.mjs enters an AsyncLocalStorage
+   * scope here, so every connection can be attributed to the probe that opened it.
+   */
+  wrapProbe?: <T>(probe: string, run: () => Promise<T>) => Promise<T>;
 }
 
 /** Input that is not a target at all; the message is one line a user can act on. */
@@ -180,7 +185,7 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
   try {
     const why = (atDeadline = false): string =>
       (atDeadline || clock.deadlineHit ? `deadline reached after ${(clock.budgetMs / 1000).toFixed(1)} s` : 'check cancelled');
-    const probing = runProbes(ctx, result, progress, onAbort, why);
+    const probing = runProbes(ctx, result, progress, onAbort, why, opts.wrapProbe);
     void loadDiagnosis();
     await probing;
   } finally {
@@ -213,7 +218,7 @@ const DEADLINE_SLACK_MS = 5;
  * A probe still running when the deadline (or the caller) stops the check is listed in
  * `incomplete`, with what it lacks; so is one that finished but could not establish everything.
  */
-async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void, whyStopped: (atDeadline?: boolean) => string): Promise<void> {
+async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void, whyStopped: (atDeadline?: boolean) => string, wrap?: CheckOptions['wrapProbe']): Promise<void> {
   const settled = new Map<Probe<unknown>, Promise<unknown>>();
   const running = new Set<Probe<unknown>>();
   const cut = new Map<Probe<unknown>, string>();
@@ -226,7 +231,8 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
   const start = (probe: Probe<unknown>): void => {
     if (ctx.signal.aborted) cut.set(probe, `${whyStopped()} before it started`);
     running.add(probe);
-    const p = Promise.race([probe.run(ctx), overDeadline<unknown>(ctx.signal, probe.name)]).finally(() => {
+    const run = wrap ? wrap(probe.name, () => probe.run(ctx)) : probe.run(ctx);
+    const p = Promise.race([run, overDeadline<unknown>(ctx.signal, probe.name)]).finally(() => {
       running.delete(probe);
       // Connections opened just before the deadline get only what is left of it and time out with
       // it, so a probe may wind down a moment before the deadline's timer fires: cut all the same.
