@@ -254,7 +254,7 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
   // 'ciphers' probes ask about each accepted suite: they start once the cipher probe has settled.
   if (PROBES.some((probe) => probe.phase === 'ciphers')) {
     const suites = (await settled.get(CIPHERS_PROBE)) as CiphersResult | undefined;
-    if (suites) ctx.ciphers = { suites: suites.ciphers, partial: suites.partial ?? [] };
+    if (suites) ctx.ciphers = { suites: suites.ciphers, partial: suites.partial ?? [], curves: suites.curves };
     for (const probe of PROBES) if (probe.phase === 'ciphers') start(probe);
   }
   // 'last' probes run alone once every other has settled: their connections (hellos a middlebox

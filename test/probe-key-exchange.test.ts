@@ -320,6 +320,31 @@ describe('ECDHE curve per suite against openssl s_server', () => {
     expect(sh(reproduce.replace(String(serverOrder.port), String(clientOrder.port)))).toMatch(/Server Temp Key: ECDH, prime256v1, 256 bits/);
   }, 40_000);
 
+  it('the curves the cipher probe read on the way equal those of hellos offering each suite alone, by the server\'s order or the client\'s', async () => {
+    const curves = ['-curves', 'secp192r1:prime256v1:secp384r1', '-cipher', 'ECDHE:AES128-SHA:@SECLEVEL=0', '-no_tls1_3'];
+    const servers = await Promise.all([keep(startSServer([...curves, '-serverpref'])), keep(startSServer(curves))]);
+    const seen: string[] = [];
+    for (const s of servers) {
+      const ctx = loopbackCtx(s.port);
+      try {
+        ctx.protocols = (await protocols.run(ctx, { sslv2: false })).protocols;
+        const c = await ciphers.run(ctx);
+        const read = await ecdheCurves.run({ ...ctx, ciphers: { suites: c.ciphers, partial: [], curves: c.curves } });
+        const alone = await ecdheCurves.run({ ...ctx, ciphers: { suites: c.ciphers, partial: [] } });
+        expect(read.suites).toBeGreaterThan(3);
+        expect(read.detail).not.toMatch(/offered alone/);
+        expect(alone.detail).toMatch(/offered alone/);
+        expect(read.curves).toEqual(alone.curves);
+        expect([read.complete, alone.complete]).toEqual([true, true]);
+        seen.push(...Object.values(read.curves));
+      } finally {
+        ctx.abort();
+      }
+    }
+    // The server's order gives its weak favourite, the client's the first curve offered that it has.
+    expect(new Set(seen)).toEqual(new Set(['secp192r1', 'secp256r1']));
+  }, 30_000);
+
   it('cut by the deadline: no curve claimed for the suites not answered, and not complete', async () => {
     const s = await keep(startSServer(['-cipher', 'ECDHE', '-no_tls1_3']));
     const ctx = loopbackCtx(s.port);

@@ -7,8 +7,8 @@ import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { CIPHER_SUITES, cipherName, suitesForVersion } from './codec/cipher-suites.js';
 import { buildSSLv2ClientHello, type HelloVersion } from './codec/client-hello.js';
-import { firstPick, helloFor, HELLO_VERSIONS } from './protocols.js';
-import { prepareHello, sendHello, type HelloOutcome, type PreparedHello } from './raw-hello.js';
+import { ecdheCurveOf, ecdheFlight, firstPick, firstPickCurve, HELLO_VERSIONS, listingHello } from './protocols.js';
+import { prepareHello, sendHello, type HelloOptions, type HelloOutcome, type PreparedHello } from './raw-hello.js';
 
 export const name = 'ciphers';
 export const phase = 'versions';
@@ -20,6 +20,12 @@ export interface CiphersResult {
   serverOrder: Partial<Record<ProtocolName, boolean | null>>;
   /** Versions whose list (or order) network trouble or the deadline cut short. */
   partial?: ProtocolName[];
+  /**
+   * Per version, accepted ECDHE suite (IANA name) → the curve in the ServerKeyExchange of the
+   * answer that found it (the hellos offer every named curve, as ecdhe-curves does): the
+   * ecdhe-curves probe asks only about the suites missing here. Not part of the check's result.
+   */
+  curves?: Partial<Record<ProtocolName, Record<string, string>>>;
 }
 
 export interface VersionCiphers {
@@ -27,6 +33,8 @@ export interface VersionCiphers {
   serverOrder: boolean | null;
   /** False when network trouble or the deadline cut the enumeration (or the ordering) short. */
   complete: boolean;
+  /** Accepted ECDHE suite id → its curve, as read from the answer that found it. */
+  curves: Map<number, string>;
 }
 
 /**
@@ -49,10 +57,10 @@ const MIN_ORDER_WINDOW = 2;
 const URGENCY = 2;
 
 /** One hello, retried once if the network (not the server's TLS stack) failed. */
-async function ask(ctx: ProbeContext, hello: () => Buffer, on?: PreparedHello | null): Promise<HelloOutcome> {
-  const first = await (on ? on.send(hello()) : sendHello(ctx, hello(), { urgent: URGENCY }));
+async function ask(ctx: ProbeContext, hello: () => Buffer, on?: PreparedHello | null, opts: HelloOptions = {}): Promise<HelloOutcome> {
+  const first = await (on ? on.send(hello(), opts) : sendHello(ctx, hello(), { ...opts, urgent: URGENCY }));
   if (first.kind !== 'error' || ctx.signal.aborted) return first;
-  return sendHello(ctx, hello(), { urgent: URGENCY });
+  return sendHello(ctx, hello(), { ...opts, urgent: URGENCY });
 }
 
 /**
@@ -91,7 +99,7 @@ interface Chain {
  * `seed`, the server's pick from every suite of the version, is its pick from any subset holding
  * it too (the best by its order, or the first accepted in ours), so that subset starts without it.
  */
-async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number) => void, seed: number | null): Promise<Chain> {
+async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number, curve: string | null) => void, seed: number | null): Promise<Chain> {
   const seeded = seed !== null && set.includes(seed);
   const ids: number[] = seeded ? [seed] : [];
   let remaining = seeded ? set.filter((id) => id !== seed) : [...set];
@@ -100,7 +108,8 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
     while (remaining.length > 0) {
       if (ctx.signal.aborted || bound.hellos-- <= 0) return { ids, complete: false };
       const offered = remaining;
-      const asking = ask(ctx, () => helloFor(ctx, version, { ciphers: offered }), next);
+      // An answer picking an ECDHE suite is read on to its curve: ecdhe-curves then needs no hello for it.
+      const asking = ask(ctx, () => listingHello(ctx, version, { ciphers: offered }), next, { flight: ecdheFlight });
       // A pick leaves more to ask about only if more than one suite was offered.
       next = offered.length > 1 ? prepareNext(ctx) : null;
       const outcome = await asking;
@@ -108,7 +117,7 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
       const pick = chosen(version, offered, outcome);
       if (pick === null) break;
       ids.push(pick);
-      onPick(pick);
+      onPick(pick, ecdheCurveOf(outcome));
       remaining = offered.filter((id) => id !== pick);
     }
     return { ids, complete: !ctx.signal.aborted };
@@ -125,7 +134,7 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
 async function orderAfterChain(ctx: ProbeContext, version: HelloVersion, found: readonly number[]): Promise<boolean | null> {
   const [a, b] = found;
   if (a === undefined || b === undefined) return null;
-  const outcome = await ask(ctx, () => helloFor(ctx, version, { ciphers: [b, a] }));
+  const outcome = await ask(ctx, () => listingHello(ctx, version, { ciphers: [b, a] }));
   const pick = chosen(version, [b, a], outcome);
   return pick === a ? true : pick === b ? false : null;
 }
@@ -136,7 +145,7 @@ async function orderAfterChain(ctx: ProbeContext, version: HelloVersion, found: 
  * that takes whichever comes first follows the client's.
  */
 async function orderBothWays(ctx: ProbeContext, version: HelloVersion, a: number, b: number): Promise<boolean | null> {
-  const [ab, ba] = await Promise.all([[a, b], [b, a]].map((offer) => ask(ctx, () => helloFor(ctx, version, { ciphers: offer }))));
+  const [ab, ba] = await Promise.all([[a, b], [b, a]].map((offer) => ask(ctx, () => listingHello(ctx, version, { ciphers: offer }))));
   const first = ab ? chosen(version, [a, b], ab) : null;
   const second = ba ? chosen(version, [b, a], ba) : null;
   if (first === null || second === null) return null;
@@ -181,7 +190,7 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
     if (ctx.signal.aborted) return null;
     const window = Math.min(size, guess.length - 1);
     const offers = Array.from({ length: window }, (_, j) => guess.slice(j).sort(byRank));
-    const asking = Promise.all(offers.map((offer, j) => ask(ctx, () => helloFor(ctx, version, { ciphers: offer }), ready[j])));
+    const asking = Promise.all(offers.map((offer, j) => ask(ctx, () => listingHello(ctx, version, { ciphers: offer }), ready[j])));
     for (const spare of ready.slice(window)) spare.discard();
     // The next round asks at most one fewer than this one (guess.length - 2 at the most).
     ready = Array.from({ length: Math.max(0, Math.min(size, guess.length - 2)) }, () => prepareNext(ctx)).filter((p): p is PreparedHello => p !== null);
@@ -235,12 +244,16 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   const bound = { hellos: CIPHER_SUITES.length + subsets.length };
   // The version probe's hello offered every preferred suite: its answer is the server's first pick.
   const seed = firstPick(ctx, version);
+  const curves = new Map<number, string>();
+  const seedCurve = firstPickCurve(ctx, version);
+  if (seed !== null && seedCurve !== null) curves.set(seed, seedCurve);
   // In parallel, the order question is asked as soon as it can be, beside the chains: with the
   // server's first pick known, one hello against the next suite found; else both ways round.
   const picked: number[] = [];
   let bothWays: Promise<boolean | null> | null = null;
-  const onPick = (id: number): void => {
+  const onPick = (id: number, curve: string | null): void => {
     picked.push(id);
+    if (curve !== null) curves.set(id, curve);
     if (!parallel || bothWays) return;
     if (seed !== null) bothWays = orderAfterChain(ctx, version, [seed, id]);
     else if (picked.length === 2) {
@@ -252,14 +265,14 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   let complete = chains.every((c) => c.complete);
   if (!parallel) {
     const found = chains.flatMap((c) => c.ids);
-    return { ids: found, serverOrder: await orderAfterChain(ctx, version, found), complete };
+    return { ids: found, serverOrder: await orderAfterChain(ctx, version, found), complete, curves };
   }
   const found = chains.flatMap((c) => c.ids).sort(byRank);
   const order = await (bothWays ?? Promise.resolve(null));
-  if (order !== true) return { ids: found, serverOrder: order, complete };
+  if (order !== true) return { ids: found, serverOrder: order, complete, curves };
   const ordered = await establishOrder(ctx, version, chains.map((c) => c.ids), rank);
   if (!ordered || ordered.length !== found.length) complete = false;
-  return { ids: ordered && ordered.length === found.length ? ordered : found, serverOrder: true, complete };
+  return { ids: ordered && ordered.length === found.length ? ordered : found, serverOrder: true, complete, curves };
 }
 
 /** SSLv2 servers list all their cipher kinds in the SERVER-HELLO, so one hello is enough. */
@@ -274,8 +287,9 @@ export async function run(ctx: ProbeContext): Promise<CiphersResult> {
   // Newest first: TLS 1.3's one short chain must not queue behind the older versions' many.
   const versions = HELLO_VERSIONS.filter((v) => ctx.protocols?.[v] === true).reverse();
   const tasks: Array<Promise<void>> = versions.map(async (v) => {
-    const { ids, serverOrder, complete } = await enumerateVersion(ctx, v);
+    const { ids, serverOrder, complete, curves } = await enumerateVersion(ctx, v);
     result.ciphers[v] = ids.map(cipherName);
+    if (curves.size > 0) (result.curves ??= {})[v] = Object.fromEntries([...curves].map(([id, curve]) => [cipherName(id), curve]));
     // An order half established is not an order: unknown.
     result.serverOrder[v] = complete ? serverOrder : serverOrder === true ? null : serverOrder;
     if (!complete) partial.push(v);

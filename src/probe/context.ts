@@ -32,7 +32,12 @@ export interface ProbeContext {
    * accepted suites (IANA names) per version, and the versions whose list was cut short. Unset
    * when the cipher probe gave no answer (cut by the deadline, or failed).
    */
-  ciphers?: { suites: Partial<Record<ProtocolName, string[]>>; partial: readonly ProtocolName[] };
+  ciphers?: {
+    suites: Partial<Record<ProtocolName, string[]>>;
+    partial: readonly ProtocolName[];
+    /** Per version, ECDHE suite → the curve read in the answer that found it (see CiphersResult.curves). */
+    curves?: Partial<Record<ProtocolName, Readonly<Record<string, string>>>>;
+  };
   /** The round trip to the target as measured so far (null until a first answer). */
   rttMs?: number | null;
   /** Probes report each round-trip sample here (raw hellos: connect start to first answer byte, halved). */

@@ -1,15 +1,16 @@
 // The ECDHE curve per ECDHE suite for TLS ≤ 1.2: for every ECDHE suite the cipher probe found
-// accepted, one hand-built hello offering only that suite, read up to its ServerKeyExchange.
-// Servers normally use one curve for all suites, but not always (per-certificate or per-suite
-// settings), and the one suite the key-exchange probe sees cannot tell. Cost: one hello per
-// ECDHE suite, all sent together once the cipher probe is done (one round of round trips).
+// accepted, the curve in the ServerKeyExchange of the answer to one hand-built hello that picked
+// it. Servers normally use one curve for all suites, but not always (per-certificate or per-suite
+// settings), and the one suite the key-exchange probe sees cannot tell. The cipher probe's hellos
+// offer the same curves as this probe's and read an ECDHE pick's answer on to its
+// ServerKeyExchange, so most suites' curves come with the list; a suite whose curve that did not
+// read (the chain cut, an unreadable flight) costs one hello offering only it, all sent together.
 import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { cipherSuiteByName } from './codec/cipher-suites.js';
-import { HANDSHAKE } from './codec/server-response.js';
-import { parseServerKeyExchange } from './codec/server-key-exchange.js';
+import { ecdheParamsInFlight } from './codec/server-key-exchange.js';
 import type { HelloVersion } from './codec/client-hello.js';
-import { helloFor } from './protocols.js';
+import { listingHello } from './protocols.js';
 import { describeOutcome, sendHello, type HelloOutcome } from './raw-hello.js';
 
 export const name = 'ecdhe-curves';
@@ -30,21 +31,6 @@ export interface EcdheCurvesResult {
 
 /** Newest first: a suite is asked on the highest TLS ≤ 1.2 version that accepted it. */
 const TLS12_AND_BELOW: readonly HelloVersion[] = ['TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'];
-
-/**
- * Every named curve of TLS ≤ 1.2 (RFC 8422 §5.1.1, RFC 7027, RFC 4492), in the order current
- * clients rank them, the legacy ones after. A server following the client's order so reports the
- * curve current clients get; one with its own order shows its favourite, even a weak one that only
- * older clients (which offer those curves) would then be given.
- */
-export const OFFERED_CURVES: readonly number[] = [
-  29, 23, 24, 25, 30, // x25519, secp256r1, secp384r1, secp521r1, x448
-  26, 27, 28, // brainpoolP256r1, brainpoolP384r1, brainpoolP512r1
-  22, 21, 20, // secp256k1, secp224r1, secp224k1
-  14, 13, 12, 11, 10, 9, 8, 7, 6, // sect571r1 … sect233k1
-  19, 18, 17, 16, 15, // secp192r1, secp192k1, secp160r2, secp160r1, secp160k1
-  5, 4, 3, 2, 1, // sect193r2, sect193r1, sect163r2, sect163r1, sect163k1
-];
 
 interface Asked {
   suite: string;
@@ -79,27 +65,37 @@ export function curveOf(asked: Asked, o: HelloOutcome): { curve: string } | { pr
   if (o.versionName !== asked.version || o.cipherName !== asked.suite) {
     return { problem: `${asked.suite}: the server answered ${o.versionName ?? 'an unknown version'} ${o.cipherName} to a ${asked.version} hello offering only this suite` };
   }
-  let ske = o.flight?.find((m) => m.type === HANDSHAKE.serverKeyExchange)?.body;
-  if (!ske) return { problem: `${asked.suite}: no ServerKeyExchange in the server's first flight` };
-  // ECDHE_PSK (RFC 5489 §2): the PSK identity hint comes first, then the same ECDH parameters.
-  if (cipherSuiteByName(asked.suite)?.auth === 'PSK') ske = ske.length >= 2 ? ske.subarray(2 + ske.readUInt16BE(0)) : Buffer.alloc(0);
-  const params = parseServerKeyExchange(ske, 'ecdh');
+  const params = ecdheParamsInFlight(o.flight, cipherSuiteByName(asked.suite)?.auth === 'PSK');
   return params.kind === 'ecdh' ? { curve: params.curve } : { problem: `${asked.suite}: ${params.kind === 'unreadable' ? params.why : 'not an ECDHE ServerKeyExchange'}` };
 }
 
-/** Pure: the result from the suites asked and their answers; `listCut` names versions whose cipher list was cut. */
-export function summarise(asked: readonly Asked[], outcomes: readonly HelloOutcome[], listCut: readonly ProtocolName[]): EcdheCurvesResult {
+/** A curve already known for a suite: read from the cipher probe's answer that found it. */
+export interface Known {
+  curve: string;
+}
+
+/**
+ * Pure: the result from the suites asked and their answers (or the curve the cipher probe already
+ * read for them); `listCut` names versions whose cipher list was cut.
+ */
+export function summarise(asked: readonly Asked[], outcomes: ReadonlyArray<HelloOutcome | Known | undefined>, listCut: readonly ProtocolName[]): EcdheCurvesResult {
   const curves: Record<string, string> = {};
   const problems: string[] = [];
+  let known = 0;
   asked.forEach((a, i) => {
     const o = outcomes[i];
-    const r = o ? curveOf(a, o) : { problem: `${a.suite}: not asked` };
+    const r = !o ? { problem: `${a.suite}: not asked` } : 'curve' in o ? (known++, o) : curveOf(a, o);
     if ('curve' in r) curves[a.suite] = r.curve;
     else problems.push(r.problem);
   });
   const cut = listCut.filter((v) => (TLS12_AND_BELOW as readonly string[]).includes(v));
   const versions = [...new Set(asked.map((a) => a.version))].join(', ');
-  const notes = [asked.length ? `Each of ${asked.length} accepted ECDHE suite${asked.length === 1 ? '' : 's'} offered alone (${versions}) with every named curve` : 'No ECDHE suite accepted on TLS ≤ 1.2'];
+  const many = `${asked.length} accepted ECDHE suite${asked.length === 1 ? '' : 's'}`;
+  const alone = asked.length - known;
+  const head = known === 0
+    ? `Each of ${many} offered alone (${versions}) with every named curve`
+    : `Each of ${many} (${versions}): its curve read from the answer to a hello offering every named curve that picked it (the cipher probe's${alone > 0 ? `; ${alone} offered alone` : ''})`;
+  const notes = [asked.length ? head : 'No ECDHE suite accepted on TLS ≤ 1.2'];
   if (problems.length) notes.push(`no curve for ${problems.join('; ')}`);
   if (cut.length) notes.push(`the cipher list of ${cut.join(', ')} was cut short, so there may be more ECDHE suites`);
   return { ran: true, curves, suites: asked.length, complete: problems.length === 0 && cut.length === 0, detail: notes.join('; ') };
@@ -110,11 +106,15 @@ export async function run(ctx: ProbeContext): Promise<EcdheCurvesResult> {
   if (!ctx.ciphers) {
     return { ran: false, curves: {}, suites: 0, complete: false, detail: 'The cipher probe gave no list of accepted suites, so the curve of each ECDHE suite was not asked' };
   }
-  const asked = ecdheSuitesToAsk(ctx.ciphers.suites);
-  // All at once: ctx.limit keeps them within the per-target socket cap, the signal within the deadline.
-  const outcomes = await Promise.all(asked.map((a) => {
+  const { suites, curves } = ctx.ciphers;
+  const asked = ecdheSuitesToAsk(suites);
+  // Only the suites whose curve the cipher probe did not read; all at once: ctx.limit keeps them
+  // within the per-target socket cap, the signal within the deadline.
+  const outcomes = await Promise.all(asked.map((a): Promise<HelloOutcome | Known> => {
+    const curve = curves?.[a.version]?.[a.suite];
+    if (curve !== undefined) return Promise.resolve({ curve });
     const id = cipherSuiteByName(a.suite)?.id as number;
-    return ask(ctx, () => helloFor(ctx, a.version, { ciphers: [id], groups: OFFERED_CURVES }));
+    return ask(ctx, () => listingHello(ctx, a.version, { ciphers: [id] }));
   }));
   return summarise(asked, outcomes, ctx.ciphers.partial);
 }

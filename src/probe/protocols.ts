@@ -2,9 +2,10 @@
 import type { CheckError, CheckResult, ErrorCode, ProtocolMap, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { buildClientHello, buildSSLv2ClientHello, VERSION_CODES, type ClientHelloOptions, type HelloVersion } from './codec/client-hello.js';
-import { suitesForVersion } from './codec/cipher-suites.js';
+import { cipherSuiteById, suitesForVersion } from './codec/cipher-suites.js';
+import { ecdheParamsInFlight, NAMED_CURVES_TLS12 } from './codec/server-key-exchange.js';
 import { describeOutcome, isTlsAnswer, sendHello, type HelloOutcome } from './raw-hello.js';
-import type { NotTlsLabel } from './codec/server-response.js';
+import type { NotTlsLabel, ServerHello } from './codec/server-response.js';
 
 export const name = 'protocols';
 /** The phase boundary: the orchestrator starts the 'versions' probes once this one is applied. */
@@ -28,6 +29,25 @@ export interface ProtocolsResult {
 /** A hello for `version` offering every usable suite of that version, with the target's SNI. */
 export function helloFor(ctx: ProbeContext, version: HelloVersion, extra: Partial<ClientHelloOptions> = {}): Buffer {
   return buildClientHello({ version, ciphers: suitesForVersion(version), sni: ctx.target.sni, ...extra });
+}
+
+/**
+ * A hello of the version probe or the cipher probe (which lists the suites): TLS ≤ 1.2 ones offer
+ * every named curve, as ecdhe-curves does, so the ServerKeyExchange of the answer that found an
+ * ECDHE suite names the curve ecdhe-curves would be given for that suite alone, and it need not ask.
+ */
+export function listingHello(ctx: ProbeContext, version: HelloVersion, extra: Partial<ClientHelloOptions> = {}): Buffer {
+  return helloFor(ctx, version, version === 'TLSv1.3' ? extra : { groups: NAMED_CURVES_TLS12, ...extra });
+}
+
+/** Only an answer picking an ECDHE suite is read on to its ServerKeyExchange (the curve). */
+export const ecdheFlight = (r: ServerHello): boolean => cipherSuiteById(r.cipher)?.kx === 'ECDHE';
+
+/** The curve in an answer read with ecdheFlight, or null when it has none (or none readable). */
+export function ecdheCurveOf(o: HelloOutcome): string | null {
+  if (o.kind !== 'server-hello' || !o.flight) return null;
+  const params = ecdheParamsInFlight(o.flight, cipherSuiteById(o.cipher)?.auth === 'PSK');
+  return params.kind === 'ecdh' ? params.curve : null;
 }
 
 /**
@@ -90,27 +110,32 @@ export function classifyFailure(ctx: Pick<ProbeContext, 'target'>, outcomes: rea
  * Per check: the suite each version's hello (every usable suite of that version offered) was
  * answered with. The ciphers probe would open with that same hello, so it starts from the answer.
  */
-const picks = new WeakMap<ProbeContext, Partial<Record<HelloVersion, number>>>();
+const picks = new WeakMap<ProbeContext, Partial<Record<HelloVersion, { cipher: number; curve: string | null }>>>();
 
 /** The suite the server picked from every usable suite of `version`, when the version probe saw one. */
 export function firstPick(ctx: ProbeContext, version: HelloVersion): number | null {
-  return picks.get(ctx)?.[version] ?? null;
+  return picks.get(ctx)?.[version]?.cipher ?? null;
+}
+
+/** The ECDHE curve that pick came with (null: not an ECDHE suite, or not read). */
+export function firstPickCurve(ctx: ProbeContext, version: HelloVersion): string | null {
+  return picks.get(ctx)?.[version]?.curve ?? null;
 }
 
 export async function run(ctx: ProbeContext, opts: { sslv2?: boolean } = {}): Promise<ProtocolsResult> {
-  const probes: Array<[ProtocolName, Buffer]> = HELLO_VERSIONS.map((v) => [v, helloFor(ctx, v)]);
+  const probes: Array<[ProtocolName, Buffer]> = HELLO_VERSIONS.map((v) => [v, listingHello(ctx, v)]);
   if (opts.sslv2 ?? true) probes.push(['SSLv2', buildSSLv2ClientHello()]);
-  const outcomes = await Promise.all(probes.map(([, hello]) => sendHello(ctx, hello)));
+  const outcomes = await Promise.all(probes.map(([, hello]) => sendHello(ctx, hello, { flight: ecdheFlight })));
 
   const protocols: ProtocolMap = { SSLv3: null, TLSv1: null, 'TLSv1.1': null, 'TLSv1.2': null, 'TLSv1.3': null };
   const summaries: ProtocolsResult['outcomes'] = {};
-  const picked: Partial<Record<HelloVersion, number>> = {};
+  const picked: Partial<Record<HelloVersion, { cipher: number; curve: string | null }>> = {};
   probes.forEach(([version], i) => {
     const outcome = outcomes[i] as HelloOutcome;
     protocols[version] = supportVerdict(version, outcome);
     summaries[version] = { kind: outcome.kind, detail: describeOutcome(outcome) };
     if (version !== 'SSLv2' && outcome.kind === 'server-hello' && outcome.versionName === version && suitesForVersion(version).includes(outcome.cipher)) {
-      picked[version] = outcome.cipher;
+      picked[version] = { cipher: outcome.cipher, curve: ecdheCurveOf(outcome) };
     }
   });
   picks.set(ctx, picked);

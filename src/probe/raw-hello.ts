@@ -19,8 +19,12 @@ export const MAX_RESPONSE_BYTES = 64 * 1024;
 export const MAX_FLIGHT_BYTES = 256 * 1024;
 
 export interface HelloOptions {
-  /** Keep reading past a TLS ≤ 1.2 ServerHello to ServerHelloDone and attach the messages (ServerHello.flight). */
-  flight?: boolean;
+  /**
+   * Keep reading past a TLS ≤ 1.2 ServerHello to ServerHelloDone and attach the messages
+   * (ServerHello.flight); a function decides per ServerHello (e.g. only for the suites whose
+   * ServerKeyExchange is wanted), so other answers end at the ServerHello as without it.
+   */
+  flight?: boolean | ((hello: ServerHello) => boolean);
   /**
    * Bytes written after a ServerHello, before hanging up, e.g. user_canceled and close_notify
    * alerts: OpenSSL drops a resumed session from its cache when a handshake dies without them.
@@ -177,6 +181,7 @@ export function prepareHello(ctx: ProbeContext, opts: { urgent?: boolean | numbe
 /** With opts.flight, a TLS ≤ 1.2 ServerHello waits for the rest of its flight (null: keep reading). */
 function withFlight(r: ServerHello, buf: Buffer, opts: HelloOptions, final: boolean): ServerHello | null {
   if (!opts.flight || r.helloRetryRequest || r.versionName === 'TLSv1.3') return r;
+  if (typeof opts.flight === 'function' && !opts.flight(r)) return r;
   const flight = parseFlight(buf);
   if (!flight.complete && !final) return null;
   return { ...r, flight: flight.messages };

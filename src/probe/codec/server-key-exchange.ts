@@ -2,6 +2,7 @@
 // suite, the named curve of an ECDHE one. The signature after the parameters is not needed and
 // not read. Pure; never throws.
 import { createHash } from 'node:crypto';
+import { HANDSHAKE, type HandshakeMessage } from './server-response.js';
 
 export type KeyExchangeParams =
   | { kind: 'dh'; bits: number; group: string }
@@ -30,6 +31,23 @@ export const CURVE_NAMES: Readonly<Record<number, string>> = {
   28: 'brainpoolP512r1', 29: 'x25519', 30: 'x448', 31: 'brainpoolP256r1tls13', 32: 'brainpoolP384r1tls13',
   33: 'brainpoolP512r1tls13', 41: 'curveSM2',
 };
+
+/**
+ * Every named curve of TLS ≤ 1.2 (RFC 8422 §5.1.1, RFC 7027, RFC 4492), in the order current
+ * clients rank them, the legacy ones after. A server following the client's order so reports the
+ * curve current clients get; one with its own order shows its favourite, even a weak one that only
+ * older clients (which offer those curves) would then be given. The cipher probe's TLS ≤ 1.2
+ * hellos and ecdhe-curves' offer exactly this list, so the curve in the answer that found an
+ * ECDHE suite is the one ecdhe-curves would read for it.
+ */
+export const NAMED_CURVES_TLS12: readonly number[] = [
+  29, 23, 24, 25, 30, // x25519, secp256r1, secp384r1, secp521r1, x448
+  26, 27, 28, // brainpoolP256r1, brainpoolP384r1, brainpoolP512r1
+  22, 21, 20, // secp256k1, secp224r1, secp224k1
+  14, 13, 12, 11, 10, 9, 8, 7, 6, // sect571r1 … sect233k1
+  19, 18, 17, 16, 15, // secp192r1, secp192k1, secp160r2, secp160r1, secp160k1
+  5, 4, 3, 2, 1, // sect193r2, sect193r1, sect163r2, sect163r1, sect163k1
+];
 
 export function curveName(id: number): string {
   return CURVE_NAMES[id] ?? `0x${id.toString(16).padStart(4, '0')}`;
@@ -71,4 +89,15 @@ export function parseServerKeyExchange(body: Buffer, kx: 'dh' | 'ecdh'): KeyExch
   } catch (err) {
     return { kind: 'unreadable', why: (err as Error).message };
   }
+}
+
+/**
+ * The ECDH parameters in a TLS ≤ 1.2 first flight (ServerHello.flight) of an ECDHE suite; `psk`
+ * for ECDHE_PSK, whose PSK identity hint comes first (RFC 5489 §2), then the same parameters.
+ */
+export function ecdheParamsInFlight(flight: readonly HandshakeMessage[] | undefined, psk: boolean): KeyExchangeParams {
+  let ske = flight?.find((m) => m.type === HANDSHAKE.serverKeyExchange)?.body;
+  if (!ske) return { kind: 'unreadable', why: 'no ServerKeyExchange in the server\'s first flight' };
+  if (psk) ske = ske.length >= 2 ? ske.subarray(2 + ske.readUInt16BE(0)) : Buffer.alloc(0);
+  return parseServerKeyExchange(ske, 'ecdh');
 }
