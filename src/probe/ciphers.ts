@@ -43,11 +43,17 @@ export interface VersionCiphers {
  */
 const SUBSET_SIZE = 16;
 /**
- * Parallel hellos per round when establishing a server's own order: up to this many while the
- * guesses come true, and one more than the last round settled once one fails, so a server whose
- * order our guess misses costs two or three hellos a round instead of the whole window.
+ * Parallel hellos per round when establishing a server's own order: the first round up to
+ * ORDER_WINDOW, so a server whose order is close to our guess (Mozilla's lists) is settled in one
+ * round; later rounds LATER_ORDER_WINDOW while the guesses come true, and one more than the last
+ * round settled (at least MIN_ORDER_WINDOW) once one fails. Past the first round our guesses (the
+ * client's preference) come true about half the time on the orders of OpenSSL's DEFAULT, HIGH and
+ * ALL, Node's default list and the reverse of each: a wider window there only bought hellos
+ * answered with a suite already settled. Simulated over the TLS 1.2 suites an RSA certificate
+ * allows: Node's order 41 → 35 hellos, OpenSSL HIGH 96 → 81, with as many rounds as 6 throughout.
  */
 const ORDER_WINDOW = 6;
+const LATER_ORDER_WINDOW = 3;
 const MIN_ORDER_WINDOW = 2;
 
 /**
@@ -192,8 +198,11 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
     const offers = Array.from({ length: window }, (_, j) => guess.slice(j).sort(byRank));
     const asking = Promise.all(offers.map((offer, j) => ask(ctx, () => listingHello(ctx, version, { ciphers: offer }), ready[j])));
     for (const spare of ready.slice(window)) spare.discard();
-    // The next round asks at most one fewer than this one (guess.length - 2 at the most).
-    ready = Array.from({ length: Math.max(0, Math.min(size, guess.length - 2)) }, () => prepareNext(ctx)).filter((p): p is PreparedHello => p !== null);
+    // Only connections the next round surely sends on: it follows only if this one cannot settle
+    // everything, and then asks about at least MIN_ORDER_WINDOW (or all but one) of those left.
+    const left = guess.length - window;
+    const sure = window < guess.length - 1 ? Math.min(MIN_ORDER_WINDOW, left - 1) : 0;
+    ready = Array.from({ length: sure }, () => prepareNext(ctx)).filter((p): p is PreparedHello => p !== null);
     const outcomes = await asking;
     const picks = outcomes.map((o, j) => chosen(version, offers[j] ?? [], o));
     let settled = 0;
@@ -209,7 +218,7 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
       // The whole window guessed right and one suite is left: it comes last.
       if (j === window - 1 && guess.length === window + 1) take(guess[window] as number);
     }
-    size = settled >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, settled + 1);
+    size = settled >= window ? LATER_ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, Math.min(LATER_ORDER_WINDOW, settled + 1));
   }
   return null;
   } finally {
