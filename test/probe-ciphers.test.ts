@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSServer, type Running } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
@@ -133,6 +134,33 @@ describe('ciphers probe against scripted peers', () => {
       expect(r.partial).toBeUndefined();
       // Bounded: enumeration (one hello per suite plus a refusal per subset), then the ordering rounds.
       expect(hellos).toBeLessThanOrEqual(preference.length + 20 + 2 + preference.length * 6);
+    } finally {
+      ctx.abort();
+    }
+  });
+
+  it('a server left at OpenSSL\'s HIGH order: its order exactly, guessed with OpenSSL\'s sort instead of ours', async () => {
+    // What `openssl ciphers HIGH` lists for an RSA certificate: the order such a server imposes.
+    const listed = execFileSync('openssl', ['ciphers', '-tls1_2', '-s', 'HIGH:!aNULL:!MD5:!PSK:!SRP'], { encoding: 'utf8' }).trim().split(':');
+    const offered = new Set(suitesForVersion('TLSv1.2'));
+    const preference = listed.map((n) => cipherSuiteByName(n)).filter((c) => c && offered.has(c.id) && c.auth === 'RSA').map((c) => c?.id as number);
+    expect(preference.length).toBeGreaterThan(20);
+    let hellos = 0;
+    const s = await track(startFakeTls((h) => {
+      if (h.kind !== 'tls') return null;
+      hellos++;
+      const pick = preference.find((id) => h.hello.ciphers.includes(id));
+      return pick === undefined ? alertRecord(2, 40) : serverHelloRecord({ version: 0x0303, cipher: pick, extensions: [] });
+    }));
+    const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true }, rttMs: 50 });
+    try {
+      const r = await ciphers.run(ctx);
+      expect(r.ciphers['TLSv1.2']).toEqual(preference.map((id) => CIPHER_SUITES.find((c) => c.id === id)?.name));
+      expect(r.serverOrder['TLSv1.2']).toBe(true);
+      // Enumeration: a hello per suite and a refusal per subset, one order check; then about one
+      // ordering hello per suite (guessing by our own preference took over twice as many).
+      const enumeration = preference.length + interleave(suitesForVersion('TLSv1.2')).length + 2;
+      expect(hellos - enumeration).toBeLessThanOrEqual(Math.ceil(preference.length * 1.25));
     } finally {
       ctx.abort();
     }

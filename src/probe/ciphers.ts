@@ -5,7 +5,7 @@
 // needs more: its order is then established with a few rounds of parallel hellos.
 import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
-import { CIPHER_SUITES, cipherName, suitesForVersion } from './codec/cipher-suites.js';
+import { CIPHER_SUITES, cipherName, cipherSuiteById, suitesForVersion } from './codec/cipher-suites.js';
 import { buildSSLv2ClientHello, type HelloVersion } from './codec/client-hello.js';
 import { ecdheCurveOf, ecdheFlight, firstPick, firstPickCurve, HELLO_VERSIONS, listingHello } from './protocols.js';
 import { prepareHello, sendHello, type HelloOptions, type HelloOutcome, type PreparedHello } from './raw-hello.js';
@@ -43,17 +43,11 @@ export interface VersionCiphers {
  */
 const SUBSET_SIZE = 16;
 /**
- * Parallel hellos per round when establishing a server's own order: the first round up to
- * ORDER_WINDOW, so a server whose order is close to our guess (Mozilla's lists) is settled in one
- * round; later rounds LATER_ORDER_WINDOW while the guesses come true, and one more than the last
- * round settled (at least MIN_ORDER_WINDOW) once one fails. Past the first round our guesses (the
- * client's preference) come true about half the time on the orders of OpenSSL's DEFAULT, HIGH and
- * ALL, Node's default list and the reverse of each: a wider window there only bought hellos
- * answered with a suite already settled. Simulated over the TLS 1.2 suites an RSA certificate
- * allows: Node's order 41 → 35 hellos, OpenSSL HIGH 96 → 81, with as many rounds as 6 throughout.
+ * Parallel hellos per round when establishing a server's own order: up to this many while the
+ * guesses come true, and one more than the last round settled once one fails, so a server whose
+ * order our guess misses costs two or three hellos a round instead of the whole window.
  */
 const ORDER_WINDOW = 6;
-const LATER_ORDER_WINDOW = 3;
 const MIN_ORDER_WINDOW = 2;
 
 /**
@@ -158,23 +152,86 @@ async function orderBothWays(ctx: ProbeContext, version: HelloVersion, a: number
   return first === second;
 }
 
+/** Where a bulk cipher sorts among equals in OpenSSL's default order (see opensslLikeKey). */
+function cipherFamily(cipher: string): number {
+  if (cipher.startsWith('CHACHA20')) return 1;
+  if (cipher.endsWith('CCM_8')) return 2;
+  if (cipher.endsWith('CCM')) return 3;
+  if (cipher.startsWith('ARIA')) return 4;
+  if (cipher.startsWith('AES')) return 0;
+  if (cipher.startsWith('CAMELLIA')) return 5;
+  return 6;
+}
+
+const KX_PLACE: Readonly<Record<string, number>> = { ECDHE: 0, DHE: 1 };
+const AUTH_PLACE: Readonly<Record<string, number>> = { ECDSA: 0, RSA: 1, DSS: 2 };
+
+/**
+ * Pure: a sort key mimicking how OpenSSL orders a cipher string such as DEFAULT, HIGH or ALL
+ * (and so the server orders of most OpenSSL-based servers left at such a string, Node's default
+ * list past its first few): forward secrecy first, AEAD before CBC with SHA-2 before SHA-1, the
+ * longer key first, AES-GCM, ChaCha20, CCM_8, CCM, ARIA, then CAMELLIA; ECDHE before DHE, ECDSA
+ * before RSA. Only a guess to speculate on: every place in the order is still asked of the server.
+ */
+export function opensslLikeKey(id: number): number[] {
+  const s = cipherSuiteById(id);
+  if (!s) return [9];
+  const mode = s.aead ? 0 : s.mac === 'SHA256' || s.mac === 'SHA384' ? 1 : 2;
+  return [s.forwardSecrecy ? 0 : 1, mode, -s.bits, cipherFamily(s.cipher), KX_PLACE[s.kx] ?? 2, AUTH_PLACE[s.auth] ?? 3];
+}
+
+/** Pure: `ids` ranked by opensslLikeKey, ties by `rank` (the client's preference). */
+export function opensslLikeRank(ids: readonly number[], rank: ReadonlyMap<number, number>): Map<number, number> {
+  const keyed = ids.map((id) => ({ id, key: [...opensslLikeKey(id), rank.get(id) ?? 0] }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < a.key.length; i++) if (a.key[i] !== b.key[i]) return (a.key[i] as number) - (b.key[i] as number);
+    return 0;
+  });
+  return new Map(keyed.map((k, i) => [k.id, i]));
+}
+
+/**
+ * Pure: how many of the known facts "a comes before b" in the server's order `guess` gets wrong:
+ * a before b in one chain (each found in the server's order), and `settled` before each of `left`.
+ */
+export function misorderings(guess: ReadonlyMap<number, number>, chains: readonly (readonly number[])[], settled: readonly number[] = [], left: readonly number[] = []): number {
+  const at = (id: number): number => guess.get(id) ?? 0;
+  let wrong = 0;
+  for (const chain of chains) {
+    for (let i = 0; i < chain.length; i++) for (let j = i + 1; j < chain.length; j++) if (at(chain[i] as number) > at(chain[j] as number)) wrong++;
+  }
+  for (const a of settled) for (const b of left) if (at(a) > at(b)) wrong++;
+  return wrong;
+}
+
 /**
  * The server's own order over the found suites. Each subset's chain is already in that order, so
  * the next suite is one of the chains' heads. A round guesses the next few (heads merged by the
- * client's preference) and asks, in parallel, for the server's pick from everything left minus
- * each prefix of the guess: every pick up to the first wrong guess is established, so a good
- * guess settles a whole window per round trip and a bad one still settles one suite. Null when
- * network trouble or the deadline stops it.
+ * likelier of two guesses at the order) and asks, in parallel, for the server's pick from
+ * everything left minus each prefix of the guess: every pick up to the first wrong guess is
+ * established, so a good guess settles a whole window per round trip and a bad one still settles
+ * one suite. Null when network trouble or the deadline stops it.
  */
 async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: readonly number[][], rank: ReadonlyMap<number, number>): Promise<number[] | null> {
   const lists = chains.map((c) => [...c]).filter((c) => c.length > 0);
   const byRank = (a: number, b: number): number => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
+  // Two guesses at the server's order: the client's preference, and OpenSSL's usual sort. Each
+  // round speculates on the one that contradicts fewer of the facts known so far (ties: the
+  // previous one), so a server left at an OpenSSL cipher string is settled a whole window a round.
+  const guesses: ReadonlyArray<ReadonlyMap<number, number>> = [rank, opensslLikeRank(lists.flat(), rank)];
+  // Counted as facts arrive (each settled suite before all those left), not recounted each round.
+  const wrong = guesses.map((g) => misorderings(g, chains));
+  let guessing = 0;
   const order: number[] = [];
   const take = (id: number): boolean => {
     const list = lists.find((l) => l[0] === id);
     if (!list) return false; // not a head: the server contradicts its own earlier answers
     list.shift();
     order.push(id);
+    const left = lists.flat();
+    guesses.forEach((g, i) => {
+      wrong[i] = (wrong[i] ?? 0) + misorderings(g, [], [id], left);
+    });
     return true;
   };
   let size = ORDER_WINDOW;
@@ -182,10 +239,15 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
   let ready: PreparedHello[] = [];
   try {
   for (let rounds = CIPHER_SUITES.length; rounds > 0; rounds--) {
+    wrong.forEach((n, i) => {
+      if (n < (wrong[guessing] ?? 0)) guessing = i;
+    });
+    const guessRank = guesses[guessing] ?? rank;
+    const byGuess = (a: number, b: number): number => (guessRank.get(a) ?? 0) - (guessRank.get(b) ?? 0);
     const guess: number[] = [];
     const heads = lists.map((l) => [...l]);
     for (;;) {
-      const next = heads.filter((h) => h.length > 0).sort((x, y) => byRank(x[0] as number, y[0] as number))[0];
+      const next = heads.filter((h) => h.length > 0).sort((x, y) => byGuess(x[0] as number, y[0] as number))[0];
       if (!next) break;
       guess.push(next.shift() as number);
     }
@@ -200,8 +262,8 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
     for (const spare of ready.slice(window)) spare.discard();
     // Only connections the next round surely sends on: it follows only if this one cannot settle
     // everything, and then asks about at least MIN_ORDER_WINDOW (or all but one) of those left.
-    const left = guess.length - window;
-    const sure = window < guess.length - 1 ? Math.min(MIN_ORDER_WINDOW, left - 1) : 0;
+    const unsettled = guess.length - window;
+    const sure = window < guess.length - 1 ? Math.min(MIN_ORDER_WINDOW, unsettled - 1) : 0;
     ready = Array.from({ length: sure }, () => prepareNext(ctx)).filter((p): p is PreparedHello => p !== null);
     const outcomes = await asking;
     const picks = outcomes.map((o, j) => chosen(version, offers[j] ?? [], o));
@@ -218,7 +280,7 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
       // The whole window guessed right and one suite is left: it comes last.
       if (j === window - 1 && guess.length === window + 1) take(guess[window] as number);
     }
-    size = settled >= window ? LATER_ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, Math.min(LATER_ORDER_WINDOW, settled + 1));
+    size = settled >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, settled + 1);
   }
   return null;
   } finally {
