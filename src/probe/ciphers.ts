@@ -88,6 +88,22 @@ export function interleave(list: readonly number[], size = SUBSET_SIZE): number[
   return out.filter((s) => s.length > 0);
 }
 
+/**
+ * Chains that may merge once the server is known to follow the client's order: its pick from the
+ * union of two chains' suites is then the first of them it accepts, and the list is sorted by our
+ * order in the end, so a chain can leave what it has not asked yet to another (between two steps,
+ * while other hellos wait for a socket) instead of spending a hello of its own on the final
+ * refusal. A chain ends only with nothing parked, so every parked suite is still asked.
+ */
+interface Merging {
+  /** Set once the order question says the client's order. */
+  allowed: boolean;
+  /** Chains still running (that will look at `parked` before they end). */
+  active: number;
+  parked: number[];
+  byRank: (a: number, b: number) => number;
+}
+
 interface Chain {
   /** In the order the server picked them: its own order within the subset, if it has one. */
   ids: number[];
@@ -99,13 +115,25 @@ interface Chain {
  * `seed`, the server's pick from every suite of the version, is its pick from any subset holding
  * it too (the best by its order, or the first accepted in ours), so that subset starts without it.
  */
-async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number, curve: string | null) => void, seed: number | null): Promise<Chain> {
+async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number, curve: string | null) => void, seed: number | null, merging?: Merging): Promise<Chain> {
   const seeded = seed !== null && set.includes(seed);
   const ids: number[] = seeded ? [seed] : [];
   let remaining = seeded ? set.filter((id) => id !== seed) : [...set];
   let next: PreparedHello | null = null;
+  // Suites other chains left behind join this chain's offers.
+  const adopt = (): boolean => {
+    if (!merging || merging.parked.length === 0) return false;
+    remaining = [...remaining, ...merging.parked.splice(0)].sort(merging.byRank);
+    return true;
+  };
   try {
-    while (remaining.length > 0) {
+    for (;;) {
+      if (remaining.length === 0 && !adopt()) break;
+      if (merging?.allowed && merging.active > 1 && ids.length > 0 && (ctx.limit.waiting?.() ?? 0) > 0) {
+        merging.parked.push(...remaining);
+        return { ids, complete: true };
+      }
+      adopt();
       if (ctx.signal.aborted || bound.hellos-- <= 0) return { ids, complete: false };
       const offered = remaining;
       // An answer picking an ECDHE suite is read on to its curve: ecdhe-curves then needs no hello for it.
@@ -115,14 +143,16 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
       const outcome = await asking;
       if (outcome.kind === 'error') return { ids, complete: false };
       const pick = chosen(version, offered, outcome);
-      if (pick === null) break;
+      // A refusal settles everything offered; suites parked meanwhile are still to ask.
+      remaining = pick === null ? [] : offered.filter((id) => id !== pick);
+      if (pick === null) continue;
       ids.push(pick);
       onPick(pick, ecdheCurveOf(outcome));
-      remaining = offered.filter((id) => id !== pick);
     }
     return { ids, complete: !ctx.signal.aborted };
   } finally {
     next?.discard();
+    if (merging) merging.active--;
   }
 }
 
@@ -331,8 +361,14 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
       const [a, b] = [...picked].sort(byRank) as [number, number];
       bothWays = orderBothWays(ctx, version, a, b);
     }
+    void bothWays?.then((order) => {
+      if (order === false && merging) merging.allowed = true;
+    });
   };
-  const chains = await Promise.all(subsets.map((s) => enumerateSubset(ctx, version, s, bound, onPick, seed)));
+  // The rare set never merges: with a chain of the others its hellos could pass 128 suites.
+  const preferredChains = subsets.length - (rare.length > 0 ? 1 : 0);
+  const merging: Merging | undefined = parallel && preferredChains > 1 ? { allowed: false, active: preferredChains, parked: [], byRank } : undefined;
+  const chains = await Promise.all(subsets.map((s, i) => enumerateSubset(ctx, version, s, bound, onPick, seed, i < preferredChains ? merging : undefined)));
   let complete = chains.every((c) => c.complete);
   if (!parallel) {
     const found = chains.flatMap((c) => c.ids);
