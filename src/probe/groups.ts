@@ -1,7 +1,9 @@
 // Which TLS 1.3 key-exchange groups the server accepts, in its order when it has one, and so
 // whether it is post-quantum ready. Each hello offers groups with an empty key_share: the server
 // must answer with a HelloRetryRequest naming the group it wants (RFC 8446 §4.1.4), which tells
-// its choice without key material and without completing anything.
+// its choice without key material and without completing anything. Support is found by families
+// (one hello per accepted group plus one refusal each, not one per candidate), and the order is
+// asked only among the accepted groups, only of a server that shows a preference.
 import type { ProbeContext } from './context.js';
 import type { CheckResult } from '../types.js';
 import { buildClientHello } from './codec/client-hello.js';
@@ -51,8 +53,8 @@ function hello(ctx: ProbeContext, groups: readonly number[], withShares: boolean
 }
 
 /**
- * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the order
- * rounds wait on the singles, so both go ahead of one-off hellos in the socket queue.
+ * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: each family
+ * is a chain and the order rounds wait on them, so all go ahead of one-off hellos in the queue.
  */
 async function ask(ctx: ProbeContext, groups: readonly number[], withShares = false): Promise<HelloOutcome> {
   const first = await sendHello(ctx, hello(ctx, groups, withShares), { urgent: true });
@@ -70,17 +72,82 @@ export function chosenGroup(offered: readonly number[], o: HelloOutcome): number
 
 function verdictOf(group: number, o: HelloOutcome): Verdict {
   if (chosenGroup([group], o) === group) return 'accepted';
-  // An alert, or a ServerHello for an older version (it has no group to offer in 1.3 terms).
-  if (o.kind === 'alert' || (o.kind === 'server-hello' && o.versionName !== 'TLSv1.3')) return 'refused';
-  // wolfSSL answers a group it lacks with a HelloRetryRequest that names no group (RFC 8446 wants
-  // handshake_failure): a TLS 1.3 answer that takes nothing offered.
-  if (o.kind === 'server-hello' && o.helloRetryRequest && o.keyShareGroup === null) return 'refused';
-  return 'unknown';
+  return refusesAll(o) ? 'refused' : 'unknown';
 }
 
 async function singles(ctx: ProbeContext, candidates: readonly number[], withShares: boolean): Promise<Map<number, Verdict>> {
   const outcomes = await Promise.all(candidates.map((g) => ask(ctx, [g], withShares)));
   return new Map(candidates.map((g, i) => [g, verdictOf(g, outcomes[i] as HelloOutcome)]));
+}
+
+/**
+ * Groups that servers take or leave together, asked as one family each: x25519 and P-256 are near
+ * universal, the other NIST curves and x448 come with OpenSSL-style defaults, FFDHE all or none,
+ * and the post-quantum, pure ML-KEM and brainpool groups are rare. A family costs one hello per
+ * group the server accepts in it plus one refusal (none when it accepts them all), so a family of
+ * groups the server lacks costs one hello instead of one per group.
+ */
+export const FAMILIES: ReadonlyArray<readonly number[]> = [
+  [GROUP.x25519, GROUP.secp256r1],
+  [GROUP.secp384r1, GROUP.secp521r1, GROUP.x448],
+  [GROUP.ffdhe2048, GROUP.ffdhe3072, GROUP.ffdhe4096, GROUP.ffdhe6144, GROUP.ffdhe8192],
+  [
+    GROUP.X25519MLKEM768, GROUP.SecP256r1MLKEM768, GROUP.SecP384r1MLKEM1024, GROUP.X25519Kyber768Draft00,
+    GROUP.MLKEM768, GROUP.MLKEM1024, GROUP.MLKEM512, 0x001f, 0x0020, 0x0021,
+  ],
+];
+
+/** `candidates` split into FAMILIES (candidate order within each); groups in none form one more. */
+export function familiesOf(candidates: readonly number[]): number[][] {
+  const known = FAMILIES.map((f) => candidates.filter((g) => f.includes(g)));
+  const rest = candidates.filter((g) => !FAMILIES.some((f) => f.includes(g)));
+  return [...known, rest].filter((f) => f.length > 0);
+}
+
+/**
+ * No group of the offer is acceptable: an alert, an answer for an older version (it has no TLS 1.3
+ * group to offer), or wolfSSL's HelloRetryRequest naming no group (RFC 8446 wants
+ * handshake_failure). A server must pick any group of the offer it supports (RFC 8446 §4.1.1), so
+ * this refuses every group offered.
+ */
+function refusesAll(o: HelloOutcome): boolean {
+  if (o.kind === 'alert') return true;
+  return o.kind === 'server-hello' && (o.versionName !== 'TLSv1.3' || (o.helloRetryRequest && o.keyShareGroup === null));
+}
+
+/**
+ * One family by elimination: offer what is left, strike the group the server names, ask again.
+ * Each answer is a fact on its own (the named group is accepted; a refusal refuses all that was
+ * offered), whatever order the server picks by. Stops, leaving the rest unknown, on an answer
+ * that is neither.
+ */
+async function family(ctx: ProbeContext, groups: readonly number[]): Promise<{ verdicts: Map<number, Verdict>; first: HelloOutcome | null }> {
+  const verdicts = new Map<number, Verdict>();
+  let first: HelloOutcome | null = null;
+  let open = [...groups];
+  let last: Verdict = 'unknown';
+  while (open.length > 0 && !ctx.signal.aborted) {
+    const o = await ask(ctx, open);
+    first ??= o;
+    const pick = chosenGroup(open, o);
+    if (pick === null) {
+      last = refusesAll(o) ? 'refused' : 'unknown';
+      break;
+    }
+    verdicts.set(pick, 'accepted');
+    open = open.filter((g) => g !== pick);
+  }
+  for (const g of open) verdicts.set(g, last);
+  return { verdicts, first };
+}
+
+/**
+ * Every family at once; each is a short chain, so the probe's depth is its largest family's.
+ * `first`: the first answer of the first family, to say what a server that took nothing said.
+ */
+async function support(ctx: ProbeContext, candidates: readonly number[]): Promise<{ verdicts: Map<number, Verdict>; first: HelloOutcome | null }> {
+  const found = await Promise.all(familiesOf(candidates).map((groups) => family(ctx, groups)));
+  return { verdicts: new Map(found.flatMap((f) => [...f.verdicts])), first: found[0]?.first ?? null };
 }
 
 /**
@@ -153,14 +220,8 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
       groupsDetail: 'TLS 1.3 support could not be determined, so neither could its groups',
     };
   }
-  // Offered in client order and reversed, alongside the singles: a server with its own order picks
-  // the same group both times, a client-order server the first it supports each time.
-  const [forward, backward, firstVerdicts] = await Promise.all([
-    ask(ctx, candidates),
-    ask(ctx, [...candidates].reverse()),
-    singles(ctx, candidates, false),
-  ]);
-  let verdicts = firstVerdicts;
+  const found = await support(ctx, candidates);
+  let verdicts = found.verdicts;
   let how = 'HelloRetryRequests to hellos with an empty key_share';
   const acceptedOf = (v: Map<number, Verdict>): number[] => candidates.filter((g) => v.get(g) === 'accepted');
   if (acceptedOf(verdicts).length === 0 && tls13 === true) {
@@ -173,20 +234,25 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
   }
   const accepted = acceptedOf(verdicts);
   const unknown = candidates.filter((g) => verdicts.get(g) === 'unknown');
-  const pickF = chosenGroup(candidates, forward);
-  const pickB = chosenGroup(candidates, backward);
   let groups = accepted;
   let groupsServerOrder: boolean | null = null;
   let orderComplete = true;
-  if (accepted.length >= 2 && pickF !== null && pickB !== null) {
-    groupsServerOrder = pickF === pickB;
-    if (groupsServerOrder) ({ order: groups, complete: orderComplete } = await serverOrder(ctx, accepted, pickF));
+  if (accepted.length >= 2 && how.startsWith('HelloRetryRequests')) {
+    // Only among the accepted groups, in client order and reversed: a server with its own order
+    // picks the same group both times, a client-order server the first offered each time.
+    const [forward, backward] = await Promise.all([ask(ctx, accepted), ask(ctx, [...accepted].reverse())]);
+    const pickF = chosenGroup(accepted, forward);
+    const pickB = chosenGroup(accepted, backward);
+    if (pickF !== null && pickB !== null) {
+      groupsServerOrder = pickF === pickB;
+      if (groupsServerOrder) ({ order: groups, complete: orderComplete } = await serverOrder(ctx, accepted, pickF));
+    }
   }
   const complete = unknown.length === 0 && orderComplete;
   const notes = [`Found by ${how}`];
   if (unknown.length) notes.push(`no answer for ${unknown.map(groupName).join(', ')}: the list may miss them`);
   if (!orderComplete) notes.push('the order after the first groups could not be established');
-  if (accepted.length === 0) notes.push(`first answer: ${describeOutcome(forward)}`);
+  if (accepted.length === 0 && found.first) notes.push(`first answer: ${describeOutcome(found.first)}`);
   return {
     groups: groups.map(groupName),
     groupsServerOrder,
