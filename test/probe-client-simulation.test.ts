@@ -18,8 +18,7 @@ const keep = keepServers();
 async function simulate(port: number): Promise<Map<string, sim.SimulatedClient>> {
   const ctx = loopbackCtx(port);
   try {
-    const r = await sim.run(ctx);
-    return new Map(r.clients.map((c) => [c.id, c]));
+    return new Map((await sim.simulate(ctx)).map((c) => [c.id, c]));
   } finally {
     ctx.abort();
   }
@@ -205,7 +204,7 @@ describe('clients the version probe already answered', () => {
     const s = await keep(startSServer(['-tls1_3']));
     const ctx = loopbackCtx(s.port);
     try {
-      const probed = (await sim.run(ctx)).clients.find((c) => c.id === 'java-8');
+      const probed = (await sim.simulate(ctx)).find((c) => c.id === 'java-8');
       const known = sim.refusedByVersions(profile('java-8'), versions(['TLSv1.3']));
       expect(probed).toMatchObject({ connects: false, reason: expect.stringMatching(/^no common protocol version \(alert 70/) });
       expect(known).toMatchObject({ connects: false, reason: expect.stringMatching(/^no common protocol version: /) });

@@ -83,9 +83,8 @@ async function singles(ctx: ProbeContext, candidates: readonly number[], withSha
 /**
  * Groups that servers take or leave together, asked as one family each: x25519 and P-256 are near
  * universal, the other NIST curves and x448 come with OpenSSL-style defaults, FFDHE all or none,
- * and the post-quantum, pure ML-KEM and brainpool groups are rare. A family costs one hello per
- * group the server accepts in it plus one refusal (none when it accepts them all), so a family of
- * groups the server lacks costs one hello instead of one per group.
+ * and the post-quantum, pure ML-KEM and brainpool groups are rare. A family whose groups the
+ * server lacks costs one hello instead of one per group; one it takes costs one per group.
  */
 export const FAMILIES: ReadonlyArray<readonly number[]> = [
   [GROUP.x25519, GROUP.secp256r1],
@@ -107,28 +106,37 @@ export function familiesOf(candidates: readonly number[]): number[][] {
 /**
  * No group of the offer is acceptable: an alert, an answer for an older version (it has no TLS 1.3
  * group to offer), or wolfSSL's HelloRetryRequest naming no group (RFC 8446 wants
- * handshake_failure). A server must pick any group of the offer it supports (RFC 8446 §4.1.1), so
- * this refuses every group offered.
+ * handshake_failure). A server must pick a group of the offer if it supports any (RFC 8446
+ * §4.1.1), so this refuses every group offered.
  */
 function refusesAll(o: HelloOutcome): boolean {
   if (o.kind === 'alert') return true;
   return o.kind === 'server-hello' && (o.versionName !== 'TLSv1.3' || (o.helloRetryRequest && o.keyShareGroup === null));
 }
 
+interface Support {
+  verdicts: Map<number, Verdict>;
+  /** The first family's first answer, to say what a server that took nothing said. */
+  first: HelloOutcome | null;
+  /** The order hellos (every candidate, forward and reversed), asked when two groups or more are accepted. */
+  order: [HelloOutcome, HelloOutcome] | null;
+}
+
+/** Up to this many groups left in a family after its pick get a hello each; more, a chain. */
+const SINGLES_AFTER_PICK = 4;
+
 /**
- * One family by elimination: offer what is left, strike the group the server names, ask again.
- * Each answer is a fact on its own (the named group is accepted; a refusal refuses all that was
- * offered), whatever order the server picks by. Stops, leaving the rest unknown, on an answer
- * that is neither.
+ * What is left of a family after its pick: a hello per group when few are left (servers take most
+ * of a family or little of it), or, for a long family of rare groups, offers of what is left,
+ * striking each group named, until a refusal.
  */
-async function family(ctx: ProbeContext, groups: readonly number[]): Promise<{ verdicts: Map<number, Verdict>; first: HelloOutcome | null }> {
+async function remainder(ctx: ProbeContext, groups: readonly number[]): Promise<Map<number, Verdict>> {
+  if (groups.length <= SINGLES_AFTER_PICK) return singles(ctx, groups, false);
   const verdicts = new Map<number, Verdict>();
-  let first: HelloOutcome | null = null;
   let open = [...groups];
   let last: Verdict = 'unknown';
   while (open.length > 0 && !ctx.signal.aborted) {
     const o = await ask(ctx, open);
-    first ??= o;
     const pick = chosenGroup(open, o);
     if (pick === null) {
       last = refusesAll(o) ? 'refused' : 'unknown';
@@ -138,16 +146,43 @@ async function family(ctx: ProbeContext, groups: readonly number[]): Promise<{ v
     open = open.filter((g) => g !== pick);
   }
   for (const g of open) verdicts.set(g, last);
-  return { verdicts, first };
+  return verdicts;
+}
+
+/** Every candidate forward and reversed: the order question. */
+function orderHellos(ctx: ProbeContext, candidates: readonly number[]): Promise<[HelloOutcome, HelloOutcome]> {
+  return Promise.all([ask(ctx, candidates), ask(ctx, [...candidates].reverse())]);
 }
 
 /**
- * Every family at once; each is a short chain, so the probe's depth is its largest family's.
- * `first`: the first answer of the first family, to say what a server that took nothing said.
+ * First each family as one hello: a refusal refuses the whole family, a pick accepts one of its
+ * groups. Then the rest of the families with a pick (remainder), and with them the order
+ * question once two groups are accepted (or after them, if only they make it two): a server with
+ * its own order picks the same group both times, a client-order server the first it supports.
  */
-async function support(ctx: ProbeContext, candidates: readonly number[]): Promise<{ verdicts: Map<number, Verdict>; first: HelloOutcome | null }> {
-  const found = await Promise.all(familiesOf(candidates).map((groups) => family(ctx, groups)));
-  return { verdicts: new Map(found.flatMap((f) => [...f.verdicts])), first: found[0]?.first ?? null };
+async function support(ctx: ProbeContext, candidates: readonly number[]): Promise<Support> {
+  const families = familiesOf(candidates);
+  const firsts = await Promise.all(families.map((f) => ask(ctx, f)));
+  const verdicts = new Map<number, Verdict>();
+  const rests: number[][] = [];
+  families.forEach((f, i) => {
+    const o = firsts[i] as HelloOutcome;
+    const pick = chosenGroup(f, o);
+    if (pick !== null) {
+      verdicts.set(pick, 'accepted');
+      rests.push(f.filter((g) => g !== pick));
+    } else {
+      for (const g of f) verdicts.set(g, refusesAll(o) ? 'refused' : 'unknown');
+    }
+  });
+  const [found, early] = await Promise.all([
+    Promise.all(rests.map((r) => remainder(ctx, r))),
+    rests.length >= 2 ? orderHellos(ctx, candidates) : Promise.resolve(null),
+  ]);
+  for (const [g, v] of found.flatMap((m) => [...m])) verdicts.set(g, v);
+  const accepted = [...verdicts.values()].filter((v) => v === 'accepted').length;
+  const order = early ?? (accepted >= 2 ? await orderHellos(ctx, candidates) : null);
+  return { verdicts, first: firsts[0] ?? null, order };
 }
 
 /**
@@ -237,16 +272,11 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
   let groups = accepted;
   let groupsServerOrder: boolean | null = null;
   let orderComplete = true;
-  if (accepted.length >= 2 && how.startsWith('HelloRetryRequests')) {
-    // Only among the accepted groups, in client order and reversed: a server with its own order
-    // picks the same group both times, a client-order server the first offered each time.
-    const [forward, backward] = await Promise.all([ask(ctx, accepted), ask(ctx, [...accepted].reverse())]);
-    const pickF = chosenGroup(accepted, forward);
-    const pickB = chosenGroup(accepted, backward);
-    if (pickF !== null && pickB !== null) {
-      groupsServerOrder = pickF === pickB;
-      if (groupsServerOrder) ({ order: groups, complete: orderComplete } = await serverOrder(ctx, accepted, pickF));
-    }
+  const pickF = found.order ? chosenGroup(candidates, found.order[0]) : null;
+  const pickB = found.order ? chosenGroup(candidates, found.order[1]) : null;
+  if (accepted.length >= 2 && pickF !== null && pickB !== null) {
+    groupsServerOrder = pickF === pickB;
+    if (groupsServerOrder) ({ order: groups, complete: orderComplete } = await serverOrder(ctx, accepted, pickF));
   }
   const complete = unknown.length === 0 && orderComplete;
   const notes = [`Found by ${how}`];
