@@ -118,6 +118,70 @@ describe('client simulation against real servers, checked against real clients',
   });
 });
 
+describe('alike profiles share one hello', () => {
+  const BOTH: ProtocolMap = { SSLv2: false, SSLv3: false, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true };
+  const ids = (classes: sim.HelloClass[]) => classes.map((c) => c.profiles.map((p) => p.id));
+
+  it('on a TLS 1.2 + 1.3 server, Node.js 20 and OpenSSL 1.1.1 differ only in what TLS 1.3 ignores: one hello; every other profile its own', () => {
+    const classes = sim.helloClasses(CLIENT_PROFILES, BOTH);
+    expect(ids(classes)).toContainEqual(['openssl-1.1.1', 'node-20']);
+    expect(classes.filter((c) => c.profiles.length > 1)).toHaveLength(1);
+    // Their TLS 1.2 suites and versions differ: with nothing known of the server, apart.
+    expect(ids(sim.helloClasses(CLIENT_PROFILES, undefined)).every((c) => c.length === 1)).toBe(true);
+  });
+
+  it('the last round takes the Chrome hello under the middlebox probe\'s name, the post-quantum ones, then others from the end while it has room', () => {
+    const classes = sim.helloClasses(CLIENT_PROFILES, BOTH);
+    const late = sim.lastRoundClasses(classes, 4);
+    const names = [...late].map(([c, name]) => [c.profiles.map((p) => p.id).join('+'), name]);
+    expect(names[0]).toEqual(['chrome', 'browser-like']);
+    expect(names.slice(1, 3).map(([id]) => id)).toEqual(['firefox', 'go']);
+    expect(names).toHaveLength(5);
+    // A shared hello never waits: an answer that calls for each profile's own would find the round over.
+    expect([...late.keys()].every((c) => c.profiles.length === 1)).toBe(true);
+  });
+
+  /** What the server chose for each profile (reasons are worded from what was known). */
+  const choices = (m: Map<string, sim.SimulatedClient>) => [...m.values()].map(({ id, connects, protocol, cipher, group }) => ({ id, connects, protocol, cipher, group }));
+
+  async function counted(port: number, protocols: ProtocolMap | undefined): Promise<{ clients: Map<string, sim.SimulatedClient>; hellos: number }> {
+    const ctx = loopbackCtx(port, { protocols });
+    const limit = ctx.limit;
+    let hellos = 0;
+    ctx.limit = (fn, opts) => {
+      hellos++;
+      return limit(fn, opts);
+    };
+    try {
+      return { clients: new Map((await sim.simulate(ctx)).map((c) => [c.id, c])), hellos };
+    } finally {
+      ctx.abort();
+    }
+  }
+
+  it('openssl s_server (TLS 1.2 + 1.3): the same verdict for every profile with shared hellos as with one hello each', async () => {
+    const s = await keep(startSServer());
+    const shared = await counted(s.port, BOTH);
+    const each = await counted(s.port, undefined);
+    expect(choices(shared.clients)).toEqual(choices(each.clients));
+    expect(shared.clients.get('node-20')).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
+    // One hello fewer for the shared class, one for Windows 7, which the version map already answers.
+    expect(shared.hellos).toBe(each.hellos - 2);
+  });
+
+  it('a shared hello answered with another version than the class was formed for: each profile sends its own, same verdicts', async () => {
+    // The version map claims TLS 1.3, the server speaks only TLS 1.2: the Node.js / OpenSSL 1.1.1
+    // hello is answered with TLS 1.2, whose choice their different TLS 1.2 lists could change.
+    const s = await keep(startSServer(['-tls1_2']));
+    const shared = await counted(s.port, BOTH);
+    const each = await counted(s.port, undefined);
+    expect(choices(shared.clients)).toEqual(choices(each.clients));
+    expect(shared.clients.get('node-20')).toMatchObject({ connects: true, protocol: 'TLSv1.2' });
+    // Windows 7 is answered by the version map; the shared class cost its two hellos after all.
+    expect(shared.hellos).toBe(each.hellos - 1);
+  });
+});
+
 describe('limits judged after the handshake: certificate key and DH size', () => {
   const rsa1024: CertificateResult = { keyType: 'RSA', keyBits: 1024 } as CertificateResult;
   const connected = (id: string, cipher = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', dhe = false): sim.SimulatedClient =>
