@@ -1,9 +1,10 @@
 // Which TLS 1.3 key-exchange groups the server accepts, in its order when it has one, and so
 // whether it is post-quantum ready. Each hello offers groups with an empty key_share: the server
 // must answer with a HelloRetryRequest naming the group it wants (RFC 8446 §4.1.4), which tells
-// its choice without key material and without completing anything. Support is found by families
-// (one hello per accepted group plus one refusal each, not one per candidate), and the order is
-// asked only among the accepted groups, only of a server that shows a preference.
+// its choice without key material and without completing anything. Support is asked by families
+// (a family the server lacks costs one hello, not one per group); a server with its own order is
+// then walked through it, which settles support and order at once, a client-order one asked only
+// about the rest of the families it took from.
 import type { ProbeContext } from './context.js';
 import type { CheckResult } from '../types.js';
 import { buildClientHello } from './codec/client-hello.js';
@@ -53,8 +54,8 @@ function hello(ctx: ProbeContext, groups: readonly number[], withShares: boolean
 }
 
 /**
- * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: each family
- * is a chain and the order rounds wait on them, so all go ahead of one-off hellos in the queue.
+ * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the walk and
+ * the rest of the families wait on the first round, so all go ahead of one-off hellos in the queue.
  */
 async function ask(ctx: ProbeContext, groups: readonly number[], withShares = false): Promise<HelloOutcome> {
   const first = await sendHello(ctx, hello(ctx, groups, withShares), { urgent: true });
@@ -114,14 +115,6 @@ function refusesAll(o: HelloOutcome): boolean {
   return o.kind === 'server-hello' && (o.versionName !== 'TLSv1.3' || (o.helloRetryRequest && o.keyShareGroup === null));
 }
 
-interface Support {
-  verdicts: Map<number, Verdict>;
-  /** The first family's first answer, to say what a server that took nothing said. */
-  first: HelloOutcome | null;
-  /** The order hellos (every candidate, forward and reversed), asked when two groups or more are accepted. */
-  order: [HelloOutcome, HelloOutcome] | null;
-}
-
 /** Up to this many groups left in a family after its pick get a hello each; more, a chain. */
 const SINGLES_AFTER_PICK = 4;
 
@@ -149,42 +142,6 @@ async function remainder(ctx: ProbeContext, groups: readonly number[]): Promise<
   return verdicts;
 }
 
-/** Every candidate forward and reversed: the order question. */
-function orderHellos(ctx: ProbeContext, candidates: readonly number[]): Promise<[HelloOutcome, HelloOutcome]> {
-  return Promise.all([ask(ctx, candidates), ask(ctx, [...candidates].reverse())]);
-}
-
-/**
- * First each family as one hello: a refusal refuses the whole family, a pick accepts one of its
- * groups. Then the rest of the families with a pick (remainder), and with them the order
- * question once two groups are accepted (or after them, if only they make it two): a server with
- * its own order picks the same group both times, a client-order server the first it supports.
- */
-async function support(ctx: ProbeContext, candidates: readonly number[]): Promise<Support> {
-  const families = familiesOf(candidates);
-  const firsts = await Promise.all(families.map((f) => ask(ctx, f)));
-  const verdicts = new Map<number, Verdict>();
-  const rests: number[][] = [];
-  families.forEach((f, i) => {
-    const o = firsts[i] as HelloOutcome;
-    const pick = chosenGroup(f, o);
-    if (pick !== null) {
-      verdicts.set(pick, 'accepted');
-      rests.push(f.filter((g) => g !== pick));
-    } else {
-      for (const g of f) verdicts.set(g, refusesAll(o) ? 'refused' : 'unknown');
-    }
-  });
-  const [found, early] = await Promise.all([
-    Promise.all(rests.map((r) => remainder(ctx, r))),
-    rests.length >= 2 ? orderHellos(ctx, candidates) : Promise.resolve(null),
-  ]);
-  for (const [g, v] of found.flatMap((m) => [...m])) verdicts.set(g, v);
-  const accepted = [...verdicts.values()].filter((v) => v === 'accepted').length;
-  const order = early ?? (accepted >= 2 ? await orderHellos(ctx, candidates) : null);
-  return { verdicts, first: firsts[0] ?? null, order };
-}
-
 /**
  * A guess at a server's order, used only to ask about several places at once: a wrong guess costs
  * hellos, never a wrong answer. OpenSSL's default (x25519, secp256r1, x448, secp521r1, secp384r1,
@@ -199,40 +156,64 @@ const LIKELY_ORDER: readonly number[] = [
 /** Parallel hellos per round when establishing the server's order. */
 const ORDER_WINDOW = 6;
 
+/** Groups outside these families are rare: a guess puts them last, behind the common ones. */
+const COMMON: ReadonlySet<number> = new Set((FAMILIES.slice(0, 3) as number[][]).flat());
+
+interface Walk {
+  /** Accepted groups in the server's order, `first` first. */
+  order: number[];
+  refused: number[];
+  /** Neither: the walk stopped (no answer, or the deadline). */
+  unknown: number[];
+}
+
 /**
- * The server's order over `accepted` (already in candidate order): offer the rest, note its pick,
- * strike it, ask again. Asked one at a time that is a round trip per group on the check's
- * critical path, so each round asks the next few questions at once, assuming the guessed order:
- * offer j leaves out the first j guesses, and its pick is the next group as long as the guesses
- * before it were right (each hello is the one the one-at-a-time walk would send). Every pick up to
- * the first wrong guess is established: a right guess settles a window per round, a wrong one
- * still one group. Only runs for servers that showed a preference. Stops (returning the rest in
- * candidate order) if a hello goes unanswered.
+ * The server's order, and support with it, over `open` (its first group known): offer what is
+ * left, note the pick, strike it, ask again until a refusal or nothing is left. Asked one at a
+ * time that is a round trip per group on the check's critical path, so each round asks the next
+ * few questions at once, assuming a guessed order: offer j leaves out the first j guesses, and
+ * its pick is the next group as long as the guesses before it were right (each hello is the one
+ * the one-at-a-time walk would send). Every pick up to the first wrong guess is established. The
+ * guess: groups known accepted and common ones, then rare ones, each by LIKELY_ORDER; a round
+ * asks one place past the groups likely to be accepted (so the refusal that ends the walk comes
+ * with them), and after a wrong guess one more than the last round settled.
  */
-async function serverOrder(ctx: ProbeContext, accepted: readonly number[], first: number): Promise<{ order: number[]; complete: boolean }> {
+async function walk(ctx: ProbeContext, open: readonly number[], first: number, known: ReadonlySet<number>): Promise<Walk> {
   const order = [first];
-  let rest = accepted.filter((g) => g !== first);
-  const likely = (g: number): number => {
+  const refused: number[] = [];
+  let rest = open.filter((g) => g !== first);
+  const rank = (g: number): number => {
     const i = LIKELY_ORDER.indexOf(g);
-    return i >= 0 ? i : LIKELY_ORDER.length + accepted.indexOf(g);
+    const tier = known.has(g) || COMMON.has(g) ? 0 : 1;
+    return tier * 1000 + (i >= 0 ? i : LIKELY_ORDER.length + open.indexOf(g));
   };
-  while (rest.length > 1 && !ctx.signal.aborted) {
-    const guess = [...rest].sort((a, b) => likely(a) - likely(b));
-    const window = Math.min(ORDER_WINDOW, guess.length - 1);
-    const offers = Array.from({ length: window }, (_, j) => rest.filter((g) => !guess.slice(0, j).includes(g)));
+  let window = ORDER_WINDOW;
+  while (rest.length > 0 && !ctx.signal.aborted) {
+    const guess = [...rest].sort((a, b) => rank(a) - rank(b));
+    const likely = guess.filter((g) => known.has(g) || COMMON.has(g)).length;
+    const n = Math.min(window, likely + 1, rest.length);
+    const offers = Array.from({ length: n }, (_, j) => rest.filter((g) => !guess.slice(0, j).includes(g)));
     const outcomes = await Promise.all(offers.map((offer) => ask(ctx, offer)));
-    for (let j = 0; j < window; j++) {
-      const pick = chosenGroup(offers[j] ?? [], outcomes[j] as HelloOutcome);
+    let settled = 0;
+    for (let j = 0; j < n; j++) {
+      const offer = offers[j] as number[];
+      const o = outcomes[j] as HelloOutcome;
+      const pick = chosenGroup(offer, o);
       if (pick === null) {
-        if (j === 0) return { order: [...order, ...rest], complete: false };
+        // The guesses before it were right, so this offer is everything left.
+        if (!refusesAll(o)) return { order, refused, unknown: rest };
+        refused.push(...offer);
+        rest = [];
         break;
       }
       order.push(pick);
       rest = rest.filter((g) => g !== pick);
+      settled++;
       if (pick !== guess[j]) break;
     }
+    window = settled >= n ? ORDER_WINDOW : settled + 1;
   }
-  return { order: [...order, ...rest], complete: rest.length <= 1 && !ctx.signal.aborted };
+  return { order, refused, unknown: rest };
 }
 
 function postQuantumOf(verdicts: Map<number, Verdict>): boolean | null {
@@ -255,8 +236,44 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
       groupsDetail: 'TLS 1.3 support could not be determined, so neither could its groups',
     };
   }
-  const found = await support(ctx, candidates);
-  let verdicts = found.verdicts;
+  // One round: each family as one hello (a refusal refuses the whole family, a pick accepts one of
+  // its groups), and every candidate in client order and reversed: a server with its own order
+  // picks the same group both times, a client-order server the first it supports each time.
+  const families = familiesOf(candidates);
+  const [firsts, [forward, backward]] = await Promise.all([
+    Promise.all(families.map((f) => ask(ctx, f))),
+    Promise.all([ask(ctx, candidates), ask(ctx, [...candidates].reverse())]),
+  ]);
+  let verdicts = new Map<number, Verdict>();
+  const rests: number[][] = [];
+  families.forEach((f, i) => {
+    const o = firsts[i] as HelloOutcome;
+    const pick = chosenGroup(f, o);
+    if (pick !== null) {
+      verdicts.set(pick, 'accepted');
+      rests.push(f.filter((g) => g !== pick));
+    } else {
+      for (const g of f) verdicts.set(g, refusesAll(o) ? 'refused' : 'unknown');
+    }
+  });
+  const pickF = chosenGroup(candidates, forward);
+  const pickB = chosenGroup(candidates, backward);
+  let order: number[] | null = null;
+  let orderComplete = true;
+  if (pickF !== null && pickF === pickB) {
+    // Its own order (or a single group): walking it settles the rest of the families too.
+    const known = new Set([...verdicts].filter(([, v]) => v === 'accepted').map(([g]) => g));
+    const w = await walk(ctx, [pickF, ...known, ...rests.flat()].filter((g, i, all) => all.indexOf(g) === i), pickF, known);
+    for (const g of w.order) verdicts.set(g, 'accepted');
+    for (const g of w.refused) verdicts.set(g, 'refused');
+    for (const g of w.unknown) verdicts.set(g, 'unknown');
+    order = w.order;
+    orderComplete = w.unknown.length === 0;
+  } else {
+    // Client order, or none seen: the rest of each family with a pick.
+    const found = await Promise.all(rests.map((r) => remainder(ctx, r)));
+    for (const [g, v] of found.flatMap((m) => [...m])) verdicts.set(g, v);
+  }
   let how = 'HelloRetryRequests to hellos with an empty key_share';
   const acceptedOf = (v: Map<number, Verdict>): number[] => candidates.filter((g) => v.get(g) === 'accepted');
   if (acceptedOf(verdicts).length === 0 && tls13 === true) {
@@ -271,18 +288,15 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
   const unknown = candidates.filter((g) => verdicts.get(g) === 'unknown');
   let groups = accepted;
   let groupsServerOrder: boolean | null = null;
-  let orderComplete = true;
-  const pickF = found.order ? chosenGroup(candidates, found.order[0]) : null;
-  const pickB = found.order ? chosenGroup(candidates, found.order[1]) : null;
   if (accepted.length >= 2 && pickF !== null && pickB !== null) {
     groupsServerOrder = pickF === pickB;
-    if (groupsServerOrder) ({ order: groups, complete: orderComplete } = await serverOrder(ctx, accepted, pickF));
+    if (order) groups = [...order, ...accepted.filter((g) => !order.includes(g))];
   }
   const complete = unknown.length === 0 && orderComplete;
   const notes = [`Found by ${how}`];
   if (unknown.length) notes.push(`no answer for ${unknown.map(groupName).join(', ')}: the list may miss them`);
   if (!orderComplete) notes.push('the order after the first groups could not be established');
-  if (accepted.length === 0 && found.first) notes.push(`first answer: ${describeOutcome(found.first)}`);
+  if (accepted.length === 0) notes.push(`first answer: ${describeOutcome(forward)}`);
   return {
     groups: groups.map(groupName),
     groupsServerOrder,
