@@ -130,6 +130,10 @@ describe('alike profiles share one hello', () => {
     expect(ids(sim.helloClasses(CLIENT_PROFILES, undefined)).every((c) => c.length === 1)).toBe(true);
   });
 
+  it('the hellos left for the last round have one: the middlebox probe runs it, last', () => {
+    expect(PROBES.filter((p) => p.phase === 'last').map((p) => p.name)).toEqual(['middlebox']);
+  });
+
   it('the last round takes the Chrome hello under the middlebox probe\'s name, the post-quantum ones, then others from the end while it has room', () => {
     const classes = sim.helloClasses(CLIENT_PROFILES, BOTH);
     const late = sim.lastRoundClasses(classes, 4);

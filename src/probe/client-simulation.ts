@@ -196,10 +196,11 @@ export function lastRoundClasses(classes: readonly HelloClass[], room = LAST_ROU
 export interface ClientSimulationResult {
   /** Every profile, in profile order; those left for the last round without a verdict until then. */
   clients: SimulatedClient[];
-  /** Verdicts from the last round, by profile id, filled in when it runs. */
+  /**
+   * Verdicts from the last round, by profile id, filled in when it runs. When it does not (the
+   * deadline), the middlebox probe is listed as cut, and these clients keep "no verdict".
+   */
   late: Map<string, SimulatedClient>;
-  /** Profile ids left for the last round. */
-  waiting: string[];
 }
 
 async function ask(ctx: ProbeContext, c: HelloClass): Promise<SimulatedClient[]> {
@@ -227,10 +228,9 @@ export async function run(ctx: ProbeContext, profiles: readonly ClientProfile[] 
   }
   const classes = helloClasses(toAsk, ctx.protocols);
   const late = lastRoundClasses(classes);
-  const value: ClientSimulationResult = { clients: [], late: new Map(), waiting: [] };
+  const value: ClientSimulationResult = { clients: [], late: new Map() };
   for (const [c, name] of late) {
     const [p] = c.profiles as [ClientProfile];
-    value.waiting.push(p.id);
     verdicts.set(p.id, { id: p.id, name: p.name, protocol: null, cipher: null, group: null, dhe: false, connects: null, reason: 'no verdict: its hello waited for the check\'s last round, which did not run' });
     void deferToLastRound(ctx, name, helloFor(p, ctx.target.sni)).then((t) => value.late.set(p.id, judge(p, t.outcome)));
   }
@@ -252,10 +252,6 @@ export async function simulate(ctx: ProbeContext, profiles: readonly ClientProfi
   return merged(value);
 }
 
-export function incomplete(value: ClientSimulationResult): string | null {
-  const missing = value.waiting.filter((id) => !value.late.has(id));
-  return missing.length ? `${missing.length} client${missing.length === 1 ? '' : 's'} (${missing.join(', ')}) waited for the check's last round, which did not run` : null;
-}
 
 /**
  * The server's DH group size as the key-exchange probe measured it (`keyExchange.dh.bits`, written
