@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { keepServers, startSServer, tempDir, type KeyPair } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import * as sim from '../src/probe/client-simulation.js';
+import { BROWSER_LIKE, runLastRound } from '../src/probe/last-round.js';
 import { CLIENT_PROFILES } from '../src/clients/profiles.js';
 import { PROBES } from '../src/probe/registry.js';
 import type { CertificateResult, CheckResult, ClientResult, ProtocolMap } from '../src/types.js';
@@ -147,6 +148,34 @@ describe('alike profiles share one hello', () => {
 
   /** What the server chose for each profile (reasons are worded from what was known). */
   const choices = (m: Map<string, sim.SimulatedClient>) => [...m.values()].map(({ id, connects, protocol, cipher, group }) => ({ id, connects, protocol, cipher, group }));
+
+  it('a last round that never runs leaves its clients without a verdict, never a guess; when it runs, one hello per name', async () => {
+    const s = await keep(startSServer());
+    const ctx = loopbackCtx(s.port, { protocols: BOTH });
+    const limit = ctx.limit;
+    let hellos = 0;
+    ctx.limit = (fn, opts) => {
+      hellos++;
+      return limit(fn, opts);
+    };
+    try {
+      const value = await sim.run(ctx);
+      const waiting = value.clients.filter((c) => /last round, which did not run/.test(c.reason ?? ''));
+      expect(waiting.map((c) => c.id)).toContain('chrome');
+      for (const c of waiting) expect(c).toMatchObject({ connects: null, protocol: null, cipher: null });
+      const result = { certificate: null } as unknown as CheckResult;
+      sim.apply(result, value);
+      expect(result.clients?.find((c) => c.id === 'chrome')?.connects).toBeNull();
+      // The round itself: an own hello of the browser-like name answers the Chrome profile too.
+      const before = hellos;
+      const own = await runLastRound(ctx, { [BROWSER_LIKE]: sim.helloFor(CLIENT_PROFILES.find((p) => p.id === 'chrome') as (typeof CLIENT_PROFILES)[number], 'localhost') });
+      expect(hellos - before).toBe(waiting.length);
+      expect(own[BROWSER_LIKE].outcome.kind).toBe('server-hello');
+      expect(sim.merged(value).find((c) => c.id === 'chrome')).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
+    } finally {
+      ctx.abort();
+    }
+  });
 
   async function counted(port: number, protocols: ProtocolMap | undefined): Promise<{ clients: Map<string, sim.SimulatedClient>; hellos: number }> {
     const ctx = loopbackCtx(port, { protocols });
