@@ -85,6 +85,14 @@ describe('post-quantum readiness in the check', () => {
     // The scripted server stops at its first flight, so the check has no completed handshake and
     // renders the short form; the lines are checked on a completed result below.
     expect(r.middlebox?.largeHello).toBe('ok');
+    // The Chrome profile's verdict comes from the middlebox probe's browser-like hello: the check
+    // sends one hello with GREASE and an X25519MLKEM768 key share, not one for each probe.
+    const browserLike = s.hellos.filter((h) => {
+      const ks = h.kind === 'tls' ? h.hello.extensions.get(0x0033) : undefined;
+      return ks !== undefined && ks.length > 1200 && (ks.readUInt16BE(2) & 0x0f0f) === 0x0a0a;
+    });
+    expect(browserLike).toHaveLength(1);
+    expect(r.clients?.find((c) => c.id === 'chrome')).toMatchObject({ connects: true, protocol: 'TLSv1.3', group: 'X25519MLKEM768' });
   });
 
   it('openssl s_server (OpenSSL 3.0, no ML-KEM): post-quantum no, naming the clients that offer it', async () => {

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { keepServers, startSServer, tempDir, type KeyPair } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import * as sim from '../src/probe/client-simulation.js';
+import { BROWSER_LIKE, runLastRound } from '../src/probe/last-round.js';
 import { CLIENT_PROFILES } from '../src/clients/profiles.js';
 import { PROBES } from '../src/probe/registry.js';
 import type { CertificateResult, CheckResult, ClientResult, ProtocolMap } from '../src/types.js';
@@ -18,8 +19,7 @@ const keep = keepServers();
 async function simulate(port: number): Promise<Map<string, sim.SimulatedClient>> {
   const ctx = loopbackCtx(port);
   try {
-    const r = await sim.run(ctx);
-    return new Map(r.clients.map((c) => [c.id, c]));
+    return new Map((await sim.simulate(ctx)).map((c) => [c.id, c]));
   } finally {
     ctx.abort();
   }
@@ -119,6 +119,102 @@ describe('client simulation against real servers, checked against real clients',
   });
 });
 
+describe('alike profiles share one hello', () => {
+  const BOTH: ProtocolMap = { SSLv2: false, SSLv3: false, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true };
+  const ids = (classes: sim.HelloClass[]) => classes.map((c) => c.profiles.map((p) => p.id));
+
+  it('on a TLS 1.2 + 1.3 server, Node.js 20 and OpenSSL 1.1.1 differ only in what TLS 1.3 ignores: one hello; every other profile its own', () => {
+    const classes = sim.helloClasses(CLIENT_PROFILES, BOTH);
+    expect(ids(classes)).toContainEqual(['openssl-1.1.1', 'node-20']);
+    expect(classes.filter((c) => c.profiles.length > 1)).toHaveLength(1);
+    // Their TLS 1.2 suites and versions differ: with nothing known of the server, apart.
+    expect(ids(sim.helloClasses(CLIENT_PROFILES, undefined)).every((c) => c.length === 1)).toBe(true);
+  });
+
+  it('the hellos left for the last round have one: the middlebox probe runs it, last', () => {
+    expect(PROBES.filter((p) => p.phase === 'last').map((p) => p.name)).toEqual(['middlebox']);
+  });
+
+  it('the last round takes the Chrome hello under the middlebox probe\'s name, the post-quantum ones, then others from the end while it has room', () => {
+    const classes = sim.helloClasses(CLIENT_PROFILES, BOTH);
+    const late = sim.lastRoundClasses(classes, 4);
+    const names = [...late].map(([c, name]) => [c.profiles.map((p) => p.id).join('+'), name]);
+    expect(names[0]).toEqual(['chrome', 'browser-like']);
+    expect(names.slice(1, 3).map(([id]) => id)).toEqual(['firefox', 'go']);
+    expect(names).toHaveLength(5);
+    // A shared hello never waits: an answer that calls for each profile's own would find the round over.
+    expect([...late.keys()].every((c) => c.profiles.length === 1)).toBe(true);
+  });
+
+  /** What the server chose for each profile (reasons are worded from what was known). */
+  const choices = (m: Map<string, sim.SimulatedClient>) => [...m.values()].map(({ id, connects, protocol, cipher, group }) => ({ id, connects, protocol, cipher, group }));
+
+  it('a last round that never runs leaves its clients without a verdict, never a guess; when it runs, one hello per name', async () => {
+    const s = await keep(startSServer());
+    const ctx = loopbackCtx(s.port, { protocols: BOTH });
+    const limit = ctx.limit;
+    let hellos = 0;
+    ctx.limit = (fn, opts) => {
+      hellos++;
+      return limit(fn, opts);
+    };
+    try {
+      const value = await sim.run(ctx);
+      const waiting = value.clients.filter((c) => /last round, which did not run/.test(c.reason ?? ''));
+      expect(waiting.map((c) => c.id)).toContain('chrome');
+      for (const c of waiting) expect(c).toMatchObject({ connects: null, protocol: null, cipher: null });
+      const result = { certificate: null } as unknown as CheckResult;
+      sim.apply(result, value);
+      expect(result.clients?.find((c) => c.id === 'chrome')?.connects).toBeNull();
+      // The round itself: an own hello of the browser-like name answers the Chrome profile too.
+      const before = hellos;
+      const own = await runLastRound(ctx, { [BROWSER_LIKE]: sim.helloFor(CLIENT_PROFILES.find((p) => p.id === 'chrome') as (typeof CLIENT_PROFILES)[number], 'localhost') });
+      expect(hellos - before).toBe(waiting.length);
+      expect(own[BROWSER_LIKE].outcome.kind).toBe('server-hello');
+      expect(sim.merged(value).find((c) => c.id === 'chrome')).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
+    } finally {
+      ctx.abort();
+    }
+  });
+
+  async function counted(port: number, protocols: ProtocolMap | undefined): Promise<{ clients: Map<string, sim.SimulatedClient>; hellos: number }> {
+    const ctx = loopbackCtx(port, { protocols });
+    const limit = ctx.limit;
+    let hellos = 0;
+    ctx.limit = (fn, opts) => {
+      hellos++;
+      return limit(fn, opts);
+    };
+    try {
+      return { clients: new Map((await sim.simulate(ctx)).map((c) => [c.id, c])), hellos };
+    } finally {
+      ctx.abort();
+    }
+  }
+
+  it('openssl s_server (TLS 1.2 + 1.3): the same verdict for every profile with shared hellos as with one hello each', async () => {
+    const s = await keep(startSServer());
+    const shared = await counted(s.port, BOTH);
+    const each = await counted(s.port, undefined);
+    expect(choices(shared.clients)).toEqual(choices(each.clients));
+    expect(shared.clients.get('node-20')).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
+    // One hello fewer for the shared class, one for Windows 7, which the version map already answers.
+    expect(shared.hellos).toBe(each.hellos - 2);
+  });
+
+  it('a shared hello answered with another version than the class was formed for: each profile sends its own, same verdicts', async () => {
+    // The version map claims TLS 1.3, the server speaks only TLS 1.2: the Node.js / OpenSSL 1.1.1
+    // hello is answered with TLS 1.2, whose choice their different TLS 1.2 lists could change.
+    const s = await keep(startSServer(['-tls1_2']));
+    const shared = await counted(s.port, BOTH);
+    const each = await counted(s.port, undefined);
+    expect(choices(shared.clients)).toEqual(choices(each.clients));
+    expect(shared.clients.get('node-20')).toMatchObject({ connects: true, protocol: 'TLSv1.2' });
+    // Windows 7 is answered by the version map; the shared class cost its two hellos after all.
+    expect(shared.hellos).toBe(each.hellos - 1);
+  });
+});
+
 describe('limits judged after the handshake: certificate key and DH size', () => {
   const rsa1024: CertificateResult = { keyType: 'RSA', keyBits: 1024 } as CertificateResult;
   const connected = (id: string, cipher = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', dhe = false): sim.SimulatedClient =>
@@ -205,7 +301,7 @@ describe('clients the version probe already answered', () => {
     const s = await keep(startSServer(['-tls1_3']));
     const ctx = loopbackCtx(s.port);
     try {
-      const probed = (await sim.run(ctx)).clients.find((c) => c.id === 'java-8');
+      const probed = (await sim.simulate(ctx)).find((c) => c.id === 'java-8');
       const known = sim.refusedByVersions(profile('java-8'), versions(['TLSv1.3']));
       expect(probed).toMatchObject({ connects: false, reason: expect.stringMatching(/^no common protocol version \(alert 70/) });
       expect(known).toMatchObject({ connects: false, reason: expect.stringMatching(/^no common protocol version: /) });

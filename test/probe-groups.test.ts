@@ -11,12 +11,23 @@ import type { ProtocolMap } from '../src/types.js';
 const keep = keepServers();
 const TLS13: ProtocolMap = { SSLv3: false, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true };
 
+/** Connections each probe() opened, by test name: the probe's cost on a real link. */
+const hellos = new Map<string, number>();
+
 async function probe(port: number, protocols: ProtocolMap | undefined = TLS13): Promise<groups.GroupsResult> {
   const ctx = loopbackCtx(port, { protocols });
+  const limit = ctx.limit;
+  let count = 0;
+  ctx.limit = (fn, opts) => {
+    count++;
+    return limit(fn, opts);
+  };
   try {
     return await groups.run(ctx);
   } finally {
     ctx.abort();
+    hellos.set(expect.getState().currentTestName ?? '?', count);
+    if (process.env.GROUPS_HELLOS) console.log(`hellos ${count}: ${expect.getState().currentTestName}`);
   }
 }
 
@@ -59,6 +70,9 @@ describe('TLS 1.3 groups against real servers without post-quantum groups', () =
     expect(r.groups).toEqual(['x25519', 'secp256r1']);
     expect(r.postQuantum).toBe(false);
     expect(r.groupsComplete).toBe(true);
+    // One hello per family and the order pair, then one for P-256 after x25519's pick (client
+    // order: nothing more to walk): not one hello per candidate group (20).
+    expect(hellos.get(expect.getState().currentTestName ?? '')).toBeLessThanOrEqual(7);
   });
 
   it('openssl s_server with its defaults and -serverpref: the server\'s own order', async () => {
@@ -83,6 +97,9 @@ describe('TLS 1.3 groups against real servers without post-quantum groups', () =
     const s = await keep(startNodeTls({ ecdhCurve: 'P-384' }));
     const r = await probe(s.port);
     expect(r).toMatchObject({ groups: ['secp384r1'], groupsServerOrder: null, postQuantum: false });
+    // One hello per family and the order pair, then its family's other two groups refused: not
+    // one hello per candidate group (20).
+    expect(hellos.get(expect.getState().currentTestName ?? '')).toBeLessThanOrEqual(8);
   });
 
   it.skipIf(!HAS_LIGHTTPD_WOLFSSL)('lighttpd + wolfSSL, which answers groups it lacks with a HelloRetryRequest naming none: refused', async () => {

@@ -3,9 +3,10 @@
 // it cannot accept fails, with the reason. The certificate key, SHA-1 signatures and DH size a
 // client refuses are judged in apply(), from the certificate and key-exchange probes' results.
 import type { ProbeContext } from './context.js';
-import { buildClientHello, type HelloVersion } from './codec/client-hello.js';
+import { buildClientHello, type ClientHelloOptions, type HelloVersion } from './codec/client-hello.js';
 import { CIPHER_SUITES, cipherSuiteById } from './codec/cipher-suites.js';
-import { groupName } from './codec/groups.js';
+import { groupName, ML_KEM_GROUPS } from './codec/groups.js';
+import { BROWSER_LIKE, deferToLastRound, LAST_ROUND_ROOM, runLastRound } from './last-round.js';
 import { describeOutcome, sendHello, type HelloOutcome } from './raw-hello.js';
 import { CLIENT_PROFILES, type ClientProfile } from '../clients/profiles.js';
 import type { CertificateResult, CheckResult, ClientResult, ProtocolName } from '../types.js';
@@ -20,10 +21,6 @@ export interface SimulatedClient extends ClientResult {
   dhe: boolean;
 }
 
-export interface ClientSimulationResult {
-  clients: SimulatedClient[];
-}
-
 const ORDER: readonly ProtocolName[] = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 /** Cipher suite name (IANA or OpenSSL) → code point; unknown names are a bug in the profile. */
@@ -33,7 +30,8 @@ export function cipherId(nameOrOpenssl: string): number {
   return suite.id;
 }
 
-export function helloFor(profile: ClientProfile, sni: string | null): Buffer {
+/** The profile's hello as codec options: its highest version, and only suites that version allows. */
+export function helloOptions(profile: ClientProfile, sni: string | null): ClientHelloOptions {
   const max = profile.protocols[0] as HelloVersion;
   const tls13 = max === 'TLSv1.3';
   const maxRank = ORDER.indexOf(max);
@@ -41,7 +39,7 @@ export function helloFor(profile: ClientProfile, sni: string | null): Buffer {
     const min = cipherSuiteById(id)?.minVersion ?? 'TLSv1';
     return ORDER.indexOf(min) <= maxRank;
   });
-  return buildClientHello({
+  return {
     version: max,
     ciphers,
     sni,
@@ -56,7 +54,11 @@ export function helloFor(profile: ClientProfile, sni: string | null): Buffer {
     renegotiationScsv: profile.scsv,
     grease: profile.grease,
     padding: false,
-  });
+  };
+}
+
+export function helloFor(profile: ClientProfile, sni: string | null): Buffer {
+  return buildClientHello(helloOptions(profile, sni));
 }
 
 const ALERT_REASONS: Readonly<Record<number, string>> = {
@@ -114,19 +116,142 @@ export function refusedByVersions(profile: ClientProfile, protocols: ProbeContex
 }
 
 /**
- * The hellos queue for socket slots like any other one-off hello (ctx.limit), behind the cipher
- * and group chains, which take urgent slots. Through the delay relay (bench/results.md) this costs
- * the check about 3-4 round trips: the check keeps its 10 slots busy for most of its run, and a
- * lane that waits for idle slots did no better when tried, as slots only come free near the end. Each hello
- * fewer helps, so none is sent for a client the version probe already answered.
+ * Profiles whose hellos any server must answer alike, sharing one hello. Alike means the same in
+ * everything the server can choose its version, suite and group on, or refuse a hello for:
+ * versions, suites in order, supported groups and key shares, signature algorithms, SNI (the
+ * target's, the same for all), ALPN, status_request, GREASE, and for TLS ≤ 1.2 the extended
+ * master secret and renegotiation_info / SCSV. Normalised away, because the server cannot choose
+ * on them:
+ * - versions the version probe saw refused (with a hello of its own), and the suites and key
+ *   shares only those versions could use;
+ * - when the server speaks TLS 1.3 and the profile offers it, everything TLS 1.3 ignores: the
+ *   lower versions and their suites, the extended master secret and renegotiation_info / SCSV
+ *   (RFC 8446 picks the highest common version, and these belong to TLS ≤ 1.2 handshakes).
+ * The second rests on the server's answer being TLS 1.3: when a shared hello gets anything else
+ * (or its answer could not be chosen from the class's suites and versions) each profile sends
+ * its own. Limits the hello cannot show (RSA < 2048, DH size, SHA-1) stay per profile: finalize().
+ */
+export interface HelloClass {
+  key: string;
+  /** Versions the server may choose from for these profiles; TLS 1.3 alone for the TLS 1.3 class. */
+  versions: ProtocolName[];
+  /** Suites it may choose from. */
+  suites: number[];
+  profiles: ClientProfile[];
+}
+
+function usableIn(versions: readonly ProtocolName[], id: number): boolean {
+  const suite = cipherSuiteById(id);
+  if (!suite) return true;
+  return versions.some((v) => ORDER.indexOf(suite.minVersion) <= ORDER.indexOf(v) && ORDER.indexOf(v) <= ORDER.indexOf(suite.maxVersion));
+}
+
+export function helloClass(profile: ClientProfile, protocols: ProbeContext['protocols']): Omit<HelloClass, 'profiles'> {
+  const o = helloOptions(profile, null);
+  const offered = profile.protocols.filter((p) => protocols?.[p] !== false);
+  const tls13 = protocols?.['TLSv1.3'] === true && offered.includes('TLSv1.3');
+  const versions: ProtocolName[] = tls13 ? ['TLSv1.3'] : offered;
+  const suites = o.ciphers.filter((id) => usableIn(versions, id));
+  const shares = versions.includes('TLSv1.3') ? o.keyShares : undefined;
+  const tls12 = tls13 ? null : { ems: o.extendedMasterSecret, ri: o.renegotiationInfo, scsv: o.renegotiationScsv };
+  const key = JSON.stringify([versions, suites, o.groups, shares, o.signatureAlgorithms, o.alpn, o.statusRequest, o.grease, tls12]);
+  return { key, versions, suites };
+}
+
+export function helloClasses(profiles: readonly ClientProfile[], protocols: ProbeContext['protocols']): HelloClass[] {
+  const classes = new Map<string, HelloClass>();
+  for (const p of profiles) {
+    const c = helloClass(p, protocols);
+    const known = classes.get(c.key);
+    if (known) known.profiles.push(p);
+    else classes.set(c.key, { ...c, profiles: [p] });
+  }
+  return [...classes.values()];
+}
+
+/** An answer the server can only have chosen from what the class's profiles share. */
+function sharedAnswer(c: HelloClass, o: HelloOutcome): boolean {
+  if (c.profiles.length === 1) return true;
+  return o.kind === 'server-hello' && o.versionName !== null && c.versions.includes(o.versionName) && c.suites.includes(o.cipher);
+}
+
+/**
+ * Which classes wait for the check's last round (last-round.ts): the Chrome profile's, whose hello
+ * the middlebox probe sends there anyway; then those with a post-quantum key share (two TCP
+ * segments: what a middlebox may drop or punish, like the middlebox probe's own large hellos);
+ * then others, from the end of the list, while the round has free sockets. Only single-profile
+ * classes: a shared hello whose answer calls for each profile's own would find the round over.
+ */
+export function lastRoundClasses(classes: readonly HelloClass[], room = LAST_ROUND_ROOM): Map<HelloClass, string> {
+  const late = new Map<HelloClass, string>();
+  const single = classes.filter((c) => c.profiles.length === 1);
+  const chrome = single.find((c) => c.profiles[0]?.id === 'chrome');
+  if (chrome) late.set(chrome, BROWSER_LIKE);
+  const large = single.filter((c) => c !== chrome && c.profiles[0]?.keyShares.some((g) => ML_KEM_GROUPS.has(g)));
+  const rest = single.filter((c) => c !== chrome && !large.includes(c)).reverse();
+  for (const c of [...large, ...rest].slice(0, room)) late.set(c, `client ${c.profiles[0]?.id ?? ''}`);
+  return late;
+}
+
+export interface ClientSimulationResult {
+  /** Every profile, in profile order; those left for the last round without a verdict until then. */
+  clients: SimulatedClient[];
+  /**
+   * Verdicts from the last round, by profile id, filled in when it runs. When it does not (the
+   * deadline), the middlebox probe is listed as cut, and these clients keep "no verdict".
+   */
+  late: Map<string, SimulatedClient>;
+}
+
+async function ask(ctx: ProbeContext, c: HelloClass): Promise<SimulatedClient[]> {
+  const [first] = c.profiles as [ClientProfile];
+  const o = await sendHello(ctx, helloFor(first, ctx.target.sni));
+  if (sharedAnswer(c, o)) return c.profiles.map((p) => judge(p, o));
+  return Promise.all(c.profiles.map(async (p) => (p === first ? judge(p, o) : judge(p, await sendHello(ctx, helloFor(p, ctx.target.sni))))));
+}
+
+/**
+ * One hello per class of alike profiles (helloClasses), none for a client the version probe
+ * already answered. They queue for socket slots like any other one-off hello (ctx.limit), behind
+ * the cipher and group chains, which take urgent slots; the check keeps its 10 sockets busy for
+ * most of its run, so each hello costs it about a fifth of a round trip on a long path (bench/
+ * results.md). Hence also the classes left for the last round (lastRoundClasses), which runs on
+ * few sockets: they cost nothing there, and their verdicts are filled in when it runs.
  */
 export async function run(ctx: ProbeContext, profiles: readonly ClientProfile[] = CLIENT_PROFILES): Promise<ClientSimulationResult> {
-  const clients = await Promise.all(profiles.map(async (p) => {
+  const verdicts = new Map<string, SimulatedClient>();
+  const toAsk: ClientProfile[] = [];
+  for (const p of profiles) {
     const known = refusedByVersions(p, ctx.protocols);
-    return known ?? judge(p, await sendHello(ctx, helloFor(p, ctx.target.sni)));
-  }));
-  return { clients };
+    if (known) verdicts.set(p.id, known);
+    else toAsk.push(p);
+  }
+  const classes = helloClasses(toAsk, ctx.protocols);
+  const late = lastRoundClasses(classes);
+  const value: ClientSimulationResult = { clients: [], late: new Map() };
+  for (const [c, name] of late) {
+    const [p] = c.profiles as [ClientProfile];
+    verdicts.set(p.id, { id: p.id, name: p.name, protocol: null, cipher: null, group: null, dhe: false, connects: null, reason: 'no verdict: its hello waited for the check\'s last round, which did not run' });
+    void deferToLastRound(ctx, name, helloFor(p, ctx.target.sni)).then((t) => value.late.set(p.id, judge(p, t.outcome)));
+  }
+  const now = await Promise.all(classes.filter((c) => !late.has(c)).map((c) => ask(ctx, c)));
+  for (const c of now.flat()) verdicts.set(c.id, c);
+  value.clients = profiles.map((p) => verdicts.get(p.id) as SimulatedClient);
+  return value;
 }
+
+/** Every verdict: the last round's in place of the placeholders it was waiting for. */
+export function merged(value: ClientSimulationResult): SimulatedClient[] {
+  return value.clients.map((c) => value.late.get(c.id) ?? c);
+}
+
+/** run(), then the last round itself: for callers without the check's middlebox probe (tests, tools). */
+export async function simulate(ctx: ProbeContext, profiles: readonly ClientProfile[] = CLIENT_PROFILES): Promise<SimulatedClient[]> {
+  const value = await run(ctx, profiles);
+  await runLastRound(ctx, {});
+  return merged(value);
+}
+
 
 /**
  * The server's DH group size as the key-exchange probe measured it (`keyExchange.dh.bits`, written
@@ -198,5 +323,5 @@ export function finalize(result: CheckResult, clients: readonly SimulatedClient[
 }
 
 export function apply(result: CheckResult, value: ClientSimulationResult): void {
-  result.clients = finalize(result, value.clients);
+  result.clients = finalize(result, merged(value));
 }

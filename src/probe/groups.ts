@@ -1,7 +1,10 @@
 // Which TLS 1.3 key-exchange groups the server accepts, in its order when it has one, and so
 // whether it is post-quantum ready. Each hello offers groups with an empty key_share: the server
 // must answer with a HelloRetryRequest naming the group it wants (RFC 8446 §4.1.4), which tells
-// its choice without key material and without completing anything.
+// its choice without key material and without completing anything. Support is asked by families
+// (a family the server lacks costs one hello, not one per group); a server with its own order is
+// then walked through it, which settles support and order at once, a client-order one asked only
+// about the rest of the families it took from.
 import type { ProbeContext } from './context.js';
 import type { CheckResult } from '../types.js';
 import { buildClientHello } from './codec/client-hello.js';
@@ -51,8 +54,8 @@ function hello(ctx: ProbeContext, groups: readonly number[], withShares: boolean
 }
 
 /**
- * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the order
- * rounds wait on the singles, so both go ahead of one-off hellos in the socket queue.
+ * One hello, retried once if the network (not the server's TLS stack) failed. Urgent: the walk and
+ * the rest of the families wait on the first round, so all go ahead of one-off hellos in the queue.
  */
 async function ask(ctx: ProbeContext, groups: readonly number[], withShares = false): Promise<HelloOutcome> {
   const first = await sendHello(ctx, hello(ctx, groups, withShares), { urgent: true });
@@ -70,17 +73,73 @@ export function chosenGroup(offered: readonly number[], o: HelloOutcome): number
 
 function verdictOf(group: number, o: HelloOutcome): Verdict {
   if (chosenGroup([group], o) === group) return 'accepted';
-  // An alert, or a ServerHello for an older version (it has no group to offer in 1.3 terms).
-  if (o.kind === 'alert' || (o.kind === 'server-hello' && o.versionName !== 'TLSv1.3')) return 'refused';
-  // wolfSSL answers a group it lacks with a HelloRetryRequest that names no group (RFC 8446 wants
-  // handshake_failure): a TLS 1.3 answer that takes nothing offered.
-  if (o.kind === 'server-hello' && o.helloRetryRequest && o.keyShareGroup === null) return 'refused';
-  return 'unknown';
+  return refusesAll(o) ? 'refused' : 'unknown';
 }
 
 async function singles(ctx: ProbeContext, candidates: readonly number[], withShares: boolean): Promise<Map<number, Verdict>> {
   const outcomes = await Promise.all(candidates.map((g) => ask(ctx, [g], withShares)));
   return new Map(candidates.map((g, i) => [g, verdictOf(g, outcomes[i] as HelloOutcome)]));
+}
+
+/**
+ * Groups that servers take or leave together, asked as one family each: x25519 and P-256 are near
+ * universal, the other NIST curves and x448 come with OpenSSL-style defaults, FFDHE all or none,
+ * and the post-quantum, pure ML-KEM and brainpool groups are rare. A family whose groups the
+ * server lacks costs one hello instead of one per group; one it takes costs one per group.
+ */
+export const FAMILIES: ReadonlyArray<readonly number[]> = [
+  [GROUP.x25519, GROUP.secp256r1],
+  [GROUP.secp384r1, GROUP.secp521r1, GROUP.x448],
+  [GROUP.ffdhe2048, GROUP.ffdhe3072, GROUP.ffdhe4096, GROUP.ffdhe6144, GROUP.ffdhe8192],
+  [
+    GROUP.X25519MLKEM768, GROUP.SecP256r1MLKEM768, GROUP.SecP384r1MLKEM1024, GROUP.X25519Kyber768Draft00,
+    GROUP.MLKEM768, GROUP.MLKEM1024, GROUP.MLKEM512, 0x001f, 0x0020, 0x0021,
+  ],
+];
+
+/** `candidates` split into FAMILIES (candidate order within each); groups in none form one more. */
+export function familiesOf(candidates: readonly number[]): number[][] {
+  const known = FAMILIES.map((f) => candidates.filter((g) => f.includes(g)));
+  const rest = candidates.filter((g) => !FAMILIES.some((f) => f.includes(g)));
+  return [...known, rest].filter((f) => f.length > 0);
+}
+
+/**
+ * No group of the offer is acceptable: an alert, an answer for an older version (it has no TLS 1.3
+ * group to offer), or wolfSSL's HelloRetryRequest naming no group (RFC 8446 wants
+ * handshake_failure). A server must pick a group of the offer if it supports any (RFC 8446
+ * §4.1.1), so this refuses every group offered.
+ */
+function refusesAll(o: HelloOutcome): boolean {
+  if (o.kind === 'alert') return true;
+  return o.kind === 'server-hello' && (o.versionName !== 'TLSv1.3' || (o.helloRetryRequest && o.keyShareGroup === null));
+}
+
+/** Up to this many groups left in a family after its pick get a hello each; more, a chain. */
+const SINGLES_AFTER_PICK = 4;
+
+/**
+ * What is left of a family after its pick: a hello per group when few are left (servers take most
+ * of a family or little of it), or, for a long family of rare groups, offers of what is left,
+ * striking each group named, until a refusal.
+ */
+async function remainder(ctx: ProbeContext, groups: readonly number[]): Promise<Map<number, Verdict>> {
+  if (groups.length <= SINGLES_AFTER_PICK) return singles(ctx, groups, false);
+  const verdicts = new Map<number, Verdict>();
+  let open = [...groups];
+  let last: Verdict = 'unknown';
+  while (open.length > 0 && !ctx.signal.aborted) {
+    const o = await ask(ctx, open);
+    const pick = chosenGroup(open, o);
+    if (pick === null) {
+      last = refusesAll(o) ? 'refused' : 'unknown';
+      break;
+    }
+    verdicts.set(pick, 'accepted');
+    open = open.filter((g) => g !== pick);
+  }
+  for (const g of open) verdicts.set(g, last);
+  return verdicts;
 }
 
 /**
@@ -97,40 +156,64 @@ const LIKELY_ORDER: readonly number[] = [
 /** Parallel hellos per round when establishing the server's order. */
 const ORDER_WINDOW = 6;
 
+/** Groups outside these families are rare: a guess puts them last, behind the common ones. */
+const COMMON: ReadonlySet<number> = new Set((FAMILIES.slice(0, 3) as number[][]).flat());
+
+interface Walk {
+  /** Accepted groups in the server's order, `first` first. */
+  order: number[];
+  refused: number[];
+  /** Neither: the walk stopped (no answer, or the deadline). */
+  unknown: number[];
+}
+
 /**
- * The server's order over `accepted` (already in candidate order): offer the rest, note its pick,
- * strike it, ask again. Asked one at a time that is a round trip per group on the check's
- * critical path, so each round asks the next few questions at once, assuming the guessed order:
- * offer j leaves out the first j guesses, and its pick is the next group as long as the guesses
- * before it were right (each hello is the one the one-at-a-time walk would send). Every pick up to
- * the first wrong guess is established: a right guess settles a window per round, a wrong one
- * still one group. Only runs for servers that showed a preference. Stops (returning the rest in
- * candidate order) if a hello goes unanswered.
+ * The server's order, and support with it, over `open` (its first group known): offer what is
+ * left, note the pick, strike it, ask again until a refusal or nothing is left. Asked one at a
+ * time that is a round trip per group on the check's critical path, so each round asks the next
+ * few questions at once, assuming a guessed order: offer j leaves out the first j guesses, and
+ * its pick is the next group as long as the guesses before it were right (each hello is the one
+ * the one-at-a-time walk would send). Every pick up to the first wrong guess is established. The
+ * guess: groups known accepted and common ones, then rare ones, each by LIKELY_ORDER; a round
+ * asks one place past the groups likely to be accepted (so the refusal that ends the walk comes
+ * with them), and after a wrong guess one more than the last round settled.
  */
-async function serverOrder(ctx: ProbeContext, accepted: readonly number[], first: number): Promise<{ order: number[]; complete: boolean }> {
+async function walk(ctx: ProbeContext, open: readonly number[], first: number, known: ReadonlySet<number>): Promise<Walk> {
   const order = [first];
-  let rest = accepted.filter((g) => g !== first);
-  const likely = (g: number): number => {
+  const refused: number[] = [];
+  let rest = open.filter((g) => g !== first);
+  const rank = (g: number): number => {
     const i = LIKELY_ORDER.indexOf(g);
-    return i >= 0 ? i : LIKELY_ORDER.length + accepted.indexOf(g);
+    const tier = known.has(g) || COMMON.has(g) ? 0 : 1;
+    return tier * 1000 + (i >= 0 ? i : LIKELY_ORDER.length + open.indexOf(g));
   };
-  while (rest.length > 1 && !ctx.signal.aborted) {
-    const guess = [...rest].sort((a, b) => likely(a) - likely(b));
-    const window = Math.min(ORDER_WINDOW, guess.length - 1);
-    const offers = Array.from({ length: window }, (_, j) => rest.filter((g) => !guess.slice(0, j).includes(g)));
+  let window = ORDER_WINDOW;
+  while (rest.length > 0 && !ctx.signal.aborted) {
+    const guess = [...rest].sort((a, b) => rank(a) - rank(b));
+    const likely = guess.filter((g) => known.has(g) || COMMON.has(g)).length;
+    const n = Math.min(window, likely + 1, rest.length);
+    const offers = Array.from({ length: n }, (_, j) => rest.filter((g) => !guess.slice(0, j).includes(g)));
     const outcomes = await Promise.all(offers.map((offer) => ask(ctx, offer)));
-    for (let j = 0; j < window; j++) {
-      const pick = chosenGroup(offers[j] ?? [], outcomes[j] as HelloOutcome);
+    let settled = 0;
+    for (let j = 0; j < n; j++) {
+      const offer = offers[j] as number[];
+      const o = outcomes[j] as HelloOutcome;
+      const pick = chosenGroup(offer, o);
       if (pick === null) {
-        if (j === 0) return { order: [...order, ...rest], complete: false };
+        // The guesses before it were right, so this offer is everything left.
+        if (!refusesAll(o)) return { order, refused, unknown: rest };
+        refused.push(...offer);
+        rest = [];
         break;
       }
       order.push(pick);
       rest = rest.filter((g) => g !== pick);
+      settled++;
       if (pick !== guess[j]) break;
     }
+    window = settled >= n ? ORDER_WINDOW : settled + 1;
   }
-  return { order: [...order, ...rest], complete: rest.length <= 1 && !ctx.signal.aborted };
+  return { order, refused, unknown: rest };
 }
 
 function postQuantumOf(verdicts: Map<number, Verdict>): boolean | null {
@@ -153,14 +236,44 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
       groupsDetail: 'TLS 1.3 support could not be determined, so neither could its groups',
     };
   }
-  // Offered in client order and reversed, alongside the singles: a server with its own order picks
-  // the same group both times, a client-order server the first it supports each time.
-  const [forward, backward, firstVerdicts] = await Promise.all([
-    ask(ctx, candidates),
-    ask(ctx, [...candidates].reverse()),
-    singles(ctx, candidates, false),
+  // One round: each family as one hello (a refusal refuses the whole family, a pick accepts one of
+  // its groups), and every candidate in client order and reversed: a server with its own order
+  // picks the same group both times, a client-order server the first it supports each time.
+  const families = familiesOf(candidates);
+  const [firsts, [forward, backward]] = await Promise.all([
+    Promise.all(families.map((f) => ask(ctx, f))),
+    Promise.all([ask(ctx, candidates), ask(ctx, [...candidates].reverse())]),
   ]);
-  let verdicts = firstVerdicts;
+  let verdicts = new Map<number, Verdict>();
+  const rests: number[][] = [];
+  families.forEach((f, i) => {
+    const o = firsts[i] as HelloOutcome;
+    const pick = chosenGroup(f, o);
+    if (pick !== null) {
+      verdicts.set(pick, 'accepted');
+      rests.push(f.filter((g) => g !== pick));
+    } else {
+      for (const g of f) verdicts.set(g, refusesAll(o) ? 'refused' : 'unknown');
+    }
+  });
+  const pickF = chosenGroup(candidates, forward);
+  const pickB = chosenGroup(candidates, backward);
+  let order: number[] | null = null;
+  let orderComplete = true;
+  if (pickF !== null && pickF === pickB) {
+    // Its own order (or a single group): walking it settles the rest of the families too.
+    const known = new Set([...verdicts].filter(([, v]) => v === 'accepted').map(([g]) => g));
+    const w = await walk(ctx, [pickF, ...known, ...rests.flat()].filter((g, i, all) => all.indexOf(g) === i), pickF, known);
+    for (const g of w.order) verdicts.set(g, 'accepted');
+    for (const g of w.refused) verdicts.set(g, 'refused');
+    for (const g of w.unknown) verdicts.set(g, 'unknown');
+    order = w.order;
+    orderComplete = w.unknown.length === 0;
+  } else {
+    // Client order, or none seen: the rest of each family with a pick.
+    const found = await Promise.all(rests.map((r) => remainder(ctx, r)));
+    for (const [g, v] of found.flatMap((m) => [...m])) verdicts.set(g, v);
+  }
   let how = 'HelloRetryRequests to hellos with an empty key_share';
   const acceptedOf = (v: Map<number, Verdict>): number[] => candidates.filter((g) => v.get(g) === 'accepted');
   if (acceptedOf(verdicts).length === 0 && tls13 === true) {
@@ -173,14 +286,11 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
   }
   const accepted = acceptedOf(verdicts);
   const unknown = candidates.filter((g) => verdicts.get(g) === 'unknown');
-  const pickF = chosenGroup(candidates, forward);
-  const pickB = chosenGroup(candidates, backward);
   let groups = accepted;
   let groupsServerOrder: boolean | null = null;
-  let orderComplete = true;
   if (accepted.length >= 2 && pickF !== null && pickB !== null) {
     groupsServerOrder = pickF === pickB;
-    if (groupsServerOrder) ({ order: groups, complete: orderComplete } = await serverOrder(ctx, accepted, pickF));
+    if (order) groups = [...order, ...accepted.filter((g) => !order.includes(g))];
   }
   const complete = unknown.length === 0 && orderComplete;
   const notes = [`Found by ${how}`];

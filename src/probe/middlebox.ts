@@ -6,12 +6,16 @@
 import type { ProbeContext } from './context.js';
 import { buildClientHello, type ClientHelloOptions } from './codec/client-hello.js';
 import { GROUP } from './codec/groups.js';
-import { describeOutcome, sendHello, type HelloOutcome } from './raw-hello.js';
+import { describeOutcome, type HelloOutcome } from './raw-hello.js';
+import { BROWSER_LIKE, runLastRound, type Timed } from './last-round.js';
+import { helloOptions } from './client-simulation.js';
+import { CLIENT_PROFILES, type ClientProfile } from '../clients/profiles.js';
 import type { CheckResult, HelloTolerance, MiddleboxResult as MiddleboxContract } from '../types.js';
 
 export const name = 'middlebox';
 // Last and alone: its large hellos may trip a device (an IPS that then blocks the client for a
-// while), which must not turn into other probes' failures. Costs one connect plus one hello.
+// while), which must not turn into other probes' failures. Costs one connect plus one hello; the
+// client simulation's large hellos, and a few that can wait, share that round (last-round.ts).
 export const phase = 'last';
 
 /**
@@ -23,6 +27,8 @@ export const phase = 'last';
  * to the large one's size. Sizes are handshake messages (4-byte header, no record header), as RFC 7685 counts.
  */
 export type MiddleboxResult = Required<MiddleboxContract>;
+
+const CHROME = CLIENT_PROFILES.find((p) => p.id === 'chrome') as ClientProfile;
 
 // A handshake every TLS server of the last 15 years can answer: TLS 1.3 and 1.2 (supported_versions),
 // AES-GCM with ECDHE, and CBC with ECDHE and RSA for older stacks.
@@ -52,30 +58,24 @@ function smallHello(ctx: ProbeContext): Buffer {
   return hello.length - 5 < SMALL_LIMIT ? hello : buildClientHello({ ...base(ctx), sessionId: Buffer.alloc(0) });
 }
 
-/** What current Chrome-family browsers send (Chrome 131+): see the knowledge-base entry's references. */
+/**
+ * What current Chrome-family browsers send (Chrome 131+): the Chrome client profile's hello, with
+ * the three extensions Chrome adds that the profile leaves out because no server chooses its
+ * version, suite or group by them (session_ticket, signed_certificate_timestamp,
+ * compress_certificate). So it is also the Chrome profile's hello for the client simulation, which
+ * takes its answer from here instead of sending its own (last-round.ts). See the knowledge-base
+ * entry's references.
+ */
 function largeHello(ctx: ProbeContext): Buffer {
   return buildClientHello({
-    ...base(ctx),
-    grease: true,
-    ciphers: [...CIPHERS.slice(0, 3), 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035],
-    groups: [GROUP.X25519MLKEM768, GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1],
-    keyShares: [GROUP.X25519MLKEM768, GROUP.x25519],
-    extendedMasterSecret: true,
-    renegotiationInfo: true,
+    ...helloOptions(CHROME, ctx.target.sni),
     sessionTicket: true,
-    alpn: ['h2', 'http/1.1'],
-    statusRequest: true,
     signedCertificateTimestamp: true,
     compressCertificate: [2], // brotli
   });
 }
 
 type Answer = 'hello' | 'alert' | 'dropped' | 'reset' | 'unknown';
-
-interface Timed {
-  outcome: HelloOutcome;
-  ms: number;
-}
 
 function answerOf(o: HelloOutcome): Answer {
   switch (o.kind) {
@@ -114,12 +114,6 @@ function tolerance(small: Timed, variant: Timed): HelloTolerance {
   return got;
 }
 
-async function timed(ctx: ProbeContext, hello: Buffer): Promise<Timed> {
-  const started = performance.now();
-  const outcome = await sendHello(ctx, hello);
-  return { outcome, ms: Math.round(performance.now() - started) };
-}
-
 function explain(t: { small: Timed; padded: Timed; paddedLarge: Timed; large: Timed }, r: Omit<MiddleboxResult, 'detail'>): string {
   const line = (label: string, size: number, x: Timed): string => `${label} (${size} bytes): ${describeOutcome(x.outcome)}`;
   const seen = [
@@ -148,14 +142,16 @@ function explain(t: { small: Timed; padded: Timed; paddedLarge: Timed; large: Ti
   return `${meaning} Seen: ${seen}.`;
 }
 
-/** Four hellos at once: one round trip (plus the TCP connect) on the check's critical path. */
+/**
+ * Four hellos at once, with those other probes left for the last round (last-round.ts): one round
+ * trip (plus the TCP connect) on the check's critical path.
+ */
 export async function run(ctx: ProbeContext): Promise<MiddleboxResult> {
   const hellos = { small: smallHello(ctx), large: largeHello(ctx) };
   const padded = buildClientHello({ ...base(ctx), padding: Math.max(PADDED_SIZE, hellos.small.length - 5) });
   const paddedLarge = buildClientHello({ ...base(ctx), padding: hellos.large.length - 5 });
-  const [small, pad, padLarge, large] = await Promise.all([
-    timed(ctx, hellos.small), timed(ctx, padded), timed(ctx, paddedLarge), timed(ctx, hellos.large),
-  ]);
+  const answers = await runLastRound(ctx, { small: hellos.small, padded, paddedLarge, [BROWSER_LIKE]: hellos.large });
+  const { small, padded: pad, paddedLarge: padLarge, [BROWSER_LIKE]: large } = answers;
   const partial = {
     largeHello: tolerance(small, large),
     paddedHello: tolerance(small, pad),
