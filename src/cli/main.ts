@@ -66,14 +66,23 @@ function earlyEvidence(opts: CheckOptions, symptom: string | undefined): Pick<Ch
   const base = opts.evidence;
   const runs = base?.runs;
   if (!base || !runs) return {};
-  const evidence = import('../evidence/index.js');
+  let evidence: Promise<typeof import('../evidence/index.js')> | undefined;
   return {
     onPartialResult: (partial, progress) => {
       // Only a head start: whatever goes wrong here, the check's own evidence step still runs.
-      evidence.then((m) => m.startEarlyEvidence(partial, progress, { ...base, symptom, runs })).catch(() => undefined);
+      (evidence ??= import('../evidence/index.js')).then((m) => m.startEarlyEvidence(partial, progress, { ...base, symptom, runs })).catch(() => undefined);
     },
   };
 }
+
+const importOutput = () =>
+  Promise.all([import('../diagnose/index.js'), import('../evidence/index.js'), import('../format/cli-text.js'), import('../format/cli-explain.js')]);
+let output: ReturnType<typeof importOutput> | undefined;
+/**
+ * What a check's output needs, evaluated once a probe has settled (the check then waits on the
+ * network): evaluated before the check, it would delay the first hellos.
+ */
+const loadOutput = (): ReturnType<typeof importOutput> => (output ??= importOutput());
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseCli(argv);
@@ -104,8 +113,11 @@ async function main(argv: string[]): Promise<number> {
   const symptom = cmd.kind === 'explain' ? cmd.text : undefined;
   const { InvalidTargetError, runCheck } = await import('../check.js');
   const progress = progressLine();
-  const checking = runCheck(target, { ...opts, ...earlyEvidence(opts, symptom), onProgress: progress.update, symptom });
-  const rendering = Promise.all([import('../diagnose/index.js'), import('../evidence/index.js'), import('../format/cli-text.js'), import('../format/cli-explain.js')]);
+  const onProgress = (e: ProgressEvent): void => {
+    void loadOutput();
+    progress.update(e);
+  };
+  const checking = runCheck(target, { ...opts, ...earlyEvidence(opts, symptom), onProgress, symptom });
   let result;
   try {
     result = await checking;
@@ -115,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   progress.clear();
-  const [{ explain }, { carryEvidence }, { ansiPaint, plainPaint, renderCheck }, { renderExplain }] = await rendering;
+  const [{ explain }, { carryEvidence }, { ansiPaint, plainPaint, renderCheck }, { renderExplain }] = await loadOutput();
   const paint = colour ? ansiPaint : plainPaint;
   if (cmd.kind === 'explain') {
     const answer = carryEvidence(explain(cmd.text, result), result);
