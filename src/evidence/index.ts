@@ -72,7 +72,8 @@ export async function attachEvidence(result: CheckResult, run: EvidenceRun): Pro
       return;
     }
     const left = run.deadline - Date.now();
-    const version = opensslVersion();
+    // Asked only when some diagnosis runs s_client: with no time left, openssl is not started at all.
+    let version: Promise<string | null> | undefined;
     await Promise.all(
       picked.map(async (d) => {
         const recipe = RECIPES[d.id];
@@ -88,7 +89,7 @@ export async function attachEvidence(result: CheckResult, run: EvidenceRun): Pro
         if (!outcome.ok) return unavailable(d, outcome.reason);
         d.evidence = judge(observe(outcome.run, shared.timeoutMs), recipe, result, {
           command: inv.command,
-          openssl: await version,
+          openssl: await (version ??= opensslVersion()),
           durationMs: outcome.run.durationMs,
         });
       }),
