@@ -63,12 +63,15 @@ describe('startEarlyEvidence on a partial result', () => {
     expect(runs.started.map((i) => i.command)).toEqual([expected]);
   });
 
-  it('a probe no recipe rests on settling starts nothing, and a diagnosis whose recipe rests on unsettled probes waits for the end', () => {
+  it('a probe no recipe rests on settling starts nothing, and a diagnosis waits until every probe its recipe rests on has settled', () => {
     const runs = recordingRuns();
     const insecure = partial({ renegotiation: { secure: false, clientInitiated: 'rejected', acceptedCount: 0, reason: null, protocol: 'TLSv1.2' } });
     startEarlyEvidence(insecure, progress('secure-renegotiation', ['protocols', 'secure-renegotiation']), { runs });
     startEarlyEvidence(insecure, progress('protocols', ['protocols', 'secure-renegotiation']), { runs });
     expect(runs.started).toEqual([]);
+    // Once the client renegotiation probe has settled too, the RFC 5746 answer is final.
+    startEarlyEvidence(insecure, progress('client-renegotiation', ['protocols', 'secure-renegotiation', 'client-renegotiation']), { runs });
+    expect(runs.started.map((i) => i.command)).toEqual([invocation(RECIPES['renegotiation-insecure']!, TARGET, insecure).command]);
   });
 
   it('nothing for a partial result that already failed, or once the final result had its evidence', () => {

@@ -215,9 +215,14 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     args: renegVersion, stdin: RENEGOTIATE, shows: renegAccepted, expect: 'a completed renegotiation after RENEGOTIATING', extra: [/^RENEGOTIATING$/, /^DONE$/],
   },
   'renegotiation-refused': { args: renegVersion, stdin: RENEGOTIATE, shows: renegRefused, expect: 'a refusal after RENEGOTIATING', extra: [/^RENEGOTIATING$/] },
-  'renegotiation-insecure': { args: TLS12, shows: noSecureRenegotiation, expect: '"unsafe legacy renegotiation disabled" over TLS 1.2' },
+  'renegotiation-insecure': {
+    args: TLS12, shows: noSecureRenegotiation, expect: '"unsafe legacy renegotiation disabled" over TLS 1.2',
+    // Both write renegotiation.secure; the RFC 5746 probe's answer wins once both have settled.
+    restsOn: ['protocols', 'client-renegotiation', 'secure-renegotiation'],
+  },
   'resumption-inconsistent': {
     args: [['tls1_2'], ['reconnect']], shows: resumedThenNot, expect: 'some reconnections resumed and some not', extra: [/^(New|Reused), /],
+    restsOn: ['protocols', 'resumption'],
   },
 };
 
