@@ -12,6 +12,12 @@ import type { CheckOptions, ProgressEvent } from '../check.js';
 import { createEvidenceRuns } from '../evidence/runs.js';
 import pkg from '../../package.json' with { type: 'json' };
 
+/**
+ * The s_client runs of this process's check. Those started early outlive their kill timer if the
+ * process exits first (an internal error before the evidence step): exit() stops them.
+ */
+const evidenceRuns = createEvidenceRuns();
+
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 function fail(message: string, code: number): number {
@@ -53,7 +59,7 @@ async function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain'
     opts.ca = ca;
   }
   // An absolute path: s_client gets it as -CAfile, and a path starting with '-' never reaches it.
-  if (cmd.evidence) opts.evidence = { caFile: cmd.caFile ? resolve(cmd.caFile) : undefined, runs: createEvidenceRuns() };
+  if (cmd.evidence) opts.evidence = { caFile: cmd.caFile ? resolve(cmd.caFile) : undefined, runs: evidenceRuns };
   return opts;
 }
 
@@ -141,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
 // Exit explicitly once output is flushed: the verdict is final, and a socket a hostile peer keeps
 // half-open must not keep the process alive past the deadline.
 function exit(code: number): void {
+  evidenceRuns.discardExcept(new Set());
   process.stdout.write('', () => process.exit(code));
 }
 
