@@ -1,14 +1,20 @@
 // The cost of OpenSSL evidence (src/evidence): the same CLI check with and without it, runs
 // interleaved so load on a shared machine hits both alike. Used by bench/run.mjs; alone:
 //   node bench/evidence.mjs [--quick]   (after npm run build)
+//   node bench/evidence.mjs --rtt [--cli FILE] [--runs N]   the same against bench/servers.mjs' nginx
+//     through the delay relay at 0, 50 and 200 ms: what evidence adds to the CLI's wall time, and
+//     how many s_client connections it made (the relay's count with it minus without it).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { makeCert, nodeTlsServer, sServer } from './servers.mjs';
+import { dirname, join, resolve } from 'node:path';
+import os from 'node:os';
+import { makeCert, nginxServer, nodeTlsServer, sServer } from './servers.mjs';
+import { startDelayRelay } from './delay-relay.mjs';
 import { summarize, fmt } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'dist/tlscheck.mjs');
+const cliArg = process.argv.indexOf('--cli');
+const CLI = cliArg > 0 ? resolve(process.argv[cliArg + 1]) : join(here, '..', 'dist/tlscheck.mjs');
 
 function timeCheck(port, extra) {
   return new Promise((resolve) => {
@@ -55,7 +61,52 @@ export async function evidenceCost(targets, { quick = false } = {}) {
   return rows;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** Per round trip: the CLI with and without evidence through the relay, interleaved. */
+export async function evidenceCostByRtt({ rtts = [0, 50, 200], runs = 5 } = {}) {
+  const pair = makeCert();
+  const nginx = await nginxServer(pair);
+  const rows = [
+    `${CLI} · ${new Date().toISOString()} · load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores (shared machine: wall times inflated)`,
+    '',
+    '| round trip | with evidence (median) | --no-evidence (median) | added (median) | added, in round trips | s_client connections per check | evidence |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  try {
+    for (const rtt of rtts) {
+      const relay = rtt ? await startDelayRelay(nginx.port, { rttMs: rtt }) : null;
+      const port = relay ? relay.port : nginx.port;
+      const withIt = [];
+      const without = [];
+      const extraConnections = [];
+      let last = '';
+      for (let i = 0; i < runs; i++) {
+        const c0 = relay?.connections() ?? 0;
+        const a = await timeCheck(port, []);
+        const c1 = relay?.connections() ?? 0;
+        const b = await timeCheck(port, ['--no-evidence']);
+        const c2 = relay?.connections() ?? 0;
+        withIt.push(a.ms);
+        without.push(b.ms);
+        extraConnections.push((c1 - c0) - (c2 - c1));
+        last = a.out;
+      }
+      const w = summarize(withIt).median;
+      const n = summarize(without).median;
+      const conns = relay ? [...new Set(extraConnections)].join(' or ') : '—';
+      rows.push(`| ${rtt} ms | ${fmt(w)} | ${fmt(n)} | ${fmt(w - n)} | ${rtt ? ((w - n) / rtt).toFixed(1) : '—'} | ${conns} | ${evidenceOf(last)} |`);
+      await relay?.stop();
+    }
+  } finally {
+    await nginx.stop();
+    pair.cleanup();
+  }
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--rtt')) {
+  const at = process.argv.indexOf('--runs');
+  for (const row of await evidenceCostByRtt({ runs: at > 0 ? Number(process.argv[at + 1]) : 5 })) console.log(row);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const pair = makeCert();
   const node = await nodeTlsServer(pair);
   const reneg = await sServer(pair, ['-client_renegotiation', '-no_tls1_3']);

@@ -37,6 +37,15 @@ export interface ProgressEvent {
   total: number;
 }
 
+export interface PartialProgress {
+  /** The probe that just settled. */
+  probe: string;
+  /** Every probe settled with a value so far, this one included. */
+  settled: ReadonlySet<string>;
+  /** Epoch ms: the check's deadline as planned now. */
+  deadline: number;
+}
+
 export interface CheckOptions {
   sni?: string;
   /** The check's deadline. Unset: 10 s until the round trip is known, then adaptiveTimeoutMs(rtt). */
@@ -56,6 +65,13 @@ export interface CheckOptions {
   /** Ask the certificate's OCSP responder when nothing is stapled (a third party: the CLI's --ocsp). */
   ocspFetch?: boolean;
   onProgress?: (e: ProgressEvent) => void;
+  /**
+   * After each probe that settled with a value: a fresh result holding what the probes settled so
+   * far found (findings and diagnoses not derived), which probes those are, and the check's
+   * deadline then. The final result may differ; it is for work worth starting early (the CLI's
+   * OpenSSL evidence), never a verdict.
+   */
+  onPartialResult?: (partial: CheckResult, progress: PartialProgress) => void;
   signal?: AbortSignal;
   /** The pasted error text, when known: ranks the diagnoses by it. */
   symptom?: string;
@@ -185,7 +201,7 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
   try {
     const why = (atDeadline = false): string =>
       (atDeadline || clock.deadlineHit ? `deadline reached after ${(clock.budgetMs / 1000).toFixed(1)} s` : 'check cancelled');
-    const probing = runProbes(ctx, result, progress, onAbort, why, opts.wrapProbe);
+    const probing = runProbes(ctx, result, progress, onAbort, why, partialReporter(opts.onPartialResult, info, ctx), opts.wrapProbe);
     void loadDiagnosis();
     await probing;
   } finally {
@@ -206,6 +222,27 @@ function progressReporter(onProgress: CheckOptions['onProgress'], total: number)
     });
 }
 
+type PartialReporter = <T>(probe: Probe<unknown>, value: T | undefined) => T | undefined;
+
+/** For onPartialResult: each settled value applied in PROBES order (as at the end) on a fresh result. */
+function partialReporter(report: CheckOptions['onPartialResult'], target: TargetInfo, ctx: ProbeContext): PartialReporter {
+  const values = new Map<Probe<unknown>, unknown>();
+  const settled = new Set<string>();
+  return (probe, value) => {
+    if (!report || value === undefined || ctx.signal.aborted) return value;
+    values.set(probe, value);
+    settled.add(probe.name);
+    const partial = emptyResult(target, null);
+    try {
+      for (const p of PROBES) if (values.has(p)) p.apply(partial, values.get(p), ctx);
+      report(partial, { probe: probe.name, settled: new Set(settled), deadline: ctx.deadline });
+    } catch {
+      // Early work is an optimisation: the final result is applied, and reports failures, on its own.
+    }
+    return value;
+  };
+}
+
 /** A probe that settles this close to the deadline counts as cut by it. */
 const DEADLINE_SLACK_MS = 5;
 
@@ -218,7 +255,7 @@ const DEADLINE_SLACK_MS = 5;
  * A probe still running when the deadline (or the caller) stops the check is listed in
  * `incomplete`, with what it lacks; so is one that finished but could not establish everything.
  */
-async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void, whyStopped: (atDeadline?: boolean) => string, wrap?: CheckOptions['wrapProbe']): Promise<void> {
+async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnType<typeof progressReporter>, abort: () => void, whyStopped: (atDeadline?: boolean) => string, onSettled: PartialReporter, wrap?: CheckOptions['wrapProbe']): Promise<void> {
   const settled = new Map<Probe<unknown>, Promise<unknown>>();
   const running = new Set<Probe<unknown>>();
   const cut = new Map<Probe<unknown>, string>();
@@ -238,7 +275,7 @@ async function runProbes(ctx: ProbeContext, result: CheckResult, track: ReturnTy
       // it, so a probe may wind down a moment before the deadline's timer fires: cut all the same.
       if (!cut.has(probe) && !errorAbort && Date.now() >= ctx.deadline - DEADLINE_SLACK_MS) cut.set(probe, whyStopped(true));
     });
-    settled.set(probe, settle(result, probe.name, track(probe.name, p)));
+    settled.set(probe, settle(result, probe.name, track(probe.name, p)).then((value) => onSettled(probe, value)));
   };
   for (const probe of PROBES) if (probe.phase === 'address') start(probe);
   const versions = await settled.get(VERSIONS_PROBE);

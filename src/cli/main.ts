@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 // The `tlscheck` command: the engine, the knowledge base and the terminal renderers, bundled into
 // one file (dist/tlscheck.mjs) so it starts fast. Nothing of Slack, Redis or BullMQ is imported.
+// The engine, the knowledge base, the evidence and the renderers are imported when a command
+// needs them: --version does not evaluate them, and a check sends its first hellos before the
+// knowledge base and renderers are evaluated (they load while it waits on the network).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseCli, USAGE, type CliCommand } from './args.js';
 import { EXIT, exitCodeFor } from '../verdict.js';
-import { InvalidTargetError, runCheck, type CheckOptions, type ProgressEvent } from '../check.js';
-import { explain } from '../diagnose/index.js';
-import { carryEvidence } from '../evidence/index.js';
-import { ansiPaint, plainPaint, renderCheck } from '../format/cli-text.js';
-import { renderExplain } from '../format/cli-explain.js';
+import type { CheckOptions, ProgressEvent } from '../check.js';
+import { createEvidenceRuns } from '../evidence/runs.js';
 import pkg from '../../package.json' with { type: 'json' };
+
+/**
+ * The s_client runs of this process's check. Those started early outlive their kill timer if the
+ * process exits first (an internal error before the evidence step): exit() stops them.
+ */
+const evidenceRuns = createEvidenceRuns();
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -53,9 +59,36 @@ async function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain'
     opts.ca = ca;
   }
   // An absolute path: s_client gets it as -CAfile, and a path starting with '-' never reaches it.
-  if (cmd.evidence) opts.evidence = { caFile: cmd.caFile ? resolve(cmd.caFile) : undefined };
+  if (cmd.evidence) opts.evidence = { caFile: cmd.caFile ? resolve(cmd.caFile) : undefined, runs: evidenceRuns };
   return opts;
 }
+
+/**
+ * OpenSSL evidence started while the probes run: as each probe settles, the diagnoses of what is
+ * known so far pick s_client runs, and the check's own evidence step (on the final result) uses
+ * those that ran the command it picks, and stops the rest.
+ */
+function earlyEvidence(opts: CheckOptions, symptom: string | undefined): Pick<CheckOptions, 'onPartialResult'> {
+  const base = opts.evidence;
+  const runs = base?.runs;
+  if (!base || !runs) return {};
+  let evidence: Promise<typeof import('../evidence/index.js')> | undefined;
+  return {
+    onPartialResult: (partial, progress) => {
+      // Only a head start: whatever goes wrong here, the check's own evidence step still runs.
+      (evidence ??= import('../evidence/index.js')).then((m) => m.startEarlyEvidence(partial, progress, { ...base, symptom, runs })).catch(() => undefined);
+    },
+  };
+}
+
+const importOutput = () =>
+  Promise.all([import('../diagnose/index.js'), import('../evidence/index.js'), import('../format/cli-text.js'), import('../format/cli-explain.js')]);
+let output: ReturnType<typeof importOutput> | undefined;
+/**
+ * What a check's output needs, evaluated once a probe has settled (the check then waits on the
+ * network): evaluated before the check, it would delay the first hellos.
+ */
+const loadOutput = (): ReturnType<typeof importOutput> => (output ??= importOutput());
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseCli(argv);
@@ -69,27 +102,39 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
-  const paint = process.stdout.isTTY && !process.env.NO_COLOR ? ansiPaint : plainPaint;
   const opts = await checkOptions(cmd);
   if (typeof opts === 'string') return fail(opts, EXIT.invalid);
+  const colour = process.stdout.isTTY && !process.env.NO_COLOR;
 
   if (cmd.kind === 'explain' && !cmd.target) {
+    const [{ explain }, { renderExplain }, { ansiPaint, plainPaint }] = await Promise.all([
+      import('../diagnose/index.js'), import('../format/cli-explain.js'), import('../format/cli-text.js'),
+    ]);
     const answer = explain(cmd.text);
-    process.stdout.write(cmd.json ? `${JSON.stringify(answer, null, 2)}\n` : renderExplain(answer, null, paint));
+    process.stdout.write(cmd.json ? `${JSON.stringify(answer, null, 2)}\n` : renderExplain(answer, null, colour ? ansiPaint : plainPaint));
     return EXIT.ok;
   }
 
   const target = cmd.kind === 'check' ? cmd.target : (cmd.target ?? '');
+  const symptom = cmd.kind === 'explain' ? cmd.text : undefined;
+  const { InvalidTargetError, runCheck } = await import('../check.js');
   const progress = progressLine();
+  const onProgress = (e: ProgressEvent): void => {
+    void loadOutput();
+    progress.update(e);
+  };
+  const checking = runCheck(target, { ...opts, ...earlyEvidence(opts, symptom), onProgress, symptom });
   let result;
   try {
-    result = await runCheck(target, { ...opts, onProgress: progress.update, symptom: cmd.kind === 'explain' ? cmd.text : undefined });
+    result = await checking;
   } catch (err) {
     progress.clear();
     if (err instanceof InvalidTargetError) return fail(err.message, EXIT.invalid);
     throw err;
   }
   progress.clear();
+  const [{ explain }, { carryEvidence }, { ansiPaint, plainPaint, renderCheck }, { renderExplain }] = await loadOutput();
+  const paint = colour ? ansiPaint : plainPaint;
   if (cmd.kind === 'explain') {
     const answer = carryEvidence(explain(cmd.text, result), result);
     process.stdout.write(cmd.json ? `${JSON.stringify({ ...answer, check: result }, null, 2)}\n` : renderExplain(answer, result, paint));
@@ -102,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
 // Exit explicitly once output is flushed: the verdict is final, and a socket a hostile peer keeps
 // half-open must not keep the process alive past the deadline.
 function exit(code: number): void {
+  evidenceRuns.discardExcept(new Set());
   process.stdout.write('', () => process.exit(code));
 }
 

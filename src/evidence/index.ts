@@ -1,19 +1,26 @@
-// OpenSSL's own words beside the diagnoses that matter: after the probes, within what is left of
-// the check's deadline, s_client runs once per picked diagnosis (concurrently) against the address
-// the check resolved, and its output is judged against the diagnosed symptom.
+// OpenSSL's own words beside the diagnoses that matter: within the check's deadline, s_client runs
+// once per distinct command of the picked diagnoses (concurrently) against the address the check
+// resolved, and its output is judged against each diagnosed symptom. A caller that sees the
+// probes' results as they settle may start the runs early (startEarlyEvidence); the diagnoses of
+// the final result still decide which runs count, so an early run only ever saves waiting.
 import type { CheckResult, Diagnosis, Severity } from '../types.js';
-import { explain } from '../diagnose/index.js';
+import { diagnose, explain } from '../diagnose/index.js';
 import { invocation } from './command.js';
 import { judge } from './judge.js';
 import { observe } from './observe.js';
-import { opensslVersion, runOpenssl } from './openssl.js';
+import { opensslVersion } from './openssl.js';
 import { RECIPES } from './recipes.js';
+import { createEvidenceRuns, type EvidenceRuns } from './runs.js';
+
+export { createEvidenceRuns, type EvidenceRuns } from './runs.js';
 
 export interface EvidenceOptions {
   /** The CLI's --ca FILE (absolute path): s_client then trusts what the check trusted. */
   caFile?: string;
   /** Diagnoses that get evidence, most important first (default 3). */
   max?: number;
+  /** Runs already started for this check (startEarlyEvidence): the same command is not run twice. */
+  runs?: EvidenceRuns;
 }
 
 export interface EvidenceRun extends EvidenceOptions {
@@ -55,33 +62,71 @@ function unavailable(d: Diagnosis, reason: string): void {
 
 /** Fills `evidence` (or `evidence: null` and `evidenceReason`) on the picked diagnoses of `result`. */
 export async function attachEvidence(result: CheckResult, run: EvidenceRun): Promise<void> {
+  const runs = run.runs ?? createEvidenceRuns();
   const picked = pickForEvidence(result, run.max ?? MAX_EVIDENCE, confirmedCauses(run.symptom, result));
-  if (picked.length === 0) return;
-  if (!result.target.ip) {
-    for (const d of picked) unavailable(d, 'the target has no address to run OpenSSL against');
-    return;
+  const used = new Set<string>();
+  try {
+    if (picked.length === 0) return;
+    if (!result.target.ip) {
+      for (const d of picked) unavailable(d, 'the target has no address to run OpenSSL against');
+      return;
+    }
+    const left = run.deadline - Date.now();
+    // Asked only when some diagnosis runs s_client: with no time left, openssl is not started at all.
+    let version: Promise<string | null> | undefined;
+    await Promise.all(
+      picked.map(async (d) => {
+        const recipe = RECIPES[d.id];
+        if (!recipe) return unavailable(d, 'no OpenSSL command shows this cause on its own');
+        const inv = invocation(recipe, result.target, result, { caFile: run.caFile });
+        // A run started early is used whatever is left now: it had its share of the deadline.
+        if (!runs.has(inv.command) && left < MIN_EVIDENCE_MS) {
+          return unavailable(d, `the check's deadline left ${Math.max(0, left)} ms, too little to run OpenSSL`);
+        }
+        used.add(inv.command);
+        const shared = runs.run(inv, Math.min(MAX_RUN_MS, run.deadline - Date.now()), run.signal);
+        const outcome = await shared.outcome;
+        if (!outcome.ok) return unavailable(d, outcome.reason);
+        d.evidence = judge(observe(outcome.run, shared.timeoutMs), recipe, result, {
+          command: inv.command,
+          openssl: await (version ??= opensslVersion()),
+          durationMs: outcome.run.durationMs,
+        });
+      }),
+    );
+  } finally {
+    runs.discardExcept(used);
   }
-  const left = run.deadline - Date.now();
-  if (left < MIN_EVIDENCE_MS) {
-    for (const d of picked) unavailable(d, `the check's deadline left ${Math.max(0, left)} ms, too little to run OpenSSL`);
-    return;
+}
+
+/** The probes some recipe rests on: only their settling can make an early run possible. */
+const EARLY_PROBES: ReadonlySet<string> = new Set(Object.values(RECIPES).flatMap((r) => r.restsOn ?? []));
+
+/**
+ * Starts, while the probes still run, the runs the final result would pick for diagnoses already
+ * decided: those of `partial` (what the probes settled so far found) whose recipe rests only on
+ * settled probes, at most `max` runs per check. An expired certificate is known long before the
+ * cipher scan ends; its s_client run then overlaps the rest of the check instead of following it.
+ * attachEvidence on the final result decides which runs are evidence and stops the others.
+ */
+export function startEarlyEvidence(
+  partial: CheckResult,
+  progress: { probe: string; settled: ReadonlySet<string>; deadline: number },
+  run: Omit<EvidenceRun, 'deadline'> & { runs: EvidenceRuns },
+): void {
+  const max = run.max ?? MAX_EVIDENCE;
+  const { runs } = run;
+  if (!EARLY_PROBES.has(progress.probe) || runs.closed || runs.size >= max || !partial.target.ip || partial.error) return;
+  if (progress.deadline - Date.now() < MIN_EVIDENCE_MS) return;
+  partial.diagnoses = diagnose(partial, { symptom: run.symptom });
+  for (const d of pickForEvidence(partial, max, confirmedCauses(run.symptom, partial))) {
+    const recipe = RECIPES[d.id];
+    if (!recipe?.restsOn?.every((p) => progress.settled.has(p)) || runs.size >= max) continue;
+    const inv = invocation(recipe, partial.target, partial, { caFile: run.caFile });
+    runs.run(inv, Math.min(MAX_RUN_MS, progress.deadline - Date.now()), run.signal);
+    // The "OpenSSL 3.0.x says:" line needs it too; cached for the process.
+    void opensslVersion();
   }
-  const version = opensslVersion();
-  await Promise.all(
-    picked.map(async (d) => {
-      const recipe = RECIPES[d.id];
-      if (!recipe) return unavailable(d, 'no OpenSSL command shows this cause on its own');
-      const inv = invocation(recipe, result.target, result, { caFile: run.caFile });
-      const timeoutMs = Math.min(MAX_RUN_MS, run.deadline - Date.now());
-      const outcome = await runOpenssl(inv.action, inv.args, { stdin: inv.stdin, timeoutMs, signal: run.signal });
-      if (!outcome.ok) return unavailable(d, outcome.reason);
-      d.evidence = judge(observe(outcome.run, timeoutMs), recipe, result, {
-        command: inv.command,
-        openssl: await version,
-        durationMs: outcome.run.durationMs,
-      });
-    }),
-  );
 }
 
 /**

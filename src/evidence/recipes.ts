@@ -22,9 +22,18 @@ export interface Recipe {
   expect: string;
   /** Output lines worth quoting besides the common ones (errors, verify results, the handshake). */
   extra?: RegExp[];
+  /**
+   * The probes whose results alone decide the diagnosis (its knowledge-base entry reads nothing
+   * else): once they have settled, its run may start while the rest of the check goes on.
+   * Unset: it starts after the check.
+   */
+  restsOn?: readonly string[];
 }
 
 const TLS12: OpensslArgs = [['tls1_2']];
+/** Certificate entries read only `certificate`; the version probe says whether there is a TLS server at all. */
+const CERTIFICATE_PROBES = ['protocols', 'certificate'] as const;
+const VERSION_PROBE = ['protocols'] as const;
 const RENEGOTIATE = 'R\n';
 /** OpenSSL 3 refuses TLS 1.0/1.1's SHA-1 signatures at its default security level (tls-facts.md). */
 const LEGACY_CIPHERS = ['cipher', 'DEFAULT@SECLEVEL=0'] as const;
@@ -161,16 +170,16 @@ const resumedThenNot: Shows = (o) => {
 };
 
 export const RECIPES: Readonly<Record<string, Recipe>> = {
-  'cert-expired': { args: [], shows: verifyError(10), expect: 'a "certificate has expired" verify error (10)' },
-  'cert-not-yet-valid': { args: [], shows: verifyError(9), expect: 'a "certificate is not yet valid" verify error (9)' },
-  'cert-expiring': { args: [], shows: expiringSoon, expect: 'a leaf certificate expiring within 30 days', extra: [NOT_AFTER] },
-  'cert-hostname-mismatch': { args: [], verifyName: true, shows: verifyError(62, 64), expect: 'a "hostname mismatch" verify error (62)', extra: [CHAIN_SUBJECT] },
-  'cert-self-signed': { args: [], shows: verifyError(18, 19), expect: 'a "self-signed certificate" verify error (18/19)' },
-  'cert-untrusted': { args: [], shows: verifyError(2, 19, 20, 21), expect: 'an untrusted-chain verify error (2, 19, 20 or 21)', extra: CHAIN_LINES },
-  'cert-chain-incomplete': { args: [['showcerts']], shows: verifyError(2, 20, 21), expect: 'an "unable to get local issuer certificate" verify error (20/21)', extra: CHAIN_LINES },
-  'cert-chain-order': { args: [['showcerts']], shows: chainOutOfOrder, expect: 'a certificate that does not issue the one before it', extra: CHAIN_LINES },
-  'cert-weak-signature': { args: [], shows: weakSignature, expect: 'a SHA-1 or MD5 signature', extra: [PKEY] },
-  'cert-weak-key': { args: [], shows: weakKey, expect: 'an RSA/DSA key under 2048 bits', extra: [PKEY] },
+  'cert-expired': { args: [], shows: verifyError(10), expect: 'a "certificate has expired" verify error (10)', restsOn: CERTIFICATE_PROBES },
+  'cert-not-yet-valid': { args: [], shows: verifyError(9), expect: 'a "certificate is not yet valid" verify error (9)', restsOn: CERTIFICATE_PROBES },
+  'cert-expiring': { args: [], shows: expiringSoon, expect: 'a leaf certificate expiring within 30 days', extra: [NOT_AFTER], restsOn: CERTIFICATE_PROBES },
+  'cert-hostname-mismatch': { args: [], verifyName: true, shows: verifyError(62, 64), expect: 'a "hostname mismatch" verify error (62)', extra: [CHAIN_SUBJECT], restsOn: CERTIFICATE_PROBES },
+  'cert-self-signed': { args: [], shows: verifyError(18, 19), expect: 'a "self-signed certificate" verify error (18/19)', restsOn: CERTIFICATE_PROBES },
+  'cert-untrusted': { args: [], shows: verifyError(2, 19, 20, 21), expect: 'an untrusted-chain verify error (2, 19, 20 or 21)', extra: CHAIN_LINES, restsOn: CERTIFICATE_PROBES },
+  'cert-chain-incomplete': { args: [['showcerts']], shows: verifyError(2, 20, 21), expect: 'an "unable to get local issuer certificate" verify error (20/21)', extra: CHAIN_LINES, restsOn: CERTIFICATE_PROBES },
+  'cert-chain-order': { args: [['showcerts']], shows: chainOutOfOrder, expect: 'a certificate that does not issue the one before it', extra: CHAIN_LINES, restsOn: CERTIFICATE_PROBES },
+  'cert-weak-signature': { args: [], shows: weakSignature, expect: 'a SHA-1 or MD5 signature', extra: [PKEY], restsOn: CERTIFICATE_PROBES },
+  'cert-weak-key': { args: [], shows: weakKey, expect: 'an RSA/DSA key under 2048 bits', extra: [PKEY], restsOn: CERTIFICATE_PROBES },
   'no-common-cipher': {
     args: [['tls1_2'], ['cipher', 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256']],
     shows: refused(/handshake failure|no shared cipher|no ciphers available|insufficient security/i),
@@ -192,21 +201,28 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     shows: either(refused(/unexpected eof|errno=(104|32)|Connection reset|Broken pipe/i), (o) => (o.handshake ? null : timedOut(o))),
     expect: 'a reset, an early close or silence during the handshake',
   },
-  'sni-required': { args: [], sni: false, shows: refused(/unrecognized name|handshake failure|internal error|alert/i), expect: 'a handshake failure without SNI' },
+  'sni-required': {
+    args: [], sni: false, shows: refused(/unrecognized name|handshake failure|internal error|alert/i), expect: 'a handshake failure without SNI', restsOn: ['protocols', 'sni'],
+  },
   'protocol-server-too-old': {
     args: TLS12,
     shows: refused(/unsupported protocol|protocol version|wrong version number|no protocols available|legacy sigalg/i),
     expect: 'a protocol version failure when asking for TLS 1.2',
   },
-  'protocol-ssl-enabled': { args: [['ssl3']], shows: connected(['SSLv3']), expect: 'an SSL 3.0 handshake' },
-  'protocol-legacy-tls': { args: legacyVersion, shows: connected(['TLSv1.0', 'TLSv1', 'TLSv1.1']), expect: 'a TLS 1.0 or 1.1 handshake' },
+  'protocol-ssl-enabled': { args: [['ssl3']], shows: connected(['SSLv3']), expect: 'an SSL 3.0 handshake', restsOn: VERSION_PROBE },
+  'protocol-legacy-tls': { args: legacyVersion, shows: connected(['TLSv1.0', 'TLSv1', 'TLSv1.1']), expect: 'a TLS 1.0 or 1.1 handshake', restsOn: VERSION_PROBE },
   'renegotiation-client-accepted': {
     args: renegVersion, stdin: RENEGOTIATE, shows: renegAccepted, expect: 'a completed renegotiation after RENEGOTIATING', extra: [/^RENEGOTIATING$/, /^DONE$/],
   },
   'renegotiation-refused': { args: renegVersion, stdin: RENEGOTIATE, shows: renegRefused, expect: 'a refusal after RENEGOTIATING', extra: [/^RENEGOTIATING$/] },
-  'renegotiation-insecure': { args: TLS12, shows: noSecureRenegotiation, expect: '"unsafe legacy renegotiation disabled" over TLS 1.2' },
+  'renegotiation-insecure': {
+    args: TLS12, shows: noSecureRenegotiation, expect: '"unsafe legacy renegotiation disabled" over TLS 1.2',
+    // Both write renegotiation.secure; the RFC 5746 probe's answer wins once both have settled.
+    restsOn: ['protocols', 'client-renegotiation', 'secure-renegotiation'],
+  },
   'resumption-inconsistent': {
     args: [['tls1_2'], ['reconnect']], shows: resumedThenNot, expect: 'some reconnections resumed and some not', extra: [/^(New|Reused), /],
+    restsOn: ['protocols', 'resumption'],
   },
 };
 
