@@ -44,6 +44,12 @@ export interface PartialProgress {
   settled: ReadonlySet<string>;
   /** Epoch ms: the check's deadline as planned now. */
   deadline: number;
+  /**
+   * The check's per-target socket cap: a connection the caller opens to the target while the
+   * probes still run (early OpenSSL evidence) takes one of its slots, so the target never sees
+   * more connections from one check than the cap.
+   */
+  slot: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface CheckOptions {
@@ -235,7 +241,7 @@ function partialReporter(report: CheckOptions['onPartialResult'], target: Target
     const partial = emptyResult(target, null);
     try {
       for (const p of PROBES) if (values.has(p)) p.apply(partial, values.get(p), ctx);
-      report(partial, { probe: probe.name, settled: new Set(settled), deadline: ctx.deadline });
+      report(partial, { probe: probe.name, settled: new Set(settled), deadline: ctx.deadline, slot: (fn) => ctx.limit(fn) });
     } catch {
       // Early work is an optimisation: the final result is applied, and reports failures, on its own.
     }

@@ -6,6 +6,7 @@ import { runCheck, type CheckOptions } from '../src/check.js';
 import { invocation } from '../src/evidence/command.js';
 import { createEvidenceRuns, startEarlyEvidence, type EvidenceRuns } from '../src/evidence/index.js';
 import { RECIPES } from '../src/evidence/recipes.js';
+import { createLimiter } from '../src/probe/context.js';
 import type { Invocation } from '../src/evidence/command.js';
 import type { CertificateResult, CheckResult, Evidence } from '../src/types.js';
 import { createPki } from './helpers/pki.js';
@@ -96,6 +97,37 @@ describe('createEvidenceRuns', () => {
     runs.discardExcept(new Set());
     expect(await first.outcome).toEqual({ ok: false, reason: 'the check was cancelled' });
     expect(runs.closed).toBe(true);
+  });
+
+  it('with the check\'s socket cap, s_client starts only once a slot is free and holds it until it ends', async () => {
+    let connections = 0;
+    let connected!: () => void;
+    const reached = new Promise<void>((r) => (connected = r));
+    const tarpit = await keep(startRawPeer(() => {
+      connections++;
+      connected();
+    }));
+    const target = { ...TARGET, port: tarpit.port };
+    const inv = invocation(RECIPES['cert-expired']!, target, partial({ target }));
+    const limit = createLimiter(1);
+    let release!: () => void;
+    const busy = limit(() => new Promise<void>((r) => (release = r)));
+    const runs = createEvidenceRuns();
+    const run = runs.run(inv, 20_000, undefined, (fn) => limit(fn));
+    expect(limit.waiting?.()).toBe(1);
+    expect(connections).toBe(0);
+    release();
+    await busy;
+    // s_client now holds the slot: its connection reaches the tarpit, and another task waits behind it.
+    await reached;
+    let second = false;
+    const after = limit(async () => (second = true));
+    expect(limit.waiting?.()).toBe(1);
+    runs.discardExcept(new Set());
+    expect(await run.outcome).toEqual({ ok: false, reason: 'the check was cancelled' });
+    await after;
+    expect(second).toBe(true);
+    expect(connections).toBe(1);
   });
 });
 

@@ -111,7 +111,7 @@ const EARLY_PROBES: ReadonlySet<string> = new Set(Object.values(RECIPES).flatMap
  */
 export function startEarlyEvidence(
   partial: CheckResult,
-  progress: { probe: string; settled: ReadonlySet<string>; deadline: number },
+  progress: { probe: string; settled: ReadonlySet<string>; deadline: number; slot?: <T>(fn: () => Promise<T>) => Promise<T> },
   run: Omit<EvidenceRun, 'deadline'> & { runs: EvidenceRuns },
 ): void {
   const max = run.max ?? MAX_EVIDENCE;
@@ -123,7 +123,7 @@ export function startEarlyEvidence(
     const recipe = RECIPES[d.id];
     if (!recipe?.restsOn?.every((p) => progress.settled.has(p)) || runs.size >= max) continue;
     const inv = invocation(recipe, partial.target, partial, { caFile: run.caFile });
-    runs.run(inv, Math.min(MAX_RUN_MS, progress.deadline - Date.now()), run.signal);
+    runs.run(inv, Math.min(MAX_RUN_MS, progress.deadline - Date.now()), run.signal, progress.slot);
     // The "OpenSSL 3.0.x says:" line needs it too; cached for the process.
     void opensslVersion();
   }

@@ -12,8 +12,11 @@ export interface SharedRun {
 }
 
 export interface EvidenceRuns {
-  /** The run of this command: the one already started, or a new one. */
-  run(inv: Invocation, timeoutMs: number, signal?: AbortSignal): SharedRun;
+  /**
+   * The run of this command: the one already started, or a new one. With `slot` (the check's
+   * socket cap, while its probes run) s_client starts only once a slot is free, and holds it.
+   */
+  run(inv: Invocation, timeoutMs: number, signal?: AbortSignal, slot?: <T>(fn: () => Promise<T>) => Promise<T>): SharedRun;
   has(command: string): boolean;
   /** How many were started (early ones included). */
   readonly size: number;
@@ -27,14 +30,15 @@ export function createEvidenceRuns(): EvidenceRuns {
   const runs = new Map<string, SharedRun & { stop: AbortController }>();
   let closed = false;
   return {
-    run(inv, timeoutMs, signal) {
+    run(inv, timeoutMs, signal, slot) {
       const known = runs.get(inv.command);
       if (known) return known;
       const stop = new AbortController();
       const onAbort = (): void => stop.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted) stop.abort();
-      const outcome = runOpenssl(inv.action, inv.args, { stdin: inv.stdin, timeoutMs, signal: stop.signal })
+      const start = (): Promise<OpensslOutcome> => runOpenssl(inv.action, inv.args, { stdin: inv.stdin, timeoutMs, signal: stop.signal });
+      const outcome = (slot ? slot(start) : start())
         .finally(() => signal?.removeEventListener('abort', onAbort));
       const shared = { outcome, timeoutMs, stop };
       runs.set(inv.command, shared);
