@@ -27,7 +27,7 @@ import { createCheckQueue, createQueue } from '../dist/jobs/queue.js';
 import { realExplain } from '../dist/jobs/defaults.js';
 import { Worker } from 'node:worker_threads';
 import { startBenchSlack } from './bot/slack-standin.mjs';
-import { fmt, quantile } from './stats.mjs';
+import { appendWhenRunDirectly, fmt, quantile } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -40,6 +40,8 @@ const ACK_TARGET_MS = 100;
 const THREAD_TARGET_MS = 1_000;
 /** BOT_BENCH_VERBOSE=1: per-burst figures on stderr. */
 const VERBOSE = process.env.BOT_BENCH_VERBOSE === '1';
+/** BOT_BENCH_SAME_PRIORITY=1: the workers' thread keeps the web handler's priority (as before jobs/thread-priority.ts), for comparison. */
+const SAME_PRIORITY = process.env.BOT_BENCH_SAME_PRIORITY === '1';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const ms = (v) => (Number.isFinite(v) ? fmt(v) : 'n/a');
@@ -253,7 +255,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     stops.push(() => app.stop());
     const url = `http://127.0.0.1:${appPort}/slack/events`;
     // The workers on their own thread, as `npm start` runs them (handlers/app.ts).
-    const thread = new Worker(new URL('./bot/worker-thread.mjs', import.meta.url), { workerData: { env } });
+    const thread = new Worker(new URL('./bot/worker-thread.mjs', import.meta.url), { workerData: { env, samePriority: SAME_PRIORITY } });
     const replies = [];
     let finished = 0;
     thread.on('message', (m) => { if (m.type === 'done') finished++; else replies.push(m.type); });
@@ -405,7 +407,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
 
     out('## Slack bot (local stand-in)');
     out();
-    out(`Bolt app (HTTP receiver) and workers in one process, the workers on a thread of their own as \`npm start\` runs them (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in the same process; Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
+    out(`Bolt app (HTTP receiver) and workers in one process, the workers on a thread of their own as \`npm start\` runs them, ${SAME_PRIORITY ? '**at the web handler\'s priority** (BOT_BENCH_SAME_PRIORITY=1, as before the checks\' thread was lowered)' : 'at nice +10 (jobs/thread-priority.ts)'} (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in the same process; Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
     out();
     out('| measure | figure | target | met? |');
     out('|---|---|---|---|');
@@ -426,9 +428,10 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  runBotBench({ quick: process.argv.includes('--quick') }).catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+// Run alone, it appends its section to bench/results.md (as `npm run bench` does).
+await appendWhenRunDirectly(import.meta.url, async (log) => {
+  await runBotBench({ quick: process.argv.includes('--quick'), log });
+}).catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

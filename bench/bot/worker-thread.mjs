@@ -1,11 +1,15 @@
 // The bench's workers on a thread of their own, as `npm start` runs them (handlers/app.ts): the
-// checks' CPU stays off the web handler's event loop. Messages: pause, resume, close; it reports
+// checks' CPU stays off the web handler's event loop, and the thread yields the CPU to the web
+// handler's (jobs/thread-priority.ts; BOT_BENCH_SAME_PRIORITY=1 leaves it as it was). Messages: pause, resume, close; it reports
 // ready, paused, resumed, closed, and one 'done' per finished job.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../../dist/src/config.js';
 import { createLogger } from '../../dist/src/log.js';
 import { realCheck, realExplain } from '../../dist/jobs/defaults.js';
 import { startWorker } from '../../dist/jobs/worker.js';
+import { lowerThreadPriority } from '../../dist/jobs/thread-priority.js';
+
+if (!workerData.samePriority && !lowerThreadPriority()) throw new Error('bench worker thread: could not lower its priority');
 
 const config = loadConfig({ env: workerData.env, dotenvPath: false, role: 'worker' });
 const logger = createLogger('silent');
