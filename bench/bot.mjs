@@ -359,7 +359,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
       const threads = await Promise.allSettled(r.requests.map((q) => slack.waitFor(isThreadPost(q.channel), `the diagnosis in ${q.channel}`, budget(60_000))));
       missingDiagnoses += threads.filter((t) => t.status === 'rejected').length;
       const arrived = threads.filter((t) => t.status === 'fulfilled').map((t) => t.value.at);
-      await waitIdle(30_000);
+      await waitIdle(120_000);
       if (b === 0) shared.warm = r;
       else if (atZero) {
         samePriority.acks.push(...r.acks);
