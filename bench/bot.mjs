@@ -141,6 +141,20 @@ function childCpuMs(pid) {
   }
 }
 
+/**
+ * The web handler's (main) thread's scheduler figures (Linux /proc schedstat): how long it has
+ * been runnable but waiting for a core, the part of an ack's delay that other threads and
+ * processes cause. Null elsewhere.
+ */
+function mainThreadSched() {
+  try {
+    const [, waitNs] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return Number.isFinite(waitNs) ? { waitedMs: waitNs / 1e6 } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU milliseconds Redis has used (INFO cpu), or null. */
 async function redisCpuMs() {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
@@ -309,15 +323,18 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
       });
       const loop = monitorEventLoopDelay({ resolution: 5 });
       loop.enable();
+      const sched0 = mainThreadSched();
       const started = performance.now();
       client.child.send({ id, url, secret: SECRET, requests });
       const results = await withTimeout(reply, budget(30_000), `a burst of ${BURST}`);
+      const sched1 = mainThreadSched();
       loop.disable();
+      const waitedMs = sched0 && sched1 ? sched1.waitedMs - sched0.waitedMs : null;
       const acks = results.map((r) => r.ms).sort((x, y) => x - y);
       const loopMaxMs = loop.max / 1e6;
-      if (VERBOSE) console.error(`[bot bench] burst ${id}: min ${ms(acks[0])} p50 ${ms(quantile(acks, 0.5))} p90 ${ms(quantile(acks, 0.9))} max ${ms(acks[acks.length - 1])}; event-loop delay max ${ms(loopMaxMs)}`);
+      if (VERBOSE) console.error(`[bot bench] burst ${id}: min ${ms(acks[0])} p50 ${ms(quantile(acks, 0.5))} p90 ${ms(quantile(acks, 0.9))} max ${ms(acks[acks.length - 1])}; event-loop delay max ${ms(loopMaxMs)}; web thread waited for a core ${waitedMs === null ? 'n/a' : ms(waitedMs)}`);
       bad += results.filter((r) => !acked(r)).length;
-      return { requests, acks, started, loopMaxMs };
+      return { requests, acks, started, loopMaxMs, waitedMs };
     };
 
     let bad = 0;
@@ -348,8 +365,8 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     // ends when its 50 diagnoses are threaded. The first (the engine's first checks) is not counted.
     // Bursts alternate the checks' thread between nice +10 (as \`npm start\` runs it) and 0 (the
     // web handler's priority, as before jobs/thread-priority.ts): both under the same machine load.
-    const shared = { acks: [], loopMax: 0, warm: null, lastDiagnosis: [] };
-    const samePriority = { acks: [], loopMax: 0, bursts: 0 };
+    const shared = { acks: [], loopMax: 0, warm: null, lastDiagnosis: [], waited: [] };
+    const samePriority = { acks: [], loopMax: 0, bursts: 0, waited: [] };
     await worker.worker.resume();
     for (let b = 0; b <= 2 * bursts; b++) {
       checkTime();
@@ -365,9 +382,11 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
         samePriority.acks.push(...r.acks);
         samePriority.loopMax = Math.max(samePriority.loopMax, r.loopMaxMs);
         samePriority.bursts++;
+        if (r.waitedMs !== null) samePriority.waited.push(r.waitedMs);
       } else {
         shared.acks.push(...r.acks);
         shared.loopMax = Math.max(shared.loopMax, r.loopMaxMs);
+        if (r.waitedMs !== null) shared.waited.push(r.waitedMs);
         if (arrived.length) shared.lastDiagnosis.push(Math.max(...arrived) - r.started);
       }
       await sleep(300);
@@ -423,7 +442,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     const maxOf = (x) => x[x.length - 1];
     const cpu = os.cpus();
 
-    out('## Slack bot (local stand-in)');
+    out(`## Slack bot (local stand-in), ${new Date().toISOString()}${quick ? ', --quick' : ''}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the end`);
     out();
     out(`Bolt app (HTTP receiver) and workers in one process, the workers on a thread of their own at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with checks at nice 0 for comparison, when the bench may raise the thread's priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in the same process; Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
     out();
@@ -436,6 +455,8 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     out(`| warm-up bursts, not counted above: max ack, app cold / worker's first checks | ${ms(maxOf(alone.warm.acks))} / ${ms(maxOf(shared.warm.acks))} | | |`);
     const cpuPer = quantile(sorted(alone.cpuPerCommand), 0.5);
     out(`| CPU time of the bot process per slash command (ack and enqueue), app alone, median of the counted bursts | ${cpuPer.toFixed(2)} ms (× ${BURST} = ${ms(cpuPer * BURST)} of one core per burst) | | |`);
+    const waited = (x) => (x.length ? x.map((v) => ms(v)).join(', ') : 'n/a');
+    out(`| time the web handler's thread spent runnable but waiting for a core during a burst's acks (Linux schedstat), per counted burst: checks at nice +${CHECK_THREAD_NICE} / at nice 0 | ${waited(shared.waited)} / ${waited(samePriority.waited)} | | |`);
     out(`| longest event-loop stall of the bot process during the counted bursts: app alone / worker running at nice +${CHECK_THREAD_NICE} / at nice 0 | ${ms(alone.loopMax)} / ${ms(shared.loopMax)} / ${samePriority.bursts ? ms(samePriority.loopMax) : 'n/a'} | | |`);
     out(`| slash command → first threaded diagnosis message at Slack, ${t.length} sequential commands, idle worker: median | ${ms(quantile(t, 0.5))} (p95 ${ms(quantile(t, 0.95))}, max ${ms(maxOf(t))}) | median under ${fmt(THREAD_TARGET_MS)} | ${met(quantile(t, 0.5) < THREAD_TARGET_MS)} |`);
     out(`| slash command → verdict (parent message updated), same runs: median | ${ms(quantile(v, 0.5))} (p95 ${ms(quantile(v, 0.95))}) | | |`);
