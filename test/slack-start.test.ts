@@ -116,7 +116,7 @@ describe('npm start (dist/handlers/app.js)', () => {
     const ack = await sendSlashCommand(url, SECRET, { text: first, channel_id: 'C0START1', response_url: slack.responseUrl('start-1') });
     expect(ack.status).toBe(200);
     expect(ack.json?.text).toContain(`Checking ${first}`);
-    const verdict = await slack.waitFor(() => verdictIn('C0START1'), 'the verdict in C0START1', 40_000);
+    const verdict = await slack.waitFor(() => verdictIn('C0START1'), 'the verdict in C0START1', 60_000);
     const thread = await slack.waitFor(() => {
       const t = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0START1' && c.args.thread_ts === verdict.args.ts);
       return t.length > 0 && t;
@@ -136,5 +136,5 @@ describe('npm start (dist/handlers/app.js)', () => {
     expect(verdictIn('C0START2')).toBeDefined();
     expect(log.lines.some((l) => l.msg === 'shutting down')).toBe(true);
     expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });
