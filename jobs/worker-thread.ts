@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { startWorkers } from './run-workers.js';
+import { lowerThreadPriority } from './thread-priority.js';
 import type { MetricJson } from './metrics.js';
 
 export type ToWorkerThread = { type: 'close' } | { type: 'metrics'; id: number };
@@ -15,6 +16,10 @@ if (!port) throw new Error('jobs/worker-thread.js runs as a worker thread of han
 
 const config = loadConfig({ role: 'worker' });
 const logger = createLogger(config.logLevel).child({ thread: 'workers' });
+// Before any check: the web handler's thread comes first when both want a core.
+const lowered = lowerThreadPriority();
+if (lowered) logger.info({ tid: lowered.tid, nice: lowered.nice }, 'checks run at a lower priority than the web handler');
+else logger.warn('could not lower the checks\' thread priority; acks may wait for checks on a busy machine');
 const workers = await startWorkers(config, logger);
 port.postMessage({ type: 'ready' } satisfies FromWorkerThread);
 port.on('message', (msg: ToWorkerThread) => {

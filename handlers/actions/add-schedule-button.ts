@@ -1,13 +1,13 @@
 // "Add schedule" on the App Home tab: opens the modal (src/format/slack-schedule-modal.ts). Its
 // submission is handled in handlers/views/schedule-modal.ts.
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Buttons } from './buttons.js';
 import { errorSummary } from '../../src/errors.js';
 import { ACTION_IDS } from '../../src/format/slack/actions.js';
 import { addScheduleModal } from '../../src/format/slack-schedule-modal.js';
 import type { HandlerDeps } from '../deps.js';
 
-export function registerAddScheduleButton(app: App, deps: HandlerDeps): void {
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION_IDS.scheduleAdd }, async ({ ack, body, client }) => {
+export function registerAddScheduleButton(buttons: Buttons, deps: HandlerDeps): void {
+  buttons.on(ACTION_IDS.scheduleAdd, async ({ ack, body, client }) => {
     await ack();
     try {
       // The trigger id is valid for 3 s: the modal opens before anything else.

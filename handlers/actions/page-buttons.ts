@@ -1,6 +1,6 @@
 // Previous / Next under `/tlscheck list` (the ephemeral list is replaced by the page asked for)
 // and on the Home tab (the tab is republished at that page). Value = the page number.
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Buttons } from './buttons.js';
 import { errorSummary } from '../../src/errors.js';
 import { ACTION_IDS, decodePage } from '../../src/format/slack/actions.js';
 import { publishHome } from '../../jobs/home-tab.js';
@@ -8,9 +8,9 @@ import { executeScheduleOp, storeDown } from '../../jobs/schedule-ops.js';
 import { scheduleOpsDeps, type HandlerDeps } from '../deps.js';
 import { ephemeral } from '../reply.js';
 
-export function registerPageButtons(app: App, deps: HandlerDeps): void {
+export function registerPageButtons(buttons: Buttons, deps: HandlerDeps): void {
   const opsDeps = scheduleOpsDeps(deps);
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION_IDS.listPage }, async ({ ack, body, action, respond }) => {
+  buttons.on(ACTION_IDS.listPage, async ({ ack, body, action, respond }) => {
     await ack();
     const page = decodePage(action.value) ?? 1;
     const channel = body.channel?.id ?? '';
@@ -23,7 +23,7 @@ export function registerPageButtons(app: App, deps: HandlerDeps): void {
     }
     await respond({ ...ephemeral(message), replace_original: true });
   });
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION_IDS.homePage }, async ({ ack, body, action, client }) => {
+  buttons.on(ACTION_IDS.homePage, async ({ ack, body, action, client }) => {
     await ack();
     const userId = body.user.id;
     try {

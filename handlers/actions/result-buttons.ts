@@ -1,6 +1,7 @@
 // The buttons under a result: Re-run, Schedule daily (the same as `/tlscheck schedule <target>
 // daily` in that channel), Show raw JSON. Their value is a ResultRef (src/format/slack/actions.ts).
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { BlockAction } from '@slack/bolt';
+import type { ButtonArgs, Buttons } from './buttons.js';
 import type { Logger } from '../../src/log.js';
 import { errorSummary, slackErrorCode } from '../../src/errors.js';
 import { ACTION_IDS, decodeRef, type ResultActionId, type ResultRef } from '../../src/format/slack/actions.js';
@@ -18,7 +19,6 @@ import { scheduleOpsDeps, type HandlerDeps } from '../deps.js';
 import { enqueue, tell } from '../reply.js';
 import { EMOJI } from '../../src/format/slack/emoji.js';
 
-type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type ResultButton = (args: ButtonArgs, ref: ResultRef, log: Logger) => Promise<unknown>;
 
 const noConversation = (what: string): Parameters<typeof tell>[1] =>
@@ -127,10 +127,10 @@ const BUTTONS: Record<ResultActionId, (deps: HandlerDeps) => ResultButton> = {
   [ACTION_IDS.raw]: showRaw,
 };
 
-export function registerResultButtons(app: App, deps: HandlerDeps): void {
+export function registerResultButtons(buttons: Buttons, deps: HandlerDeps): void {
   for (const [id, make] of Object.entries(BUTTONS)) {
     const handle = make(deps);
-    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, async (args) => {
+    buttons.on(id, async (args) => {
       const { ack, body, action, respond } = args;
       await ack();
       const log = deps.logger.child({ action: id, user: body.user.id, channel: body.channel?.id });

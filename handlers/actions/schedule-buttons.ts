@@ -2,7 +2,7 @@
 // schedule's card and alerts in a channel (value = schedule id). On the Home tab the answer
 // becomes a notice at the top of the republished tab (a view has no response_url); in a
 // channel it is an ephemeral reply.
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Buttons } from './buttons.js';
 import { errorSummary } from '../../src/errors.js';
 import { ACTION_IDS, type ScheduleActionId } from '../../src/format/slack/actions.js';
 import { scheduleProblem } from '../../src/format/slack-schedule-replies.js';
@@ -19,10 +19,10 @@ const OPS: Record<ScheduleActionId, (id: string) => ScheduleOp> = {
   [ACTION_IDS.scheduleRemove]: (id) => ({ kind: 'unschedule', ref: id }),
 };
 
-export function registerScheduleButtons(app: App, deps: HandlerDeps): void {
+export function registerScheduleButtons(buttons: Buttons, deps: HandlerDeps): void {
   const opsDeps = scheduleOpsDeps(deps);
   for (const [actionId, toOp] of Object.entries(OPS)) {
-    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond, client }) => {
+    buttons.on(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
       const userId = body.user.id;
       const log = deps.logger.child({ action: actionId, user: userId, channel: body.channel?.id });

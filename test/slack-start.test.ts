@@ -1,0 +1,140 @@
+// `npm start` as a user runs it: dist/handlers/app.js in a child process, the web handler on the
+// main thread and the workers on a thread of their own at a lower Linux priority. A signed slash
+// command is acknowledged, checked on that thread against a node:tls server on 127.0.0.1 and
+// threaded at the Slack stand-in; /metrics includes the thread's check; SIGTERM during a second
+// check lets it finish and be reported, then the process exits 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNodeTls, type Running } from './helpers/servers.js';
+import { sendSlashCommand, startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
+import { deleteKeysAt } from './helpers/redis-keys.js';
+import { assertFreshBuild } from './hardening-stack.js';
+
+const SECRET = 'start-signing-secret';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `{tlscheck-start-${randomUUID().slice(0, 8)}}`;
+
+type LogLine = Record<string, unknown> & { msg?: string };
+
+/** The child's stdout as JSON log lines; `line(match)` resolves with the first (past or future) that matches. */
+function watchLog(child: ChildProcess): { lines: LogLine[]; line(match: (l: LogLine) => boolean, what: string): Promise<LogLine> } {
+  const lines: LogLine[] = [];
+  const waiting = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`npm start exited (${code}) first`))));
+  exited.catch(() => undefined);
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    let l: LogLine;
+    try {
+      l = JSON.parse(text) as LogLine;
+    } catch {
+      return;
+    }
+    lines.push(l);
+    for (const w of [...waiting]) {
+      if (w.match(l)) {
+        waiting.delete(w);
+        w.resolve(l);
+      }
+    }
+  });
+  return {
+    lines,
+    line(match, what) {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      const wait = new Promise<LogLine>((resolve) => waiting.add({ match, resolve }));
+      return Promise.race([wait, exited]).catch((err: Error) => {
+        throw new Error(`${what}: ${err.message}`);
+      });
+    },
+  };
+}
+
+/** A thread's nice value (field 19 of /proc/<pid>/task/<tid>/stat). */
+function niceOf(pid: number, tid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+let slack: SlackStandin;
+let target: Running;
+let app: ChildProcess;
+let log: ReturnType<typeof watchLog>;
+let exit: Promise<number | null>;
+
+beforeAll(async () => {
+  assertFreshBuild(['handlers/app.ts', 'handlers/create-app.ts', 'handlers/commands/tlscheck.ts', 'handlers/reply.ts', 'jobs/worker-thread.ts', 'jobs/thread-priority.ts', 'jobs/run-workers.ts', 'jobs/worker.ts']);
+  slack = await startSlackStandin();
+  target = await startNodeTls({ minVersion: 'TLSv1.2' });
+  app = spawn(process.execPath, ['dist/handlers/app.js'], {
+    env: {
+      PATH: process.env.PATH,
+      SLACK_BOT_TOKEN: 'xoxb-start',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      REDIS_URL,
+      TLSCHECK_QUEUE_PREFIX: PREFIX,
+      TLSCHECK_ALLOW_CIDRS: '127.0.0.0/8',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  exit = new Promise((resolve) => app.once('exit', (code) => resolve(code)));
+  log = watchLog(app);
+}, 30_000);
+
+afterAll(async () => {
+  if (app && app.exitCode === null && app.signalCode === null) {
+    app.kill('SIGKILL');
+    await exit;
+  }
+  await target?.stop();
+  await slack?.close();
+  await deleteKeysAt(REDIS_URL, `${PREFIX}:`);
+}, 30_000);
+
+const text = (c: RecordedCall | undefined): string => `${String(c?.args.text ?? '')} ${JSON.stringify(c?.args.blocks ?? [])}`;
+const verdictIn = (channel: string): RecordedCall | undefined =>
+  slack.callsOf('chat.update').find((c) => c.args.channel === channel && text(c).includes('tlscheck_rerun'));
+
+describe('npm start (dist/handlers/app.js)', () => {
+  it('checks on its workers thread, below the web handler\'s priority, and drains on SIGTERM', async () => {
+    const listening = await log.line((l) => l.msg === 'listening for Slack requests', 'the web handler listening');
+    const url = `http://127.0.0.1:${String(listening.port)}/slack/events`;
+    const lowered = await log.line((l) => l.msg === 'checks run at a lower priority than the web handler', 'the workers thread');
+    if (process.platform === 'linux') {
+      expect(niceOf(app.pid!, Number(lowered.tid))).toBe(10);
+      // The process's main thread (the web handler) keeps its priority.
+      expect(niceOf(app.pid!, app.pid!)).toBe(0);
+    }
+
+    const first = `127.0.0.1:${target.port}`;
+    const ack = await sendSlashCommand(url, SECRET, { text: first, channel_id: 'C0START1', response_url: slack.responseUrl('start-1') });
+    expect(ack.status).toBe(200);
+    expect(ack.json?.text).toContain(`Checking ${first}`);
+    const verdict = await slack.waitFor(() => verdictIn('C0START1'), 'the verdict in C0START1', 60_000);
+    const thread = await slack.waitFor(() => {
+      const t = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0START1' && c.args.thread_ts === verdict.args.ts);
+      return t.length > 0 && t;
+    }, 'the diagnosis in its thread', 20_000);
+    expect(thread.map(text).join('')).toContain(`Diagnosis for ${first}`);
+
+    // The thread's counters reach the web process's /metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${String(listening.port)}/metrics`)).text();
+    expect(metrics).toMatch(/^tlscheck_checks_total\{[^}]*\} [1-9]/m);
+
+    // A second check under way when SIGTERM comes: finished and reported before the exit.
+    const second = await sendSlashCommand(url, SECRET, { text: first, channel_id: 'C0START2', response_url: slack.responseUrl('start-2') });
+    expect(second.json?.text).toContain(`Checking ${first}`);
+    await slack.waitFor(() => slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'C0START2' && !c.args.thread_ts), 'the second check starting', 20_000);
+    app.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(verdictIn('C0START2')).toBeDefined();
+    expect(log.lines.some((l) => l.msg === 'shutting down')).toBe(true);
+    expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
+  }, 150_000);
+});
