@@ -1,8 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// evidence-openssl puts a stand-in `openssl` on PATH, and src/evidence/openssl.ts caches the
-// version it reads once per process: sharing a process would hand one file's answer to the other.
-const NEEDS_OWN_PROCESS = ['test/evidence-openssl.test.ts'];
+// Files that need a process of their own. evidence-openssl puts a stand-in `openssl` on PATH, and
+// src/evidence/openssl.ts caches the version it reads once per process: sharing a process would
+// hand one file's answer to another. hardening-hostile bounds the heap growth of a check, which
+// only means something in a heap that earlier files have not grown.
+const NEEDS_OWN_PROCESS = ['test/evidence-openssl.test.ts', 'test/hardening-hostile.test.ts'];
 
 export default defineConfig({
   test: {
