@@ -149,12 +149,13 @@ describe('the bot on a 3-primary Redis Cluster', () => {
       const channel = 'C0CLKILL';
       await killQueue.enqueue({ kind: 'check', input: 'killed.example:443', sni: null, symptom: null, channel, user: 'U0K', responseUrl: null });
       await a.waitFor((e) => e.event === 'check-start', 'the check to start on worker A');
+      // B starts while A holds the job (active, locked: B cannot take it), so B's start-up
+      // overlaps the wait for A's lock to lapse instead of following it.
+      const b = spawnWorker({ ...env, SOAK_CHECK: 'fake:300' });
+      procs.push(b);
       expect(parentsIn(slack, channel)).toHaveLength(1);
       a.kill('SIGKILL');
       expect((await a.exited).signal).toBe('SIGKILL');
-
-      const b = spawnWorker({ ...env, SOAK_CHECK: 'fake:300' });
-      procs.push(b);
       await b.ready();
       const final = await slack.waitFor(() => finalsIn(slack, channel)[0], 'the verdict after the kill', 30_000);
       await b.waitFor((e) => e.event === 'check-start', 'the check on worker B');

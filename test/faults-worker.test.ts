@@ -78,11 +78,12 @@ describe('a worker killed mid-job', () => {
     const channel = 'C0KILLED';
     await queue.enqueue(request(channel, 'killed.example:443'));
     await a.waitFor((e) => e.event === 'check-start', 'the check to start on worker A');
+    // B starts while A holds the job (active, locked: B cannot take it), so B's start-up overlaps
+    // the wait for A's lock to lapse instead of following it.
+    const b = worker({ SOAK_CHECK: 'fake:300' });
     expect(parentsIn(slack, channel)).toHaveLength(1);
     a.kill('SIGKILL');
     expect((await a.exited).signal).toBe('SIGKILL');
-
-    const b = worker({ SOAK_CHECK: 'fake:300' });
     await b.ready();
     const final = await slack.waitFor(() => finalsIn(slack, channel)[0], 'the verdict after the kill', 20_000);
     // B ran the check again (A's result died with it), resuming after the parent A posted.

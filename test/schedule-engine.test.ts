@@ -24,8 +24,15 @@ interface Run {
   at: number;
 }
 
+/** BullMQ's close() leaves a connection it was handed open: the file quits its own, after their users. */
+function connection(): Redis {
+  const c = connect();
+  open.push({ close: () => c.quit() });
+  return c;
+}
+
 function newQueue(name: string): Queue<ScheduledCheckData> {
-  const q = new Queue<ScheduledCheckData>(name, { connection: connect(), prefix: bullPrefix });
+  const q = new Queue<ScheduledCheckData>(name, { connection: connection(), prefix: bullPrefix });
   open.push(q);
   if (!queueNames.includes(name)) queueNames.push(name);
   return q;
@@ -40,7 +47,7 @@ function newWorker(name: string, label: string, runs: Run[]): Worker<ScheduledCh
       // Long enough that both workers are free to grab the same job if BullMQ ever offered it twice.
       await sleep(50);
     },
-    { connection: connect(), prefix: bullPrefix, concurrency: 2 },
+    { connection: connection(), prefix: bullPrefix, concurrency: 2 },
   );
   open.push(w);
   return w;
