@@ -54,7 +54,9 @@ export function hostHeader(name: string, port: number): string {
 
 export async function run(ctx: ProbeContext): Promise<HttpServerResult> {
   const name = ctx.target.sni ?? ctx.target.host;
-  return withTls(ctx, { tls: { ...LEGACY_CLIENT, ALPNProtocols: ['http/1.1'] } }, (a) => {
+  // A failed handshake means no header, whatever the reason: no record tap needed (it costs a JS
+  // stream layer under the handshake and every read).
+  return withTls(ctx, { tls: { ...LEGACY_CLIENT, ALPNProtocols: ['http/1.1'] }, tap: false }, (a) => {
     if (!a.ok) return { server: null };
     const { socket } = a;
     return new Promise<HttpServerResult>((resolve) => {
