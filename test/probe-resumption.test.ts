@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run as alpnOcsp } from '../src/probe/alpn-ocsp.js';
-import { askForTickets, lendTickets } from '../src/probe/ticket-loans.js';
+import { askForTickets, lendTickets } from '../src/probe/handshake-loans.js';
 import { consistency, distinctTicketKeys, FULL_HANDSHAKES, OFFERS_PER_SESSION, offerPlan, run } from '../src/probe/resumption.js';
 import { canOffer, parseSession, pskBinder, resumedBy, resumptionOffer, ticketKeyName, type SessionFacts } from '../src/probe/codec/resumption-hello.js';
 import { parseServerResponse, type ServerHello } from '../src/probe/codec/server-response.js';

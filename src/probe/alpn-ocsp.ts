@@ -4,13 +4,13 @@
 // status_request; sharing one handshake made that look like "no ALPN" too. When only the status
 // request fails, a plain handshake settles whether the request itself is what the server refuses.
 // Both handshakes are fresh and to the target's name: their TLS 1.3 tickets are lent to the
-// resumption probe, which then makes fewer handshakes of its own (ticket-loans.ts).
+// resumption probe, which then makes fewer handshakes of its own (handshake-loans.ts).
 import type tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import type { CheckResult, OcspResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { assessOcsp, issuerOf } from './ocsp-parse.js';
-import { catchTickets, lendTickets, type TicketLoan } from './ticket-loans.js';
+import { catchTickets, lendTickets, type TicketLoan } from './handshake-loans.js';
 import { LEGACY_CLIENT, withTls, type TlsFailure } from './tls-connect.js';
 import { describeAlert } from './tls-alerts.js';
 
@@ -62,7 +62,7 @@ const HANDSHAKE_REFUSALS: ReadonlySet<TlsFailure['kind']> = new Set(['alert', 'c
 
 /**
  * As a current client, then (refused) as a legacy one: the property, or how the last try failed.
- * A loan (ticket-loans.ts) is always settled, with tickets or with nothing.
+ * A loan (handshake-loans.ts) is always settled, with tickets or with nothing.
  */
 async function withFallback<T>(ctx: ProbeContext, options: Options, read: (socket: tls.TLSSocket, staple: Buffer | null) => T, loan: TicketLoan | null = null): Promise<Outcome<T>> {
   try {

@@ -14,7 +14,7 @@ import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
 import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
 import { sendHello } from './raw-hello.js';
-import { askForTickets, catchTickets } from './ticket-loans.js';
+import { askForTickets, catchTickets } from './handshake-loans.js';
 import { LEGACY_CLIENT, withTls } from './tls-connect.js';
 
 export const name = 'resumption';
@@ -68,7 +68,7 @@ const parsedSessions = (sessions: Buffer[] | null): SessionFacts[] | null =>
 
 /**
  * The fresh full handshakes' sessions: first those other probes' TLS 1.3 handshakes lent (see
- * ticket-loans.ts), then handshakes of our own for what they did not give.
+ * handshake-loans.ts), then handshakes of our own for what they did not give.
  */
 async function freshSessions(ctx: ProbeContext, spec: MechanismSpec, lent?: () => Promise<Array<Buffer[] | null>>): Promise<Array<SessionFacts[] | null>> {
   const borrowed = (lent ? await lent() : []).map(parsedSessions).filter((r): r is SessionFacts[] => r !== null);
