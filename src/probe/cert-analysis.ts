@@ -420,12 +420,25 @@ function nodeExtraCaCerts(env: Record<string, string | undefined>): X509Certific
   return certs;
 }
 
-/** node's bundled roots, NODE_EXTRA_CA_CERTS and --ca / TLSCHECK_CA_FILE certificates; unparsable PEM is skipped. */
+/** Anchor lists by NODE_EXTRA_CA_CERTS file and --ca content: few in one process (one, for the bot). */
+const anchorLists = new Map<string, readonly X509Certificate[]>();
+const ANCHOR_LISTS_MAX = 16;
+
+/**
+ * node's bundled roots, NODE_EXTRA_CA_CERTS and --ca / TLSCHECK_CA_FILE certificates; unparsable PEM
+ * is skipped. The same list for the same inputs, check after check: the --ca PEM is parsed once,
+ * and issuedByAnchor's verdicts carry over.
+ */
 export function trustAnchors(extra: readonly string[] = [], env: Record<string, string | undefined> = process.env): readonly X509Certificate[] {
-  const added = [...nodeExtraCaCerts(env), ...extra.flatMap(splitPem).flatMap(parsePemSafe)];
-  // The bundled list itself when nothing is added: one list across checks, so issuedByAnchor's
-  // verdicts carry over.
-  return added.length ? [...publicTrustAnchors(), ...added] : publicTrustAnchors();
+  const key = JSON.stringify([env.NODE_EXTRA_CA_CERTS ?? null, extra]);
+  let anchors = anchorLists.get(key);
+  if (!anchors) {
+    const added = [...nodeExtraCaCerts(env), ...extra.flatMap(splitPem).flatMap(parsePemSafe)];
+    anchors = added.length ? [...publicTrustAnchors(), ...added] : publicTrustAnchors();
+    if (anchorLists.size >= ANCHOR_LISTS_MAX) anchorLists.clear();
+    anchorLists.set(key, anchors);
+  }
+  return anchors;
 }
 
 /** Splits a PEM bundle into its certificates. */

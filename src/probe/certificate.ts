@@ -119,20 +119,21 @@ function clientAuthOfFailure(failure: TlsFailure, capture: Buffer): ClientAuthRe
  * With --ca (TLSCHECK_CA_FILE for the bot) the handshake trusts node's roots plus those. A
  * SecureContext loading some 150 PEM roots takes tens of milliseconds of CPU to build (70 ms
  * measured on the shared development machine, against 0.6 ms without them), so one is built per
- * CA list (the bot passes the same list to every check) and client profile, not per check.
+ * CA list (the bot passes the same one to every check) and client profile, not per check.
  */
-const caContexts = new WeakMap<readonly string[], Map<string, tls.SecureContext>>();
+const caContexts = new Map<string, tls.SecureContext>();
+/** A few CA lists at most in one process; more means lists change, and old contexts are dropped. */
+const CA_CONTEXTS_MAX = 16;
 
 function contextWithCa(ca: readonly string[], options: tls.ConnectionOptions): tls.SecureContext {
-  let byProfile = caContexts.get(ca);
-  if (!byProfile) caContexts.set(ca, (byProfile = new Map<string, tls.SecureContext>()));
-  // The options that shape a context; the probe's profiles set nothing else.
+  // The options that shape a context (the probe's profiles set nothing else), and the CA list by content.
   const { minVersion, maxVersion, ciphers, secureOptions } = options;
-  const key = JSON.stringify([minVersion ?? null, maxVersion ?? null, ciphers ?? null, secureOptions ?? null]);
-  let context = byProfile.get(key);
+  const key = JSON.stringify([minVersion ?? null, maxVersion ?? null, ciphers ?? null, secureOptions ?? null, ca]);
+  let context = caContexts.get(key);
   if (!context) {
+    if (caContexts.size >= CA_CONTEXTS_MAX) caContexts.clear();
     context = tls.createSecureContext({ minVersion, maxVersion, ciphers, secureOptions, ca: [...tls.rootCertificates, ...ca] });
-    byProfile.set(key, context);
+    caContexts.set(key, context);
   }
   return context;
 }
