@@ -1,7 +1,8 @@
 // Session resumption per mechanism, and whether it works on every backend behind the address.
 //
 // Two rounds, each fully parallel. First a few fresh full handshakes per mechanism (node:tls) leave
-// sessions behind; then every session is offered again on fresh connections as a hand-built
+// sessions behind (in a check, the TLS 1.3 ones are the ALPN and OCSP probes' handshakes, lent:
+// handshake-loans.ts); then every session is offered again on fresh connections as a hand-built
 // ClientHello, and the ServerHello alone says whether the server resumed it (see
 // codec/resumption-hello.ts), so an attempt costs one round trip and almost no CPU. A load
 // balancer whose backends share no session cache or ticket keys resumes some offers and not
