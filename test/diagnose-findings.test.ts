@@ -1,6 +1,6 @@
 // deriveFindings() on the hand-built results: which facts, at which severity, with which values.
 import { describe, expect, it } from 'vitest';
-import { deriveFindings } from '../src/diagnose/index.js';
+import { deriveFindings, diagnose, findingsAndDiagnoses } from '../src/diagnose/index.js';
 import { cipherFlaws, hasForwardSecrecy, offeredByCurrentClients } from '../src/diagnose/ciphers.js';
 import type { Finding } from '../src/types.js';
 import { failedConnection, goodCertificate, modernServer } from './fixtures/results/base.js';
@@ -202,5 +202,18 @@ describe('cipher classification by IANA name', () => {
       certificate: null,
     });
     expect(byId(deriveFindings(refusedEverywhere), 'no-common-cipher')?.detail).toContain('Every protocol version was refused');
+  });
+});
+
+describe('findingsAndDiagnoses', () => {
+  it('gives exactly deriveFindings and diagnose, from one pass over the knowledge base', () => {
+    const scenarios = Object.values(S).filter((r): r is ReturnType<typeof modernServer> => typeof r === 'object' && r !== null && 'target' in r);
+    const results = [modernServer(), failedConnection({ code: 'refused', message: 'refused' }), ...scenarios];
+    expect(results.length).toBeGreaterThan(10);
+    for (const r of results) {
+      for (const symptom of [undefined, 'unable to get local issuer certificate', 'handshake failure']) {
+        expect(findingsAndDiagnoses(r, { symptom })).toEqual({ findings: deriveFindings(r), diagnoses: diagnose(r, { symptom }) });
+      }
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { run as alpnOcsp } from '../src/probe/alpn-ocsp.js';
+import { askForTickets, lendTickets } from '../src/probe/handshake-loans.js';
 import { consistency, distinctTicketKeys, FULL_HANDSHAKES, OFFERS_PER_SESSION, offerPlan, run } from '../src/probe/resumption.js';
 import { canOffer, parseSession, pskBinder, resumedBy, resumptionOffer, ticketKeyName, type SessionFacts } from '../src/probe/codec/resumption-hello.js';
 import { parseServerResponse, type ServerHello } from '../src/probe/codec/server-response.js';
@@ -176,6 +178,72 @@ describe('resumption probe', () => {
     const srv = await startNodeTls();
     await srv.stop();
     expect(await run(loopbackCtx(srv.port))).toEqual({ sessionId: null, tickets: null, tls13Tickets: null, consistent: null, attempts: {} });
+  });
+});
+
+describe('TLS 1.3 tickets lent by the ALPN/OCSP probe (as in a check: resumption starts first)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** Resumption and alpn-ocsp on one context, started in the same turn, counting node:tls handshakes. */
+  async function together(port: number): Promise<{ result: Awaited<ReturnType<typeof run>>; tls13Only: number; all: number }> {
+    const connect = vi.spyOn(tls, 'connect');
+    const ctx = loopbackCtx(port);
+    const [result] = await Promise.all([run(ctx), alpnOcsp(ctx)]);
+    const options = connect.mock.calls.map((c) => c[0] as tls.ConnectionOptions);
+    // Resumption's own TLS 1.3 handshakes are the only ones pinned to TLS 1.3 here.
+    const tls13Only = options.filter((o) => o.minVersion === 'TLSv1.3' && o.maxVersion === 'TLSv1.3').length;
+    return { result, tls13Only, all: options.length };
+  }
+
+  it('loans are promised only when asked first, and at most as many as asked', async () => {
+    const ctx = loopbackCtx(1);
+    expect(lendTickets(ctx)).toBeNull();
+    const collect = askForTickets(ctx, 2);
+    const loans = [lendTickets(ctx), lendTickets(ctx), lendTickets(ctx)];
+    expect(loans.map((l) => l !== null)).toEqual([true, true, false]);
+    loans[0]?.settle([Buffer.from('a')]);
+    loans[0]?.settle(null);
+    loans[1]?.settle(null);
+    expect(await collect()).toEqual([[Buffer.from('a')], null]);
+    // The window closes with the borrower's turn: a later lender finds nobody asking.
+    expect(lendTickets(ctx)).toBeNull();
+    ctx.abort();
+  });
+
+  it('s_server: the same verdicts as alone, with no TLS 1.3 handshake of resumption\'s own', async () => {
+    const srv = await keep(startSServer());
+    const { result, tls13Only, all } = await together(srv.port);
+    expect(result).toMatchObject({ sessionId: true, tickets: true, tls13Tickets: true, consistent: true, ticketKeys: 1 });
+    expect(result.attempts?.tls13Tickets?.length).toBeGreaterThanOrEqual(FULL_HANDSHAKES);
+    expect(result.attempts?.tls13Tickets?.every(Boolean)).toBe(true);
+    expect(tls13Only).toBe(0);
+    // 2 + 2 TLS 1.2 handshakes of resumption, ALPN and OCSP: nothing else.
+    expect(all).toBe(2 * FULL_HANDSHAKES + 2);
+  });
+
+  it('TLS 1.2-only server: nothing to lend, resumption makes its own TLS 1.3 attempts and finds none', async () => {
+    const srv = await keep(startSServer(['-no_tls1_3']));
+    const { result, tls13Only } = await together(srv.port);
+    expect(result).toMatchObject({ sessionId: true, tickets: true, tls13Tickets: null, consistent: true });
+    expect(tls13Only).toBe(FULL_HANDSHAKES);
+  });
+
+  it('Caddy (Go): tickets from the h2 ALPN handshake resume too', async () => {
+    const srv = await keep(startCaddy());
+    const { result, tls13Only } = await together(srv.port);
+    expect(result).toMatchObject({ sessionId: false, tickets: true, tls13Tickets: true, consistent: true });
+    expect(result.attempts?.tls13Tickets?.every(Boolean)).toBe(true);
+    expect(tls13Only).toBe(0);
+  });
+
+  it('two node backends with different ticket keys behind round-robin: still inconsistent', async () => {
+    const a = await keep(startNodeTls({ ticketKeys: randomBytes(48) }));
+    const b = await keep(startNodeTls({ ticketKeys: randomBytes(48) }));
+    const proxy = await keep(startProxy([a.port, b.port]));
+    const { result } = await together(proxy.port);
+    expect(result).toMatchObject({ sessionId: false, tickets: true, tls13Tickets: true, consistent: false });
   });
 });
 

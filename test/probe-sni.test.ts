@@ -1,6 +1,9 @@
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compareSni, run } from '../src/probe/sni.js';
+import { run as httpServer } from '../src/probe/http-server.js';
+import type { ProbeContext } from '../src/probe/context.js';
 import { createPki } from './helpers/pki.js';
 import { keepServers, startGnutlsServ, startRawPeer, startSServer, type Running } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
@@ -79,5 +82,41 @@ describe('SNI probe', () => {
 
   it('an IP target without a name: not applicable', async () => {
     expect(await run(loopbackCtx(1, { sni: null, host: '127.0.0.1' }))).toEqual({ required: null, differentCertWithoutSni: null, reason: null });
+  });
+});
+
+describe('SNI probe with the HTTP probe lending its handshake (as in a check: SNI starts first)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** Both probes on one context, started in the same turn; node:tls handshakes counted by SNI. */
+  async function together(ctx: ProbeContext): Promise<{ result: Awaited<ReturnType<typeof run>>; withName: number; withoutName: number }> {
+    const connect = vi.spyOn(tls, 'connect');
+    const [result] = await Promise.all([run(ctx), httpServer(ctx)]);
+    const names = connect.mock.calls.map((c) => (c[0] as tls.ConnectionOptions).servername);
+    return { result, withName: names.filter((n) => n !== undefined).length, withoutName: names.filter((n) => n === undefined).length };
+  }
+
+  it('a different default certificate without SNI: same verdict, one handshake with the name for both probes', async () => {
+    const srv = await keep(startSServer(['-servername', 'localhost', '-cert2', pki.leaf.certFile, '-key2', pki.leaf.keyFile], pki.wrongHost));
+    const { result, withName, withoutName } = await together(loopbackCtx(srv.port));
+    expect(result).toEqual({ required: false, differentCertWithoutSni: true, reason: null });
+    expect([withName, withoutName]).toEqual([1, 1]);
+  });
+
+  it('a front end that refuses clients without SNI: same verdict and reason', async () => {
+    const backend = await keep(startSServer());
+    const gate = await keep(sniGate(backend.port));
+    const { result, withName } = await together(loopbackCtx(gate.port));
+    expect(result).toEqual({ required: true, differentCertWithoutSni: null, reason: 'fatal alert 112 unrecognized_name' });
+    expect(withName).toBe(1);
+  });
+
+  it('the asked-for name refused: the lent handshake failed, so the SNI probe tries its own, which fails too', async () => {
+    const srv = await keep(startGnutlsServ(['--sni-hostname', 'localhost', '--sni-hostname-fatal']));
+    const { result, withName } = await together(loopbackCtx(srv.port, { sni: 'other.example' }));
+    expect(result).toEqual({ required: null, differentCertWithoutSni: null, reason: null });
+    expect(withName).toBe(2);
   });
 });

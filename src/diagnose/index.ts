@@ -1,6 +1,6 @@
 // The diagnosis layer's public face: findings, ranked diagnoses and error-text explanation.
 export { deriveFindings } from './findings.js';
-export { diagnose, type DiagnoseOptions } from './diagnose.js';
+export { diagnose, findingsAndDiagnoses, type DiagnoseOptions } from './diagnose.js';
 export { explain, EmptySymptomError, type ExplainCandidate, type ExplainResult } from './explain.js';
 export type { Verdict } from './evaluate.js';
 export { KNOWLEDGE_BASE } from './kb/index.js';

@@ -3,11 +3,14 @@
 // Some servers (wolfSSL builds before its fix for it) abort any ClientHello carrying
 // status_request; sharing one handshake made that look like "no ALPN" too. When only the status
 // request fails, a plain handshake settles whether the request itself is what the server refuses.
+// Both handshakes are fresh and to the target's name: their TLS 1.3 tickets are lent to the
+// resumption probe, which then makes fewer handshakes of its own (handshake-loans.ts).
 import type tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import type { CheckResult, OcspResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { assessOcsp, issuerOf } from './ocsp-parse.js';
+import { catchTickets, lendTickets, type TicketLoan } from './handshake-loans.js';
 import { LEGACY_CLIENT, withTls, type TlsFailure } from './tls-connect.js';
 import { describeAlert } from './tls-alerts.js';
 
@@ -34,24 +37,41 @@ const NO_APPLICATION_PROTOCOL = 120;
 type Staple = { stapled: false } | { stapled: true; response: Buffer; leaf: X509Certificate | null };
 type Outcome<T> = { ok: true; value: T } | { ok: false; failure: TlsFailure };
 
-function attempt<T>(ctx: ProbeContext, options: tls.ConnectionOptions & { requestOCSP?: boolean }, read: (socket: tls.TLSSocket, staple: Buffer | null) => T): Promise<Outcome<T>> {
+type Options = tls.ConnectionOptions & { requestOCSP?: boolean };
+
+function attempt<T>(ctx: ProbeContext, options: Options, read: (socket: tls.TLSSocket, staple: Buffer | null) => T, loan: TicketLoan | null): Promise<Outcome<T>> {
   const seen: { staple: Buffer | null } = { staple: null };
+  const tickets = loan ? catchTickets() : null;
   const onSocket = (socket: tls.TLSSocket): void => {
     // node emits this during the handshake, before secureConnect, whenever a status was requested.
     socket.on('OCSPResponse', (response?: Buffer) => {
       if (response?.length) seen.staple = response;
     });
+    tickets?.onSocket(socket);
   };
-  return withTls(ctx, { tls: options, onSocket }, (a): Outcome<T> => (a.ok ? { ok: true, value: read(a.socket, seen.staple) } : { ok: false, failure: a.failure }));
+  return withTls(ctx, { tls: options, onSocket }, async (a): Promise<Outcome<T>> => {
+    if (!a.ok) return { ok: false, failure: a.failure };
+    const value = read(a.socket, seen.staple);
+    // A fresh TLS 1.3 handshake to the target's name: its tickets serve the resumption probe.
+    if (loan && tickets && a.socket.getProtocol() === 'TLSv1.3') loan.settle(await tickets.sessions(ctx, a));
+    return { ok: true, value };
+  });
 }
 
 const HANDSHAKE_REFUSALS: ReadonlySet<TlsFailure['kind']> = new Set(['alert', 'closed', 'reset', 'tls-error']);
 
-/** As a current client, then (refused) as a legacy one: the property, or how the last try failed. */
-async function withFallback<T>(ctx: ProbeContext, options: tls.ConnectionOptions & { requestOCSP?: boolean }, read: (socket: tls.TLSSocket, staple: Buffer | null) => T): Promise<Outcome<T>> {
-  const first = await attempt(ctx, options, read);
-  if (first.ok || !HANDSHAKE_REFUSALS.has(first.failure.kind) || first.failure.alert?.description === NO_APPLICATION_PROTOCOL) return first;
-  return attempt(ctx, { ...LEGACY_CLIENT, ...options }, read);
+/**
+ * As a current client, then (refused) as a legacy one: the property, or how the last try failed.
+ * A loan (handshake-loans.ts) is always settled, with tickets or with nothing.
+ */
+async function withFallback<T>(ctx: ProbeContext, options: Options, read: (socket: tls.TLSSocket, staple: Buffer | null) => T, loan: TicketLoan | null = null): Promise<Outcome<T>> {
+  try {
+    const first = await attempt(ctx, options, read, loan);
+    if (first.ok || !HANDSHAKE_REFUSALS.has(first.failure.kind) || first.failure.alert?.description === NO_APPLICATION_PROTOCOL) return first;
+    return await attempt(ctx, { ...LEGACY_CLIENT, ...options }, read, loan);
+  } finally {
+    loan?.settle(null);
+  }
 }
 
 const negotiated = (socket: tls.TLSSocket): string | null => {
@@ -67,14 +87,16 @@ function describeFailure(f: TlsFailure): string {
   return f.kind === 'closed' ? 'connection closed without an alert' : f.kind === 'reset' ? 'connection reset' : f.message || f.kind;
 }
 
-async function alpnOf(ctx: ProbeContext): Promise<string | null> {
-  const outcome = await withFallback(ctx, { ALPNProtocols: OFFERED_ALPN }, negotiated);
+async function alpnOf(ctx: ProbeContext, loan: TicketLoan | null): Promise<string | null> {
+  const outcome = await withFallback(ctx, { ALPNProtocols: OFFERED_ALPN }, negotiated, loan);
   // Alert 120: the server speaks neither offered protocol, which is an answer too.
   return outcome.ok ? outcome.value : null;
 }
 
 export async function run(ctx: ProbeContext): Promise<AlpnOcspResult> {
-  const [alpn, ocsp] = await Promise.all([alpnOf(ctx), withFallback(ctx, { requestOCSP: true }, stapleOf)]);
+  // Both loans are taken now, in the turn the resumption probe asked for them.
+  const loans = [lendTickets(ctx), lendTickets(ctx)] as const;
+  const [alpn, ocsp] = await Promise.all([alpnOf(ctx, loans[0]), withFallback(ctx, { requestOCSP: true }, stapleOf, loans[1])]);
   if (ocsp.ok) {
     const staple = ocsp.value;
     if (!staple.stapled) return { alpn, ocspStapled: false, ocsp: null, statusRequestAborts: false };

@@ -203,12 +203,47 @@ export function formatName(name: string): string {
   return name.split('\n').filter(Boolean).join(', ');
 }
 
+/**
+ * Verdicts per certificate object pair: a check asks about the leaf's own signature twice (chain
+ * walk, selfSigned) and about each served certificate more than once, each time a signature check.
+ */
+const issuedVerdicts = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+
 function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  let byIssuer = issuedVerdicts.get(cert);
+  const known = byIssuer?.get(issuer);
+  if (known !== undefined) return known;
+  let verdict: boolean;
   try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+    verdict = cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
   } catch {
-    return false;
+    verdict = false;
   }
+  if (!byIssuer) issuedVerdicts.set(cert, (byIssuer = new WeakMap<X509Certificate, boolean>()));
+  byIssuer.set(issuer, verdict);
+  return verdict;
+}
+
+/**
+ * Whether `cert` was issued by one of `anchors`, remembered per anchor list (the bundled roots are
+ * one list for the life of the process) and certificate fingerprint: each question walks over
+ * about 150 roots, and the same intermediates (and the same leaves, for repeated checks) come back
+ * check after check. Lists built anew for one check only find nothing here and are not kept long.
+ */
+const ANCHOR_VERDICTS_MAX = 2048;
+const anchorVerdicts = new WeakMap<readonly X509Certificate[], Map<string, boolean>>();
+
+function issuedByAnchor(cert: X509Certificate, anchors: readonly X509Certificate[]): boolean {
+  let verdicts = anchorVerdicts.get(anchors);
+  if (!verdicts) anchorVerdicts.set(anchors, (verdicts = new Map<string, boolean>()));
+  const print = cert.fingerprint256;
+  let verdict = verdicts.get(print);
+  if (verdict === undefined) {
+    verdict = anchors.some((a) => issuedBy(cert, a));
+    if (verdicts.size >= ANCHOR_VERDICTS_MAX) verdicts.clear();
+    verdicts.set(print, verdict);
+  }
+  return verdict;
 }
 
 export function isSelfSigned(cert: X509Certificate): boolean {
@@ -251,7 +286,7 @@ export function checkChain(served: readonly X509Certificate[], anchors: Anchors,
       continue;
     }
     // Parsing the whole system store costs tens of milliseconds: only when the chain needs it.
-    complete = (typeof anchors === 'function' ? anchors() : anchors).some((a) => issuedBy(cert, a));
+    complete = issuedByAnchor(cert, typeof anchors === 'function' ? anchors() : anchors);
     break;
   }
   if (!complete) issues.push('missing-intermediate');
@@ -264,6 +299,8 @@ export function checkChain(served: readonly X509Certificate[], anchors: Anchors,
 export interface AnalysisInput {
   /** DER certificates as the server sent them, leaf first. */
   served: readonly Buffer[];
+  /** The leaf already parsed (by the handshake), used when its DER is served[0]. */
+  leaf?: X509Certificate;
   /** False when the served order was not observed (chain rebuilt from node's issuer links). */
   orderKnown: boolean;
   /** node:tls's chain verdict against the trust store (hostname checked separately). */
@@ -304,7 +341,7 @@ function fieldsOf(cert: X509Certificate): CertFields {
 }
 
 export function analyseCertificate(input: AnalysisInput): CertificateResult {
-  const certs = input.served.map((der) => new X509Certificate(der));
+  const certs = input.served.map((der, i) => (i === 0 && input.leaf?.raw.equals(der) ? input.leaf : new X509Certificate(der)));
   const leaf = certs[0];
   if (!leaf) throw new Error('no certificate served');
   const fields = certs.map(fieldsOf);
@@ -340,10 +377,10 @@ export function chainsToPublicRoot(certs: readonly X509Certificate[], path: read
   const last = certs[path[path.length - 1] ?? 0];
   if (!last) return false;
   const roots = typeof publicAnchors === 'function' ? publicAnchors() : publicAnchors;
-  return roots.some((a) => a.fingerprint256 === last.fingerprint256 || issuedBy(last, a));
+  return roots.some((a) => a.fingerprint256 === last.fingerprint256) || issuedByAnchor(last, roots);
 }
 
-let systemAnchors: X509Certificate[] | undefined;
+let systemAnchors: readonly X509Certificate[] | undefined;
 const nodeExtraAnchors = new Map<string, X509Certificate[]>();
 
 /**
@@ -358,7 +395,7 @@ export function publicAnchorsFor(pem: readonly string[] | undefined): Anchors {
 }
 
 /** node's bundled roots: the public CAs. */
-export function publicTrustAnchors(): X509Certificate[] {
+export function publicTrustAnchors(): readonly X509Certificate[] {
   systemAnchors ??= tls.rootCertificates.flatMap(parsePemSafe);
   return systemAnchors;
 }
@@ -383,9 +420,25 @@ function nodeExtraCaCerts(env: Record<string, string | undefined>): X509Certific
   return certs;
 }
 
-/** node's bundled roots, NODE_EXTRA_CA_CERTS and --ca / TLSCHECK_CA_FILE certificates; unparsable PEM is skipped. */
-export function trustAnchors(extra: readonly string[] = [], env: Record<string, string | undefined> = process.env): X509Certificate[] {
-  return [...publicTrustAnchors(), ...nodeExtraCaCerts(env), ...extra.flatMap(splitPem).flatMap(parsePemSafe)];
+/** Anchor lists by NODE_EXTRA_CA_CERTS file and --ca content: few in one process (one, for the bot). */
+const anchorLists = new Map<string, readonly X509Certificate[]>();
+const ANCHOR_LISTS_MAX = 16;
+
+/**
+ * node's bundled roots, NODE_EXTRA_CA_CERTS and --ca / TLSCHECK_CA_FILE certificates; unparsable PEM
+ * is skipped. The same list for the same inputs, check after check: the --ca PEM is parsed once,
+ * and issuedByAnchor's verdicts carry over.
+ */
+export function trustAnchors(extra: readonly string[] = [], env: Record<string, string | undefined> = process.env): readonly X509Certificate[] {
+  const key = JSON.stringify([env.NODE_EXTRA_CA_CERTS ?? null, extra]);
+  let anchors = anchorLists.get(key);
+  if (!anchors) {
+    const added = [...nodeExtraCaCerts(env), ...extra.flatMap(splitPem).flatMap(parsePemSafe)];
+    anchors = added.length ? [...publicTrustAnchors(), ...added] : publicTrustAnchors();
+    if (anchorLists.size >= ANCHOR_LISTS_MAX) anchorLists.clear();
+    anchorLists.set(key, anchors);
+  }
+  return anchors;
 }
 
 /** Splits a PEM bundle into its certificates. */

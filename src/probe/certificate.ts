@@ -5,7 +5,7 @@ import type { CertificateResult, CheckError, CheckResult, ClientAuthResult } fro
 import type { ProbeContext } from './context.js';
 import { analyseCertificate, publicAnchorsFor, trustAnchors } from './cert-analysis.js';
 import { askAfterHandshake, clientAuthFrom, requiredFrom } from './client-auth.js';
-import { certificateRequest, servedChain } from './served-chain.js';
+import { certificateRequest, servedHandshake } from './served-chain.js';
 import { describeAlert } from './tls-alerts.js';
 import { LEGACY_CLIENT, withTls, type TlsConnected, type TlsFailure } from './tls-connect.js';
 
@@ -67,13 +67,15 @@ function verifyErrorOf(socket: tls.TLSSocket): string | null {
   return (message && VERIFY_MESSAGES[message]) || code;
 }
 
-function analyse(ctx: ProbeContext, attempt: TlsConnected): CertificateProbeResult {
-  const { socket, tap, keylog } = attempt;
+type Handshake = ReturnType<typeof servedHandshake>;
+
+function analyse(ctx: ProbeContext, attempt: TlsConnected, handshake: Handshake): CertificateProbeResult {
+  const { socket } = attempt;
   let parsed: ReturnType<typeof trustAnchors> | undefined;
   const anchors = (): ReturnType<typeof trustAnchors> => (parsed ??= trustAnchors(ctx.ca));
   const peer = socket.getPeerX509Certificate();
   if (!peer) return { certificate: null, error: null };
-  let served = servedChain(tap.capturedBuffer(), keylog, socket.getProtocol(), socket.getCipher()?.standardName);
+  let served = handshake.chain;
   let orderKnown = true;
   // The wire view must agree with what node verified; otherwise trust node's view.
   if (!served?.[0] || !peer.raw.equals(served[0])) {
@@ -83,6 +85,8 @@ function analyse(ctx: ProbeContext, attempt: TlsConnected): CertificateProbeResu
   const authorizationError = verifyErrorOf(socket);
   const certificate = analyseCertificate({
     served,
+    // The handshake's own parse of the leaf: parsing a certificate is the costly part of reading it.
+    leaf: peer,
     orderKnown,
     authorized: socket.authorized,
     authorizationError,
@@ -97,37 +101,57 @@ function analyse(ctx: ProbeContext, attempt: TlsConnected): CertificateProbeResu
 type Attempt = CertificateProbeResult & { failure: TlsFailure | null };
 
 /** The CertificateRequest of a completed handshake, and what the server does without a certificate. */
-async function clientAuthOf(ctx: ProbeContext, a: TlsConnected): Promise<ClientAuthResult> {
-  const request = certificateRequest(a.tap.capturedBuffer(), a.keylog, a.socket.getProtocol(), a.socket.getCipher()?.standardName);
+async function clientAuthOf(ctx: ProbeContext, a: TlsConnected, request: Handshake['request']): Promise<ClientAuthResult> {
   if (!request) return clientAuthFrom(null, { required: false });
   return clientAuthFrom(request, requiredFrom(await askAfterHandshake(ctx, a.socket, a.handshakeMs)));
 }
 
 /** A refused handshake may still have shown a CertificateRequest (TLS ≤1.2 sends it in the clear). */
-function clientAuthOfFailure(failure: TlsFailure, capture: Buffer, keylog: readonly string[]): ClientAuthResult {
+function clientAuthOfFailure(failure: TlsFailure, capture: Buffer): ClientAuthResult {
   // A TLS 1.3 flight is unreadable without its secret; the cleartext one needs none.
-  const request = certificateRequest(capture, keylog, null, undefined);
+  const request = certificateRequest(capture, [], null, undefined);
   if (!request) return UNKNOWN_CLIENT_AUTH;
   const how = failure.alert ? describeAlert(failure.alert) : failure.kind === 'closed' ? 'a closed connection' : failure.kind;
   return clientAuthFrom(request, { required: true, reason: `the server asked for a client certificate and refused the handshake without one (${how})` });
 }
 
+/**
+ * With --ca (TLSCHECK_CA_FILE for the bot) the handshake trusts node's roots plus those. A
+ * SecureContext loading some 150 PEM roots takes tens of milliseconds of CPU to build (70 ms
+ * measured on the shared development machine, against 0.6 ms without them), so one is built per
+ * CA list (the bot passes the same one to every check) and client profile, not per check.
+ */
+const caContexts = new Map<string, tls.SecureContext>();
+/** A few CA lists at most in one process; more means lists change, and old contexts are dropped. */
+const CA_CONTEXTS_MAX = 16;
+
+function contextWithCa(ca: readonly string[], options: tls.ConnectionOptions): tls.SecureContext {
+  // The options that shape a context (the probe's profiles set nothing else), and the CA list by content.
+  const { minVersion, maxVersion, ciphers, secureOptions } = options;
+  const key = JSON.stringify([minVersion ?? null, maxVersion ?? null, ciphers ?? null, secureOptions ?? null, ca]);
+  let context = caContexts.get(key);
+  if (!context) {
+    if (caContexts.size >= CA_CONTEXTS_MAX) caContexts.clear();
+    context = tls.createSecureContext({ minVersion, maxVersion, ciphers, secureOptions, ca: [...tls.rootCertificates, ...ca] });
+    caContexts.set(key, context);
+  }
+  return context;
+}
+
 function attempt(ctx: ProbeContext, options: tls.ConnectionOptions): Promise<Attempt> {
-  const ca = ctx.ca?.length ? [...tls.rootCertificates, ...ctx.ca] : undefined;
-  const keylog: string[] = [];
-  const onSocket = (socket: tls.TLSSocket): void => {
-    socket.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1').trim()));
-  };
-  return withTls(ctx, { captureBytes: CAPTURE_BYTES, onSocket, tls: { ...options, ...(ca ? { ca } : {}) } }, async (a): Promise<Attempt> => {
-    if (!a.ok) return { certificate: null, error: a.error, failure: a.failure, clientAuth: clientAuthOfFailure(a.failure, a.tap.capturedBuffer(), keylog) };
+  const secureContext = ctx.ca?.length ? contextWithCa(ctx.ca, options) : undefined;
+  return withTls(ctx, { captureBytes: CAPTURE_BYTES, keylog: true, tls: { ...options, ...(secureContext ? { secureContext } : {}) } }, async (a): Promise<Attempt> => {
+    if (!a.ok) return { certificate: null, error: a.error, failure: a.failure, clientAuth: clientAuthOfFailure(a.failure, a.tap.capturedBuffer()) };
+    // The chain and the CertificateRequest come from one read (and one decryption) of the flight.
+    const handshake = servedHandshake(a.tap.capturedBuffer(), a.keylog, a.socket.getProtocol(), a.socket.getCipher()?.standardName);
     let analysed: CertificateProbeResult;
     try {
-      analysed = analyse(ctx, a);
+      analysed = analyse(ctx, a, handshake);
     } catch (err) {
       // A certificate node accepted but we cannot parse: report it rather than fail the check.
       analysed = { certificate: null, error: { code: 'not-tls', message: `unreadable certificate: ${(err as Error).message}` } };
     }
-    return { ...analysed, failure: null, clientAuth: await clientAuthOf(ctx, a) };
+    return { ...analysed, failure: null, clientAuth: await clientAuthOf(ctx, a, handshake.request) };
   });
 }
 

@@ -165,7 +165,8 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
     return unknown(describeHandshakeFailure(failure));
   }
   // The older versions were refused outright: find out whether TLS 1.3 is why.
-  const modern = await withTls(ctx, { tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' } }, (a) => a.ok);
+  // Only success counts here, so no record tap (it costs a JS stream layer under the handshake).
+  const modern = await withTls(ctx, { tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, tap: false }, (a) => a.ok);
   if (modern) {
     const reason = `only TLS 1.3 completes a handshake (${describeHandshakeFailure(failure)})`;
     return { secure: null, clientInitiated: 'not-applicable', acceptedCount: 0, reason, protocol: 'TLSv1.3' };

@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { connectionBudget } from './context.js';
+import { lendLeaf, type LeafLoan } from './handshake-loans.js';
 import { LEGACY_CLIENT, withTls } from './tls-connect.js';
 
 export const name = 'http-server';
@@ -54,9 +55,22 @@ export function hostHeader(name: string, port: number): string {
 
 export async function run(ctx: ProbeContext): Promise<HttpServerResult> {
   const name = ctx.target.sni ?? ctx.target.host;
-  return withTls(ctx, { tls: { ...LEGACY_CLIENT, ALPNProtocols: ['http/1.1'] } }, (a) => {
+  // The SNI probe, when it asked, takes this handshake's leaf as its own handshake with SNI.
+  const loan = lendLeaf(ctx);
+  try {
+    return await headRequest(ctx, name, loan);
+  } finally {
+    loan?.settle(null);
+  }
+}
+
+function headRequest(ctx: ProbeContext, name: string, loan: LeafLoan | null): Promise<HttpServerResult> {
+  // A failed handshake means no header, whatever the reason: no record tap needed (it costs a JS
+  // stream layer under the handshake and every read).
+  return withTls(ctx, { tls: { ...LEGACY_CLIENT, ALPNProtocols: ['http/1.1'] }, tap: false }, (a) => {
     if (!a.ok) return { server: null };
     const { socket } = a;
+    loan?.settle({ fingerprint: socket.getPeerX509Certificate()?.fingerprint256 ?? null });
     return new Promise<HttpServerResult>((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -1,7 +1,8 @@
 // Session resumption per mechanism, and whether it works on every backend behind the address.
 //
 // Two rounds, each fully parallel. First a few fresh full handshakes per mechanism (node:tls) leave
-// sessions behind; then every session is offered again on fresh connections as a hand-built
+// sessions behind (in a check, the TLS 1.3 ones are the ALPN and OCSP probes' handshakes, lent:
+// handshake-loans.ts); then every session is offered again on fresh connections as a hand-built
 // ClientHello, and the ServerHello alone says whether the server resumed it (see
 // codec/resumption-hello.ts), so an attempt costs one round trip and almost no CPU. A load
 // balancer whose backends share no session cache or ticket keys resumes some offers and not
@@ -14,7 +15,8 @@ import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
 import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
 import { sendHello } from './raw-hello.js';
-import { LEGACY_CLIENT, waitForEvent, withTls } from './tls-connect.js';
+import { askForTickets, catchTickets } from './handshake-loans.js';
+import { LEGACY_CLIENT, withTls } from './tls-connect.js';
 
 export const name = 'resumption';
 export const phase = 'address';
@@ -29,14 +31,6 @@ export const FULL_HANDSHAKES = 2;
  * (RFC 8446 §8.1), so each of those is offered exactly once.
  */
 export const OFFERS_PER_SESSION = 2;
-
-/**
- * How long to wait for a TLS 1.3 NewSessionTicket after the handshake: servers send it right after
- * the client's Finished (Go even with its first flight), within about one round trip; handshakeMs
- * (two round trips plus crypto) gives the scale, the floor covers loopback.
- */
-const TICKET_WAIT_MS = 2000;
-const TICKET_WAIT_MIN_MS = 250;
 
 const LEGACY = { ...LEGACY_CLIENT, maxVersion: 'TLSv1.2' } as const;
 
@@ -58,39 +52,29 @@ const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
 
 /** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
 async function fullHandshake(ctx: ProbeContext, spec: MechanismSpec): Promise<SessionFacts[] | null> {
-  const seen: Buffer[] = [];
-  // Listening from the socket's creation: Go sends its NewSessionTicket with its first flight, and
-  // node emits 'session' before a listener attached at secureConnect would see it.
-  const onSocket = (socket: tls.TLSSocket): void => {
-    socket.on('session', (session: Buffer) => seen.push(session));
-  };
-  return withTls(ctx, { tls: spec.options, tap: false, onSocket }, async (a) => {
+  const catcher = catchTickets();
+  return withTls(ctx, { tls: spec.options, tap: false, onSocket: catcher.onSocket }, async (a) => {
     if (!a.ok) return null;
     if (!spec.tls13) {
       const session = a.socket.getSession();
       const facts = session ? parseSession(session) : null;
       return facts ? [facts] : [];
     }
-    a.socket.resume();
-    let ended = false;
-    const onEnd = (): void => {
-      ended = true;
-    };
-    a.socket.once('error', onEnd);
-    a.socket.once('close', onEnd);
-    if (seen.length === 0) {
-      const cap = Math.min(Math.max(TICKET_WAIT_MIN_MS, 4 * a.handshakeMs), TICKET_WAIT_MS, connectionBudget(ctx));
-      await waitForEvent(a.socket, 'session', cap);
-    }
-    // Tickets sent together (OpenSSL sends two) arrive in the same read: one turn of the loop.
-    await new Promise((resolve) => setImmediate(resolve));
-    a.socket.off('error', onEnd);
-    a.socket.off('close', onEnd);
-    // A TLS 1.3 server may refuse us only after our Finished (a required client certificate: alert
-    // 116): no ticket then says nothing about resumption.
-    if (seen.length === 0 && ended) return null;
-    return seen.map(parseSession).filter((s): s is SessionFacts => s !== null);
+    return parsedSessions(await catcher.sessions(ctx, a));
   });
+}
+
+const parsedSessions = (sessions: Buffer[] | null): SessionFacts[] | null =>
+  sessions && sessions.map(parseSession).filter((s): s is SessionFacts => s !== null);
+
+/**
+ * The fresh full handshakes' sessions: first those other probes' TLS 1.3 handshakes lent (see
+ * handshake-loans.ts), then handshakes of our own for what they did not give.
+ */
+async function freshSessions(ctx: ProbeContext, spec: MechanismSpec, lent?: () => Promise<Array<Buffer[] | null>>): Promise<Array<SessionFacts[] | null>> {
+  const borrowed = (lent ? await lent() : []).map(parsedSessions).filter((r): r is SessionFacts[] => r !== null);
+  const own = await Promise.all(Array.from({ length: Math.max(0, FULL_HANDSHAKES - borrowed.length) }, () => fullHandshake(ctx, spec)));
+  return [...borrowed, ...own];
 }
 
 /**
@@ -122,9 +106,9 @@ export interface MechanismOutcome {
   keyNames: string[];
 }
 
-async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism): Promise<MechanismOutcome> {
+async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism, lent?: () => Promise<Array<Buffer[] | null>>): Promise<MechanismOutcome> {
   const spec = MECHANISMS[mechanism];
-  const rounds = await Promise.all(Array.from({ length: FULL_HANDSHAKES }, () => fullHandshake(ctx, spec)));
+  const rounds = await freshSessions(ctx, spec, lent);
   const completed = rounds.filter((r): r is SessionFacts[] => r !== null);
   if (completed.length === 0) return { supported: null, attempts: [], keyNames: [] };
   const sessions = completed.flat();
@@ -179,7 +163,11 @@ const NOTHING: MechanismOutcome = { supported: null, attempts: [], keyNames: [] 
 export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
   // Every mechanism at once: offers are judged per session, so interleaving cannot fake a verdict.
   const names = Object.keys(MECHANISMS) as Mechanism[];
-  const probe = (m: Mechanism): Promise<MechanismOutcome> => (untestable(ctx.protocols, MECHANISMS[m]) ? Promise.resolve(NOTHING) : probeMechanism(ctx, m));
+  const tls13Testable = !untestable(ctx.protocols, MECHANISMS.tls13Tickets);
+  // Asked for now, before the probes that lend start; only the first round borrows.
+  const lent = tls13Testable ? askForTickets(ctx, FULL_HANDSHAKES) : undefined;
+  const probe = (m: Mechanism): Promise<MechanismOutcome> =>
+    (untestable(ctx.protocols, MECHANISMS[m]) ? Promise.resolve(NOTHING) : probeMechanism(ctx, m, m === 'tls13Tickets' ? lent : undefined));
   const byName = Object.fromEntries(await Promise.all(names.map(async (m) => [m, await probe(m)] as const))) as Record<Mechanism, MechanismOutcome>;
   const ticketKeys = (): number | null => ticketKeysSeen(byName.tickets.keyNames, byName.tls13Tickets.keyNames);
   const mixed = (): boolean => names.some((m) => byName[m].attempts.includes(true) && byName[m].attempts.includes(false));

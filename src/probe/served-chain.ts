@@ -165,46 +165,69 @@ export function serverHandshakeSecret(keylog: readonly string[]): Buffer | null 
  * null when they cannot be read.
  */
 export function tls13Flight(bytes: Buffer, keylog: readonly string[], suiteName: string, until: number = MSG_FINISHED): HandshakeMessage[] | null {
+  return tls13Flights(bytes, keylog, suiteName, [until])[0] ?? null;
+}
+
+/**
+ * tls13Flight for several `until`s from one decryption pass (the certificate probe reads both the
+ * chain and the CertificateRequest from one flight): each answer is exactly what tls13Flight
+ * would give for that `until` alone.
+ */
+export function tls13Flights(bytes: Buffer, keylog: readonly string[], suiteName: string, untils: readonly number[]): Array<HandshakeMessage[] | null> {
+  const answers: Array<HandshakeMessage[] | null | undefined> = untils.map(() => undefined);
+  const settle = (value: HandshakeMessage[] | null, when: (until: number) => boolean): void => {
+    untils.forEach((until, i) => {
+      if (answers[i] === undefined && when(until)) answers[i] = value;
+    });
+  };
   const suite = TLS13_SUITES[suiteName];
   const secret = serverHandshakeSecret(keylog);
-  if (!suite || !secret) return null;
+  if (!suite || !secret) return untils.map(() => null);
   const key = hkdfExpandLabel(suite.hash, secret, 'key', suite.keyLength);
   const iv = hkdfExpandLabel(suite.hash, secret, 'iv', 12);
   const handshake: Buffer[] = [];
   let seq = 0n;
   for (const record of splitRecords(bytes)) {
     if (record.type !== APPLICATION_DATA) continue;
-    if (record.payload.length < 17) return null;
-    const nonce = Buffer.from(iv);
-    const seqBytes = Buffer.alloc(8);
-    seqBytes.writeBigUInt64BE(seq++);
-    for (let i = 0; i < 8; i++) nonce[4 + i] = (nonce[4 + i] ?? 0) ^ (seqBytes[i] ?? 0);
-    const decipher = suite.cipher === 'chacha20-poly1305'
-      ? createDecipheriv(suite.cipher, key, nonce, { authTagLength: 16 })
-      : createDecipheriv(suite.cipher, key, nonce, { authTagLength: 16 });
-    decipher.setAAD(record.header, { plaintextLength: record.payload.length - 16 });
-    decipher.setAuthTag(record.payload.subarray(record.payload.length - 16));
-    let plain: Buffer;
-    try {
-      plain = Buffer.concat([decipher.update(record.payload.subarray(0, record.payload.length - 16)), decipher.final()]);
-    } catch {
-      return null;
-    }
+    const plain = record.payload.length < 17 ? null : openRecord(suite, key, iv, seq++, record);
     // TLSInnerPlaintext: content, then the real content type, then zero padding.
-    let end = plain.length - 1;
-    while (end >= 0 && plain[end] === 0) end--;
-    if (end < 0 || plain[end] !== HANDSHAKE) return null;
+    let end = plain ? plain.length - 1 : -1;
+    while (plain && end >= 0 && plain[end] === 0) end--;
+    if (!plain || end < 0 || plain[end] !== HANDSHAKE) {
+      settle(null, () => true);
+      break;
+    }
     handshake.push(plain.subarray(0, end));
     const messages = splitHandshake(Buffer.concat(handshake));
-    if (messages.some((m) => m.type === until || m.type === MSG_FINISHED)) return messages;
+    const finished = messages.some((m) => m.type === MSG_FINISHED);
+    settle(messages, (until) => finished || messages.some((m) => m.type === until));
+    if (answers.every((a) => a !== undefined)) break;
   }
-  return splitHandshake(Buffer.concat(handshake));
+  const rest = answers.some((a) => a === undefined) ? splitHandshake(Buffer.concat(handshake)) : [];
+  return answers.map((a) => (a === undefined ? rest : a));
+}
+
+/** One AEAD record of the server's handshake flight, or null when it does not authenticate. */
+function openRecord(suite: Tls13Suite, key: Buffer, iv: Buffer, seq: bigint, record: TlsRecord): Buffer | null {
+  const nonce = Buffer.from(iv);
+  const seqBytes = Buffer.alloc(8);
+  seqBytes.writeBigUInt64BE(seq);
+  for (let i = 0; i < 8; i++) nonce[4 + i] = (nonce[4 + i] ?? 0) ^ (seqBytes[i] ?? 0);
+  const decipher = suite.cipher === 'chacha20-poly1305'
+    ? createDecipheriv(suite.cipher, key, nonce, { authTagLength: 16 })
+    : createDecipheriv(suite.cipher, key, nonce, { authTagLength: 16 });
+  decipher.setAAD(record.header, { plaintextLength: record.payload.length - 16 });
+  decipher.setAuthTag(record.payload.subarray(record.payload.length - 16));
+  try {
+    return Buffer.concat([decipher.update(record.payload.subarray(0, record.payload.length - 16)), decipher.final()]);
+  } catch {
+    return null;
+  }
 }
 
 /** TLS 1.3: the Certificate message of the decrypted flight. */
 export function chainFromTls13(bytes: Buffer, keylog: readonly string[], suiteName: string): Buffer[] | null {
-  const certificate = tls13Flight(bytes, keylog, suiteName, MSG_CERTIFICATE)?.find((m) => m.type === MSG_CERTIFICATE);
-  return certificate ? parseCertificateMessage(certificate.body, true) : null;
+  return chainFromTls13Flight(tls13Flight(bytes, keylog, suiteName, MSG_CERTIFICATE));
 }
 
 /**
@@ -214,11 +237,7 @@ export function chainFromTls13(bytes: Buffer, keylog: readonly string[], suiteNa
  */
 export function certificateRequest(bytes: Buffer, keylog: readonly string[], protocol: string | null, suiteName: string | undefined): CertificateRequestInfo | null {
   try {
-    if (protocol === 'TLSv1.3') {
-      const flight = suiteName ? tls13Flight(bytes, keylog, suiteName) : null;
-      const message = flight?.find((m) => m.type === MSG_CERTIFICATE_REQUEST);
-      return message ? parseCertificateRequest(message.body, 'TLSv1.3') : null;
-    }
+    if (protocol === 'TLSv1.3') return requestFromTls13(suiteName ? tls13Flight(bytes, keylog, suiteName) : null);
     const flight = cleartextFlight(bytes);
     const message = flight.find((m) => m.type === MSG_CERTIFICATE_REQUEST);
     if (!message) return null;
@@ -229,6 +248,36 @@ export function certificateRequest(bytes: Buffer, keylog: readonly string[], pro
   } catch {
     return null;
   }
+}
+
+function requestFromTls13(flight: HandshakeMessage[] | null): CertificateRequestInfo | null {
+  const message = flight?.find((m) => m.type === MSG_CERTIFICATE_REQUEST);
+  return message ? parseCertificateRequest(message.body, 'TLSv1.3') : null;
+}
+
+function chainFromTls13Flight(flight: HandshakeMessage[] | null): Buffer[] | null {
+  const certificate = flight?.find((m) => m.type === MSG_CERTIFICATE);
+  return certificate ? parseCertificateMessage(certificate.body, true) : null;
+}
+
+const orNull = <T>(read: () => T | null): T | null => {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * servedChain and certificateRequest of one completed handshake, with a TLS 1.3 flight decrypted
+ * once for both (each decryption derives keys and opens every record again).
+ */
+export function servedHandshake(bytes: Buffer, keylog: readonly string[], protocol: string | null, suiteName: string | undefined): { chain: Buffer[] | null; request: CertificateRequestInfo | null } {
+  if (protocol !== 'TLSv1.3' || !suiteName) {
+    return { chain: servedChain(bytes, keylog, protocol, suiteName), request: certificateRequest(bytes, keylog, protocol, suiteName) };
+  }
+  const flights = orNull(() => tls13Flights(bytes, keylog, suiteName, [MSG_CERTIFICATE, MSG_FINISHED]));
+  return { chain: orNull(() => chainFromTls13Flight(flights?.[0] ?? null)), request: orNull(() => requestFromTls13(flights?.[1] ?? null)) };
 }
 
 /** The served chain from a connection's capture, or null when it cannot be read. */

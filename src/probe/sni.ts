@@ -2,6 +2,7 @@
 // (old clients, some monitoring agents, IP-based health checks)?
 import type { CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
+import { askForLeaf } from './handshake-loans.js';
 import { LEGACY_CLIENT, sniName, withTls, type TlsFailure } from './tls-connect.js';
 import { describeAlert } from './tls-alerts.js';
 
@@ -44,10 +45,18 @@ export function compareSni(withSni: Outcome, withoutSni: Outcome): SniResult {
   return { required: false, differentCertWithoutSni: different, reason: null };
 }
 
+/** The handshake with SNI: lent by the HTTP probe when it made one (handshake-loans.ts), else our own. */
+async function withSniHandshake(ctx: ProbeContext, lent: () => Promise<Array<{ fingerprint: string | null } | null>>): Promise<Outcome> {
+  const [leaf] = await lent();
+  return leaf ? { ok: true, fingerprint: leaf.fingerprint } : handshake(ctx, undefined);
+}
+
 export async function run(ctx: ProbeContext): Promise<SniResult> {
   // Without a name there is nothing to compare: the check itself sends no SNI.
   if (!sniName(ctx.target.sni)) return { required: null, differentCertWithoutSni: null, reason: null };
-  const [withSni, withoutSni] = await Promise.all([handshake(ctx, undefined), handshake(ctx, null)]);
+  // Asked for now, before the HTTP probe starts in this same turn.
+  const lent = askForLeaf(ctx, 1);
+  const [withSni, withoutSni] = await Promise.all([withSniHandshake(ctx, lent), handshake(ctx, null)]);
   return compareSni(withSni, withoutSni);
 }
 

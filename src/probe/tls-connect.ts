@@ -105,13 +105,18 @@ export interface TlsConnectOptions {
   tap?: boolean;
   /** Ahead of ordinary connections in the queue for a socket (ctx.limit): the start of a long chain. */
   urgent?: boolean | number;
+  /**
+   * Collect the NSS key log (TLS 1.3 handshake secrets) into the result. Off by default: node
+   * crosses into JS with a Buffer for every secret of every handshake once anyone listens.
+   */
+  keylog?: boolean;
 }
 
 export interface TlsConnected {
   ok: true;
   socket: tls.TLSSocket;
   tap: RecordTap;
-  /** NSS key log lines (TLS 1.3 traffic secrets, TLS 1.2 master secret) seen so far. */
+  /** NSS key log lines (TLS 1.3 traffic secrets, TLS 1.2 master secret) seen so far; empty unless asked for. */
   keylog: string[];
   /** TCP connect to secureConnect: a round-trip scale for waits on post-handshake messages. */
   handshakeMs: number;
@@ -291,7 +296,7 @@ export function openTls(ctx: ProbeContext, opts: TlsConnectOptions = {}): Promis
       });
       socket = s;
       opts.onSocket?.(s);
-      s.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1').trim()));
+      if (opts.keylog) s.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1').trim()));
       // A listener for the socket's whole life: late errors must never become uncaught exceptions.
       s.on('error', () => undefined);
       s.once('error', fail);
