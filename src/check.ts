@@ -356,9 +356,11 @@ const loadDiagnosis = (): Promise<typeof import('./diagnose/index.js')> => (diag
 
 /** `deadline` is set only once the target was resolved and allowed: evidence never runs before that. */
 async function finish(result: CheckResult, started: number, opts: CheckOptions, deadline?: number): Promise<CheckResult> {
-  const { deriveFindings, diagnose } = await loadDiagnosis();
-  result.findings = deriveFindings(result);
-  result.diagnoses = diagnose(result, { symptom: opts.symptom });
+  const { findingsAndDiagnoses } = await loadDiagnosis();
+  // One pass over the knowledge base for both: each entry's applies() is most of what either costs.
+  const { findings, diagnoses } = findingsAndDiagnoses(result, { symptom: opts.symptom });
+  result.findings = findings;
+  result.diagnoses = diagnoses;
   if (opts.evidence && deadline !== undefined) {
     const { attachEvidence } = await import('./evidence/index.js');
     await attachEvidence(result, { ...opts.evidence, deadline, signal: opts.signal, symptom: opts.symptom });
