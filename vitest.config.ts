@@ -10,8 +10,10 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // Tests start real servers on loopback; two cores, so keep parallelism modest.
-    maxWorkers: 2,
+    // Four workers on two cores: the suite mostly waits (sockets, real servers, Redis locks lapsing,
+    // child processes): with two workers it kept the cores ~30 % busy (quiet machine: 105.6 s of
+    // wall, ~60 s of CPU); with four, 82.6 s, every test passing.
+    maxWorkers: 4,
     projects: [
       {
         extends: true,
