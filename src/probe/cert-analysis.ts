@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { CertificateResult, ChainCert } from '../types.js';
 import { DerError, TAG, children, decodeOid, decodeTime, expectChildren, readDer, type DerNode } from './der.js';
 import { countScts } from './codec/sct-list.js';
+import { createAnchorSet, type AnchorSet } from './anchor-set.js';
 
 /** Signature algorithm OIDs under OpenSSL's names, as `openssl x509 -text` prints them. */
 const SIGNATURE_ALGORITHMS: Readonly<Record<string, string>> = {
@@ -231,15 +232,15 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
  * check after check. Lists built anew for one check only find nothing here and are not kept long.
  */
 const ANCHOR_VERDICTS_MAX = 2048;
-const anchorVerdicts = new WeakMap<readonly X509Certificate[], Map<string, boolean>>();
+const anchorVerdicts = new WeakMap<AnchorSet, Map<string, boolean>>();
 
-function issuedByAnchor(cert: X509Certificate, anchors: readonly X509Certificate[]): boolean {
+function issuedByAnchor(cert: X509Certificate, anchors: AnchorSet): boolean {
   let verdicts = anchorVerdicts.get(anchors);
   if (!verdicts) anchorVerdicts.set(anchors, (verdicts = new Map<string, boolean>()));
   const print = cert.fingerprint256;
   let verdict = verdicts.get(print);
   if (verdict === undefined) {
-    verdict = anchors.some((a) => issuedBy(cert, a));
+    verdict = anchors.issuersOf(cert).some((a) => issuedBy(cert, a));
     if (verdicts.size >= ANCHOR_VERDICTS_MAX) verdicts.clear();
     verdicts.set(print, verdict);
   }
@@ -262,7 +263,19 @@ export interface ChainCheck {
  * self-signed root. `orderKnown` is false when the served order could not be observed, in which
  * case no order problem is claimed.
  */
-export type Anchors = readonly X509Certificate[] | (() => readonly X509Certificate[]);
+export type Anchors = AnchorSet | readonly X509Certificate[] | (() => AnchorSet | readonly X509Certificate[]);
+
+const setsOfLists = new WeakMap<readonly X509Certificate[], AnchorSet>();
+
+/** Anchors given as a list (tests, a chain's own roots) get an index of their own, kept with the list. */
+function anchorSet(anchors: Anchors): AnchorSet {
+  const value = typeof anchors === 'function' ? anchors() : anchors;
+  if (!Array.isArray(value)) return value as AnchorSet;
+  const list = value as readonly X509Certificate[];
+  let set = setsOfLists.get(list);
+  if (!set) setsOfLists.set(list, (set = createAnchorSet([], list)));
+  return set;
+}
 
 export function checkChain(served: readonly X509Certificate[], anchors: Anchors, orderKnown = true): ChainCheck {
   const issues: string[] = [];
@@ -286,7 +299,7 @@ export function checkChain(served: readonly X509Certificate[], anchors: Anchors,
       continue;
     }
     // Parsing the whole system store costs tens of milliseconds: only when the chain needs it.
-    complete = issuedByAnchor(cert, typeof anchors === 'function' ? anchors() : anchors);
+    complete = issuedByAnchor(cert, anchorSet(anchors));
     break;
   }
   if (!complete) issues.push('missing-intermediate');
@@ -376,11 +389,11 @@ export function analyseCertificate(input: AnalysisInput): CertificateResult {
 export function chainsToPublicRoot(certs: readonly X509Certificate[], path: readonly number[], publicAnchors: Anchors): boolean {
   const last = certs[path[path.length - 1] ?? 0];
   if (!last) return false;
-  const roots = typeof publicAnchors === 'function' ? publicAnchors() : publicAnchors;
-  return roots.some((a) => a.fingerprint256 === last.fingerprint256) || issuedByAnchor(last, roots);
+  const roots = anchorSet(publicAnchors);
+  return roots.includes(last.raw) || issuedByAnchor(last, roots);
 }
 
-let systemAnchors: readonly X509Certificate[] | undefined;
+let systemAnchors: AnchorSet | undefined;
 const nodeExtraAnchors = new Map<string, X509Certificate[]>();
 
 /**
@@ -390,13 +403,13 @@ const nodeExtraAnchors = new Map<string, X509Certificate[]>();
  */
 export function publicAnchorsFor(pem: readonly string[] | undefined): Anchors {
   if (!pem) return publicTrustAnchors;
-  let parsed: X509Certificate[] | undefined;
-  return () => (parsed ??= pem.flatMap(splitPem).flatMap(parsePemSafe));
+  let set: AnchorSet | undefined;
+  return () => (set ??= createAnchorSet(pem.flatMap(splitPem)));
 }
 
-/** node's bundled roots: the public CAs. */
-export function publicTrustAnchors(): readonly X509Certificate[] {
-  systemAnchors ??= tls.rootCertificates.flatMap(parsePemSafe);
+/** node's bundled roots: the public CAs (each parsed only when a chain names it as its issuer). */
+export function publicTrustAnchors(): AnchorSet {
+  systemAnchors ??= createAnchorSet(tls.rootCertificates);
   return systemAnchors;
 }
 
@@ -421,7 +434,7 @@ function nodeExtraCaCerts(env: Record<string, string | undefined>): X509Certific
 }
 
 /** Anchor lists by NODE_EXTRA_CA_CERTS file and --ca content: few in one process (one, for the bot). */
-const anchorLists = new Map<string, readonly X509Certificate[]>();
+const anchorLists = new Map<string, AnchorSet>();
 const ANCHOR_LISTS_MAX = 16;
 
 /**
@@ -429,12 +442,12 @@ const ANCHOR_LISTS_MAX = 16;
  * is skipped. The same list for the same inputs, check after check: the --ca PEM is parsed once,
  * and issuedByAnchor's verdicts carry over.
  */
-export function trustAnchors(extra: readonly string[] = [], env: Record<string, string | undefined> = process.env): readonly X509Certificate[] {
+export function trustAnchors(extra: readonly string[] = [], env: Record<string, string | undefined> = process.env): AnchorSet {
   const key = JSON.stringify([env.NODE_EXTRA_CA_CERTS ?? null, extra]);
   let anchors = anchorLists.get(key);
   if (!anchors) {
     const added = [...nodeExtraCaCerts(env), ...extra.flatMap(splitPem).flatMap(parsePemSafe)];
-    anchors = added.length ? [...publicTrustAnchors(), ...added] : publicTrustAnchors();
+    anchors = added.length ? createAnchorSet(tls.rootCertificates, added) : publicTrustAnchors();
     if (anchorLists.size >= ANCHOR_LISTS_MAX) anchorLists.clear();
     anchorLists.set(key, anchors);
   }

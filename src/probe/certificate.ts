@@ -31,14 +31,14 @@ const CAPTURE_BYTES = 512 * 1024;
  * the root from its own store, which the server may not have sent, so trust anchors are left out:
  * this view can never show "root-sent" or an order problem.
  */
-function chainFromPeer(socket: tls.TLSSocket, anchorPrints: ReadonlySet<string>): Buffer[] {
+function chainFromPeer(socket: tls.TLSSocket, isAnchor: (der: Buffer) => boolean): Buffer[] {
   const out: Buffer[] = [];
   const seen = new Set<string>();
   let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
   // A root's issuerCertificate is itself: stop at the first repeat.
   while (cert?.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
-    if (out.length === 0 || !anchorPrints.has(cert.fingerprint256)) out.push(cert.raw);
+    if (out.length === 0 || !isAnchor(cert.raw)) out.push(cert.raw);
     cert = cert.issuerCertificate;
   }
   return out;
@@ -79,7 +79,7 @@ function analyse(ctx: ProbeContext, attempt: TlsConnected, handshake: Handshake)
   let orderKnown = true;
   // The wire view must agree with what node verified; otherwise trust node's view.
   if (!served?.[0] || !peer.raw.equals(served[0])) {
-    served = chainFromPeer(socket, new Set(anchors().map((a) => a.fingerprint256)));
+    served = chainFromPeer(socket, (der) => anchors().includes(der));
     orderKnown = false;
   }
   const authorizationError = verifyErrorOf(socket);

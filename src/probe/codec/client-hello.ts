@@ -184,10 +184,16 @@ export function x25519PublicKey(): Buffer {
   return keyShareFor(GROUP.x25519);
 }
 
+// A check sends one name in every hello: net.isIP's regular expressions cost ~25 ms of a cold
+// process's first check when asked for each of them, so the last answer is kept.
+let lastServerName: { sni: string; extension: Extension | null } | undefined;
+
 function serverNameExtension(sni: string | null | undefined): Extension | null {
-  if (!sni || net.isIP(sni) !== 0) return null;
-  const name = Buffer.from(sni.replace(/\.$/, ''), 'ascii');
-  return ext(EXT.serverName, vec16(Buffer.concat([u8(0), vec16(name)])));
+  if (!sni) return null;
+  if (lastServerName?.sni === sni) return lastServerName.extension;
+  const extension = net.isIP(sni) !== 0 ? null : ext(EXT.serverName, vec16(Buffer.concat([u8(0), vec16(Buffer.from(sni.replace(/\.$/, ''), 'ascii'))])));
+  lastServerName = { sni, extension };
+  return extension;
 }
 
 /** One GREASE value per hello, as browsers pick them: random, so servers cannot special-case one. */
