@@ -87,6 +87,15 @@ describe('cipher suite table', () => {
 describe('buildClientHello', () => {
   const random = Buffer.alloc(32, 0xab);
 
+  it('sends no server_name for an IP literal (RFC 6066 §3), and the name of each hello as asked', () => {
+    const sniOf = (sni: string) => decodeClientHello(buildClientHello({ version: 'TLSv1.2', ciphers: [0xc02f], sni })).extensions.get(EXT.serverName);
+    for (const ip of ['192.0.2.1', '::1', '2001:db8::1', '::ffff:192.0.2.1']) expect(sniOf(ip), ip).toBeUndefined();
+    expect(sniOf('a.example')?.subarray(5).toString()).toBe('a.example');
+    expect(sniOf('1.example')?.subarray(5).toString()).toBe('1.example');
+    expect(sniOf('a.example')?.subarray(5).toString()).toBe('a.example');
+    expect(sniOf('b.example.')?.subarray(5).toString()).toBe('b.example');
+  });
+
   it('builds a TLS 1.2 hello with the usual extensions', () => {
     const h = decodeClientHello(buildClientHello({ version: 'TLSv1.2', ciphers: [0xc02f, 0x009c], sni: 'example.com', random, renegotiationInfo: true }));
     expect(h).toMatchObject({ recordType: 22, recordVersion: 0x0301, handshakeType: 1, legacyVersion: 0x0303, compression: [0] });
