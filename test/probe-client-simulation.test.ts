@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { keepServers, startSServer, tempDir, type KeyPair } from './helpers/servers.js';
-import { loopbackCtx } from './helpers/probe-ctx.js';
+import { countingCtx, loopbackCtx } from './helpers/probe-ctx.js';
 import * as sim from '../src/probe/client-simulation.js';
 import { BROWSER_LIKE, runLastRound } from '../src/probe/last-round.js';
 import { CLIENT_PROFILES } from '../src/clients/profiles.js';
@@ -151,13 +151,7 @@ describe('alike profiles share one hello', () => {
 
   it('a last round that never runs leaves its clients without a verdict, never a guess; when it runs, one hello per name', async () => {
     const s = await keep(startSServer());
-    const ctx = loopbackCtx(s.port, { protocols: BOTH });
-    const limit = ctx.limit;
-    let hellos = 0;
-    ctx.limit = (fn, opts) => {
-      hellos++;
-      return limit(fn, opts);
-    };
+    const ctx = countingCtx(s.port, { protocols: BOTH });
     try {
       const value = await sim.run(ctx);
       const waiting = value.clients.filter((c) => /last round, which did not run/.test(c.reason ?? ''));
@@ -167,9 +161,9 @@ describe('alike profiles share one hello', () => {
       sim.apply(result, value);
       expect(result.clients?.find((c) => c.id === 'chrome')?.connects).toBeNull();
       // The round itself: an own hello of the browser-like name answers the Chrome profile too.
-      const before = hellos;
+      const before = ctx.hellos();
       const own = await runLastRound(ctx, { [BROWSER_LIKE]: sim.helloFor(CLIENT_PROFILES.find((p) => p.id === 'chrome') as (typeof CLIENT_PROFILES)[number], 'localhost') });
-      expect(hellos - before).toBe(waiting.length);
+      expect(ctx.hellos() - before).toBe(waiting.length);
       expect(own[BROWSER_LIKE].outcome.kind).toBe('server-hello');
       expect(sim.merged(value).find((c) => c.id === 'chrome')).toMatchObject({ connects: true, protocol: 'TLSv1.3' });
     } finally {
@@ -178,15 +172,9 @@ describe('alike profiles share one hello', () => {
   });
 
   async function counted(port: number, protocols: ProtocolMap | undefined): Promise<{ clients: Map<string, sim.SimulatedClient>; hellos: number }> {
-    const ctx = loopbackCtx(port, { protocols });
-    const limit = ctx.limit;
-    let hellos = 0;
-    ctx.limit = (fn, opts) => {
-      hellos++;
-      return limit(fn, opts);
-    };
+    const ctx = countingCtx(port, { protocols });
     try {
-      return { clients: new Map((await sim.simulate(ctx)).map((c) => [c.id, c])), hellos };
+      return { clients: new Map((await sim.simulate(ctx)).map((c) => [c.id, c])), hellos: ctx.hellos() };
     } finally {
       ctx.abort();
     }

@@ -2,7 +2,7 @@
 // scripted one that selects X25519MLKEM768.
 import { describe, expect, it } from 'vitest';
 import { keepServers, startGnutlsServ, startNodeTls, startSServer } from './helpers/servers.js';
-import { loopbackCtx } from './helpers/probe-ctx.js';
+import { countingCtx } from './helpers/probe-ctx.js';
 import { startPqServer } from './fixtures/codec/pq-server.js';
 import { HAS_LIGHTTPD_WOLFSSL, startLighttpdWolfssl } from './helpers/lighttpd.js';
 import * as groups from '../src/probe/groups.js';
@@ -15,19 +15,13 @@ const TLS13: ProtocolMap = { SSLv3: false, TLSv1: false, 'TLSv1.1': false, 'TLSv
 const hellos = new Map<string, number>();
 
 async function probe(port: number, protocols: ProtocolMap | undefined = TLS13): Promise<groups.GroupsResult> {
-  const ctx = loopbackCtx(port, { protocols });
-  const limit = ctx.limit;
-  let count = 0;
-  ctx.limit = (fn, opts) => {
-    count++;
-    return limit(fn, opts);
-  };
+  const ctx = countingCtx(port, { protocols });
   try {
     return await groups.run(ctx);
   } finally {
     ctx.abort();
-    hellos.set(expect.getState().currentTestName ?? '?', count);
-    if (process.env.GROUPS_HELLOS) console.log(`hellos ${count}: ${expect.getState().currentTestName}`);
+    hellos.set(expect.getState().currentTestName ?? '?', ctx.hellos());
+    if (process.env.GROUPS_HELLOS) console.log(`hellos ${ctx.hellos()}: ${expect.getState().currentTestName}`);
   }
 }
 

@@ -28,3 +28,16 @@ export function loopbackCtx(port: number, opts: CtxOptions = {}): ProbeContext &
     },
   };
 }
+
+/** loopbackCtx whose socket slots are counted: `hellos()` is how many connections the probe asked for. */
+export function countingCtx(port: number, opts: CtxOptions = {}): ReturnType<typeof loopbackCtx> & { hellos: () => number } {
+  const ctx = loopbackCtx(port, opts);
+  const limit = ctx.limit;
+  let count = 0;
+  const counted: typeof limit = (fn, o) => {
+    count++;
+    return limit(fn, o);
+  };
+  counted.waiting = limit.waiting;
+  return Object.assign(ctx, { limit: counted, hellos: () => count });
+}
