@@ -178,6 +178,11 @@ export function prepareHello(ctx: ProbeContext, opts: { urgent?: boolean | numbe
   };
 }
 
+/** After a ServerHello, how long the rest of its flight may take: a large chain needs a round trip or two more. */
+export function flightWaitMs(ctx: Pick<ProbeContext, 'rttMs'>): number {
+  return Math.max(1_000, 4 * (ctx.rttMs ?? 0));
+}
+
 /** With opts.flight, a TLS ≤ 1.2 ServerHello waits for the rest of its flight (null: keep reading). */
 function withFlight(r: ServerHello, buf: Buffer, opts: HelloOptions, final: boolean): ServerHello | null {
   if (!opts.flight || r.helloRetryRequest || r.versionName === 'TLSv1.3') return r;
@@ -206,9 +211,11 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions, opened?:
     // Late errors (after we decided and destroyed) must not become uncaught exceptions.
     socket.on('error', () => undefined);
 
+    let flightTimer: NodeJS.Timeout | undefined;
     const finish = (outcome: HelloOutcome): void => {
       if (done) return;
       done = true;
+      clearTimeout(flightTimer);
       // Connect plus hello: two round trips (and the server's reply time, small for a ServerHello).
       // Only a TLS answer counts, so a peer dripping bytes cannot stretch the check's deadline.
       // A connection opened beforehand spent an unknown part of its connect before the hello: no sample.
@@ -233,6 +240,9 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions, opened?:
       return r.kind === 'need-more' ? null : r;
     };
     const timer = setTimeout(() => {
+      // A ServerHello in hand is the answer, whatever of its flight never came.
+      const answered = decideAtEnd();
+      if (answered?.kind === 'server-hello') return finish(answered);
       finish(timeoutError(
         connected ? `no answer to the ClientHello within ${budget} ms` : `TCP connect did not complete within ${budget} ms`,
         connected,
@@ -262,6 +272,9 @@ function exchange(ctx: ProbeContext, hello: Buffer, opts: HelloOptions, opened?:
       if (r.kind === 'server-hello') {
         const full = withFlight(r, buf, opts, received >= maxBytes);
         if (full) finish(full);
+        // The rest of the flight is wanted, not needed: a server that stalls after its ServerHello
+        // (or a chain slower than a few round trips) costs a bounded wait, and the suite still counts.
+        else flightTimer ??= setTimeout(() => finish(withFlight(r, buffered(), opts, true) ?? r), flightWaitMs(ctx));
       } else if (r.kind !== 'need-more') finish(r);
       else if (received >= maxBytes) {
         finish({ kind: 'not-tls', label: 'unknown', detail: `no ServerHello within the first ${maxBytes} bytes` });
