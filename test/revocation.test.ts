@@ -151,8 +151,8 @@ describe('revocation through the whole check (openssl s_server -status_file)', (
  * A copy of an OCSP response with every GeneralizedTime of its ResponseData (producedAt,
  * thisUpdate, nextUpdate) moved by `shiftMs`, re-signed with `signer`'s key: what a responder
  * whose answer has gone stale (or whose clock runs ahead) would send. openssl ocsp cannot backdate.
- * The times keep their length and the signature is redrawn until it has the original's, so every
- * DER length stays valid and the bytes are patched in place.
+ * The times keep their length, so they are patched in place; the signature is new, so the response
+ * is rebuilt around it.
  */
 function shiftedOcspResponse(file: string, shiftMs: number, signer: Issued, name: string): string {
   const der = Buffer.from(readFileSync(file));
@@ -174,16 +174,15 @@ function shiftedOcspResponse(file: string, shiftMs: number, signer: Issued, name
     i += 16;
   }
   if (shifted < 3) throw new Error(`expected producedAt, thisUpdate and nextUpdate, shifted ${shifted}`);
-  const length = sig.value.length - 1;
-  for (let tries = 0; tries < 200; tries++) {
-    const signature = sign('sha256', tbsBytes, signer.key);
-    if (signature.length !== length) continue;
-    signature.copy(sig.value, 1);
-    const out = join(pki.dir, `${name}.ocsp-resp.der`);
-    writeFileSync(out, der);
-    return out;
-  }
-  throw new Error('no signature of the original length in 200 tries');
+  // An ECDSA signature's DER length varies: the response is rebuilt around it, lengths and all.
+  const signature = sign('sha256', tbsBytes, signer.key);
+  const basicParts = children(basic).map((p, i) => (i === 2 ? tlv(TAG.bitString, Buffer.concat([Buffer.from([0]), signature])) : raw(p)));
+  const [status, wrapper] = expectChildren(readDer(der), TAG.sequence);
+  const [typeOid] = expectChildren(children(wrapper as DerNode)[0], TAG.sequence);
+  const responseBytes = tlv(TAG.sequence, Buffer.concat([raw(typeOid as DerNode), tlv(TAG.octetString, tlv(TAG.sequence, Buffer.concat(basicParts)))]));
+  const out = join(pki.dir, `${name}.ocsp-resp.der`);
+  writeFileSync(out, tlv(TAG.sequence, Buffer.concat([raw(status as DerNode), tlv(0xa0, responseBytes)])));
+  return out;
 }
 
 /** DER: tag, length, value. */
