@@ -5,28 +5,22 @@ import { buildClientHello } from '../src/probe/codec/client-hello.js';
 import { sendHello } from '../src/probe/raw-hello.js';
 import * as ciphers from '../src/probe/ciphers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
-import { keepServers, startRawPeer } from './helpers/servers.js';
-import { helloLength } from './fixtures/codec/fake-server.js';
-import { decodeClientHello, serverHelloRecord } from './fixtures/codec/tls-bytes.js';
+import { keepServers } from './helpers/servers.js';
+import { startFakeTls } from './fixtures/codec/fake-server.js';
+import { alertRecord, serverHelloRecord } from './fixtures/codec/tls-bytes.js';
 import type { ProtocolMap } from '../src/types.js';
 
 const keep = keepServers();
 const ECDHE_RSA_AES128_GCM = 0xc02f;
 const TLS12: ProtocolMap = { SSLv3: false, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': false };
 
-/** Answers every hello with a ServerHello for the first suite it supports, then says nothing more and keeps the connection open. */
+/** Answers with a ServerHello for the first suite it supports, then says nothing more and keeps the connection open. */
 function stallingServer(supported: readonly number[]) {
-  return startRawPeer((socket) => {
-    let buf = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      const need = helloLength(buf);
-      if (need === 0 || buf.length < need) return;
-      const pick = supported.find((id) => decodeClientHello(buf.subarray(0, need)).ciphers.includes(id));
-      if (pick === undefined) socket.end(Buffer.from([21, 3, 3, 0, 2, 2, 40]));
-      else socket.write(serverHelloRecord({ version: 0x0303, cipher: pick, extensions: [] }));
-    });
-  });
+  return startFakeTls((h) => {
+    if (h.kind !== 'tls') return null;
+    const pick = supported.find((id) => h.hello.ciphers.includes(id));
+    return pick === undefined ? alertRecord(2, 40) : serverHelloRecord({ version: 0x0303, cipher: pick, extensions: [] });
+  }, { stall: true });
 }
 
 describe('a server that stalls after its ServerHello', () => {
