@@ -7,7 +7,7 @@ import { parseTarget, resolveTarget, createAddressPolicy, TargetError, type Look
 import { CIPHERS_PROBE, PROBES, VERSIONS_PROBE } from './probe/registry.js';
 import type { ProtocolsResult } from './probe/protocols.js';
 import type { CiphersResult } from './probe/ciphers.js';
-import type { EvidenceOptions } from './evidence/index.js';
+import type { EvidenceOptions, SocketSlot } from './evidence/index.js';
 
 /** The check's deadline until the round trip is measured, and its floor after. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -49,7 +49,7 @@ export interface PartialProgress {
    * probes still run (early OpenSSL evidence) takes one of its slots, so the target never sees
    * more connections from one check than the cap.
    */
-  slot: <T>(fn: () => Promise<T>) => Promise<T>;
+  slot: SocketSlot;
 }
 
 export interface CheckOptions {

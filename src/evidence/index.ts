@@ -10,9 +10,9 @@ import { judge } from './judge.js';
 import { observe } from './observe.js';
 import { opensslVersion } from './openssl.js';
 import { RECIPES } from './recipes.js';
-import { createEvidenceRuns, type EvidenceRuns } from './runs.js';
+import { createEvidenceRuns, type EvidenceRuns, type SocketSlot } from './runs.js';
 
-export { createEvidenceRuns, type EvidenceRuns } from './runs.js';
+export { createEvidenceRuns, type EvidenceRuns, type SocketSlot } from './runs.js';
 
 export interface EvidenceOptions {
   /** The CLI's --ca FILE (absolute path): s_client then trusts what the check trusted. */
@@ -111,7 +111,7 @@ const EARLY_PROBES: ReadonlySet<string> = new Set(Object.values(RECIPES).flatMap
  */
 export function startEarlyEvidence(
   partial: CheckResult,
-  progress: { probe: string; settled: ReadonlySet<string>; deadline: number; slot?: <T>(fn: () => Promise<T>) => Promise<T> },
+  progress: { probe: string; settled: ReadonlySet<string>; deadline: number; slot?: SocketSlot },
   run: Omit<EvidenceRun, 'deadline'> & { runs: EvidenceRuns },
 ): void {
   const max = run.max ?? MAX_EVIDENCE;

@@ -5,6 +5,9 @@
 import type { Invocation } from './command.js';
 import { runOpenssl, type OpensslOutcome } from './openssl.js';
 
+/** Runs fn in one of the check's socket slots (the per-target cap), holding it until fn settles. */
+export type SocketSlot = <T>(fn: () => Promise<T>) => Promise<T>;
+
 export interface SharedRun {
   outcome: Promise<OpensslOutcome>;
   /** The hard limit it was started with: observe() reports a timeout in these terms. */
@@ -16,7 +19,7 @@ export interface EvidenceRuns {
    * The run of this command: the one already started, or a new one. With `slot` (the check's
    * socket cap, while its probes run) s_client starts only once a slot is free, and holds it.
    */
-  run(inv: Invocation, timeoutMs: number, signal?: AbortSignal, slot?: <T>(fn: () => Promise<T>) => Promise<T>): SharedRun;
+  run(inv: Invocation, timeoutMs: number, signal?: AbortSignal, slot?: SocketSlot): SharedRun;
   has(command: string): boolean;
   /** How many were started (early ones included). */
   readonly size: number;
