@@ -179,7 +179,7 @@ export function prepareHello(ctx: ProbeContext, opts: { urgent?: boolean | numbe
 }
 
 /** After a ServerHello, how long the rest of its flight may take: a large chain needs a round trip or two more. */
-export function flightWaitMs(ctx: Pick<ProbeContext, 'rttMs'>): number {
+function flightWaitMs(ctx: Pick<ProbeContext, 'rttMs'>): number {
   return Math.max(1_000, 4 * (ctx.rttMs ?? 0));
 }
 
