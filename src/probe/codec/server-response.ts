@@ -246,18 +246,22 @@ function parseServerHello(body: Buffer, recordVersion: number): ServerHello | No
   const reneg = find(EXT.renegotiationInfo);
   const keyShare = find(EXT.keyShare);
   const tail = random.subarray(24);
+  // The result keeps no view into the caller's buffer (the socket's bytes, a flight's worth):
+  // one copy of the ServerHello, its fields cut from it, rather than a copy per field.
+  const own = Buffer.from(body);
+  const view = (b: Buffer): Buffer => own.subarray(b.byteOffset - body.byteOffset, b.byteOffset - body.byteOffset + b.length);
   return {
     kind: 'server-hello',
     version,
     versionName: versionName(version),
     legacyVersion,
     recordVersion,
-    random: Buffer.from(random),
-    sessionId: Buffer.from(sessionId),
+    random: view(random),
+    sessionId: view(sessionId),
     cipher,
     cipherName: cipherName(cipher),
     compression,
-    extensions: extensions.map((e) => ({ type: e.type, data: Buffer.from(e.data) })),
+    extensions: extensions.map((e) => ({ type: e.type, data: view(e.data) })),
     helloRetryRequest: random.equals(HRR_RANDOM),
     renegotiationInfo: {
       present: reneg !== undefined,
@@ -310,6 +314,13 @@ function toAlert(bytes: Buffer, recordVersion: number): Alert {
   return { kind: 'alert', level, description, descriptionName: alertName(description), recordVersion };
 }
 
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/** `more` after `bytes`: a view of `more` alone when nothing came before (a message in one record, the usual case), else a copy. */
+function append(bytes: Buffer, more: Buffer): Buffer {
+  return bytes.length === 0 ? more : Buffer.concat([bytes, more]);
+}
+
 function parse(buf: Buffer, eof: boolean): ParseResult {
   if (buf.length === 0) return NEED_MORE;
   const first = buf[0] as number;
@@ -325,15 +336,15 @@ function parse(buf: Buffer, eof: boolean): ParseResult {
   }
   const { records, error } = readRecords(buf);
   // Handshake bytes are a stream across records; alerts too (a 2-byte alert may be split).
-  let handshake = Buffer.alloc(0);
-  let alertBytes = Buffer.alloc(0);
+  let handshake = EMPTY;
+  let alertBytes = EMPTY;
   let firstHandshakeRecordVersion = 0;
   let alertRecordVersion = 0;
   let pendingWarning: Alert | null = null;
   for (const rec of records) {
     if (rec.type === 21) {
       if (handshake.length > 0) continue; // an alert inside a partial ServerHello: wait for the rest
-      alertBytes = Buffer.concat([alertBytes, rec.body]);
+      alertBytes = append(alertBytes, rec.body);
       alertRecordVersion ||= rec.version;
       while (alertBytes.length >= 2) {
         const alert = toAlert(alertBytes, alertRecordVersion);
@@ -348,7 +359,7 @@ function parse(buf: Buffer, eof: boolean): ParseResult {
       return notTls('unknown', `unexpected ${rec.type === 20 ? 'ChangeCipherSpec' : 'application data'} record before ServerHello`);
     }
     firstHandshakeRecordVersion ||= rec.version;
-    handshake = Buffer.concat([handshake, rec.body]);
+    handshake = append(handshake, rec.body);
     // HelloRequest (type 0, empty) may precede and is ignored by clients.
     while (handshake.length >= 4 && handshake[0] === 0 && handshake.readUIntBE(1, 3) === 0) handshake = handshake.subarray(4);
     if (handshake.length >= 4) {
@@ -387,10 +398,10 @@ export function parseFlight(buf: Buffer): Flight {
   const messages: HandshakeMessage[] = [];
   try {
     const { records, error } = readRecords(buf);
-    let handshake = Buffer.alloc(0);
+    let handshake = EMPTY;
     for (const rec of records) {
       if (rec.type !== 22) return { messages, complete: true, error };
-      handshake = Buffer.concat([handshake, rec.body]);
+      handshake = append(handshake, rec.body);
       while (handshake.length >= 4 && handshake.length >= 4 + handshake.readUIntBE(1, 3)) {
         const len = handshake.readUIntBE(1, 3);
         const type = handshake[0] as number;
