@@ -4,7 +4,7 @@
 // client refuses are judged in apply(), from the certificate and key-exchange probes' results.
 import type { ProbeContext } from './context.js';
 import { buildClientHello, type ClientHelloOptions, type HelloVersion } from './codec/client-hello.js';
-import { CIPHER_SUITES, cipherSuiteById } from './codec/cipher-suites.js';
+import { cipherSuiteById, cipherSuiteByName } from './codec/cipher-suites.js';
 import { groupName, ML_KEM_GROUPS } from './codec/groups.js';
 import { BROWSER_LIKE, deferToLastRound, LAST_ROUND_ROOM, runLastRound } from './last-round.js';
 import { describeOutcome, sendHello, type HelloOutcome } from './raw-hello.js';
@@ -25,7 +25,8 @@ const ORDER: readonly ProtocolName[] = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 
 
 /** Cipher suite name (IANA or OpenSSL) → code point; unknown names are a bug in the profile. */
 export function cipherId(nameOrOpenssl: string): number {
-  const suite = CIPHER_SUITES.find((s) => s.name === nameOrOpenssl || s.openssl === nameOrOpenssl);
+  // An index, not a scan of the table: every check looks up each profile's suites twice over.
+  const suite = cipherSuiteByName(nameOrOpenssl);
   if (!suite) throw new Error(`client profile names an unknown cipher suite: ${nameOrOpenssl}`);
   return suite.id;
 }
