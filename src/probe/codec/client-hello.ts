@@ -212,19 +212,28 @@ function keyShareExtension(opts: ClientHelloOptions, grease: number | null): Ext
   return ext(EXT.keyShare, vec16(Buffer.concat(entries)));
 }
 
+// Extension bodies every hello of a kind carries alike, made once: the encoder only reads them.
+const EMPTY: Buffer = Buffer.alloc(0);
+const UNCOMPRESSED_POINTS = vec8(Buffer.from([0]));
+// status_type ocsp(1), no responder ids, no request extensions.
+const OCSP_STATUS_REQUEST = Buffer.from([1, 0, 0, 0, 0]);
+const EMPTY_RENEGOTIATION_INFO = vec8(EMPTY);
+const PSK_DHE_KE = vec8(Buffer.from([1]));
+const ONE_ZERO_BYTE = Buffer.alloc(1);
+
 // Order of the defaults is the builder's historical one (probes' bytes stay the same); the
 // optional browser extensions slot in where browsers put them relative to those.
 function standardExtensions(opts: ClientHelloOptions, grease: number | null): Extension[] {
   const tls13 = opts.version === 'TLSv1.3';
   const out: Extension[] = [];
-  if (grease !== null) out.push(ext(grease, Buffer.alloc(0)));
+  if (grease !== null) out.push(ext(grease, EMPTY));
   const sni = serverNameExtension(opts.sni);
   if (sni) out.push(sni);
-  if (opts.extendedMasterSecret) out.push(ext(EXT.extendedMasterSecret, Buffer.alloc(0)));
+  if (opts.extendedMasterSecret) out.push(ext(EXT.extendedMasterSecret, EMPTY));
   const groups = opts.groups ?? (tls13 ? GROUPS_TLS13 : GROUPS_TLS12);
   out.push(ext(EXT.supportedGroups, vec16(list16(grease !== null ? [grease, ...groups] : groups))));
-  out.push(ext(EXT.ecPointFormats, vec8(Buffer.from([0])))); // uncompressed
-  if (opts.sessionTicket) out.push(ext(EXT.sessionTicket, Buffer.alloc(0)));
+  out.push(ext(EXT.ecPointFormats, UNCOMPRESSED_POINTS));
+  if (opts.sessionTicket) out.push(ext(EXT.sessionTicket, EMPTY));
   // signature_algorithms only exists from TLS 1.2 on; some 1.0 servers reject unknown extensions.
   if (opts.version === 'TLSv1.2' || tls13) {
     out.push(ext(EXT.signatureAlgorithms, signatureAlgorithmsBody(opts.signatureAlgorithms)));
@@ -232,22 +241,21 @@ function standardExtensions(opts: ClientHelloOptions, grease: number | null): Ex
   if (opts.alpn?.length) {
     out.push(ext(EXT.alpn, vec16(Buffer.concat(opts.alpn.map((p) => vec8(Buffer.from(p, 'ascii')))))));
   }
-  // status_type ocsp(1), no responder ids, no request extensions.
-  if (opts.statusRequest) out.push(ext(EXT.statusRequest, Buffer.from([1, 0, 0, 0, 0])));
-  if (opts.signedCertificateTimestamp) out.push(ext(EXT.signedCertificateTimestamp, Buffer.alloc(0)));
-  if (opts.renegotiationInfo) out.push(ext(EXT.renegotiationInfo, vec8(Buffer.alloc(0))));
+  if (opts.statusRequest) out.push(ext(EXT.statusRequest, OCSP_STATUS_REQUEST));
+  if (opts.signedCertificateTimestamp) out.push(ext(EXT.signedCertificateTimestamp, EMPTY));
+  if (opts.renegotiationInfo) out.push(ext(EXT.renegotiationInfo, EMPTY_RENEGOTIATION_INFO));
   if (tls13) {
     // By default only 1.3 in supported_versions, so a ServerHello proves 1.3 support rather than a fallback.
     const versions = (opts.supportedVersions ?? ['TLSv1.3']).map((v) => VERSION_CODES[v]);
     out.push(ext(EXT.supportedVersions, vec8(list16(grease !== null ? [grease, ...versions] : versions))));
     out.push(keyShareExtension(opts, grease));
-    out.push(ext(EXT.pskKeyExchangeModes, vec8(Buffer.from([1])))); // psk_dhe_ke
+    out.push(ext(EXT.pskKeyExchangeModes, PSK_DHE_KE));
   }
   if (opts.compressCertificate?.length) {
     out.push(ext(EXT.compressCertificate, vec8(list16(opts.compressCertificate))));
   }
   // Browsers end with a second GREASE extension carrying one byte (RFC 8701 §3).
-  if (grease !== null) out.push(ext(grease === 0xfafa ? 0x0a0a : grease + 0x1010, Buffer.alloc(1)));
+  if (grease !== null) out.push(ext(grease === 0xfafa ? 0x0a0a : grease + 0x1010, ONE_ZERO_BYTE));
   return out;
 }
 
@@ -257,15 +265,14 @@ function extensionsLength(list: readonly Extension[]): number {
   return n;
 }
 
-function encodeExtensions(list: readonly Extension[]): Buffer {
-  const out = Buffer.allocUnsafe(extensionsLength(list));
-  let o = 0;
+function writeExtensions(list: readonly Extension[], out: Buffer, at: number): number {
+  let o = at;
   for (const e of list) {
     o = out.writeUInt16BE(e.type & 0xffff, o);
     o = out.writeUInt16BE(e.data.length & 0xffff, o);
     o += e.data.copy(out, o);
   }
-  return out;
+  return o;
 }
 
 /** The padding extension (RFC 7685) for a handshake message of `length` bytes (with header), if any. */
@@ -289,26 +296,43 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
   if (opts.renegotiationScsv || (sslv3 && opts.renegotiationInfo)) ciphers.push(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
   if (opts.fallbackScsv) ciphers.push(TLS_FALLBACK_SCSV);
   // TLS 1.3 servers in middlebox-compatibility mode expect a 32-byte legacy session id.
-  const sessionId = opts.sessionId ?? (opts.version === 'TLSv1.3' ? helloRandom(32) : Buffer.alloc(0));
-  const head = Buffer.concat([
-    u16(legacyVersion),
-    opts.random ?? helloRandom(32),
-    vec8(sessionId),
-    vec16(list16(ciphers)),
-    vec8(Buffer.from([0])), // null compression only
-  ]);
-  let body = head;
+  const sessionId = opts.sessionId ?? (opts.version === 'TLSv1.3' ? helloRandom(32) : EMPTY);
+  const random = opts.random ?? helloRandom(32);
+  // version, random, session id, cipher suites, compression methods (null only).
+  const headLength = 2 + random.length + 1 + sessionId.length + 2 + 2 * ciphers.length + 2;
+  let exts: Extension[] | null = null;
+  let extsLength = 0;
   if (!sslv3) {
-    const exts = [...standardExtensions(opts, grease), ...(opts.extensions ?? [])];
-    const padding = paddingExtension(opts.padding ?? 'auto', head.length + 2 + extensionsLength(exts) + 4);
+    exts = [...standardExtensions(opts, grease), ...(opts.extensions ?? [])];
+    const padding = paddingExtension(opts.padding ?? 'auto', headLength + 2 + extensionsLength(exts) + 4);
     if (padding) exts.push(padding);
-    body = Buffer.concat([head, vec16(encodeExtensions(exts))]);
+    extsLength = extensionsLength(exts);
   }
-  const handshake = Buffer.concat([u8(1), u24(body.length), body]);
+  const bodyLength = headLength + (exts ? 2 + extsLength : 0);
+  // The record, handshake header and body written into one buffer (each piece was its own
+  // Buffer, concatenated four times over); the lengths keep the encoders' masks.
+  const out = Buffer.allocUnsafe(5 + 4 + bodyLength);
+  let o = out.writeUInt8(22, 0);
   // Record version: 0x0301 is what deployed clients send for every TLS hello (some servers drop
   // records with a higher one); SSLv3 hellos say 0x0300 so SSLv3-only stacks accept them.
-  const recordVersion = sslv3 ? VERSION_CODES.SSLv3 : VERSION_CODES.TLSv1;
-  return Buffer.concat([u8(22), u16(recordVersion), u16(handshake.length), handshake]);
+  o = out.writeUInt16BE(sslv3 ? VERSION_CODES.SSLv3 : VERSION_CODES.TLSv1, o);
+  o = out.writeUInt16BE((4 + bodyLength) & 0xffff, o);
+  o = out.writeUInt8(1, o); // client_hello
+  o = out.writeUInt8((bodyLength >> 16) & 0xff, o);
+  o = out.writeUInt16BE(bodyLength & 0xffff, o);
+  o = out.writeUInt16BE(legacyVersion & 0xffff, o);
+  o += random.copy(out, o);
+  o = out.writeUInt8(sessionId.length & 0xff, o);
+  o += sessionId.copy(out, o);
+  o = out.writeUInt16BE((2 * ciphers.length) & 0xffff, o);
+  for (const c of ciphers) o = out.writeUInt16BE(c & 0xffff, o);
+  o = out.writeUInt8(1, o);
+  o = out.writeUInt8(0, o);
+  if (exts) {
+    o = out.writeUInt16BE(extsLength & 0xffff, o);
+    writeExtensions(exts, out, o);
+  }
+  return out;
 }
 
 /** An SSLv2 CLIENT-HELLO offering every SSLv2 cipher kind: only an SSLv2 server answers it in kind. */
