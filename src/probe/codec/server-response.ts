@@ -179,30 +179,29 @@ function matchBanner(buf: Buffer, eof: boolean): NotTls | 'need-more' | null {
   return null;
 }
 
-interface TlsRecord {
-  type: number;
-  version: number;
-  body: Buffer;
-}
-
-/** Splits complete records off the front; stops at an incomplete one. */
-function readRecords(buf: Buffer): { records: TlsRecord[]; complete: boolean; error: string | null } {
-  const records: TlsRecord[] = [];
+/**
+ * Visits the complete records at the front of `buf`, in order, until `visit` returns true (a
+ * decision: the records after it are not read at all, e.g. a TLS 1.3 server's encrypted ones) or
+ * an incomplete or malformed record. `error` says why reading stopped at a malformed one.
+ */
+function eachRecord(buf: Buffer, visit: (type: number, version: number, body: Buffer) => boolean): { count: number; error: string | null } {
+  let count = 0;
   let off = 0;
   while (off < buf.length) {
-    if (buf.length - off < 5) return { records, complete: false, error: null };
+    if (buf.length - off < 5) return { count, error: null };
     const type = buf[off] as number;
     const version = buf.readUInt16BE(off + 1);
     const length = buf.readUInt16BE(off + 3);
     if (!RECORD_TYPES.has(type) || buf[off + 1] !== 3) {
-      return { records, complete: false, error: `not a TLS record header (bytes ${buf.subarray(off, off + 5).toString('hex')})` };
+      return { count, error: `not a TLS record header (bytes ${buf.subarray(off, off + 5).toString('hex')})` };
     }
-    if (length > MAX_RECORD_LENGTH) return { records, complete: false, error: `record length ${length} exceeds the TLS maximum` };
-    if (buf.length - off - 5 < length) return { records, complete: false, error: null };
-    records.push({ type, version, body: buf.subarray(off + 5, off + 5 + length) });
+    if (length > MAX_RECORD_LENGTH) return { count, error: `record length ${length} exceeds the TLS maximum` };
+    if (buf.length - off - 5 < length) return { count, error: null };
+    count++;
+    if (visit(type, version, buf.subarray(off + 5, off + 5 + length))) return { count, error: null };
     off += 5 + length;
   }
-  return { records, complete: true, error: null };
+  return { count, error: null };
 }
 
 function parseExtensions(buf: Buffer): ParsedExtension[] | null {
@@ -334,46 +333,49 @@ function parse(buf: Buffer, eof: boolean): ParseResult {
     }
     return notTls('unknown', `not TLS: first bytes ${buf.subarray(0, 8).toString('hex')}`);
   }
-  const { records, error } = readRecords(buf);
   // Handshake bytes are a stream across records; alerts too (a 2-byte alert may be split).
   let handshake = EMPTY;
   let alertBytes = EMPTY;
   let firstHandshakeRecordVersion = 0;
   let alertRecordVersion = 0;
   let pendingWarning: Alert | null = null;
-  for (const rec of records) {
-    if (rec.type === 21) {
-      if (handshake.length > 0) continue; // an alert inside a partial ServerHello: wait for the rest
-      alertBytes = append(alertBytes, rec.body);
-      alertRecordVersion ||= rec.version;
+  let decided: ServerResponse | null = null;
+  const { count, error } = eachRecord(buf, (type, version, body) => {
+    if (type === 21) {
+      if (handshake.length > 0) return false; // an alert inside a partial ServerHello: wait for the rest
+      alertBytes = append(alertBytes, body);
+      alertRecordVersion ||= version;
       while (alertBytes.length >= 2) {
         const alert = toAlert(alertBytes, alertRecordVersion);
         alertBytes = alertBytes.subarray(2);
         // Some servers (Apache, IIS) warn unrecognized_name and carry on with the handshake.
         if (alert.level === 'warning' && alert.description === 112) pendingWarning = alert;
-        else return alert;
+        else return (decided = alert) !== null;
       }
-      continue;
+      return false;
     }
-    if (rec.type !== 22) {
-      return notTls('unknown', `unexpected ${rec.type === 20 ? 'ChangeCipherSpec' : 'application data'} record before ServerHello`);
+    if (type !== 22) {
+      decided = notTls('unknown', `unexpected ${type === 20 ? 'ChangeCipherSpec' : 'application data'} record before ServerHello`);
+      return true;
     }
-    firstHandshakeRecordVersion ||= rec.version;
-    handshake = append(handshake, rec.body);
+    firstHandshakeRecordVersion ||= version;
+    handshake = append(handshake, body);
     // HelloRequest (type 0, empty) may precede and is ignored by clients.
     while (handshake.length >= 4 && handshake[0] === 0 && handshake.readUIntBE(1, 3) === 0) handshake = handshake.subarray(4);
     if (handshake.length >= 4) {
       const msgType = handshake[0] as number;
       const msgLen = handshake.readUIntBE(1, 3);
-      if (msgType !== 2) return notTls('unknown', `unexpected handshake message type ${msgType} before ServerHello`);
-      if (msgLen > 65536) return notTls('unknown', `ServerHello length ${msgLen} is absurd`);
-      if (handshake.length >= 4 + msgLen) return parseServerHello(handshake.subarray(4, 4 + msgLen), firstHandshakeRecordVersion);
+      if (msgType !== 2) decided = notTls('unknown', `unexpected handshake message type ${msgType} before ServerHello`);
+      else if (msgLen > 65536) decided = notTls('unknown', `ServerHello length ${msgLen} is absurd`);
+      else if (handshake.length >= 4 + msgLen) decided = parseServerHello(handshake.subarray(4, 4 + msgLen), firstHandshakeRecordVersion);
     }
-  }
+    return decided !== null;
+  });
+  if (decided) return decided;
   if (error) return pendingWarning ?? notTls('unknown', error);
   if (eof) {
     if (pendingWarning) return pendingWarning;
-    return notTls('unknown', records.length === 0 ? 'connection closed inside the first TLS record' : 'connection closed before a complete ServerHello or alert');
+    return notTls('unknown', count === 0 ? 'connection closed inside the first TLS record' : 'connection closed before a complete ServerHello or alert');
   }
   return NEED_MORE;
 }
@@ -397,20 +399,29 @@ export interface Flight {
 export function parseFlight(buf: Buffer): Flight {
   const messages: HandshakeMessage[] = [];
   try {
-    const { records, error } = readRecords(buf);
     let handshake = EMPTY;
-    for (const rec of records) {
-      if (rec.type !== 22) return { messages, complete: true, error };
-      handshake = append(handshake, rec.body);
+    // After a record that is not handshake the flight is over; the rest's headers are still read,
+    // so a malformed one further on is reported as before. ServerHelloDone ends the reading.
+    let ended = false;
+    let done = false;
+    const { error } = eachRecord(buf, (type, _version, body) => {
+      if (ended) return false;
+      if (type !== 22) {
+        ended = true;
+        return false;
+      }
+      handshake = append(handshake, body);
       while (handshake.length >= 4 && handshake.length >= 4 + handshake.readUIntBE(1, 3)) {
         const len = handshake.readUIntBE(1, 3);
-        const type = handshake[0] as number;
-        messages.push({ type, body: Buffer.from(handshake.subarray(4, 4 + len)) });
+        const msgType = handshake[0] as number;
+        messages.push({ type: msgType, body: Buffer.from(handshake.subarray(4, 4 + len)) });
         handshake = handshake.subarray(4 + len);
-        if (type === HANDSHAKE.serverHelloDone) return { messages, complete: true, error: null };
+        if (msgType === HANDSHAKE.serverHelloDone) return (done = true);
       }
-    }
-    return { messages, complete: error !== null, error };
+      return false;
+    });
+    if (done) return { messages, complete: true, error: null };
+    return { messages, complete: ended || error !== null, error };
   } catch (err) {
     return { messages, complete: true, error: `unparseable flight: ${(err as Error).message}` };
   }
