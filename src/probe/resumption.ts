@@ -11,6 +11,7 @@
 // all but certain. The ticket key names of the full handshakes count the distinct keys answering.
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
 import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
@@ -50,10 +51,29 @@ const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
   tls13Tickets: { options: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, offer: 'psk', tls13: true, versions: ['TLSv1.3'] },
 };
 
+/**
+ * A client context per mechanism with an empty trust store, built once. Resumption never judges
+ * trust, and against a chain that does verify node would also turn the whole chain into objects
+ * for checkServerIdentity (getPeerCertificate(true)) on every handshake: with nothing trusted,
+ * verification stops at its first step and node skips that (about a quarter of a handshake's CPU).
+ */
+const contexts = new Map<MechanismSpec, tls.SecureContext>();
+
+function contextFor(spec: MechanismSpec): tls.SecureContext {
+  let context = contexts.get(spec);
+  if (!context) {
+    const { minVersion, maxVersion, ciphers, secureOptions } = spec.options;
+    context = createSecureContext({ minVersion, maxVersion, ciphers, secureOptions, ca: [] });
+    contexts.set(spec, context);
+  }
+  return context;
+}
+
 /** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
 async function fullHandshake(ctx: ProbeContext, spec: MechanismSpec): Promise<SessionFacts[] | null> {
   const catcher = catchTickets();
-  return withTls(ctx, { tls: spec.options, tap: false, onSocket: catcher.onSocket }, async (a) => {
+  const options = { ...spec.options, secureContext: contextFor(spec) };
+  return withTls(ctx, { tls: options, tap: false, onSocket: catcher.onSocket }, async (a) => {
     if (!a.ok) return null;
     if (!spec.tls13) {
       const session = a.socket.getSession();
