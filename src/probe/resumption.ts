@@ -57,22 +57,23 @@ const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
  * for checkServerIdentity (getPeerCertificate(true)) on every handshake: with nothing trusted,
  * verification stops at its first step and node skips that (about a quarter of a handshake's CPU).
  */
-const contexts = new Map<MechanismSpec, tls.SecureContext>();
+const contexts = new Map<Mechanism, tls.SecureContext>();
 
-function contextFor(spec: MechanismSpec): tls.SecureContext {
-  let context = contexts.get(spec);
+function contextFor(mechanism: Mechanism): tls.SecureContext {
+  let context = contexts.get(mechanism);
   if (!context) {
-    const { minVersion, maxVersion, ciphers, secureOptions } = spec.options;
+    const { minVersion, maxVersion, ciphers, secureOptions } = MECHANISMS[mechanism].options;
     context = createSecureContext({ minVersion, maxVersion, ciphers, secureOptions, ca: [] });
-    contexts.set(spec, context);
+    contexts.set(mechanism, context);
   }
   return context;
 }
 
 /** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
-async function fullHandshake(ctx: ProbeContext, spec: MechanismSpec): Promise<SessionFacts[] | null> {
+async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism): Promise<SessionFacts[] | null> {
+  const spec = MECHANISMS[mechanism];
   const catcher = catchTickets();
-  const options = { ...spec.options, secureContext: contextFor(spec) };
+  const options = { ...spec.options, secureContext: contextFor(mechanism) };
   return withTls(ctx, { tls: options, tap: false, onSocket: catcher.onSocket }, async (a) => {
     if (!a.ok) return null;
     if (!spec.tls13) {
@@ -87,14 +88,35 @@ async function fullHandshake(ctx: ProbeContext, spec: MechanismSpec): Promise<Se
 const parsedSessions = (sessions: Buffer[] | null): SessionFacts[] | null =>
   sessions && sessions.map(parseSession).filter((s): s is SessionFacts => s !== null);
 
+/** Rounds of fresh full handshakes: null for one that failed, else the sessions it left. */
+type Rounds = Array<SessionFacts[] | null>;
+
 /**
- * The fresh full handshakes' sessions: first those other probes' TLS 1.3 handshakes lent (see
- * handshake-loans.ts), then handshakes of our own for what they did not give.
+ * The fresh full handshakes' sessions: first those given (other probes' TLS 1.3 handshakes, see
+ * handshake-loans.ts; the ticket handshakes' ticketless sessions for the session-ID mechanism),
+ * then handshakes of our own for what they did not give.
  */
-async function freshSessions(ctx: ProbeContext, spec: MechanismSpec, lent?: () => Promise<Array<Buffer[] | null>>): Promise<Array<SessionFacts[] | null>> {
-  const borrowed = (lent ? await lent() : []).map(parsedSessions).filter((r): r is SessionFacts[] => r !== null);
-  const own = await Promise.all(Array.from({ length: Math.max(0, FULL_HANDSHAKES - borrowed.length) }, () => fullHandshake(ctx, spec)));
+async function freshSessions(ctx: ProbeContext, mechanism: Mechanism, given?: Promise<SessionFacts[][]>): Promise<Rounds> {
+  const borrowed = given ? await given : [];
+  const own = await Promise.all(Array.from({ length: Math.max(0, FULL_HANDSHAKES - borrowed.length) }, () => fullHandshake(ctx, mechanism)));
   return [...borrowed, ...own];
+}
+
+/** Lent TLS 1.3 handshakes' tickets, as rounds; a lender that got nothing to lend gives none. */
+const lentRounds = (lent: () => Promise<Array<Buffer[] | null>>): Promise<SessionFacts[][]> =>
+  lent().then((loans) => loans.map(parsedSessions).filter((r): r is SessionFacts[] => r !== null));
+
+/**
+ * The ticket mechanism's handshakes that got no ticket, as session-ID rounds. Once a ticket comes,
+ * OpenSSL's client replaces the session ID with a SHA-256 of the ticket (it detects an accepted
+ * ticket by the echo), whatever the server sent, so such a session says nothing about the ID
+ * cache. Without a ticket the ID is the server's own, exactly what a handshake with
+ * SSL_OP_NO_TICKET leaves (a server that issues no ticket treats both hellos alike), so servers
+ * without TLS 1.2 tickets (Mozilla's recommended nginx, s_server -no_ticket) need no second pair
+ * of handshakes. Ticket-issuing servers (the default almost everywhere) still get theirs.
+ */
+export function ticketlessRounds(rounds: Rounds): SessionFacts[][] {
+  return rounds.filter((r): r is SessionFacts[] => r !== null && r.length > 0 && r.every((s) => s.ticket === null));
 }
 
 /**
@@ -126,9 +148,9 @@ export interface MechanismOutcome {
   keyNames: string[];
 }
 
-async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism, lent?: () => Promise<Array<Buffer[] | null>>): Promise<MechanismOutcome> {
+async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism, fresh: Promise<Rounds> = freshSessions(ctx, mechanism)): Promise<MechanismOutcome> {
   const spec = MECHANISMS[mechanism];
-  const rounds = await freshSessions(ctx, spec, lent);
+  const rounds = await fresh;
   const completed = rounds.filter((r): r is SessionFacts[] => r !== null);
   if (completed.length === 0) return { supported: null, attempts: [], keyNames: [] };
   const sessions = completed.flat();
@@ -186,8 +208,18 @@ export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
   const tls13Testable = !untestable(ctx.protocols, MECHANISMS.tls13Tickets);
   // Asked for now, before the probes that lend start; only the first round borrows.
   const lent = tls13Testable ? askForTickets(ctx, FULL_HANDSHAKES) : undefined;
+  // The session-ID mechanism waits for the ticket handshakes (one round of them, a few round
+  // trips) to learn whether it needs handshakes of its own; its offers queue for sockets behind
+  // the other probes' hellos for longer than that anyway.
+  let ticketRounds: Promise<Rounds> | undefined;
+  const tickets = (): Promise<Rounds> => (ticketRounds ??= freshSessions(ctx, 'tickets'));
+  const fresh: Record<Mechanism, () => Promise<Rounds>> = {
+    tickets,
+    sessionId: () => freshSessions(ctx, 'sessionId', tickets().then(ticketlessRounds)),
+    tls13Tickets: () => freshSessions(ctx, 'tls13Tickets', lent && lentRounds(lent)),
+  };
   const probe = (m: Mechanism): Promise<MechanismOutcome> =>
-    (untestable(ctx.protocols, MECHANISMS[m]) ? Promise.resolve(NOTHING) : probeMechanism(ctx, m, m === 'tls13Tickets' ? lent : undefined));
+    (untestable(ctx.protocols, MECHANISMS[m]) ? Promise.resolve(NOTHING) : probeMechanism(ctx, m, fresh[m]()));
   const byName = Object.fromEntries(await Promise.all(names.map(async (m) => [m, await probe(m)] as const))) as Record<Mechanism, MechanismOutcome>;
   const ticketKeys = (): number | null => ticketKeysSeen(byName.tickets.keyNames, byName.tls13Tickets.keyNames);
   const mixed = (): boolean => names.some((m) => byName[m].attempts.includes(true) && byName[m].attempts.includes(false));
