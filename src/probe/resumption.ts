@@ -24,12 +24,23 @@ export const phase = 'address';
 
 export type Mechanism = 'sessionId' | 'tickets' | 'tls13Tickets';
 
-/** Fresh full handshakes per mechanism: sessions from (likely) different backends. */
+/**
+ * Fresh full handshakes per mechanism: sessions from (likely) different backends. One would be
+ * cheaper and, offered twice as often, would reach as many backends; but a session only tells
+ * about its own issuer (a backend that issues sessions and caches none, beside one that resumes,
+ * would look like "no resumption" half the time), a TLS 1.2-only server's ticket keys can be
+ * counted only from two tickets, and one failed handshake would leave the mechanism unknown.
+ * The handshakes are spared instead where a session can serve twice (ticketlessRounds) or another
+ * probe's handshake gives one (handshake-loans.ts).
+ */
 export const FULL_HANDSHAKES = 2;
 /**
  * Offers of each reusable session (ID, TLS 1.2 ticket), on consecutive connections: behind a
  * round-robin balancer they reach that many different backends. TLS 1.3 tickets may be single-use
- * (RFC 8446 §8.1), so each of those is offered exactly once.
+ * (RFC 8446 §8.1), so each of those is offered exactly once. With one offer per session, the
+ * balancer's rotation can line up the offers with their own issuers (or with the others) every
+ * time, and nothing mixed shows; two in a row reach two backends unless other clients' connections
+ * come between.
  */
 export const OFFERS_PER_SESSION = 2;
 
