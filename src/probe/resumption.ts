@@ -1,14 +1,16 @@
 // Session resumption per mechanism, and whether it works on every backend behind the address.
 //
-// Two rounds, each fully parallel. First a few fresh full handshakes per mechanism (node:tls) leave
-// sessions behind (in a check, the TLS 1.3 ones are the ALPN and OCSP probes' handshakes, lent:
-// handshake-loans.ts); then every session is offered again on fresh connections as a hand-built
-// ClientHello, and the ServerHello alone says whether the server resumed it (see
-// codec/resumption-hello.ts), so an attempt costs one round trip and almost no CPU. A load
-// balancer whose backends share no session cache or ticket keys resumes some offers and not
-// others; other clients' connections interleaving with ours only shuffle which backend each offer
-// reaches, so several offers of each session, on consecutive connections, make a mixed outcome
-// all but certain. The ticket key names of the full handshakes count the distinct keys answering.
+// Two rounds. First a few fresh full handshakes per mechanism (node:tls) leave sessions behind
+// (in a check, the TLS 1.3 ones are the ALPN and OCSP probes' handshakes, lent:
+// handshake-loans.ts; where no TLS 1.2 ticket comes, the ticket handshakes' sessions serve the
+// session-ID mechanism too, see ticketlessRounds); then every session is offered again on fresh
+// connections as a hand-built ClientHello, and the ServerHello alone says whether the server
+// resumed it (see codec/resumption-hello.ts), so an attempt costs one round trip and almost no
+// CPU. A load balancer whose backends share no session cache or ticket keys resumes some offers
+// and not others; other clients' connections interleaving with ours only shuffle which backend
+// each offer reaches, so several offers of each session, on consecutive connections, make a mixed
+// outcome all but certain. The ticket key names of the full handshakes count the distinct keys
+// answering.
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
 import { createSecureContext } from 'node:tls';
