@@ -253,6 +253,15 @@ describe('TLS 1.3 tickets lent by the ALPN/OCSP probe (as in a check: resumption
     expect(all).toBe(2 * FULL_HANDSHAKES + 2);
   });
 
+  it('s_server -no_ticket: the ticket handshakes serve by session ID, so only two TLS 1.2 handshakes of resumption\'s own', async () => {
+    const srv = await keep(startSServer(['-no_ticket']));
+    const { result, tls13Only, all } = await together(srv.port);
+    expect(result).toMatchObject({ sessionId: true, tickets: false, tls13Tickets: true, consistent: true });
+    expect(result.attempts?.sessionId).toEqual(reusable(true));
+    expect(tls13Only).toBe(0);
+    expect(all).toBe(FULL_HANDSHAKES + 2);
+  });
+
   it('TLS 1.2-only server: nothing to lend, resumption makes its own TLS 1.3 attempts and finds none', async () => {
     const srv = await keep(startSServer(['-no_tls1_3']));
     const { result, tls13Only } = await together(srv.port);
