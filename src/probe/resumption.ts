@@ -1,16 +1,19 @@
 // Session resumption per mechanism, and whether it works on every backend behind the address.
 //
-// Two rounds, each fully parallel. First a few fresh full handshakes per mechanism (node:tls) leave
-// sessions behind (in a check, the TLS 1.3 ones are the ALPN and OCSP probes' handshakes, lent:
-// handshake-loans.ts); then every session is offered again on fresh connections as a hand-built
-// ClientHello, and the ServerHello alone says whether the server resumed it (see
-// codec/resumption-hello.ts), so an attempt costs one round trip and almost no CPU. A load
-// balancer whose backends share no session cache or ticket keys resumes some offers and not
-// others; other clients' connections interleaving with ours only shuffle which backend each offer
-// reaches, so several offers of each session, on consecutive connections, make a mixed outcome
-// all but certain. The ticket key names of the full handshakes count the distinct keys answering.
+// Two rounds. First a few fresh full handshakes per mechanism (node:tls) leave sessions behind
+// (in a check, the TLS 1.3 ones are the ALPN and OCSP probes' handshakes, lent:
+// handshake-loans.ts; where no TLS 1.2 ticket comes, the ticket handshakes' sessions serve the
+// session-ID mechanism too, see ticketlessRounds); then every session is offered again on fresh
+// connections as a hand-built ClientHello, and the ServerHello alone says whether the server
+// resumed it (see codec/resumption-hello.ts), so an attempt costs one round trip and almost no
+// CPU. A load balancer whose backends share no session cache or ticket keys resumes some offers
+// and not others; other clients' connections interleaving with ours only shuffle which backend
+// each offer reaches, so several offers of each session, on consecutive connections, make a mixed
+// outcome all but certain. The ticket key names of the full handshakes count the distinct keys
+// answering.
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
 import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
@@ -23,12 +26,23 @@ export const phase = 'address';
 
 export type Mechanism = 'sessionId' | 'tickets' | 'tls13Tickets';
 
-/** Fresh full handshakes per mechanism: sessions from (likely) different backends. */
+/**
+ * Fresh full handshakes per mechanism: sessions from (likely) different backends. One would be
+ * cheaper and, offered twice as often, would reach as many backends; but a session only tells
+ * about its own issuer (a backend that issues sessions and caches none, beside one that resumes,
+ * would look like "no resumption" half the time), a TLS 1.2-only server's ticket keys can be
+ * counted only from two tickets, and one failed handshake would leave the mechanism unknown.
+ * The handshakes are spared instead where a session can serve twice (ticketlessRounds) or another
+ * probe's handshake gives one (handshake-loans.ts).
+ */
 export const FULL_HANDSHAKES = 2;
 /**
  * Offers of each reusable session (ID, TLS 1.2 ticket), on consecutive connections: behind a
  * round-robin balancer they reach that many different backends. TLS 1.3 tickets may be single-use
- * (RFC 8446 §8.1), so each of those is offered exactly once.
+ * (RFC 8446 §8.1), so each of those is offered exactly once. With one offer per session, the
+ * balancer's rotation can line up the offers with their own issuers (or with the others) every
+ * time, and nothing mixed shows; two in a row reach two backends unless other clients' connections
+ * come between.
  */
 export const OFFERS_PER_SESSION = 2;
 
@@ -50,10 +64,30 @@ const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
   tls13Tickets: { options: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, offer: 'psk', tls13: true, versions: ['TLSv1.3'] },
 };
 
+/**
+ * A client context per mechanism with an empty trust store, built once. Resumption never judges
+ * trust, and against a chain that does verify node would also turn the whole chain into objects
+ * for checkServerIdentity (getPeerCertificate(true)) on every handshake: with nothing trusted,
+ * verification stops at its first step and node skips that (about a quarter of a handshake's CPU).
+ */
+const contexts = new Map<Mechanism, tls.SecureContext>();
+
+function contextFor(mechanism: Mechanism): tls.SecureContext {
+  let context = contexts.get(mechanism);
+  if (!context) {
+    const { minVersion, maxVersion, ciphers, secureOptions } = MECHANISMS[mechanism].options;
+    context = createSecureContext({ minVersion, maxVersion, ciphers, secureOptions, ca: [] });
+    contexts.set(mechanism, context);
+  }
+  return context;
+}
+
 /** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
-async function fullHandshake(ctx: ProbeContext, spec: MechanismSpec): Promise<SessionFacts[] | null> {
+async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism): Promise<SessionFacts[] | null> {
+  const spec = MECHANISMS[mechanism];
   const catcher = catchTickets();
-  return withTls(ctx, { tls: spec.options, tap: false, onSocket: catcher.onSocket }, async (a) => {
+  const options = { ...spec.options, secureContext: contextFor(mechanism) };
+  return withTls(ctx, { tls: options, tap: false, onSocket: catcher.onSocket }, async (a) => {
     if (!a.ok) return null;
     if (!spec.tls13) {
       const session = a.socket.getSession();
@@ -67,14 +101,38 @@ async function fullHandshake(ctx: ProbeContext, spec: MechanismSpec): Promise<Se
 const parsedSessions = (sessions: Buffer[] | null): SessionFacts[] | null =>
   sessions && sessions.map(parseSession).filter((s): s is SessionFacts => s !== null);
 
+/** Rounds of fresh full handshakes: null for one that failed, else the sessions it left. */
+type Rounds = Array<SessionFacts[] | null>;
+
 /**
- * The fresh full handshakes' sessions: first those other probes' TLS 1.3 handshakes lent (see
- * handshake-loans.ts), then handshakes of our own for what they did not give.
+ * The fresh full handshakes' sessions: first those given (other probes' TLS 1.3 handshakes, see
+ * handshake-loans.ts; the ticket handshakes' ticketless sessions for the session-ID mechanism),
+ * then handshakes of our own for what they did not give.
  */
-async function freshSessions(ctx: ProbeContext, spec: MechanismSpec, lent?: () => Promise<Array<Buffer[] | null>>): Promise<Array<SessionFacts[] | null>> {
-  const borrowed = (lent ? await lent() : []).map(parsedSessions).filter((r): r is SessionFacts[] => r !== null);
-  const own = await Promise.all(Array.from({ length: Math.max(0, FULL_HANDSHAKES - borrowed.length) }, () => fullHandshake(ctx, spec)));
+async function freshSessions(ctx: ProbeContext, mechanism: Mechanism, given?: Promise<SessionFacts[][]>): Promise<Rounds> {
+  const borrowed = given ? await given : [];
+  const own = await Promise.all(Array.from({ length: Math.max(0, FULL_HANDSHAKES - borrowed.length) }, () => fullHandshake(ctx, mechanism)));
   return [...borrowed, ...own];
+}
+
+/** Lent TLS 1.3 handshakes' tickets, as rounds; a lender that got nothing to lend gives none. */
+const lentRounds = (lent: () => Promise<Array<Buffer[] | null>>): Promise<SessionFacts[][]> =>
+  lent().then((loans) => loans.map(parsedSessions).filter((r): r is SessionFacts[] => r !== null));
+
+/**
+ * The ticket mechanism's handshakes that got no ticket, as session-ID rounds. Once a ticket comes,
+ * OpenSSL's client replaces the session ID with a SHA-256 of the ticket (it detects an accepted
+ * ticket by the echo), whatever the server sent, so such a session says nothing about the ID
+ * cache. Without a ticket the ID is the server's own, exactly what a handshake with
+ * SSL_OP_NO_TICKET leaves (a server that issues no ticket treats both hellos alike), so servers
+ * without TLS 1.2 tickets (Mozilla's recommended nginx, s_server -no_ticket) need no second pair
+ * of handshakes. Ticket-issuing servers (the default almost everywhere) still get theirs. So does
+ * a session without an ID: OpenSSL, having promised a ticket, leaves the ID empty and may then
+ * send an empty NewSessionTicket (its ticket key callback declined), which node keeps as no
+ * ticket at all; asked without the extension, the same server would have given a real ID.
+ */
+export function ticketlessRounds(rounds: Rounds): SessionFacts[][] {
+  return rounds.filter((r): r is SessionFacts[] => r !== null && r.length > 0 && r.every((s) => s.ticket === null && s.sessionId.length > 0));
 }
 
 /**
@@ -106,9 +164,9 @@ export interface MechanismOutcome {
   keyNames: string[];
 }
 
-async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism, lent?: () => Promise<Array<Buffer[] | null>>): Promise<MechanismOutcome> {
+async function probeMechanism(ctx: ProbeContext, mechanism: Mechanism, fresh: Promise<Rounds> = freshSessions(ctx, mechanism)): Promise<MechanismOutcome> {
   const spec = MECHANISMS[mechanism];
-  const rounds = await freshSessions(ctx, spec, lent);
+  const rounds = await fresh;
   const completed = rounds.filter((r): r is SessionFacts[] => r !== null);
   if (completed.length === 0) return { supported: null, attempts: [], keyNames: [] };
   const sessions = completed.flat();
@@ -166,8 +224,18 @@ export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
   const tls13Testable = !untestable(ctx.protocols, MECHANISMS.tls13Tickets);
   // Asked for now, before the probes that lend start; only the first round borrows.
   const lent = tls13Testable ? askForTickets(ctx, FULL_HANDSHAKES) : undefined;
+  // The session-ID mechanism waits for the ticket handshakes (one round of them, a few round
+  // trips) to learn whether it needs handshakes of its own; its offers queue for sockets behind
+  // the other probes' hellos for longer than that anyway.
+  let ticketRounds: Promise<Rounds> | undefined;
+  const tickets = (): Promise<Rounds> => (ticketRounds ??= freshSessions(ctx, 'tickets'));
+  const fresh: Record<Mechanism, () => Promise<Rounds>> = {
+    tickets,
+    sessionId: () => freshSessions(ctx, 'sessionId', tickets().then(ticketlessRounds)),
+    tls13Tickets: () => freshSessions(ctx, 'tls13Tickets', lent && lentRounds(lent)),
+  };
   const probe = (m: Mechanism): Promise<MechanismOutcome> =>
-    (untestable(ctx.protocols, MECHANISMS[m]) ? Promise.resolve(NOTHING) : probeMechanism(ctx, m, m === 'tls13Tickets' ? lent : undefined));
+    (untestable(ctx.protocols, MECHANISMS[m]) ? Promise.resolve(NOTHING) : probeMechanism(ctx, m, fresh[m]()));
   const byName = Object.fromEntries(await Promise.all(names.map(async (m) => [m, await probe(m)] as const))) as Record<Mechanism, MechanismOutcome>;
   const ticketKeys = (): number | null => ticketKeysSeen(byName.tickets.keyNames, byName.tls13Tickets.keyNames);
   const mixed = (): boolean => names.some((m) => byName[m].attempts.includes(true) && byName[m].attempts.includes(false));
