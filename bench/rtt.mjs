@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { makeCert, nginxServer } from './servers.mjs';
 import { startDelayRelay } from './delay-relay.mjs';
+import { cpuPerCheck, DEFAULT_WARMUP } from './cpu.mjs';
 import { appendWhenRunDirectly, summarize, fmt, timeProcess } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,20 +29,6 @@ function answer(j) {
     cert: j.certificate?.chain?.[0]?.fingerprint256, alpn: j.alpn, fallback: j.fallbackScsv,
     findings: j.findings.map((f) => f.id).sort(), diagnoses: (j.diagnoses ?? []).map((d) => d.id),
   });
-}
-
-/** CPU per full check, in-process against a local nginx (its CPU is its own process's). */
-async function cpuPerCheck(port, runs) {
-  const { runCheck } = await import('../dist/src/check.js');
-  for (let i = 0; i < 3; i++) await runCheck(`127.0.0.1:${port}`);
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const c0 = process.cpuUsage();
-    await runCheck(`127.0.0.1:${port}`);
-    const c = process.cpuUsage(c0);
-    samples.push((c.user + c.system) / 1000);
-  }
-  return summarize(samples);
 }
 
 function loadNote() {
@@ -92,8 +79,8 @@ export async function runRttBench({ quick = false, log = console.log } = {}) {
       if (relay) { await relay.stop(); stops.pop(); }
     }
     log();
-    const cpu = await cpuPerCheck(nginx.port, quick ? 5 : 15);
-    log(`CPU per full check, in-process, loopback nginx (process.cpuUsage, ${cpu.n} checks): median ${cpu.median.toFixed(1)} ms (min ${cpu.min.toFixed(1)}, max ${cpu.max.toFixed(1)}) — goal ≤ 40 ms; ${loadNote()} after the runs.`);
+    const cpu = await cpuPerCheck(nginx.port, quick ? 10 : 60);
+    log(`CPU per full check, in-process, loopback nginx (process.cpuUsage, ${cpu.n} checks after ${DEFAULT_WARMUP} warm-up checks, as a worker that has run a while): median ${cpu.median.toFixed(1)} ms, trimmed mean ${cpu.trimmed.toFixed(1)} (min ${cpu.min.toFixed(1)}, max ${cpu.max.toFixed(1)}) — goal ≤ 40 ms; ${(2000 / cpu.median).toFixed(0)} checks/s on 2 cores if CPU-bound; ${loadNote()} after the runs.`);
     log();
   } finally {
     for (const stop of stops.reverse()) await stop();
