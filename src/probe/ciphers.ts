@@ -91,17 +91,65 @@ export function interleave(list: readonly number[], size = SUBSET_SIZE): number[
 /**
  * Chains that may merge once the server is known to follow the client's order: its pick from the
  * union of two chains' suites is then the first of them it accepts, and the list is sorted by our
- * order in the end, so a chain can leave what it has not asked yet to another (between two steps,
+ * order in the end, so a chain can hand what it has not asked yet to another (between two steps,
  * while other hellos wait for a socket) instead of spending a hello of its own on the final
- * refusal. A chain ends only with nothing parked, so every parked suite is still asked.
+ * refusal. The receiver takes it before its next step and ends only with nothing handed to it, so
+ * every suite handed over is still asked.
+ *
+ * A merge lengthens the receiver by the suites it takes, and a chain that collects everything
+ * walks the accepted ones one round trip pair at a time long after the sockets fell idle. So a
+ * chain hands over only when the receiver's share of suites still open (see openSuites) stays
+ * within the longest open share of any running chain: merges then save refusals without making
+ * the longest chain any longer.
  */
 interface Merging {
   /** Set once the order question says the client's order. */
   allowed: boolean;
-  /** Chains still running (that will look at `parked` before they end). */
-  active: number;
-  parked: number[];
+  /** Chains still running (each looks at its inbox before it ends). */
+  chains: Set<ChainState>;
+  /** Suites no answer has settled yet, read as a client-order server's answers (see settledBy). */
+  open: Set<number>;
   byRank: (a: number, b: number) => number;
+}
+
+interface ChainState {
+  /** What the chain still has to ask (its current offer while a hello is out). */
+  remaining: readonly number[];
+  /** Suites other chains handed over, taken into `remaining` before the next step. */
+  inbox: number[];
+}
+
+/**
+ * Pure: the suites of `offered` an answer settles if the server picks by the client's order: a
+ * refusal settles all, a pick settles itself and every suite offered ahead of it (the server
+ * would have taken any of those it accepts). Only a guide for how much is left to ask; the
+ * chains still offer these until a refusal, so a server that picks otherwise loses no suite.
+ */
+export function settledBy(offered: readonly number[], pick: number | null): number[] {
+  if (pick === null) return [...offered];
+  const at = offered.indexOf(pick);
+  return at < 0 ? [] : offered.slice(0, at + 1);
+}
+
+/** Pure: how many of `ids` are still open: the part of a chain whose accepted suites are unknown. */
+export function openSuites(ids: readonly number[], open: ReadonlySet<number>): number {
+  let n = 0;
+  for (const id of ids) if (open.has(id)) n++;
+  return n;
+}
+
+/**
+ * Pure: which chain (index into `others`, each its open count) should take a chain holding `mine`
+ * open suites: the one with the fewest, if with `mine` added it holds no more than `longest`,
+ * the most any running chain holds (the giver included); null when none can without becoming
+ * the longest.
+ */
+export function mergeTarget(mine: number, others: readonly number[], longest: number): number | null {
+  let best: number | null = null;
+  others.forEach((n, i) => {
+    if (best === null || n < (others[best] as number)) best = i;
+  });
+  return best !== null && (others[best] as number) + mine <= longest ? best : null;
 }
 
 interface Chain {
@@ -118,24 +166,36 @@ interface Chain {
 async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number, curve: string | null) => void, seed: number | null, merging?: Merging): Promise<Chain> {
   const seeded = seed !== null && set.includes(seed);
   const ids: number[] = seeded ? [seed] : [];
-  let remaining = seeded ? set.filter((id) => id !== seed) : [...set];
+  const state: ChainState = { remaining: seeded ? set.filter((id) => id !== seed) : [...set], inbox: [] };
+  merging?.chains.add(state);
   let next: PreparedHello | null = null;
-  // Suites other chains left behind join this chain's offers.
+  // Suites other chains handed over join this chain's offers.
   const adopt = (): boolean => {
-    if (!merging || merging.parked.length === 0) return false;
-    remaining = [...remaining, ...merging.parked.splice(0)].sort(merging.byRank);
+    if (!merging || state.inbox.length === 0) return false;
+    state.remaining = [...state.remaining, ...state.inbox.splice(0)].sort(merging.byRank);
+    return true;
+  };
+  // Hand the rest to another chain, if one can take it without becoming the longest.
+  const handOver = (): boolean => {
+    if (!merging) return false;
+    const others = [...merging.chains].filter((c) => c !== state);
+    const share = (c: ChainState): number => openSuites(c.remaining, merging.open) + openSuites(c.inbox, merging.open);
+    const mine = share(state);
+    const counts = others.map(share);
+    const target = mergeTarget(mine, counts, Math.max(mine, ...counts));
+    const to = target === null ? undefined : others[target];
+    if (!to) return false;
+    to.inbox.push(...state.remaining);
+    state.remaining = [];
     return true;
   };
   try {
     for (;;) {
-      if (remaining.length === 0 && !adopt()) break;
-      if (merging?.allowed && merging.active > 1 && ids.length > 0 && (ctx.limit.waiting?.() ?? 0) > 0) {
-        merging.parked.push(...remaining);
-        return { ids, complete: true };
-      }
+      if (state.remaining.length === 0 && !adopt()) break;
+      if (merging?.allowed && ids.length > 0 && (ctx.limit.waiting?.() ?? 0) > 0 && handOver()) return { ids, complete: true };
       adopt();
       if (ctx.signal.aborted || bound.hellos-- <= 0) return { ids, complete: false };
-      const offered = remaining;
+      const offered = state.remaining;
       // An answer picking an ECDHE suite is read on to its curve: ecdhe-curves then needs no hello for it.
       const asking = ask(ctx, () => listingHello(ctx, version, { ciphers: offered }), next, { flight: ecdheFlight });
       // A pick leaves more to ask about only if more than one suite was offered.
@@ -143,8 +203,9 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
       const outcome = await asking;
       if (outcome.kind === 'error') return { ids, complete: false };
       const pick = chosen(version, offered, outcome);
-      // A refusal settles everything offered; suites parked meanwhile are still to ask.
-      remaining = pick === null ? [] : offered.filter((id) => id !== pick);
+      if (merging) for (const id of settledBy(offered, pick)) merging.open.delete(id);
+      // A refusal settles everything offered; suites handed over meanwhile are still to ask.
+      state.remaining = pick === null ? [] : offered.filter((id) => id !== pick);
       if (pick === null) continue;
       ids.push(pick);
       onPick(pick, ecdheCurveOf(outcome));
@@ -152,7 +213,7 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
     return { ids, complete: !ctx.signal.aborted };
   } finally {
     next?.discard();
-    if (merging) merging.active--;
+    merging?.chains.delete(state);
   }
 }
 
@@ -367,7 +428,9 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   };
   // The rare set never merges: with a chain of the others its hellos could pass 128 suites.
   const preferredChains = subsets.length - (rare.length > 0 ? 1 : 0);
-  const merging: Merging | undefined = parallel && preferredChains > 1 ? { allowed: false, active: preferredChains, parked: [], byRank } : undefined;
+  const merging: Merging | undefined = parallel && preferredChains > 1 ? { allowed: false, chains: new Set(), open: new Set(preferred), byRank } : undefined;
+  // The seed was the pick from every preferred suite, offered in our order.
+  if (merging && seed !== null) for (const id of settledBy(preferred, seed)) merging.open.delete(id);
   const chains = await Promise.all(subsets.map((s, i) => enumerateSubset(ctx, version, s, bound, onPick, seed, i < preferredChains ? merging : undefined)));
   let complete = chains.every((c) => c.complete);
   if (!parallel) {
