@@ -296,40 +296,72 @@ export function misorderings(guess: ReadonlyMap<number, number>, chains: readonl
 }
 
 /**
+ * The chains as they run: each one's picks so far (in the server's order: a chain's next pick
+ * always ranks below its last), whether it still runs, and a wait for the next pick or end.
+ */
+export interface LiveChains {
+  readonly lists: readonly (readonly number[])[];
+  readonly running: readonly boolean[];
+  changed(): Promise<void>;
+}
+
+/**
+ * Pure: how many leading offers of a round (offer j: the guess without its first j suites) are
+ * sound while chains still run. A running chain's suites not found yet rank below its last pick,
+ * so an offer holding that pick stands for them too; an offer without it (its prefix took it)
+ * might miss the server's real next suite. `last` holds each running chain's last pick while it
+ * is unsettled; null when one has no pick or its last is settled (nothing can be settled then).
+ * An offer of one suite is never sent: that suite is then known to come next.
+ */
+export function soundOffers(guess: readonly number[], last: ReadonlySet<number> | null): number {
+  if (last === null) return 0;
+  const k = guess.findIndex((id) => last.has(id));
+  const upTo = k < 0 ? guess.length : k + 1;
+  return Math.max(0, Math.min(upTo, guess.length - 1));
+}
+
+/**
  * The server's own order over the found suites. Each subset's chain is already in that order, so
  * the next suite is one of the chains' heads. A round guesses the next few (heads merged by the
  * likelier of two guesses at the order) and asks, in parallel, for the server's pick from
  * everything left minus each prefix of the guess: every pick up to the first wrong guess is
  * established, so a good guess settles a whole window per round trip and a bad one still settles
- * one suite. Null when network trouble or the deadline stops it.
+ * one suite. It starts while the chains still run (see soundOffers), so the order's head is
+ * settled as the chains find their tails, not after. Null when network trouble or the deadline
+ * stops it.
  */
-async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: readonly number[][], rank: ReadonlyMap<number, number>): Promise<number[] | null> {
-  const lists = chains.map((c) => [...c]).filter((c) => c.length > 0);
+async function establishOrder(ctx: ProbeContext, version: HelloVersion, live: LiveChains, rank: ReadonlyMap<number, number>): Promise<number[] | null> {
   const byRank = (a: number, b: number): number => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
   // Two guesses at the server's order: the client's preference, and OpenSSL's usual sort. Each
   // round speculates on the one that contradicts fewer of the facts known so far (ties: the
   // previous one), so a server left at an OpenSSL cipher string is settled a whole window a round.
-  const guesses: ReadonlyArray<ReadonlyMap<number, number>> = [rank, opensslLikeRank(lists.flat(), rank)];
-  // Counted as facts arrive (each settled suite before all those left), not recounted each round.
-  const wrong = guesses.map((g) => misorderings(g, chains));
+  const guesses: ReadonlyArray<ReadonlyMap<number, number>> = [rank, opensslLikeRank([...rank.keys()], rank)];
   let guessing = 0;
   const order: number[] = [];
+  const settled = new Set<number>();
+  // Each chain's suites not settled yet: a suffix of it, headed by the chain's best left.
+  const unsettled = (): number[][] => live.lists.map((l) => l.filter((id) => !settled.has(id)));
   const take = (id: number): boolean => {
-    const list = lists.find((l) => l[0] === id);
-    if (!list) return false; // not a head: the server contradicts its own earlier answers
-    list.shift();
+    if (!unsettled().some((l) => l[0] === id)) return false; // not a head: the server contradicts its own earlier answers
     order.push(id);
-    const left = lists.flat();
-    guesses.forEach((g, i) => {
-      wrong[i] = (wrong[i] ?? 0) + misorderings(g, [], [id], left);
-    });
+    settled.add(id);
     return true;
   };
   let size = ORDER_WINDOW;
   // Connections for the next round, opened while this one is answered.
   let ready: PreparedHello[] = [];
+  const discardReady = (): void => {
+    for (const spare of ready) spare.discard();
+    ready = [];
+  };
   try {
-  for (let rounds = CIPHER_SUITES.length; rounds > 0; rounds--) {
+  for (let rounds = CIPHER_SUITES.length; rounds > 0;) {
+    if (ctx.signal.aborted) return null;
+    const lists = unsettled().filter((c) => c.length > 0);
+    const running = live.running.some(Boolean);
+    // Facts: each chain's order, the order settled so far, and each settled suite before those left.
+    const left = lists.flat();
+    const wrong = guesses.map((g) => misorderings(g, [...live.lists, order], order, left));
     wrong.forEach((n, i) => {
       if (n < (wrong[guessing] ?? 0)) guessing = i;
     });
@@ -342,23 +374,41 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
       if (!next) break;
       guess.push(next.shift() as number);
     }
-    if (guess.length <= 1) {
+    if (!running && guess.length <= 1) {
       if (guess[0] !== undefined) take(guess[0]);
       return order;
     }
-    if (ctx.signal.aborted) return null;
-    const window = Math.min(size, guess.length - 1);
+    let last: Set<number> | null = new Set();
+    for (let i = 0; i < live.running.length && last; i++) {
+      const tail = live.lists[i]?.at(-1);
+      if (!live.running[i]) continue;
+      if (tail === undefined || settled.has(tail)) last = null;
+      else last.add(tail);
+    }
+    if (running && guess.length === 1 && last !== null) {
+      // The one suite left is the running chain's last pick: whatever it finds next ranks below.
+      take(guess[0] as number);
+      continue;
+    }
+    const window = Math.min(size, running ? soundOffers(guess, last) : guess.length - 1);
+    if (window <= 0) {
+      // Wait for a running chain's next pick (or its end) before settling more.
+      discardReady();
+      await live.changed();
+      continue;
+    }
+    rounds--;
     const offers = Array.from({ length: window }, (_, j) => guess.slice(j).sort(byRank));
     const asking = Promise.all(offers.map((offer, j) => ask(ctx, () => listingHello(ctx, version, { ciphers: offer }), ready[j])));
     for (const spare of ready.slice(window)) spare.discard();
     // Only connections the next round surely sends on: it follows only if this one cannot settle
     // everything, and then asks about at least MIN_ORDER_WINDOW (or all but one) of those left.
-    const unsettled = guess.length - window;
-    const sure = window < guess.length - 1 ? Math.min(MIN_ORDER_WINDOW, unsettled - 1) : 0;
+    const unasked = guess.length - window;
+    const sure = !running && window < guess.length - 1 ? Math.min(MIN_ORDER_WINDOW, unasked - 1) : 0;
     ready = Array.from({ length: sure }, () => prepareNext(ctx)).filter((p): p is PreparedHello => p !== null);
     const outcomes = await asking;
     const picks = outcomes.map((o, j) => chosen(version, offers[j] ?? [], o));
-    let settled = 0;
+    let done = 0;
     for (let j = 0; j < window; j++) {
       const pick = picks[j];
       if (pick === null || pick === undefined) {
@@ -366,16 +416,16 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
         break;
       }
       if (!take(pick)) return null;
-      settled++;
+      done++;
       if (pick !== guess[j]) break;
-      // The whole window guessed right and one suite is left: it comes last.
-      if (j === window - 1 && guess.length === window + 1) take(guess[window] as number);
+      // The whole window guessed right and one suite is left: it comes last (once no chain runs).
+      if (!running && j === window - 1 && guess.length === window + 1) take(guess[window] as number);
     }
-    size = settled >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, settled + 1);
+    size = done >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, done + 1);
   }
   return null;
   } finally {
-    for (const spare of ready) spare.discard();
+    discardReady();
   }
 }
 
@@ -413,6 +463,22 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   // server's first pick known, one hello against the next suite found; else both ways round.
   const picked: number[] = [];
   let bothWays: Promise<boolean | null> | null = null;
+  // A server with its own order has it established while the chains still run (establishOrder).
+  let ordering: Promise<number[] | null> | null = null;
+  const lists = subsets.map((s) => (seed !== null && s.includes(seed) ? [seed] : []));
+  const running = subsets.map(() => true);
+  let wake: () => void = () => undefined;
+  let waiting: Promise<void> | null = null;
+  const live: LiveChains = {
+    lists,
+    running,
+    changed: () => (waiting ??= new Promise<void>((resolve) => {
+      wake = () => {
+        waiting = null;
+        resolve();
+      };
+    })),
+  };
   const onPick = (id: number, curve: string | null): void => {
     picked.push(id);
     if (curve !== null) curves.set(id, curve);
@@ -424,6 +490,7 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
     }
     void bothWays?.then((order) => {
       if (order === false && merging) merging.allowed = true;
+      if (order === true) ordering ??= establishOrder(ctx, version, live, rank);
     });
   };
   // The rare set never merges: with a chain of the others its hellos could pass 128 suites.
@@ -431,7 +498,19 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   const merging: Merging | undefined = parallel && preferredChains > 1 ? { allowed: false, chains: new Set(), open: new Set(preferred), byRank } : undefined;
   // The seed was the pick from every preferred suite, offered in our order.
   if (merging && seed !== null) for (const id of settledBy(preferred, seed)) merging.open.delete(id);
-  const chains = await Promise.all(subsets.map((s, i) => enumerateSubset(ctx, version, s, bound, onPick, seed, i < preferredChains ? merging : undefined)));
+  const chains = await Promise.all(subsets.map(async (s, i) => {
+    const pickHere = (id: number, curve: string | null): void => {
+      lists[i]?.push(id);
+      onPick(id, curve);
+      wake();
+    };
+    try {
+      return await enumerateSubset(ctx, version, s, bound, pickHere, seed, i < preferredChains ? merging : undefined);
+    } finally {
+      running[i] = false;
+      wake();
+    }
+  }));
   let complete = chains.every((c) => c.complete);
   if (!parallel) {
     const found = chains.flatMap((c) => c.ids);
@@ -440,7 +519,7 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   const found = chains.flatMap((c) => c.ids).sort(byRank);
   const order = await (bothWays ?? Promise.resolve(null));
   if (order !== true) return { ids: found, serverOrder: order, complete, curves };
-  const ordered = await establishOrder(ctx, version, chains.map((c) => c.ids), rank);
+  const ordered = await (ordering ?? establishOrder(ctx, version, live, rank));
   if (!ordered || ordered.length !== found.length) complete = false;
   return { ids: ordered && ordered.length === found.length ? ordered : found, serverOrder: true, complete, curves };
 }
