@@ -5,7 +5,7 @@
 // needs more: its order is then established with a few rounds of parallel hellos.
 import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
-import { CIPHER_SUITES, cipherName, cipherSuiteById, suitesForVersion } from './codec/cipher-suites.js';
+import { CIPHER_SUITES, cipherName, cipherSuiteById, cipherSuiteByName, suitesForVersion } from './codec/cipher-suites.js';
 import { buildSSLv2ClientHello, type HelloVersion } from './codec/client-hello.js';
 import { ecdheCurveOf, ecdheFlight, firstPick, firstPickCurve, HELLO_VERSIONS, listingHello } from './protocols.js';
 import { prepareHello, sendHello, type HelloOptions, type HelloOutcome, type PreparedHello } from './raw-hello.js';
@@ -282,6 +282,26 @@ export function opensslLikeRank(ids: readonly number[], rank: ReadonlyMap<number
 }
 
 /**
+ * What Node's default cipher list (tls.DEFAULT_CIPHERS, unchanged since Node 12) names before
+ * its "HIGH": a Node server left at its defaults orders these first, then as OpenSSL sorts HIGH.
+ */
+const NODE_DEFAULT_FIRST: readonly string[] = [
+  'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-AES256-GCM-SHA384', 'DHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-SHA256',
+  'DHE-RSA-AES128-SHA256', 'ECDHE-RSA-AES256-SHA384', 'DHE-RSA-AES256-SHA384', 'ECDHE-RSA-AES256-SHA256',
+  'DHE-RSA-AES256-SHA256',
+];
+
+/** Pure: `listed` (ids) first in that order, then the rest of `ids` as opensslLikeRank sorts them. */
+export function listedFirstRank(listed: readonly number[], ids: readonly number[], rank: ReadonlyMap<number, number>): Map<number, number> {
+  const first = listed.filter((id) => ids.includes(id));
+  const rest = opensslLikeRank(ids.filter((id) => !first.includes(id)), rank);
+  const byRest = [...rest].sort((a, b) => a[1] - b[1]).map(([id]) => id);
+  return new Map([...first, ...byRest].map((id, i) => [id, i]));
+}
+
+/**
  * Pure: how many of the known facts "a comes before b" in the server's order `guess` gets wrong:
  * a before b in one chain (each found in the server's order), and `settled` before each of `left`.
  */
@@ -332,10 +352,13 @@ export function soundOffers(guess: readonly number[], last: ReadonlySet<number> 
  */
 async function establishOrder(ctx: ProbeContext, version: HelloVersion, live: LiveChains, rank: ReadonlyMap<number, number>): Promise<number[] | null> {
   const byRank = (a: number, b: number): number => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
-  // Two guesses at the server's order: the client's preference, and OpenSSL's usual sort. Each
-  // round speculates on the one that contradicts fewer of the facts known so far (ties: the
-  // previous one), so a server left at an OpenSSL cipher string is settled a whole window a round.
-  const guesses: ReadonlyArray<ReadonlyMap<number, number>> = [rank, opensslLikeRank([...rank.keys()], rank)];
+  // Guesses at the server's order: the client's preference, OpenSSL's usual sort, and Node's
+  // defaults. Each round speculates on the one that contradicts fewest of the facts known so far
+  // (ties: the previous one), so a server left at an OpenSSL cipher string or at Node's defaults
+  // is settled a whole window a round.
+  const all = [...rank.keys()];
+  const nodeFirst = NODE_DEFAULT_FIRST.map((n) => cipherSuiteByName(n)?.id).filter((id): id is number => id !== undefined);
+  const guesses: ReadonlyArray<ReadonlyMap<number, number>> = [rank, opensslLikeRank(all, rank), listedFirstRank(nodeFirst, all, rank)];
   let guessing = 0;
   const order: number[] = [];
   const settled = new Set<number>();
