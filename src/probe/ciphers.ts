@@ -410,7 +410,7 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, live: Li
     }
     if (running && guess.length === 1 && last !== null) {
       // The one suite left is the running chain's last pick: whatever it finds next ranks below.
-      take(guess[0] as number);
+      if (!take(guess[0] as number)) return null;
       continue;
     }
     const window = Math.min(size, running ? soundOffers(guess, last) : guess.length - 1);
