@@ -128,4 +128,36 @@ describe('ciphers probe: a server\'s own order, established while a chain lags',
       ctx.abort();
     }
   }, 15_000);
+
+  it('every accepted suite in one subset: that chain\'s own order is the server\'s, no ordering hello', async () => {
+    const preferred = suitesForVersion('TLSv1.2');
+    const subsets = interleave(preferred);
+    const only = subsets[2] as number[];
+    const preference = only.slice(0, 6).reverse();
+    let hellos = 0;
+    const s = await startRawPeer((socket) => {
+      let buf = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        const need = recordLength(buf);
+        if (need === 0 || buf.length < need) return;
+        hellos++;
+        const offered = decodeClientHello(buf.subarray(0, need)).ciphers;
+        const pick = preference.find((id) => offered.includes(id));
+        socket.end(pick === undefined ? alertRecord(2, 40) : serverHelloRecord({ version: 0x0303, cipher: pick, extensions: [] }));
+      });
+    });
+    servers.push(s);
+    const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true }, rttMs: 50 });
+    try {
+      const r = await ciphers.run(ctx);
+      expect(r.ciphers['TLSv1.2']).toEqual(preference.map((id) => CIPHER_SUITES.find((c) => c.id === id)?.name));
+      expect(r.serverOrder['TLSv1.2']).toBe(true);
+      expect(r.partial).toBeUndefined();
+      // A hello per suite, a refusal per subset and the rare one's, the order question both ways round.
+      expect(hellos).toBe(preference.length + subsets.length + 1 + 2);
+    } finally {
+      ctx.abort();
+    }
+  });
 });

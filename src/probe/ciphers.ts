@@ -380,8 +380,19 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, live: Li
   try {
   for (let rounds = CIPHER_SUITES.length; rounds > 0;) {
     if (ctx.signal.aborted) return null;
-    const lists = unsettled().filter((c) => c.length > 0);
+    const per = unsettled();
+    const lists = per.filter((c) => c.length > 0);
     const running = live.running.some(Boolean);
+    // Once one chain alone has suites left (or may still find some), the rest of the order is
+    // that chain's own: no hello needed.
+    const holders = per.flatMap((c, i) => (c.length > 0 || live.running[i] ? [i] : []));
+    if (holders.length <= 1) {
+      for (const id of per[holders[0] ?? -1] ?? []) take(id);
+      if (!running) return order;
+      discardReady();
+      await live.changed();
+      continue;
+    }
     // Facts: each chain's order, the order settled so far, and each settled suite before those left.
     const left = lists.flat();
     const wrong = guesses.map((g) => misorderings(g, [...live.lists, order], order, left));
@@ -397,21 +408,12 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, live: Li
       if (!next) break;
       guess.push(next.shift() as number);
     }
-    if (!running && guess.length <= 1) {
-      if (guess[0] !== undefined) take(guess[0]);
-      return order;
-    }
     let last: Set<number> | null = new Set();
     for (let i = 0; i < live.running.length && last; i++) {
       const tail = live.lists[i]?.at(-1);
       if (!live.running[i]) continue;
       if (tail === undefined || settled.has(tail)) last = null;
       else last.add(tail);
-    }
-    if (running && guess.length === 1 && last !== null) {
-      // The one suite left is the running chain's last pick: whatever it finds next ranks below.
-      if (!take(guess[0] as number)) return null;
-      continue;
     }
     const window = Math.min(size, running ? soundOffers(guess, last) : guess.length - 1);
     if (window <= 0) {
