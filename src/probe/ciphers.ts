@@ -359,7 +359,8 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, live: Li
   const all = [...rank.keys()];
   const nodeFirst = NODE_DEFAULT_FIRST.map((n) => cipherSuiteByName(n)?.id).filter((id): id is number => id !== undefined);
   const guesses: ReadonlyArray<ReadonlyMap<number, number>> = [rank, opensslLikeRank(all, rank), listedFirstRank(nodeFirst, all, rank)];
-  let guessing = 0;
+  // Until facts tell them apart, OpenSSL's sort: this server was just seen to overrule our order.
+  let guessing = 1;
   const order: number[] = [];
   const settled = new Set<number>();
   // Each chain's suites not settled yet: a suffix of it, headed by the chain's best left.
