@@ -1,7 +1,7 @@
 // Where a check's round trips go: one in-process check through the delay relay, with every
 // connection (accepted → the client hung up) and every probe's end in round-trip units, so the
 // critical path can be read off, and per probe its connections and socket-round-trips (what a
-// throughput-bound check pays for). `node bench/trace.mjs [rttMs] [--server nginx|node]` after
+// throughput-bound check pays for). `node bench/trace.mjs [rttMs] [--server nginx|node] [--prefer-server]` after
 // npm run build; prints only (nothing is appended to results.md). Everything is on 127.0.0.1.
 import { fileURLToPath } from 'node:url';
 import { makeCert, nginxServer, nodeTlsServer } from './servers.mjs';
@@ -152,7 +152,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rtt = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 50);
   const kind = process.argv.includes('node') ? 'node' : 'nginx';
   const pair = makeCert();
-  const server = kind === 'node' ? await nodeTlsServer(pair) : await nginxServer(pair);
+  // --prefer-server: nginx with ssl_prefer_server_ciphers on (the server's own order).
+  const server = kind === 'node' ? await nodeTlsServer(pair) : await nginxServer(pair, { preferServerCiphers: process.argv.includes('--prefer-server') });
   try {
     const { lines, result } = await traceCheck(server.port, rtt);
     console.log(lines.join('\n'));

@@ -5,7 +5,7 @@
 // needs more: its order is then established with a few rounds of parallel hellos.
 import type { CheckResult, ProtocolName } from '../types.js';
 import type { ProbeContext } from './context.js';
-import { CIPHER_SUITES, cipherName, cipherSuiteById, suitesForVersion } from './codec/cipher-suites.js';
+import { CIPHER_SUITES, cipherName, cipherSuiteById, cipherSuiteByName, suitesForVersion } from './codec/cipher-suites.js';
 import { buildSSLv2ClientHello, type HelloVersion } from './codec/client-hello.js';
 import { ecdheCurveOf, ecdheFlight, firstPick, firstPickCurve, HELLO_VERSIONS, listingHello } from './protocols.js';
 import { prepareHello, sendHello, type HelloOptions, type HelloOutcome, type PreparedHello } from './raw-hello.js';
@@ -91,17 +91,65 @@ export function interleave(list: readonly number[], size = SUBSET_SIZE): number[
 /**
  * Chains that may merge once the server is known to follow the client's order: its pick from the
  * union of two chains' suites is then the first of them it accepts, and the list is sorted by our
- * order in the end, so a chain can leave what it has not asked yet to another (between two steps,
+ * order in the end, so a chain can hand what it has not asked yet to another (between two steps,
  * while other hellos wait for a socket) instead of spending a hello of its own on the final
- * refusal. A chain ends only with nothing parked, so every parked suite is still asked.
+ * refusal. The receiver takes it before its next step and ends only with nothing handed to it, so
+ * every suite handed over is still asked.
+ *
+ * A merge lengthens the receiver by the suites it takes, and a chain that collects everything
+ * walks the accepted ones one round trip pair at a time long after the sockets fell idle. So a
+ * chain hands over only when the receiver's share of suites still open (see openSuites) stays
+ * within the longest open share of any running chain: merges then save refusals without making
+ * the longest chain any longer.
  */
 interface Merging {
   /** Set once the order question says the client's order. */
   allowed: boolean;
-  /** Chains still running (that will look at `parked` before they end). */
-  active: number;
-  parked: number[];
+  /** Chains still running (each looks at its inbox before it ends). */
+  chains: Set<ChainState>;
+  /** Suites no answer has settled yet, read as a client-order server's answers (see settledBy). */
+  open: Set<number>;
   byRank: (a: number, b: number) => number;
+}
+
+interface ChainState {
+  /** What the chain still has to ask (its current offer while a hello is out). */
+  remaining: readonly number[];
+  /** Suites other chains handed over, taken into `remaining` before the next step. */
+  inbox: number[];
+}
+
+/**
+ * Pure: the suites of `offered` an answer settles if the server picks by the client's order: a
+ * refusal settles all, a pick settles itself and every suite offered ahead of it (the server
+ * would have taken any of those it accepts). Only a guide for how much is left to ask; the
+ * chains still offer these until a refusal, so a server that picks otherwise loses no suite.
+ */
+export function settledBy(offered: readonly number[], pick: number | null): number[] {
+  if (pick === null) return [...offered];
+  const at = offered.indexOf(pick);
+  return at < 0 ? [] : offered.slice(0, at + 1);
+}
+
+/** Pure: how many of `ids` are still open: the part of a chain whose accepted suites are unknown. */
+export function openSuites(ids: readonly number[], open: ReadonlySet<number>): number {
+  let n = 0;
+  for (const id of ids) if (open.has(id)) n++;
+  return n;
+}
+
+/**
+ * Pure: which chain (index into `others`, each its open count) should take a chain holding `mine`
+ * open suites: the one with the fewest, if with `mine` added it holds no more than `longest`,
+ * the most any running chain holds (the giver included); null when none can without becoming
+ * the longest.
+ */
+export function mergeTarget(mine: number, others: readonly number[], longest: number): number | null {
+  let best: number | null = null;
+  others.forEach((n, i) => {
+    if (best === null || n < (others[best] as number)) best = i;
+  });
+  return best !== null && (others[best] as number) + mine <= longest ? best : null;
 }
 
 interface Chain {
@@ -118,24 +166,36 @@ interface Chain {
 async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: readonly number[], bound: { hellos: number }, onPick: (id: number, curve: string | null) => void, seed: number | null, merging?: Merging): Promise<Chain> {
   const seeded = seed !== null && set.includes(seed);
   const ids: number[] = seeded ? [seed] : [];
-  let remaining = seeded ? set.filter((id) => id !== seed) : [...set];
+  const state: ChainState = { remaining: seeded ? set.filter((id) => id !== seed) : [...set], inbox: [] };
+  merging?.chains.add(state);
   let next: PreparedHello | null = null;
-  // Suites other chains left behind join this chain's offers.
+  // Suites other chains handed over join this chain's offers.
   const adopt = (): boolean => {
-    if (!merging || merging.parked.length === 0) return false;
-    remaining = [...remaining, ...merging.parked.splice(0)].sort(merging.byRank);
+    if (!merging || state.inbox.length === 0) return false;
+    state.remaining = [...state.remaining, ...state.inbox.splice(0)].sort(merging.byRank);
+    return true;
+  };
+  // Hand the rest to another chain, if one can take it without becoming the longest.
+  const handOver = (): boolean => {
+    if (!merging) return false;
+    const others = [...merging.chains].filter((c) => c !== state);
+    const share = (c: ChainState): number => openSuites(c.remaining, merging.open) + openSuites(c.inbox, merging.open);
+    const mine = share(state);
+    const counts = others.map(share);
+    const target = mergeTarget(mine, counts, Math.max(mine, ...counts));
+    const to = target === null ? undefined : others[target];
+    if (!to) return false;
+    to.inbox.push(...state.remaining);
+    state.remaining = [];
     return true;
   };
   try {
     for (;;) {
-      if (remaining.length === 0 && !adopt()) break;
-      if (merging?.allowed && merging.active > 1 && ids.length > 0 && (ctx.limit.waiting?.() ?? 0) > 0) {
-        merging.parked.push(...remaining);
-        return { ids, complete: true };
-      }
+      if (state.remaining.length === 0 && !adopt()) break;
+      if (merging?.allowed && ids.length > 0 && (ctx.limit.waiting?.() ?? 0) > 0 && handOver()) return { ids, complete: true };
       adopt();
       if (ctx.signal.aborted || bound.hellos-- <= 0) return { ids, complete: false };
-      const offered = remaining;
+      const offered = state.remaining;
       // An answer picking an ECDHE suite is read on to its curve: ecdhe-curves then needs no hello for it.
       const asking = ask(ctx, () => listingHello(ctx, version, { ciphers: offered }), next, { flight: ecdheFlight });
       // A pick leaves more to ask about only if more than one suite was offered.
@@ -143,8 +203,9 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
       const outcome = await asking;
       if (outcome.kind === 'error') return { ids, complete: false };
       const pick = chosen(version, offered, outcome);
-      // A refusal settles everything offered; suites parked meanwhile are still to ask.
-      remaining = pick === null ? [] : offered.filter((id) => id !== pick);
+      if (merging) for (const id of settledBy(offered, pick)) merging.open.delete(id);
+      // A refusal settles everything offered; suites handed over meanwhile are still to ask.
+      state.remaining = pick === null ? [] : offered.filter((id) => id !== pick);
       if (pick === null) continue;
       ids.push(pick);
       onPick(pick, ecdheCurveOf(outcome));
@@ -152,7 +213,7 @@ async function enumerateSubset(ctx: ProbeContext, version: HelloVersion, set: re
     return { ids, complete: !ctx.signal.aborted };
   } finally {
     next?.discard();
-    if (merging) merging.active--;
+    merging?.chains.delete(state);
   }
 }
 
@@ -221,6 +282,26 @@ export function opensslLikeRank(ids: readonly number[], rank: ReadonlyMap<number
 }
 
 /**
+ * What Node's default cipher list (tls.DEFAULT_CIPHERS, unchanged since Node 12) names before
+ * its "HIGH": a Node server left at its defaults orders these first, then as OpenSSL sorts HIGH.
+ */
+const NODE_DEFAULT_FIRST: readonly string[] = [
+  'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-AES256-GCM-SHA384', 'DHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-SHA256',
+  'DHE-RSA-AES128-SHA256', 'ECDHE-RSA-AES256-SHA384', 'DHE-RSA-AES256-SHA384', 'ECDHE-RSA-AES256-SHA256',
+  'DHE-RSA-AES256-SHA256',
+];
+
+/** Pure: `listed` (ids) first in that order, then the rest of `ids` as opensslLikeRank sorts them. */
+export function listedFirstRank(listed: readonly number[], ids: readonly number[], rank: ReadonlyMap<number, number>): Map<number, number> {
+  const first = listed.filter((id) => ids.includes(id));
+  const rest = opensslLikeRank(ids.filter((id) => !first.includes(id)), rank);
+  const byRest = [...rest].sort((a, b) => a[1] - b[1]).map(([id]) => id);
+  return new Map([...first, ...byRest].map((id, i) => [id, i]));
+}
+
+/**
  * Pure: how many of the known facts "a comes before b" in the server's order `guess` gets wrong:
  * a before b in one chain (each found in the server's order), and `settled` before each of `left`.
  */
@@ -235,40 +316,87 @@ export function misorderings(guess: ReadonlyMap<number, number>, chains: readonl
 }
 
 /**
+ * The chains as they run: each one's picks so far (in the server's order: a chain's next pick
+ * always ranks below its last), whether it still runs, and a wait for the next pick or end.
+ */
+export interface LiveChains {
+  readonly lists: readonly (readonly number[])[];
+  readonly running: readonly boolean[];
+  changed(): Promise<void>;
+}
+
+/**
+ * Pure: how many leading offers of a round (offer j: the guess without its first j suites) are
+ * sound while chains still run. A running chain's suites not found yet rank below its last pick,
+ * so an offer holding that pick stands for them too; an offer without it (its prefix took it)
+ * might miss the server's real next suite. `last` holds each running chain's last pick while it
+ * is unsettled; null when one has no pick or its last is settled (nothing can be settled then).
+ * An offer of one suite is never sent: that suite is then known to come next.
+ */
+export function soundOffers(guess: readonly number[], last: ReadonlySet<number> | null): number {
+  if (last === null) return 0;
+  const k = guess.findIndex((id) => last.has(id));
+  const upTo = k < 0 ? guess.length : k + 1;
+  return Math.max(0, Math.min(upTo, guess.length - 1));
+}
+
+/**
  * The server's own order over the found suites. Each subset's chain is already in that order, so
  * the next suite is one of the chains' heads. A round guesses the next few (heads merged by the
  * likelier of two guesses at the order) and asks, in parallel, for the server's pick from
  * everything left minus each prefix of the guess: every pick up to the first wrong guess is
  * established, so a good guess settles a whole window per round trip and a bad one still settles
- * one suite. Null when network trouble or the deadline stops it.
+ * one suite. It starts while the chains still run (see soundOffers), so the order's head is
+ * settled as the chains find their tails, not after. Null when network trouble or the deadline
+ * stops it.
  */
-async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: readonly number[][], rank: ReadonlyMap<number, number>): Promise<number[] | null> {
-  const lists = chains.map((c) => [...c]).filter((c) => c.length > 0);
+async function establishOrder(ctx: ProbeContext, version: HelloVersion, live: LiveChains, rank: ReadonlyMap<number, number>): Promise<number[] | null> {
   const byRank = (a: number, b: number): number => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
-  // Two guesses at the server's order: the client's preference, and OpenSSL's usual sort. Each
-  // round speculates on the one that contradicts fewer of the facts known so far (ties: the
-  // previous one), so a server left at an OpenSSL cipher string is settled a whole window a round.
-  const guesses: ReadonlyArray<ReadonlyMap<number, number>> = [rank, opensslLikeRank(lists.flat(), rank)];
-  // Counted as facts arrive (each settled suite before all those left), not recounted each round.
-  const wrong = guesses.map((g) => misorderings(g, chains));
-  let guessing = 0;
+  // Guesses at the server's order: the client's preference, OpenSSL's usual sort, and Node's
+  // defaults. Each round speculates on the one that contradicts fewest of the facts known so far
+  // (ties: the previous one), so a server left at an OpenSSL cipher string or at Node's defaults
+  // is settled a whole window a round.
+  const all = [...rank.keys()];
+  const nodeFirst = NODE_DEFAULT_FIRST.map((n) => cipherSuiteByName(n)?.id).filter((id): id is number => id !== undefined);
+  const guesses: ReadonlyArray<ReadonlyMap<number, number>> = [rank, opensslLikeRank(all, rank), listedFirstRank(nodeFirst, all, rank)];
+  // Until facts tell them apart, OpenSSL's sort: this server was just seen to overrule our order.
+  let guessing = 1;
   const order: number[] = [];
+  const settled = new Set<number>();
+  // Each chain's suites not settled yet: a suffix of it, headed by the chain's best left.
+  const unsettled = (): number[][] => live.lists.map((l) => l.filter((id) => !settled.has(id)));
   const take = (id: number): boolean => {
-    const list = lists.find((l) => l[0] === id);
-    if (!list) return false; // not a head: the server contradicts its own earlier answers
-    list.shift();
+    if (!unsettled().some((l) => l[0] === id)) return false; // not a head: the server contradicts its own earlier answers
     order.push(id);
-    const left = lists.flat();
-    guesses.forEach((g, i) => {
-      wrong[i] = (wrong[i] ?? 0) + misorderings(g, [], [id], left);
-    });
+    settled.add(id);
     return true;
   };
   let size = ORDER_WINDOW;
   // Connections for the next round, opened while this one is answered.
   let ready: PreparedHello[] = [];
+  const discardReady = (): void => {
+    for (const spare of ready) spare.discard();
+    ready = [];
+  };
   try {
-  for (let rounds = CIPHER_SUITES.length; rounds > 0; rounds--) {
+  for (let rounds = CIPHER_SUITES.length; rounds > 0;) {
+    if (ctx.signal.aborted) return null;
+    const per = unsettled();
+    const lists = per.filter((c) => c.length > 0);
+    const running = live.running.some(Boolean);
+    // Once one chain alone has suites left (or may still find some), the rest of the order is
+    // that chain's own: no hello needed.
+    const holders = per.flatMap((c, i) => (c.length > 0 || live.running[i] ? [i] : []));
+    if (holders.length <= 1) {
+      for (const id of per[holders[0] ?? -1] ?? []) take(id);
+      if (!running) return order;
+      discardReady();
+      await live.changed();
+      continue;
+    }
+    // Facts: each chain's order, the order settled so far, and each settled suite before those left.
+    const left = lists.flat();
+    const wrong = guesses.map((g) => misorderings(g, [...live.lists, order], order, left));
     wrong.forEach((n, i) => {
       if (n < (wrong[guessing] ?? 0)) guessing = i;
     });
@@ -281,23 +409,32 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
       if (!next) break;
       guess.push(next.shift() as number);
     }
-    if (guess.length <= 1) {
-      if (guess[0] !== undefined) take(guess[0]);
-      return order;
+    let last: Set<number> | null = new Set();
+    for (let i = 0; i < live.running.length && last; i++) {
+      const tail = live.lists[i]?.at(-1);
+      if (!live.running[i]) continue;
+      if (tail === undefined || settled.has(tail)) last = null;
+      else last.add(tail);
     }
-    if (ctx.signal.aborted) return null;
-    const window = Math.min(size, guess.length - 1);
+    const window = Math.min(size, running ? soundOffers(guess, last) : guess.length - 1);
+    if (window <= 0) {
+      // Wait for a running chain's next pick (or its end) before settling more.
+      discardReady();
+      await live.changed();
+      continue;
+    }
+    rounds--;
     const offers = Array.from({ length: window }, (_, j) => guess.slice(j).sort(byRank));
     const asking = Promise.all(offers.map((offer, j) => ask(ctx, () => listingHello(ctx, version, { ciphers: offer }), ready[j])));
     for (const spare of ready.slice(window)) spare.discard();
     // Only connections the next round surely sends on: it follows only if this one cannot settle
     // everything, and then asks about at least MIN_ORDER_WINDOW (or all but one) of those left.
-    const unsettled = guess.length - window;
-    const sure = window < guess.length - 1 ? Math.min(MIN_ORDER_WINDOW, unsettled - 1) : 0;
+    const unasked = guess.length - window;
+    const sure = !running && window < guess.length - 1 ? Math.min(MIN_ORDER_WINDOW, unasked - 1) : 0;
     ready = Array.from({ length: sure }, () => prepareNext(ctx)).filter((p): p is PreparedHello => p !== null);
     const outcomes = await asking;
     const picks = outcomes.map((o, j) => chosen(version, offers[j] ?? [], o));
-    let settled = 0;
+    let done = 0;
     for (let j = 0; j < window; j++) {
       const pick = picks[j];
       if (pick === null || pick === undefined) {
@@ -305,16 +442,16 @@ async function establishOrder(ctx: ProbeContext, version: HelloVersion, chains: 
         break;
       }
       if (!take(pick)) return null;
-      settled++;
+      done++;
       if (pick !== guess[j]) break;
-      // The whole window guessed right and one suite is left: it comes last.
-      if (j === window - 1 && guess.length === window + 1) take(guess[window] as number);
+      // The whole window guessed right and one suite is left: it comes last (once no chain runs).
+      if (!running && j === window - 1 && guess.length === window + 1) take(guess[window] as number);
     }
-    size = settled >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, settled + 1);
+    size = done >= window ? ORDER_WINDOW : Math.max(MIN_ORDER_WINDOW, done + 1);
   }
   return null;
   } finally {
-    for (const spare of ready) spare.discard();
+    discardReady();
   }
 }
 
@@ -352,6 +489,22 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   // server's first pick known, one hello against the next suite found; else both ways round.
   const picked: number[] = [];
   let bothWays: Promise<boolean | null> | null = null;
+  // A server with its own order has it established while the chains still run (establishOrder).
+  let ordering: Promise<number[] | null> | null = null;
+  const lists = subsets.map((s) => (seed !== null && s.includes(seed) ? [seed] : []));
+  const running = subsets.map(() => true);
+  let wake: () => void = () => undefined;
+  let waiting: Promise<void> | null = null;
+  const live: LiveChains = {
+    lists,
+    running,
+    changed: () => (waiting ??= new Promise<void>((resolve) => {
+      wake = () => {
+        waiting = null;
+        resolve();
+      };
+    })),
+  };
   const onPick = (id: number, curve: string | null): void => {
     picked.push(id);
     if (curve !== null) curves.set(id, curve);
@@ -363,12 +516,27 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
     }
     void bothWays?.then((order) => {
       if (order === false && merging) merging.allowed = true;
+      if (order === true) ordering ??= establishOrder(ctx, version, live, rank);
     });
   };
   // The rare set never merges: with a chain of the others its hellos could pass 128 suites.
   const preferredChains = subsets.length - (rare.length > 0 ? 1 : 0);
-  const merging: Merging | undefined = parallel && preferredChains > 1 ? { allowed: false, active: preferredChains, parked: [], byRank } : undefined;
-  const chains = await Promise.all(subsets.map((s, i) => enumerateSubset(ctx, version, s, bound, onPick, seed, i < preferredChains ? merging : undefined)));
+  const merging: Merging | undefined = parallel && preferredChains > 1 ? { allowed: false, chains: new Set(), open: new Set(preferred), byRank } : undefined;
+  // The seed was the pick from every preferred suite, offered in our order.
+  if (merging && seed !== null) for (const id of settledBy(preferred, seed)) merging.open.delete(id);
+  const chains = await Promise.all(subsets.map(async (s, i) => {
+    const pickHere = (id: number, curve: string | null): void => {
+      lists[i]?.push(id);
+      onPick(id, curve);
+      wake();
+    };
+    try {
+      return await enumerateSubset(ctx, version, s, bound, pickHere, seed, i < preferredChains ? merging : undefined);
+    } finally {
+      running[i] = false;
+      wake();
+    }
+  }));
   let complete = chains.every((c) => c.complete);
   if (!parallel) {
     const found = chains.flatMap((c) => c.ids);
@@ -377,7 +545,7 @@ export async function enumerateVersion(ctx: ProbeContext, version: HelloVersion)
   const found = chains.flatMap((c) => c.ids).sort(byRank);
   const order = await (bothWays ?? Promise.resolve(null));
   if (order !== true) return { ids: found, serverOrder: order, complete, curves };
-  const ordered = await establishOrder(ctx, version, chains.map((c) => c.ids), rank);
+  const ordered = await (ordering ?? establishOrder(ctx, version, live, rank));
   if (!ordered || ordered.length !== found.length) complete = false;
   return { ids: ordered && ordered.length === found.length ? ordered : found, serverOrder: true, complete, curves };
 }
