@@ -83,11 +83,11 @@ function contextFor(mechanism: Mechanism): tls.SecureContext {
 }
 
 /** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
-async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism): Promise<SessionFacts[] | null> {
+async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism, urgent?: number): Promise<SessionFacts[] | null> {
   const spec = MECHANISMS[mechanism];
   const catcher = catchTickets();
   const options = { ...spec.options, secureContext: contextFor(mechanism) };
-  return withTls(ctx, { tls: options, tap: false, onSocket: catcher.onSocket }, async (a) => {
+  return withTls(ctx, { tls: options, tap: false, onSocket: catcher.onSocket, urgent }, async (a) => {
     if (!a.ok) return null;
     if (!spec.tls13) {
       const session = a.socket.getSession();
@@ -109,9 +109,9 @@ type Rounds = Array<SessionFacts[] | null>;
  * handshake-loans.ts; the ticket handshakes' ticketless sessions for the session-ID mechanism),
  * then handshakes of our own for what they did not give.
  */
-async function freshSessions(ctx: ProbeContext, mechanism: Mechanism, given?: Promise<SessionFacts[][]>): Promise<Rounds> {
+async function freshSessions(ctx: ProbeContext, mechanism: Mechanism, given?: Promise<SessionFacts[][]>, urgent?: number): Promise<Rounds> {
   const borrowed = given ? await given : [];
-  const own = await Promise.all(Array.from({ length: Math.max(0, FULL_HANDSHAKES - borrowed.length) }, () => fullHandshake(ctx, mechanism)));
+  const own = await Promise.all(Array.from({ length: Math.max(0, FULL_HANDSHAKES - borrowed.length) }, () => fullHandshake(ctx, mechanism, urgent)));
   return [...borrowed, ...own];
 }
 
@@ -216,6 +216,9 @@ export function ticketKeysSeen(tls12: readonly string[], tls13: readonly string[
   return counts.length ? Math.max(...counts) : null;
 }
 
+/** As the ciphers probe's chains (ciphers.ts URGENCY): ahead of groups (1) and one-off hellos (0). */
+const LATE_CHAIN_URGENCY = 2;
+
 const NOTHING: MechanismOutcome = { supported: null, attempts: [], keyNames: [] };
 
 export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
@@ -225,13 +228,15 @@ export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
   // Asked for now, before the probes that lend start; only the first round borrows.
   const lent = tls13Testable ? askForTickets(ctx, FULL_HANDSHAKES) : undefined;
   // The session-ID mechanism waits for the ticket handshakes (one round of them, a few round
-  // trips) to learn whether it needs handshakes of its own; its offers queue for sockets behind
-  // the other probes' hellos for longer than that anyway.
+  // trips) to learn whether it needs handshakes of its own. Those then start a chain (handshake,
+  // then offers) that would otherwise begin only when the cipher and group hellos free the
+  // sockets, and end the check ~3 round trips after them (bench/trace.mjs): ahead in the queue,
+  // like the ciphers' chains.
   let ticketRounds: Promise<Rounds> | undefined;
   const tickets = (): Promise<Rounds> => (ticketRounds ??= freshSessions(ctx, 'tickets'));
   const fresh: Record<Mechanism, () => Promise<Rounds>> = {
     tickets,
-    sessionId: () => freshSessions(ctx, 'sessionId', tickets().then(ticketlessRounds)),
+    sessionId: () => freshSessions(ctx, 'sessionId', tickets().then(ticketlessRounds), LATE_CHAIN_URGENCY),
     tls13Tickets: () => freshSessions(ctx, 'tls13Tickets', lent && lentRounds(lent)),
   };
   const probe = (m: Mechanism): Promise<MechanismOutcome> =>
