@@ -7,29 +7,30 @@
 // with --cpu-prof (ACK_WINDOW=1 prints the counted bursts' window on the profile's clock). Redis
 // at 127.0.0.1:6379 under a prefix of its own, deleted at the end; the Slack stand-in
 // (bench/bot/slack-standin.mjs) on 127.0.0.1. Prints only.
+//
+// A/B on a shared machine: ACK_AB_DIST=<another build's dist/> (e.g. a copy of dist/ built from
+// the commit before) runs that build's app in this process too, and bursts alternate between the
+// two, so both see the same load; each build's figures are printed. CPU is user + system; the
+// system share (socket writes: on loopback, the kernel's delivery too) is printed apart.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { loadConfig } from '../dist/src/config.js';
-import { createLogger } from '../dist/src/log.js';
-import { createAddressPolicy, parseTarget } from '../dist/src/target/index.js';
-import { createApp } from '../dist/handlers/create-app.js';
-import { createCheckQueue } from '../dist/jobs/queue.js';
-import { realExplain } from '../dist/jobs/defaults.js';
 import { startBenchSlack } from './bot/slack-standin.mjs';
-import { summarize } from './stats.mjs';
+import { quantile, summarize } from './stats.mjs';
 
 const SECRET = 'bench-signing-secret-ack';
 const BURST = 50;
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function main() {
-  const bursts = Number(process.argv[2] ?? 10);
-  const level = process.env.LOG_LEVEL ?? 'info';
-  const slack = await startBenchSlack();
+/** The app of the build in `dist` (its own modules), on its own queue prefix; counts enqueues as they finish. */
+async function startBot(dist, label, slack, level) {
+  const load = (path) => import(pathToFileURL(join(dist, path)).href);
+  const [{ loadConfig }, { createLogger }, { createAddressPolicy, parseTarget }, { createApp }, { createCheckQueue }, { realExplain }] = await Promise.all([
+    load('src/config.js'), load('src/log.js'), load('src/target/index.js'), load('handlers/create-app.js'), load('jobs/queue.js'), load('jobs/defaults.js'),
+  ]);
   const prefix = `{tlscheck-ack-${randomUUID().slice(0, 8)}}`;
   const env = {
     SLACK_BOT_TOKEN: 'xoxb-ack-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: 'redis://127.0.0.1:6379',
@@ -39,63 +40,87 @@ async function main() {
   const config = loadConfig({ env, dotenvPath: false, role: 'app' });
   const logger = createLogger(level, pino.destination({ dest: '/dev/null', sync: true }));
   const queue = createCheckQueue(config, logger);
-  // Counts enqueues as they finish: a burst's CPU window closes on its 50th, without polling Redis.
-  let queued = 0;
-  let onQueued = () => undefined;
-  const counting = { ...queue, enqueue: async (req) => { const r = await queue.enqueue(req); queued++; onQueued(); return r; } };
+  // A burst's CPU window closes on its 50th enqueue, without polling Redis.
+  const bot = { label, prefix, queued: 0, onQueued: () => undefined, perCommand: [], system: [], acks: [] };
+  const counting = { ...queue, enqueue: async (req) => { const r = await queue.enqueue(req); bot.queued++; bot.onQueued(); return r; } };
   const app = createApp(config, { queue: counting, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: realExplain, logger });
   const { port } = await app.start({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${port}/slack/events`;
+  bot.url = `http://127.0.0.1:${port}/slack/events`;
+  bot.stop = async () => {
+    await app.stop();
+    await queue.close();
+  };
+  return bot;
+}
+
+async function deletePrefix(redis, prefix) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+async function main() {
+  const bursts = Number(process.argv[2] ?? 10);
+  const level = process.env.LOG_LEVEL ?? 'info';
+  const slack = await startBenchSlack();
+  const bots = [];
   const client = fork(join(here, 'bot', 'burst-client.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const send = (id, requests) => new Promise((resolve) => {
+  const send = (id, url, requests) => new Promise((resolve) => {
     const on = (m) => { if (m?.id === id) { client.off('message', on); resolve(m.results); } };
     client.on('message', on);
     client.send({ id, url, secret: SECRET, requests });
   });
   let n = 0;
   const make = () => Array.from({ length: BURST }, () => { n++; return { channel: `C0A${n}`, user: `U0A${n}`, text: '127.0.0.1:8443', responseUrl: slack.responseUrl(`C0A${n}`) }; });
-  const perCommand = [];
-  const acks = [];
   let bad = 0;
   try {
+    bots.push(await startBot(join(here, '..', 'dist'), 'this build', slack, level));
+    if (process.env.ACK_AB_DIST) bots.push(await startBot(resolve(process.env.ACK_AB_DIST), process.env.ACK_AB_DIST, slack, level));
     let windowStart = 0n;
     let windowEnd = 0n;
+    // Burst 0 of each build warms it up and is not counted.
     for (let b = 0; b <= bursts; b++) {
-      const reqs = make();
-      const target = queued + BURST;
-      const allQueued = new Promise((resolve) => { onQueued = () => { if (queued >= target) resolve(); }; });
-      const t0 = process.hrtime.bigint();
-      const c0 = process.cpuUsage();
-      const results = await send(`b${b}`, reqs);
-      await allQueued;
-      const c = process.cpuUsage(c0);
-      if (b === 1) windowStart = t0;
-      windowEnd = process.hrtime.bigint();
-      bad += results.filter((r) => !(r.status === 200 && r.text.includes('Checking'))).length;
-      if (b > 0) {
-        perCommand.push((c.user + c.system) / 1000 / BURST);
-        acks.push(...results.map((r) => r.ms));
+      for (const bot of b % 2 === 0 ? bots : [...bots].reverse()) {
+        const reqs = make();
+        const target = bot.queued + BURST;
+        const allQueued = new Promise((resolve) => { bot.onQueued = () => { if (bot.queued >= target) resolve(); }; });
+        const t0 = process.hrtime.bigint();
+        const c0 = process.cpuUsage();
+        const results = await send(`b${b}`, bot.url, reqs);
+        await allQueued;
+        const c = process.cpuUsage(c0);
+        if (b === 1 && !windowStart) windowStart = t0;
+        windowEnd = process.hrtime.bigint();
+        bad += results.filter((r) => !(r.status === 200 && r.text.includes('Checking'))).length;
+        if (b > 0) {
+          bot.perCommand.push((c.user + c.system) / 1000 / BURST);
+          bot.system.push(c.system / 1000 / BURST);
+          bot.acks.push(...results.map((r) => r.ms));
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
     // For --cpu-prof: the counted bursts, as hrtime µs (the profile's clock); includes the pauses between them.
     if (process.env.ACK_WINDOW) console.log(`window ${windowStart / 1000n} ${windowEnd / 1000n}`);
-    const all = summarize(perCommand);
-    const a = summarize(acks);
-    console.log(`bot CPU per command (ack + enqueue, LOG_LEVEL ${level}): median ${all.median.toFixed(2)} ms (min ${all.min.toFixed(2)}, max ${all.max.toFixed(2)}; ${perCommand.length} bursts of ${BURST})`);
-    console.log(`ack time in bursts of ${BURST}: p50 ${a.median.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, max ${a.max.toFixed(1)} ms; not acked: ${bad}`);
+    for (const bot of bots) {
+      const all = summarize(bot.perCommand);
+      const sys = summarize(bot.system);
+      const a = summarize(bot.acks);
+      const who = bots.length > 1 ? `${bot.label}: ` : '';
+      console.log(`${who}bot CPU per command (ack + enqueue, LOG_LEVEL ${level}): median ${all.median.toFixed(2)} ms (min ${all.min.toFixed(2)}, max ${all.max.toFixed(2)}; system median ${sys.median.toFixed(2)}; ${bot.perCommand.length} bursts of ${BURST})`);
+      const p99 = quantile([...bot.acks].sort((x, y) => x - y), 0.99);
+      console.log(`${who}ack time in bursts of ${BURST}: p50 ${a.median.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${a.max.toFixed(1)} ms`);
+    }
+    console.log(`not acked: ${bad}`);
   } finally {
     client.disconnect();
-    await app.stop();
-    await queue.close();
+    for (const bot of bots) await bot.stop();
     await slack.close();
     const redis = new Redis('redis://127.0.0.1:6379');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    for (const bot of bots) await deletePrefix(redis, bot.prefix);
     redis.disconnect();
   }
 }

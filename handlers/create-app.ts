@@ -11,6 +11,7 @@ import { SLACK_REQUEST_TIMEOUT_MS, SLACK_RETRY } from '../jobs/slack-out.js';
 import { createUserDirectory } from '../jobs/slack-users.js';
 import { createLimitsRedis } from '../src/limits/redis.js';
 import { SlackHttpReceiver } from './receiver.js';
+import { createAckOrder, immediateAckOrder, type AckOrder } from './ack-order.js';
 import type { Server } from 'node:http';
 import { closeRedis, type RedisClient } from '../src/redis.js';
 import type { RateLimiter } from '../src/limits/rate.js';
@@ -61,9 +62,11 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
     // and built (and rejected with) an Error for each: CPU on every slash command's ack.
     convoStore: false as const,
   };
+  // Socket Mode's receiver does not count its requests: work after an ack waits for setImmediate only.
+  const ackOrder = socketMode ? immediateAckOrder() : createAckOrder();
   const app = socketMode
     ? new App({ ...common, socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret })
-    : new App({ ...common, receiver: createReceiver(config, deps, opsRedis, ops.routes) });
+    : new App({ ...common, receiver: createReceiver(config, deps, opsRedis, ops.routes, ackOrder) });
 
   // Built here unless injected; what the app builds, it closes on stop. Injected: the caller's.
   const built = deps.scheduling ? { services: deps.scheduling, close: () => Promise.resolve() } : buildScheduling(config, app, deps.logger);
@@ -71,7 +74,7 @@ export function createApp(config: AppConfig, deps: AppDeps): RunningApp {
   // Hardening: rate limits whenever the config has them (loadConfig always sets them); injected ones are the caller's to close.
   const ownLimits = !deps.limits && config.limits ? createSlashLimits(config) : null;
   const limits = deps.limits ?? ownLimits ?? undefined;
-  const handlerDeps: HandlerDeps = { ...deps, scheduling, limits: limits && { ...limits, rate: countRefusals(limits.rate, ops.metrics) } };
+  const handlerDeps: HandlerDeps = { ...deps, scheduling, limits: limits && { ...limits, rate: countRefusals(limits.rate, ops.metrics) }, afterAcks: () => ackOrder.afterAcks() };
   ops.schedules = () => scheduling.store.listAll();
   let opsServer: Server | null = null;
   let report: ReconcileReport | null = null;
@@ -168,7 +171,7 @@ function countRefusals(rate: RateLimiter, metrics: Pick<Metrics, 'recordRefusal'
   };
 }
 
-function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient, routes: Record<string, RouteHandler>): SlackHttpReceiver {
+function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient, routes: Record<string, RouteHandler>, ackOrder: AckOrder): SlackHttpReceiver {
   // loadConfig refuses HTTP mode without a signing secret; an empty one would verify nothing.
   const signingSecret = config.slack.signingSecret;
   if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode (when SLACK_APP_TOKEN is unset)');
@@ -178,6 +181,7 @@ function createReceiver(config: AppConfig, deps: AppDeps, redis: RedisClient, ro
     path: EVENTS_PATH,
     firstSeen: async (key, ttlSec) => (await redis.set(`${config.queuePrefix}:seen:${key}`, '1', 'EX', ttlSec, 'NX')) === 'OK',
     routes,
+    ackOrder,
   });
 }
 

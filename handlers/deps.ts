@@ -29,7 +29,11 @@ export type ScheduleServices = SchedulingParts & {
 };
 
 /** What the listeners get once createApp has filled in the scheduling services. */
-export type HandlerDeps = AppDeps & { scheduling: ScheduleServices };
+export type HandlerDeps = AppDeps & {
+  scheduling: ScheduleServices;
+  /** Work that can follow an ack waits for this: every ack of a burst leaves first (handlers/ack-order.ts). */
+  afterAcks: () => Promise<void>;
+};
 
 /** The scheduling service's dependencies, from the listeners'. */
 export const scheduleOpsDeps = (deps: HandlerDeps): ScheduleOpsDeps & { answerBudgetMs?: number } => ({

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ListenOptions } from 'node:net';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../src/log.js';
+import type { AckOrder } from './ack-order.js';
 
 /** Slack's own window for a request's timestamp (its docs: "more than five minutes" is a replay). */
 export const MAX_AGE_SEC = 5 * 60;
@@ -40,6 +41,8 @@ export interface ReceiverOptions {
   /** GET routes beside Slack's (health, metrics). */
   routes?: Record<string, RouteHandler>;
   now?: () => number;
+  /** Told of every Slack request from its arrival until its answer, so that work after acks can wait for them. */
+  ackOrder?: Pick<AckOrder, 'begin' | 'end'>;
 }
 
 export type Refusal = { status: number; reason: string };
@@ -111,7 +114,7 @@ export class SlackHttpReceiver implements Receiver {
   private app: App | undefined;
   private server: Server | undefined;
   private reading = 0;
-  private readonly opts: Required<Omit<ReceiverOptions, 'routes'>> & { routes: Record<string, RouteHandler> };
+  private readonly opts: Required<Omit<ReceiverOptions, 'routes' | 'ackOrder'>> & Pick<ReceiverOptions, 'ackOrder'> & { routes: Record<string, RouteHandler> };
 
   constructor(opts: ReceiverOptions) {
     this.opts = {
@@ -157,6 +160,7 @@ export class SlackHttpReceiver implements Receiver {
     if (req.method === 'GET' && this.opts.routes[path]) return void (await this.opts.routes[path](req, res));
     if (path !== this.opts.path) return send(res, 404);
     if (req.method !== 'POST') return send(res, 405);
+    this.countUntilAnswered(res);
     const log = this.opts.logger;
     const refusal = refuseHeaders(req.headers, Math.floor(this.opts.now() / 1000), this.opts.bodyLimit);
     if (refusal) {
@@ -203,6 +207,20 @@ export class SlackHttpReceiver implements Receiver {
       return send(res, 200);
     }
     await this.dispatch(req, res, body);
+  }
+
+  private countUntilAnswered(res: ServerResponse): void {
+    const order = this.opts.ackOrder;
+    if (!order) return;
+    order.begin();
+    let counted = true;
+    const end = (): void => {
+      if (!counted) return;
+      counted = false;
+      order.end();
+    };
+    res.once('finish', end);
+    res.once('close', end);
   }
 
   /** Redis trouble must not stop the bot answering; nothing can be queued then anyway. */

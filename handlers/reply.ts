@@ -21,15 +21,6 @@ export const ephemeral = (msg: SlackMessage): RespondArguments =>
 /** An ephemeral answer to a button press, leaving the message with the button as it is. */
 export const tell = (respond: RespondFn | Responder, msg: SlackMessage): Promise<unknown> => respond({ ...ephemeral(msg), replace_original: false });
 
-/**
- * Resolves once the I/O already waiting has been handled, for work that can follow an ack. An
- * ack's bytes leave on the next tick, after every promise callback queued with it: in a burst,
- * Redis answers many commands' rate checks in one read, and each command's enqueue (BullMQ's
- * job, its Lua call, the log line: about a sixth of a command's CPU in bench/ack-cpu.mjs's
- * profile) ran before any ack of the batch left. After setImmediate, the batch's acks are out first.
- */
-export const acksFirst = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /** Queues a request; a queue that is down is reported to the user, not just logged. True when queued. */
 export async function enqueue(
   req: CheckRequest,

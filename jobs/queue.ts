@@ -6,7 +6,7 @@ import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import type { CheckResult } from '../src/types.js';
 import { logErrorsQuietly } from './queue-errors.js';
-import { bullConnection, closeWithQueue } from '../src/redis.js';
+import { bullConnection, closeWithQueue, isCluster } from '../src/redis.js';
 
 export const QUEUE_NAME = 'tlscheck';
 export type JobKind = 'check' | 'explain';
@@ -118,8 +118,12 @@ export interface QueueTuning {
 /** `logger` gets Redis errors, rate-limited (jobs/queue-errors.ts); without one they are dropped, never printed. */
 export function createQueue(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix'>, logger?: Logger, tuning: QueueTuning = {}): Queue<CheckJobData, JobOutcome> {
   const bull = bullConnection(config, 'producer');
+  // A burst's enqueues resume together (handlers/ack-order.ts): auto-pipelined, their scripts leave
+  // in one write instead of one system call (and loopback delivery) each. A cluster's client is
+  // made in src/redis.ts and keeps its options.
+  const connection = isCluster(config) ? bull.connection : { ...bull.connection, enableAutoPipelining: true };
   const queue = new Queue<CheckJobData, JobOutcome>(QUEUE_NAME, {
-    connection: bull.connection,
+    connection,
     prefix: config.queuePrefix,
     defaultJobOptions: tuning.retryDelayMs === undefined ? JOB_OPTIONS : { ...JOB_OPTIONS, backoff: { type: 'exponential', delay: tuning.retryDelayMs } },
   });

@@ -2,23 +2,18 @@
 // channel for 30 minutes) never reach the logs, whatever object a caller hands over.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { LogLevel as SlackLogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import { redactLine } from './log-redact.js';
 
 export type { Logger } from 'pino';
-
-const SECRET_KEYS = [
-  'token', 'botToken', 'appToken', 'signingSecret', 'authorization', 'Authorization',
-  'response_url', 'responseUrl', 'password', 'redisUrl',
-];
-
-/** Secret keys at the top level and up to two levels down (pino paths take no recursive wildcard). */
-export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+export { CENSOR, SECRET_KEYS } from './log-redact.js';
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       base: undefined,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // On the finished line, so bindings and serialized errors are covered too (src/log-redact.ts).
+      hooks: { streamWrite: redactLine },
       formatters: { level: (label) => ({ level: label }) },
     },
     // Synchronous by default: lines stay in order and the last ones survive process.exit.

@@ -13,7 +13,7 @@ import { commandTextProblem, jobRequestProblem } from '../../src/limits/input.js
 import { checkTarget } from '../../src/target/check-target.js';
 import type { CheckRequest } from '../../jobs/queue.js';
 import type { HandlerDeps } from '../deps.js';
-import { acksFirst, enqueue, ephemeral } from '../reply.js';
+import { enqueue, ephemeral } from '../reply.js';
 import { answerScheduleCommand } from './schedule.js';
 
 export const COMMAND = '/tlscheck';
@@ -66,6 +66,6 @@ export const tlscheckCommand = (deps: HandlerDeps) => async ({ command, ack, res
   const refusal = deps.limits ? await checkRefusal(deps.limits, { user: command.user_id, channel: command.channel_id }, log) : null;
   if (refusal) return ack({ response_type: 'ephemeral', text: refusal });
   await ack({ response_type: 'ephemeral', text: `🔎 ${what}… the result will appear in this conversation.` });
-  await acksFirst();
+  await deps.afterAcks();
   await enqueue(req, deps, respond, log, { rateChecked: true });
 };
