@@ -15,7 +15,8 @@ const cacheFile = join(dist, 'tlscheck.cache');
 
 // A cache left from an earlier build must never meet a new bundle (start.ts checks the digest too).
 rmSync(cacheFile, { force: true });
-await build({ ...common, entryPoints: [join(dist, 'src/cli/main.js')], format: 'cjs', outfile: bundle });
+// start.ts runs the bundle without a module loader: an import() of a builtin becomes a require().
+await build({ ...common, entryPoints: [join(dist, 'src/cli/main.js')], format: 'cjs', outfile: bundle, supported: { 'dynamic-import': false } });
 await build({ ...common, entryPoints: [join(dist, 'src/cli/start.js')], format: 'esm', outfile: join(dist, 'tlscheck.mjs') });
 
 const bytes = readFileSync(bundle);
