@@ -1,5 +1,6 @@
-// The command's start (src/cli/start.ts): the bundle runs with the build's V8 code cache, and a
-// cache that is missing, damaged or made for another bundle changes nothing but speed.
+// The command's start (src/cli/start.ts, built as dist/tlscheck.cjs, the bin, and dist/tlscheck.mjs):
+// the bundle runs with the build's V8 code cache, and a cache that is missing, damaged or made for
+// another bundle changes nothing but speed.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,11 @@ import { packCache, unpackCache, wrapCommonJs } from '../src/cli/code-cache.js';
 
 const DIST = join(import.meta.dirname, '..', 'dist');
 
-function run(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+const STARTS = ['tlscheck.cjs', 'tlscheck.mjs'];
+
+function run(start: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(dir, 'tlscheck.mjs'), ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [start, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
       const code = err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : err ? null : 0;
       resolve({ code, stdout, stderr });
     });
@@ -52,36 +55,41 @@ describe('code cache file', () => {
 
 describe('the built command', () => {
   let tmp: string;
-  const bundle = (): Buffer => readFileSync(join(DIST, 'tlscheck.cjs'));
-  /** A copy of the command with `bundle` and `cache` (none when undefined) beside it. */
-  const copy = (name: string, bundleBytes: Buffer, cache: Buffer | undefined): string => {
+  const bundle = (): Buffer => readFileSync(join(DIST, 'tlscheck-bundle.cjs'));
+  const builtCache = (): Buffer => readFileSync(join(DIST, 'tlscheck-bundle.cache'));
+  /** A copy of the command with `bundle` and `cache` (none when undefined) beside it: its two starts. */
+  const copy = (name: string, bundleBytes: Buffer, cache: Buffer | undefined): string[] => {
     const target = mkdtempSync(join(tmp, `${name}-`));
-    copyFileSync(join(DIST, 'tlscheck.mjs'), join(target, 'tlscheck.mjs'));
-    writeFileSync(join(target, 'tlscheck.cjs'), bundleBytes);
-    if (cache) writeFileSync(join(target, 'tlscheck.cache'), cache);
-    return target;
+    for (const start of STARTS) copyFileSync(join(DIST, start), join(target, start));
+    writeFileSync(join(target, 'tlscheck-bundle.cjs'), bundleBytes);
+    if (cache) writeFileSync(join(target, 'tlscheck-bundle.cache'), cache);
+    return STARTS.map((start) => join(target, start));
   };
 
   beforeAll(() => {
-    for (const f of ['tlscheck.mjs', 'tlscheck.cjs', 'tlscheck.cache']) {
+    for (const f of [...STARTS, 'tlscheck-bundle.cjs', 'tlscheck-bundle.cache']) {
       if (!existsSync(join(DIST, f))) throw new Error(`dist/${f} is missing: run npm run build first`);
     }
     tmp = mkdtempSync(join(tmpdir(), 'tlscheck-start-'));
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it("ships a cache this node's V8 accepts for the bundle", () => {
-    const data = unpackCache(readFileSync(join(DIST, 'tlscheck.cache')), bundle());
+  it("is the package's bin, and ships a cache this node's V8 accepts for the bundle", () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin).toEqual({ tlscheck: 'dist/tlscheck.cjs' });
+    expect(readFileSync(join(DIST, 'tlscheck.cjs'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    const data = unpackCache(builtCache(), bundle());
     expect(data).toBeDefined();
     expect(new Script(wrapCommonJs(bundle().toString('utf8')), { cachedData: data }).cachedDataRejected).toBe(false);
   });
 
   it('answers the same with the cache, without it, and with a damaged one', async () => {
-    const cache = readFileSync(join(DIST, 'tlscheck.cache'));
+    const cache = builtCache();
     const damaged = Buffer.from(cache);
     damaged.fill(0x41, damaged.length - 1000);
-    const dirs = [copy('with', bundle(), cache), copy('without', bundle(), undefined), copy('damaged', bundle(), damaged), copy('short', bundle(), cache.subarray(0, 10))];
-    const runs = await Promise.all(dirs.map((d) => Promise.all([run(d, ['--version']), run(d, ['--help']), run(d, ['check'])])));
+    const starts = [copy('with', bundle(), cache), copy('without', bundle(), undefined), copy('damaged', bundle(), damaged), copy('short', bundle(), cache.subarray(0, 10))].flat();
+    expect(starts).toHaveLength(8);
+    const runs = await Promise.all(starts.map((s) => Promise.all([run(s, ['--version']), run(s, ['--help']), run(s, ['check'])])));
     const version = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version as string;
     for (const [v, help, bad] of runs) {
       expect(v).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
@@ -99,7 +107,6 @@ describe('the built command', () => {
     // Same length on purpose: V8 itself would take the old cache for it and run the old code.
     const changed = Buffer.from(text.replace(/version: "\d+\.\d+\.\d+"/, 'version: "9.8.7"'));
     expect(changed.length).toBe(old.length);
-    const dir = copy('changed', changed, readFileSync(join(DIST, 'tlscheck.cache')));
-    expect((await run(dir, ['--version'])).stdout).toBe('9.8.7\n');
+    for (const start of copy('changed', changed, builtCache())) expect((await run(start, ['--version'])).stdout).toBe('9.8.7\n');
   });
 });

@@ -1,4 +1,4 @@
-// The CLI bundle as V8 compiles it from dist/tlscheck.mjs, and the code cache the build writes for
+// The CLI bundle as V8 compiles it when start.ts runs it, and the code cache the build writes for
 // it: pure functions shared by the build (scripts/build-cli.mjs) and the start (start.ts), so both
 // compile the very same text.
 import { createHash } from 'node:crypto';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `tlscheck` command: the engine, the knowledge base and the terminal renderers, bundled into
-// one file (dist/tlscheck.cjs, run with its V8 code cache by dist/tlscheck.mjs: start.ts) so it
-// starts fast. Nothing of Slack, Redis or BullMQ is imported.
+// one file (dist/tlscheck-bundle.cjs, run with its V8 code cache by start.ts: dist/tlscheck.cjs
+// and .mjs) so it starts fast. Nothing of Slack, Redis or BullMQ is imported.
 // The engine, the knowledge base, the evidence and the renderers are imported when a command
 // needs them: --version does not evaluate them, and a check sends its first hellos before the
 // knowledge base and renderers are evaluated (they load while it waits on the network).
