@@ -118,13 +118,15 @@ async function main(argv: string[]): Promise<number> {
 
   const target = cmd.kind === 'check' ? cmd.target : (cmd.target ?? '');
   const symptom = cmd.kind === 'explain' ? cmd.text : undefined;
+  // Before the engine is evaluated, so the name resolves while it loads.
+  const lookup = (await import('./early-lookup.js')).startLookup(target, opts.sni);
   const { InvalidTargetError, runCheck } = await import('../check.js');
   const progress = progressLine();
   const onProgress = (e: ProgressEvent): void => {
     void loadOutput();
     progress.update(e);
   };
-  const checking = runCheck(target, { ...opts, ...earlyEvidence(opts, symptom), onProgress, symptom });
+  const checking = runCheck(target, { ...opts, ...earlyEvidence(opts, symptom), onProgress, symptom, ...(lookup ? { lookup } : {}) });
   let result;
   try {
     result = await checking;
