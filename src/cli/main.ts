@@ -5,7 +5,7 @@
 // The engine, the knowledge base, the evidence and the renderers are imported when a command
 // needs them: --version does not evaluate them, and a check sends its first hellos before the
 // knowledge base and renderers are evaluated (they load while it waits on the network).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseCli, USAGE, type CliCommand } from './args.js';
 import { EXIT, exitCodeFor } from '../verdict.js';
@@ -26,10 +26,11 @@ function fail(message: string, code: number): number {
   return code;
 }
 
-async function readCa(file: string): Promise<string[] | string> {
+/** Read synchronously: nothing else runs yet, and node:fs/promises would cost every run its load. */
+function readCa(file: string): string[] | string {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     return `cannot read --ca ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
   }
@@ -52,10 +53,10 @@ function progressLine(): { update: (e: ProgressEvent) => void; clear: () => void
   };
 }
 
-async function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain' }>): Promise<CheckOptions | string> {
+function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain' }>): CheckOptions | string {
   const opts: CheckOptions = { sni: cmd.sni, timeoutMs: cmd.timeoutMs, ocspFetch: cmd.ocsp === true };
   if (cmd.caFile) {
-    const ca = await readCa(cmd.caFile);
+    const ca = readCa(cmd.caFile);
     if (typeof ca === 'string') return ca;
     opts.ca = ca;
   }
@@ -103,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
-  const opts = await checkOptions(cmd);
+  const opts = checkOptions(cmd);
   if (typeof opts === 'string') return fail(opts, EXIT.invalid);
   const colour = process.stdout.isTTY && !process.env.NO_COLOR;
 
