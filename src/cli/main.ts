@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The `tlscheck` command: the engine, the knowledge base and the terminal renderers, bundled into
-// one file (dist/tlscheck.mjs) so it starts fast. Nothing of Slack, Redis or BullMQ is imported.
+// one file (dist/tlscheck-bundle.cjs, run with its V8 code cache by start.ts: dist/tlscheck.cjs
+// and .mjs) so it starts fast. Nothing of Slack, Redis or BullMQ is imported.
 // The engine, the knowledge base, the evidence and the renderers are imported when a command
 // needs them: --version does not evaluate them, and a check sends its first hellos before the
 // knowledge base and renderers are evaluated (they load while it waits on the network).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseCli, USAGE, type CliCommand } from './args.js';
 import { EXIT, exitCodeFor } from '../verdict.js';
@@ -25,10 +26,11 @@ function fail(message: string, code: number): number {
   return code;
 }
 
-async function readCa(file: string): Promise<string[] | string> {
+/** Read synchronously: nothing else runs yet, and node:fs/promises would cost every run its load. */
+function readCa(file: string): string[] | string {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     return `cannot read --ca ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
   }
@@ -51,10 +53,10 @@ function progressLine(): { update: (e: ProgressEvent) => void; clear: () => void
   };
 }
 
-async function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain' }>): Promise<CheckOptions | string> {
+function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain' }>): CheckOptions | string {
   const opts: CheckOptions = { sni: cmd.sni, timeoutMs: cmd.timeoutMs, ocspFetch: cmd.ocsp === true };
   if (cmd.caFile) {
-    const ca = await readCa(cmd.caFile);
+    const ca = readCa(cmd.caFile);
     if (typeof ca === 'string') return ca;
     opts.ca = ca;
   }
@@ -102,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
-  const opts = await checkOptions(cmd);
+  const opts = checkOptions(cmd);
   if (typeof opts === 'string') return fail(opts, EXIT.invalid);
   const colour = process.stdout.isTTY && !process.env.NO_COLOR;
 
@@ -117,13 +119,15 @@ async function main(argv: string[]): Promise<number> {
 
   const target = cmd.kind === 'check' ? cmd.target : (cmd.target ?? '');
   const symptom = cmd.kind === 'explain' ? cmd.text : undefined;
+  // Before the engine is evaluated, so the name resolves while it loads.
+  const lookup = (await import('./early-lookup.js')).startLookup(target, opts.sni);
   const { InvalidTargetError, runCheck } = await import('../check.js');
   const progress = progressLine();
   const onProgress = (e: ProgressEvent): void => {
     void loadOutput();
     progress.update(e);
   };
-  const checking = runCheck(target, { ...opts, ...earlyEvidence(opts, symptom), onProgress, symptom });
+  const checking = runCheck(target, { ...opts, ...earlyEvidence(opts, symptom), onProgress, symptom, ...(lookup ? { lookup } : {}) });
   let result;
   try {
     result = await checking;

@@ -2,7 +2,6 @@
 // (RFC 6960 over HTTP POST). Off by default: it contacts a third party, the certificate's CA.
 // The responder's address goes through the same address policy as the target.
 import { X509Certificate, createHash } from 'node:crypto';
-import http from 'node:http';
 import type tls from 'node:tls';
 import type { CheckResult, OcspResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
@@ -52,7 +51,10 @@ export function buildOcspRequest(leaf: X509Certificate, issuer: X509Certificate)
   return der(TAG.sequence, der(TAG.sequence, der(TAG.sequence, der(TAG.sequence, certId))));
 }
 
-function post(ctx: ProbeContext, url: URL, ip: string, body: Buffer): Promise<Buffer> {
+async function post(ctx: ProbeContext, url: URL, ip: string, body: Buffer): Promise<Buffer> {
+  // Loaded here, not with the module: every check evaluates this module, only --ocsp posts, and
+  // node:http costs a CLI run a few ms before its first hello.
+  const http = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: ip,
