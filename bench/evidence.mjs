@@ -14,7 +14,7 @@ import { summarize, fmt } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cliArg = process.argv.indexOf('--cli');
-const CLI = cliArg > 0 ? resolve(process.argv[cliArg + 1]) : join(here, '..', 'dist/tlscheck.mjs');
+const CLI = cliArg > 0 ? resolve(process.argv[cliArg + 1]) : join(here, '..', 'dist/tlscheck.cjs');
 
 function timeCheck(port, extra) {
   return new Promise((resolve) => {

@@ -11,7 +11,7 @@ import { evidenceCost } from './evidence.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const CLI = join(root, 'dist/tlscheck.mjs');
+const CLI = join(root, 'dist/tlscheck.cjs');
 const QUICK = process.argv.includes('--quick');
 const RUNS = QUICK ? 5 : 21;
 const report = [];

@@ -15,10 +15,10 @@ export function summarize(samples) {
 export const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
 /** Runs a command to its end (killed at timeoutMs): its wall time, exit code and stdout. */
-export function timeProcess(cmd, args, timeoutMs) {
+export function timeProcess(cmd, args, timeoutMs, env = process.env) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.resume();

@@ -1,5 +1,5 @@
 // The CLI bundle as V8 compiles it when start.ts runs it, and the code cache the build writes for
-// it: pure functions shared by the build (scripts/build-cli.mjs) and the start (start.ts), so both
+// it: pure functions shared by the build (src/cli/build.mjs) and the start (start.ts), so both
 // compile the very same text.
 import { createHash } from 'node:crypto';
 
