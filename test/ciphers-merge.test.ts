@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import { createLimiter } from '../src/probe/context.js';
 import { startFakeTls } from './fixtures/codec/fake-server.js';
-import { alertRecord, serverHelloRecord } from './fixtures/codec/tls-bytes.js';
+import { pickRecord } from './fixtures/codec/tls-bytes.js';
 import type { Running } from './helpers/servers.js';
 import * as ciphers from '../src/probe/ciphers.js';
 import { interleave, mergeTarget, openSuites, settledBy } from '../src/probe/ciphers.js';
@@ -76,7 +76,7 @@ describe('ciphers probe: merging chains on a client-order server', () => {
       // Its pick (or refusal) settles every suite offered up to it.
       for (const id of pick === null ? offered : offered.slice(0, offered.indexOf(pick) + 1)) open.delete(id);
       if (pick === null) refusals++;
-      return pick === null ? alertRecord(2, 40) : serverHelloRecord({ version: 0x0303, cipher: pick, extensions: [] });
+      return pickRecord(pick);
     });
     servers.push(s);
     return { s, widest: () => widest, refusals: () => refusals };

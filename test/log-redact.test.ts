@@ -1,22 +1,12 @@
 // The logger's redaction (src/log-redact.ts) against the one it replaced: pino's `redact` with the
 // secret keys at the top level and one and two levels down. Every line the old one wrote, the new
 // one writes the same; deeper secrets, which the old one let through, are redacted too.
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { captureLines } from './helpers/log-lines.js';
 import { CENSOR, SECRET_KEYS, createLogger } from '../src/log.js';
 import { redactJson, redactLine } from '../src/log-redact.js';
-
-function capture(): { lines: string[]; stream: Writable } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { lines, stream };
-}
 
 /** The logger as it was configured before: pino's path redaction. */
 function referenceLogger(stream: Writable): Logger {
@@ -72,8 +62,8 @@ function* objects(count: number, depthsSeen: number[]): Generator<{ obj: Record<
 
 describe('log redaction', () => {
   it('writes what pino\'s path redaction wrote, for secrets at the top level and one and two levels down', () => {
-    const ref = capture();
-    const cur = capture();
+    const ref = captureLines();
+    const cur = captureLines();
     const reference = referenceLogger(ref.stream);
     const logger = createLogger('info', cur.stream);
     const depths: number[] = [];
@@ -90,8 +80,8 @@ describe('log redaction', () => {
   });
 
   it('redacts child bindings and serialized errors as before', () => {
-    const ref = capture();
-    const cur = capture();
+    const ref = captureLines();
+    const cur = captureLines();
     const err = Object.assign(new Error('boom'), { config: { password: 'p4ss' } });
     const calls = (log: Logger): void => {
       log.child({ user: 'U1', token: 'xoxb-child' }).info({ jobId: 'c1' }, 'child');
@@ -106,7 +96,7 @@ describe('log redaction', () => {
   });
 
   it('redacts secrets deeper than the old paths reached', () => {
-    const { lines, stream } = capture();
+    const { lines, stream } = captureLines();
     createLogger('info', stream).info({ a: { b: { c: { token: 'xoxb-deep', d: [{ e: { password: 'deep-pass' } }] } } } }, 'deep');
     const out = lines.join('');
     expect(out).not.toMatch(/xoxb-deep|deep-pass/);

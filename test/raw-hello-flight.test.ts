@@ -7,7 +7,7 @@ import * as ciphers from '../src/probe/ciphers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import { keepServers } from './helpers/servers.js';
 import { startFakeTls } from './fixtures/codec/fake-server.js';
-import { alertRecord, serverHelloRecord } from './fixtures/codec/tls-bytes.js';
+import { pickRecord } from './fixtures/codec/tls-bytes.js';
 import type { ProtocolMap } from '../src/types.js';
 
 const keep = keepServers();
@@ -19,7 +19,7 @@ function stallingServer(supported: readonly number[]) {
   return startFakeTls((h) => {
     if (h.kind !== 'tls') return null;
     const pick = supported.find((id) => h.hello.ciphers.includes(id));
-    return pick === undefined ? alertRecord(2, 40) : serverHelloRecord({ version: 0x0303, cipher: pick, extensions: [] });
+    return pickRecord(pick);
   }, { stall: true });
 }
 

@@ -1,7 +1,7 @@
-import { Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { captureLines } from './helpers/log-lines.js';
 import { ConfigError, ENV_VARS, loadConfig } from '../src/config.js';
 import { createLogger, scrubText, slackLogger } from '../src/log.js';
 import { readFileSync } from 'node:fs';
@@ -121,19 +121,8 @@ describe('loadConfig', () => {
 });
 
 describe('logger', () => {
-  function capture(): { lines: string[]; stream: Writable } {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
-    return { lines, stream };
-  }
-
   it('redacts tokens, secrets and response URLs at any depth it is given them', () => {
-    const { lines, stream } = capture();
+    const { lines, stream } = captureLines();
     const log = createLogger('info', stream);
     log.info({ token: 'xoxb-1', slack: { botToken: 'xoxb-2', signingSecret: 's3' }, job: { data: { responseUrl: 'https://hooks.slack.com/x' } } }, 'hello');
     const out = lines.join('');
@@ -143,7 +132,7 @@ describe('logger', () => {
   });
 
   it('scrubs tokens out of free text passed through the Bolt adapter', () => {
-    const { lines, stream } = capture();
+    const { lines, stream } = captureLines();
     const bolt = slackLogger(createLogger('debug', stream), 'bolt');
     bolt.warn('request failed with token xoxb-123-456-abc to', 'https://hooks.slack.com/commands/T/1/2');
     const out = lines.join('');
