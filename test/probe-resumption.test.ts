@@ -337,27 +337,28 @@ describe('resumption behind HAProxy round-robin over two nginx, with other clien
     const b = await keep(startNginx({ server: mozilla('B') }));
     const lb = await keep(startHaproxy({ backends: [a.port, b.port] }));
     const traffic = backgroundTraffic(lb.port, 2);
-    const sessionIdMixed: boolean[] = [];
+    const mixedRuns: boolean[] = [];
     try {
       // The ticket handshakes got no ticket, so their sessions are the session-ID mechanism's
-      // (countedRun: none refused tickets); their offers still reach both backends. The other
-      // clients' connections may, now and then, steer every offer of both sessions back to its
-      // own backend (a few runs in a hundred, with our own ticketless handshakes as before):
-      // a few more runs (bounded) wait for one that shows it by session ID too. The opposite also
-      // happens (seen once in ~15 runs of this test with a CPU hog running): every offer of both
-      // rounds steered away from its issuer, and the run reads "no resumption by session ID"; two
-      // runs rather than three keep that exposure down.
-      for (let i = 0; i < 8 && (i < 2 || !sessionIdMixed.includes(true)); i++) {
+      // (countedRun: none refused tickets); their offers reach both backends, so a run is mixed by
+      // session ID and inconsistent. Not every run: the other clients' connections, phase-locked
+      // with ours on a loaded machine, can steer every offer of a run to one backend, so that all
+      // resume or none does (5 of 12 checks with two CPU hogs running; once, both rounds of offers
+      // missing, in a fresh-clone CI on an otherwise quiet machine). More runs (bounded) wait for a mixed one.
+      for (let i = 0; i < 8 && !mixedRuns.includes(true); i++) {
         const { result, noTicket } = await countedRun(lb.port);
-        expect(result).toMatchObject({ sessionId: true, tickets: false, consistent: false });
-        // When every first offer of the session IDs missed its backend (traffic steered them all
-        // away, seen under load), the probe's one more round makes session-ID handshakes of its
-        // own, as it should; the first round never does.
-        const retried = (result.attempts?.sessionId?.length ?? 0) > FULL_HANDSHAKES * OFFERS_PER_SESSION;
+        expect(result).toMatchObject({ tickets: false });
+        expect(result.sessionId).not.toBeNull();
+        // When every first offer of the session IDs missed its backend, the probe's one more round
+        // makes session-ID handshakes of its own, as it should; the first round never does.
+        const attempts = result.attempts?.sessionId ?? [];
+        const retried = attempts.length > FULL_HANDSHAKES * OFFERS_PER_SESSION;
         expect(noTicket).toBe(retried ? FULL_HANDSHAKES : 0);
-        sessionIdMixed.push(result.attempts?.sessionId?.includes(false) ?? false);
+        const mixed = attempts.includes(true) && attempts.includes(false);
+        if (mixed) expect(result).toMatchObject({ sessionId: true, consistent: false });
+        mixedRuns.push(mixed);
       }
-      expect(sessionIdMixed).toContain(true);
+      expect(mixedRuns).toContain(true);
     } finally {
       expect(await traffic.stop()).toBeGreaterThan(0);
     }
