@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { keepServers, startGnutlsServ, startNodeTls, startSServer } from './helpers/servers.js';
 import { countingCtx } from './helpers/probe-ctx.js';
 import { startPqServer } from './fixtures/codec/pq-server.js';
+import { startFakeTls } from './fixtures/codec/fake-server.js';
 import { HAS_LIGHTTPD_WOLFSSL, startLighttpdWolfssl } from './helpers/lighttpd.js';
 import * as groups from '../src/probe/groups.js';
 import type { ProtocolMap } from '../src/types.js';
@@ -30,6 +31,7 @@ describe('TLS 1.3 groups against a scripted post-quantum server', () => {
     const s = await keep(startPqServer({ groups: [0x11ec, 0x001d, 0x0017] }));
     const r = await probe(s.port);
     expect(r).toMatchObject({ groups: ['X25519MLKEM768', 'x25519', 'secp256r1'], groupsServerOrder: true, postQuantum: true, groupsComplete: true });
+    expect(groups.incomplete(r)).toBeNull();
     // No hello of this probe carried a key share: the server's choice came by HelloRetryRequest.
     for (const h of s.hellos) if (h.kind === 'tls') expect(h.hello.extensions.get(0x0033)).toEqual(Buffer.from([0, 0]));
   });
@@ -109,8 +111,16 @@ describe('TLS 1.3 groups against real servers without post-quantum groups', () =
     expect(r).toMatchObject({ groups: [], postQuantum: false });
   });
 
-  it('TLS 1.3 undetermined: unknown, not "no"', async () => {
+  it('TLS 1.3 undetermined: unknown, not "no", and the check is told the list is incomplete', async () => {
     const r = await probe(1, { ...TLS13, 'TLSv1.3': null });
     expect(r).toMatchObject({ groups: null, postQuantum: null, groupsComplete: false });
+    expect(groups.incomplete(r)).toMatch(/TLS 1\.3 support unknown/);
+  });
+
+  it('groups no hello settled (the server hangs up on every hello): post-quantum unknown, and the check is told which', async () => {
+    const s = await keep(startFakeTls(() => null));
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ postQuantum: null, groupsComplete: false });
+    expect(groups.incomplete(r)).toMatch(/^no answer for X25519MLKEM768, x25519, .*: the list may miss them$/);
   });
 });

@@ -26,6 +26,8 @@ export interface GroupsResult {
   postQuantum: boolean | null;
   /** One line on how this was established, or why it could not be. */
   groupsDetail: string;
+  /** What the list lacks, when groupsComplete is false (for the check's `incomplete`). */
+  missing?: string;
 }
 
 /**
@@ -234,6 +236,7 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
     return {
       groups: null, groupsServerOrder: null, groupsComplete: false, postQuantum: null,
       groupsDetail: 'TLS 1.3 support could not be determined, so neither could its groups',
+      missing: 'TLS 1.3 support unknown, so its groups and post-quantum support are too',
     };
   }
   // One round: each family as one hello (a refusal refuses the whole family, a pick accepts one of
@@ -293,9 +296,10 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
     if (order) groups = [...order, ...accepted.filter((g) => !order.includes(g))];
   }
   const complete = unknown.length === 0 && orderComplete;
-  const notes = [`Found by ${how}`];
-  if (unknown.length) notes.push(`no answer for ${unknown.map(groupName).join(', ')}: the list may miss them`);
-  if (!orderComplete) notes.push('the order after the first groups could not be established');
+  const lacks: string[] = [];
+  if (unknown.length) lacks.push(`no answer for ${unknown.map(groupName).join(', ')}: the list may miss them`);
+  if (!orderComplete) lacks.push('the order after the first groups could not be established');
+  const notes = [`Found by ${how}`, ...lacks];
   if (accepted.length === 0) notes.push(`first answer: ${describeOutcome(forward)}`);
   return {
     groups: groups.map(groupName),
@@ -303,7 +307,16 @@ export async function run(ctx: ProbeContext, candidates: readonly number[] = CAN
     groupsComplete: complete,
     postQuantum: postQuantumOf(verdicts),
     groupsDetail: notes.join('; '),
+    ...(complete ? {} : { missing: lacks.join('; ') }),
   };
+}
+
+/**
+ * A group list with groups no hello settled (network trouble, the deadline) is a partial list:
+ * the check must not call itself complete (post-quantum support may be among what is missing).
+ */
+export function incomplete(value: GroupsResult): string | null {
+  return value.groupsComplete ? null : value.missing ?? 'the group list may be incomplete';
 }
 
 /** Writes only its own keyExchange fields: the TLS ≤ 1.2 key-exchange probe writes others. */
