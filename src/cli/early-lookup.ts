@@ -1,11 +1,7 @@
 // A check's DNS lookup, started before the engine's modules are evaluated: the first hellos wait
 // on the name's addresses, so looking them up while the engine loads takes the lookup (or the
 // load) off a run's wall time. Only a lookup the check itself would make is started early.
-import { lookup } from 'node:dns/promises';
-import { parseTarget, resolveTarget, type LookupFn } from '../target/index.js';
-
-/** The system's lookup, as the check makes it (src/target/resolve.ts). */
-const systemLookup: LookupFn = (host) => lookup(host, { all: true, verbatim: true });
+import { parseTarget, resolveTarget, systemLookup, type LookupFn } from '../target/index.js';
 
 /**
  * Starts the lookup of `input`'s host now and returns the check's lookup, which answers that

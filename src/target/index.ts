@@ -3,6 +3,7 @@ export { DEFAULT_PORT, isValidDnsName, parseTarget, type ParsedTarget, type Pars
 export {
   resolveInput,
   resolveTarget,
+  systemLookup,
   TargetError,
   type LookupAddress,
   type LookupFn,

@@ -36,7 +36,8 @@ export interface ResolveOptions {
   family?: IpFamily;
 }
 
-const systemLookup: LookupFn = (host) => dns.lookup(host, { all: true, verbatim: true });
+/** The system's resolver, as every check looks a name up unless given another. */
+export const systemLookup: LookupFn = (host) => dns.lookup(host, { all: true, verbatim: true });
 
 /** What a failed lookup means, by error code; the rest of the sentence says what to do. */
 const DNS_ERRORS: Record<string, string> = {
