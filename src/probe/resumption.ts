@@ -13,7 +13,6 @@
 // answering.
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
-import { createSecureContext } from 'node:tls';
 import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
 import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
@@ -64,29 +63,14 @@ const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
   tls13Tickets: { options: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, offer: 'psk', tls13: true, versions: ['TLSv1.3'] },
 };
 
-/**
- * A client context per mechanism with an empty trust store, built once. Resumption never judges
- * trust, and against a chain that does verify node would also turn the whole chain into objects
- * for checkServerIdentity (getPeerCertificate(true)) on every handshake: with nothing trusted,
- * verification stops at its first step and node skips that (about a quarter of a handshake's CPU).
- */
-const contexts = new Map<Mechanism, tls.SecureContext>();
-
-function contextFor(mechanism: Mechanism): tls.SecureContext {
-  let context = contexts.get(mechanism);
-  if (!context) {
-    const { minVersion, maxVersion, ciphers, secureOptions } = MECHANISMS[mechanism].options;
-    context = createSecureContext({ minVersion, maxVersion, ciphers, secureOptions, ca: [] });
-    contexts.set(mechanism, context);
-  }
-  return context;
-}
-
 /** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
 async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism, urgent?: number): Promise<SessionFacts[] | null> {
   const spec = MECHANISMS[mechanism];
   const catcher = catchTickets();
-  const options = { ...spec.options, secureContext: contextFor(mechanism) };
+  // An empty trust store (tls-connect.ts shares one context per such option set): resumption never
+  // judges trust, and against a chain that does verify node would also turn the whole chain into
+  // objects for checkServerIdentity on every handshake (about a quarter of a handshake's CPU).
+  const options = { ...spec.options, ca: [] };
   return withTls(ctx, { tls: options, tap: false, onSocket: catcher.onSocket, urgent }, async (a) => {
     if (!a.ok) return null;
     if (!spec.tls13) {

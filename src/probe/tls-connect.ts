@@ -222,9 +222,12 @@ const sharedContexts = new Map<string, tls.SecureContext>();
  * Options outside the few the probes vary (a --ca bundle, say) get a context of their own.
  */
 function sharedSecureContext(options: tls.ConnectionOptions): tls.SecureContext | undefined {
-  if (UNSHARED_OPTIONS.some((k) => options[k] !== undefined)) return undefined;
-  const picked = Object.fromEntries(CONTEXT_OPTIONS.map((k) => [k, options[k]]));
-  const key = JSON.stringify(CONTEXT_OPTIONS.map((k) => options[k] ?? null));
+  // `ca: []` (trust nothing: a probe that never judges trust skips node's chain conversion) is
+  // one more shareable setting; any other CA list gets a context of its own.
+  const trustsNothing = Array.isArray(options.ca) && options.ca.length === 0;
+  if (UNSHARED_OPTIONS.some((k) => options[k] !== undefined && !(k === 'ca' && trustsNothing))) return undefined;
+  const picked = { ...Object.fromEntries(CONTEXT_OPTIONS.map((k) => [k, options[k]])), ...(trustsNothing ? { ca: [] } : {}) };
+  const key = JSON.stringify([...CONTEXT_OPTIONS.map((k) => options[k] ?? null), trustsNothing]);
   let context = sharedContexts.get(key);
   if (!context) {
     context = tls.createSecureContext(picked);
