@@ -5,8 +5,9 @@ import type net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectWholeServerOrder } from './helpers/ciphers-expect.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
-import { startRawPeer, type Running } from './helpers/servers.js';
-import { decodeClientHello, pickRecord, recordLength } from './fixtures/codec/tls-bytes.js';
+import type { Running } from './helpers/servers.js';
+import { startHelloPeer } from './fixtures/codec/fake-server.js';
+import { pickRecord } from './fixtures/codec/tls-bytes.js';
 import * as ciphers from '../src/probe/ciphers.js';
 import { interleave, soundOffers } from '../src/probe/ciphers.js';
 import { suitesForVersion } from '../src/probe/codec/cipher-suites.js';
@@ -19,21 +20,9 @@ afterAll(async () => {
 
 const NONE: ProtocolMap = { SSLv3: false, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': false, 'TLSv1.3': false };
 
-/** A peer that hands each connection's first ClientHello (its offered suites) to `onHello`, once. */
-function helloPeer(onHello: (socket: net.Socket, offered: number[]) => void): Promise<Running> {
-  return startRawPeer((socket) => {
-    let buf = Buffer.alloc(0);
-    let done = false;
-    socket.on('data', (chunk: Buffer) => {
-      if (done) return;
-      buf = Buffer.concat([buf, chunk]);
-      const need = recordLength(buf);
-      if (need === 0 || buf.length < need) return;
-      done = true;
-      onHello(socket, decodeClientHello(buf.subarray(0, need)).ciphers);
-    });
-  });
-}
+/** A peer that hands each connection's first ClientHello (its offered suites) to `onHello`. */
+const helloPeer = (onHello: (socket: net.Socket, offered: number[]) => void): Promise<Running> =>
+  startHelloPeer((socket, h) => (h.kind === 'tls' ? onHello(socket, h.hello.ciphers) : socket.end()));
 
 describe('soundOffers', () => {
   it('with no chain running ahead of the guess, every offer but the one-suite one', () => {
