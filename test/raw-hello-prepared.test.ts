@@ -70,6 +70,28 @@ describe('prepared hellos', () => {
     }
   });
 
+  it('a greeting the server sends before the hello is kept for the answer (SMTP on the port)', async () => {
+    let greeted: () => void = () => undefined;
+    const greeting = new Promise<void>((resolve) => (greeted = resolve));
+    const s = await startRawPeer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 mx.example.com ESMTP ready\r\n', () => greeted());
+    });
+    servers.push(s);
+    const ctx = loopbackCtx(s.port);
+    try {
+      const prepared = prepareHello(ctx);
+      // Sent once the greeting is out and the loop has turned a few times (a poll phase each), so the
+      // client has read it before the hello exists.
+      await greeting;
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const outcome = await prepared.send(helloFor(ctx, 'TLSv1.2'));
+      expect(outcome).toMatchObject({ kind: 'not-tls', label: 'smtp' });
+    } finally {
+      ctx.abort();
+    }
+  });
+
   it('left unused when the check ends, it is released by the check\'s signal', async () => {
     const s = await startRawPeer((socket) => socket.on('error', () => undefined));
     servers.push(s);

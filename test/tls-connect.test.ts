@@ -89,10 +89,16 @@ describe('connections', () => {
 
   it('withTls closes with close_notify and releases the socket', async () => {
     let ended = 0;
-    const srv = await keep(startNodeTls({}, (s) => s.on('end', () => ended++)));
+    let closed: () => void = () => undefined;
+    const serverClosed = new Promise<void>((r) => (closed = r));
+    const srv = await keep(startNodeTls({}, (s) => {
+      s.on('end', () => ended++);
+      s.on('close', () => closed());
+    }));
     const protocol = await withTls(loopbackCtx(srv.port), {}, (a) => (a.ok ? a.socket.getProtocol() : null));
     expect(protocol).toBe('TLSv1.3');
-    await new Promise((r) => setTimeout(r, 50));
+    await serverClosed;
+    // 'end' before 'close': the server read our close_notify and FIN, not a reset.
     expect(ended).toBe(1);
     const open = await new Promise<number>((r) => srv.server.getConnections((_e, n) => r(n)));
     expect(open).toBe(0);
