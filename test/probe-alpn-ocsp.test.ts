@@ -9,6 +9,7 @@ import { startSServer } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import { keepServers } from './helpers/servers.js';
 import { startLighttpd } from './helpers/stacks.js';
+import { offersExtension, startHelloFilter } from './helpers/hello-filter.js';
 import { run as certificateProbe } from '../src/probe/certificate.js';
 import { deriveFindings, diagnose } from '../src/diagnose/index.js';
 import { modernServer } from './fixtures/results/base.js';
@@ -115,6 +116,15 @@ describe('servers that abort a ClientHello asking for OCSP stapling (status_requ
     expect(await run(loopbackCtx(srv.port))).toMatchObject({ alpn: 'h2', ocspStapled: false, statusRequestAborts: false });
     // The CA file does not turn on client authentication (ssl.verifyclient.activate stays off).
     expect((await certificateProbe(loopbackCtx(srv.port))).clientAuth).toMatchObject({ requested: false });
+  });
+
+  it.each([
+    ['close', 'connection closed without an alert'],
+    ['reset', 'connection reset'],
+  ] as const)('a front end that answers status_request with a bare %s: ALPN still read, the abort described', async (action, statusRequestFailure) => {
+    const backend = await keep(startSServer(['-alpn', 'h2']));
+    const gate = await keep(startHelloFilter({ backendPort: backend.port, action, matches: (hello) => offersExtension(hello, 5) }));
+    expect(await run(loopbackCtx(gate.port))).toEqual({ alpn: 'h2', ocspStapled: null, ocsp: null, statusRequestAborts: true, statusRequestFailure });
   });
 
   it('the diagnosis: an error, with the lighttpd fix and a two-line reproduce', () => {

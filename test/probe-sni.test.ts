@@ -7,24 +7,10 @@ import type { ProbeContext } from '../src/probe/context.js';
 import { createPki } from './helpers/pki.js';
 import { keepServers, startGnutlsServ, startRawPeer, startSServer, type Running } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
+import { offersExtension, startHelloFilter } from './helpers/hello-filter.js';
 
 const pki = createPki();
 const keep = keepServers();
-
-/** Whether a ClientHello record carries the server_name extension (type 0). */
-function clientHelloHasSni(record: Buffer): boolean {
-  let p = 5 + 4 + 2 + 32; // record header, handshake header, version, random
-  p += 1 + (record[p] ?? 0); // session id
-  p += 2 + record.readUInt16BE(p); // cipher suites
-  p += 1 + (record[p] ?? 0); // compression methods
-  const end = Math.min(record.length, p + 2 + record.readUInt16BE(p));
-  p += 2;
-  while (p + 4 <= end) {
-    if (record.readUInt16BE(p) === 0) return true;
-    p += 4 + record.readUInt16BE(p + 2);
-  }
-  return false;
-}
 
 /**
  * A front end like SNI-routing proxies: without SNI it answers the ClientHello with a cleartext
@@ -33,7 +19,7 @@ function clientHelloHasSni(record: Buffer): boolean {
 function sniGate(backendPort: number): Promise<Running> {
   return startRawPeer((client) => {
     client.once('data', (hello: Buffer) => {
-      if (!clientHelloHasSni(hello)) {
+      if (!offersExtension(hello, 0)) {
         client.end(Buffer.from([21, 3, 3, 0, 2, 2, 112]));
         return;
       }
@@ -71,6 +57,15 @@ describe('SNI probe', () => {
     const backend = await keep(startSServer());
     const gate = await keep(sniGate(backend.port));
     expect(await run(loopbackCtx(gate.port))).toEqual({ required: true, differentCertWithoutSni: null, reason: 'fatal alert 112 unrecognized_name' });
+  });
+
+  it.each([
+    ['close', 'connection closed'],
+    ['reset', 'connection reset'],
+  ] as const)('a front end that refuses clients without SNI by a bare %s (no alert): said so', async (action, reason) => {
+    const backend = await keep(startSServer());
+    const gate = await keep(startHelloFilter({ backendPort: backend.port, action, matches: (hello) => !offersExtension(hello, 0) }));
+    expect(await run(loopbackCtx(gate.port))).toEqual({ required: true, differentCertWithoutSni: null, reason });
   });
 
   it('gnutls-serv --sni-hostname-fatal: a missing name is no mismatch; a wrong name is refused', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { RecordTap, closeTls, openTls, sniName, withTls } from '../src/probe/tls-connect.js';
+import type net from 'node:net';
+import { RecordTap, closeTls, openTls, sniName, withTls, type TlsAttempt } from '../src/probe/tls-connect.js';
 import { keepServers, startNodeTls, startRawPeer, startSServer } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 
@@ -72,6 +73,48 @@ describe('openTls failures always resolve, classified', () => {
     const srv = await keep(startSServer(['-tls1_3']));
     const a = await openTls(loopbackCtx(srv.port), { tls: { maxVersion: 'TLSv1.2' } });
     expect(a).toMatchObject({ ok: false, failure: { kind: 'alert', alert: { level: 'fatal', description: 70, source: 'record' } } });
+  });
+});
+
+describe('untapped (tap: false), failures read as the tap reads them', () => {
+  /** The failure without the tap, checked against the tapped one (whose alerts come from the record). */
+  async function bothWays(onConnection: (s: net.Socket) => void, timeoutMs?: number): Promise<Extract<TlsAttempt, { ok: false }>> {
+    const peer = await keep(startRawPeer(onConnection));
+    const [tapped, untapped] = await Promise.all([openTls(loopbackCtx(peer.port), { timeoutMs }), openTls(loopbackCtx(peer.port), { timeoutMs, tap: false })]);
+    if (tapped.ok || untapped.ok) throw new Error('expected both attempts to fail');
+    expect(untapped.tap.attached).toBe(false);
+    const firstHand = tapped.failure.alert ? { ...tapped.failure, alert: { ...tapped.failure.alert, source: 'openssl' } } : tapped.failure;
+    expect(untapped.failure).toEqual(firstHand);
+    expect(untapped.error).toEqual(tapped.error);
+    return untapped;
+  }
+
+  it('a fatal alert: its level and number, from OpenSSL', async () => {
+    const a = await bothWays((s) => s.once('data', () => s.end(Buffer.from([21, 3, 3, 0, 2, 2, 112]))));
+    expect(a.failure).toMatchObject({ kind: 'alert', alert: { level: 'fatal', description: 112 } });
+  });
+
+  it('a FIN without a byte: closed, not reset (node calls it ECONNRESET, without a syscall)', async () => {
+    const a = await bothWays((s) => s.once('data', () => s.end()));
+    expect(a).toMatchObject({ error: { code: 'reset', message: 'connection closed by the server' }, failure: { kind: 'closed', message: 'connection closed by the server' } });
+  });
+
+  it('a RST: reset', async () => {
+    const a = await bothWays((s) => s.once('data', () => s.resetAndDestroy()));
+    expect(a).toMatchObject({ error: { code: 'reset' }, failure: { kind: 'reset', message: 'read ECONNRESET' } });
+  });
+
+  it.each([
+    ['an HTTP answer, then FIN', 'HTTP/1.1 400 Bad Request\r\n\r\n', true],
+    ['an SSH banner, left open', 'SSH-2.0-OpenSSH_9.6\r\n', false],
+  ])('a non-TLS answer (%s): not TLS', async (_name, answer, end) => {
+    const a = await bothWays((s) => s.once('data', () => (end ? s.end(answer) : s.write(answer))));
+    expect(a).toMatchObject({ error: { code: 'not-tls' }, failure: { kind: 'not-tls', message: 'the server did not answer with TLS' } });
+  });
+
+  it('no answer: timeout', async () => {
+    const a = await bothWays(() => undefined, 300);
+    expect(a).toMatchObject({ error: { code: 'timeout' }, failure: { kind: 'timeout' } });
   });
 });
 

@@ -49,7 +49,7 @@ function attempt<T>(ctx: ProbeContext, options: Options, read: (socket: tls.TLSS
     });
     tickets?.onSocket(socket);
   };
-  return withTls(ctx, { tls: options, onSocket }, async (a): Promise<Outcome<T>> => {
+  return withTls(ctx, { tls: options, tap: false, onSocket }, async (a): Promise<Outcome<T>> => {
     if (!a.ok) return { ok: false, failure: a.failure };
     const value = read(a.socket, seen.staple);
     // A fresh TLS 1.3 handshake to the target's name: its tickets serve the resumption probe.

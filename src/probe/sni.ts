@@ -20,7 +20,7 @@ type Outcome = { ok: true; fingerprint: string | null } | { ok: false; failure: 
 
 function handshake(ctx: ProbeContext, servername: string | null | undefined): Promise<Outcome> {
   // As permissive as possible: the question is only what SNI changes.
-  return withTls(ctx, { servername, tls: LEGACY_CLIENT }, (a): Outcome => {
+  return withTls(ctx, { servername, tls: LEGACY_CLIENT, tap: false }, (a): Outcome => {
     if (!a.ok) return { ok: false, failure: a.failure };
     return { ok: true, fingerprint: a.socket.getPeerX509Certificate()?.fingerprint256 ?? null };
   });

@@ -37,6 +37,8 @@ export class RecordTap {
   notTls = false;
   eof = false;
   netError: NodeJS.ErrnoException | null = null;
+  /** Under node:tls (tap: true). Without it the server's bytes go unseen, and only node's error tells. */
+  attached = false;
   private pending: Buffer = Buffer.alloc(0);
   private sawData = false;
 
@@ -98,9 +100,10 @@ export interface TlsConnectOptions {
   /** Called as soon as the TLS socket exists, for events that fire during the handshake. */
   onSocket?: (socket: tls.TLSSocket) => void;
   /**
-   * false: TLS runs on the TCP socket directly, without the record tap. Failures are then
-   * described from node's errors alone, which is enough for probes that only need success, and
-   * it saves the JS stream layer's CPU on every record (resumption opens 15 connections).
+   * false: TLS runs on the TCP socket directly, without the record tap: no JS stream layer on
+   * every record (a quarter of a handshake's CPU). Failures are then described from node's errors
+   * alone, the same as tapped for fatal alerts, FIN, RST, timeouts and text answers (see
+   * describeFailure); a probe that needs the records themselves keeps the tap.
    */
   tap?: boolean;
   /** Ahead of ordinary connections in the queue for a socket (ctx.limit): the start of a long chain. */
@@ -137,6 +140,15 @@ export function sniName(name: string | null | undefined): string | undefined {
   return name;
 }
 
+// Untapped, node's error says what the tap would have: a handshake cut short by the server's FIN
+// (or close_notify) ends in a made-up ECONNRESET without a syscall, unlike a real RST ("read
+// ECONNRESET"); a first record whose major version is not 3 (an HTTP, SSH or SMTP answer) is
+// OpenSSL's wrong version number (so is a later record's version mismatch, which no OpenSSL
+// client gets past). Unseen without the tap: cleartext warning alerts OpenSSL passes over before
+// the end, and non-TLS bytes that happen to start like a record header.
+const closedUntapped = (err: NodeJS.ErrnoException | undefined): boolean => err?.code === 'ECONNRESET' && err.syscall === undefined;
+const notTlsUntapped = (err: NodeJS.ErrnoException | undefined): boolean => err?.code === 'ERR_SSL_WRONG_VERSION_NUMBER';
+
 /** Turns a socket/TLS error plus what the tap saw into a failure a report can state truthfully. */
 export function describeFailure(err: unknown, tap: RecordTap, timedOut: boolean, aborted: boolean): TlsFailure {
   const message = err instanceof Error ? err.message : err ? String(err) : '';
@@ -147,11 +159,12 @@ export function describeFailure(err: unknown, tap: RecordTap, timedOut: boolean,
   // A cleartext alert record is first-hand; OpenSSL's error text is the fallback for encrypted ones.
   const alert = seen ?? fromError;
   if (alert) return { kind: 'alert', alert, message };
-  if (tap.notTls) return { kind: 'not-tls', alert: null, message: 'the server did not answer with TLS' };
-  const code = tap.netError?.code ?? (err as NodeJS.ErrnoException | undefined)?.code;
+  const errno = err as NodeJS.ErrnoException | undefined;
+  if (tap.notTls || (!tap.attached && notTlsUntapped(errno))) return { kind: 'not-tls', alert: null, message: 'the server did not answer with TLS' };
+  const code = tap.netError?.code ?? errno?.code;
   if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { kind: 'refused', alert: null, message };
   if (tap.netError) return { kind: 'reset', alert: null, message: tap.netError.message };
-  if (tap.eof) return { kind: 'closed', alert: null, message: 'connection closed by the server' };
+  if (tap.eof || (!tap.attached && closedUntapped(errno))) return { kind: 'closed', alert: null, message: 'connection closed by the server' };
   if (code === 'ECONNRESET') return { kind: 'reset', alert: null, message };
   return { kind: 'tls-error', alert: null, message };
 }
@@ -175,6 +188,7 @@ function failureToError(failure: TlsFailure, err: unknown): CheckError {
 
 /** A Duplex over the TCP socket, so node:tls reads through JS and the tap sees every byte. */
 function tappedStream(raw: net.Socket, tap: RecordTap): Duplex {
+  tap.attached = true;
   const stream = new Duplex({
     read() {
       raw.resume();

@@ -32,6 +32,21 @@ export function containsU16(record: Buffer, value: number): boolean {
   return false;
 }
 
+/** Whether a ClientHello record carries the extension of this type (0 server_name, 5 status_request...). */
+export function offersExtension(record: Buffer, type: number): boolean {
+  let p = 5 + 4 + 2 + 32; // record header, handshake header, version, random
+  p += 1 + (record[p] ?? 0); // session id
+  p += 2 + record.readUInt16BE(p); // cipher suites
+  p += 1 + (record[p] ?? 0); // compression methods
+  const end = Math.min(record.length, p + 2 + record.readUInt16BE(p));
+  p += 2;
+  while (p + 4 <= end) {
+    if (record.readUInt16BE(p) === type) return true;
+    p += 4 + record.readUInt16BE(p + 2);
+  }
+  return false;
+}
+
 export async function startHelloFilter(opts: HelloFilterOptions): Promise<HelloFilter> {
   const sockets = new Set<net.Socket>();
   let blocked = 0;
