@@ -121,6 +121,7 @@ describe('servers that abort a ClientHello asking for OCSP stapling (status_requ
   it.each([
     ['close', 'connection closed without an alert'],
     ['reset', 'connection reset'],
+    ['close-notify', 'warning alert 0 close_notify'],
   ] as const)('a front end that answers status_request with a bare %s: ALPN still read, the abort described', async (action, statusRequestFailure) => {
     const backend = await keep(startSServer(['-alpn', 'h2']));
     const gate = await keep(startHelloFilter({ backendPort: backend.port, action, matches: (hello) => offersExtension(hello, 5) }));

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { Running } from './servers.js';
 
-export type MiddleboxAction = 'swallow' | 'reset' | 'close';
+export type MiddleboxAction = 'swallow' | 'reset' | 'close' | 'close-notify';
 
 export interface HelloFilterOptions {
   backendPort: number;
@@ -73,6 +73,8 @@ export async function startHelloFilter(opts: HelloFilterOptions): Promise<HelloF
         for (const w of waiters.filter((x) => x.n <= blocked)) w.resolve();
         if (opts.action === 'reset') client.resetAndDestroy();
         else if (opts.action === 'close') client.end();
+        // A warning close_notify alert, then FIN: a refusal only the record itself tells from a bare close.
+        else if (opts.action === 'close-notify') client.end(Buffer.from([21, 3, 3, 0, 2, 1, 0]));
         // 'swallow': keep reading and discarding, never answer; stop() ends it.
         else client.resume();
         return;
