@@ -65,12 +65,18 @@ async function freePort() {
 
 /**
  * nginx (TLS 1.2 + 1.3, its default ciphers unless `ciphers` is given) on 127.0.0.1, in the
- * foreground with its config, logs and pid in a temp dir; stop() kills it.
+ * foreground with its config, logs and pid in a temp dir; stop() kills it. `listeners` > 1: one
+ * worker listening on that many ports (`ports`), as many targets for the throughput bench.
  */
-export async function nginxServer(pair, { ciphers, preferServerCiphers = false } = {}) {
+export async function nginxServer(pair, { ciphers, preferServerCiphers = false, listeners = 1 } = {}) {
   const { writeFileSync } = await import('node:fs');
   const net = await import('node:net');
-  const port = await freePort();
+  const ports = [];
+  for (let tries = 0; ports.length < listeners && tries < listeners * 10; tries++) {
+    const p = await freePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  const port = ports[0];
   const dir = mkdtempSync(join(tmpdir(), 'tlscheck-nginx-'));
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, `daemon off;
@@ -78,7 +84,7 @@ master_process off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;
-events { worker_connections 512; }
+events { worker_connections ${Math.max(512, listeners * 16)}; }
 http {
   access_log off;
   client_body_temp_path ${dir}/body;
@@ -87,7 +93,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   server {
-    listen 127.0.0.1:${port} ssl;
+    ${ports.map((p) => `listen 127.0.0.1:${p} ssl;`).join('\n    ')}
     server_name localhost;
     ssl_certificate ${pair.certFile};
     ssl_certificate_key ${pair.keyFile};
@@ -115,6 +121,7 @@ http {
   }
   return {
     port,
+    ports,
     stop: () => new Promise((r) => {
       const done = () => { rmSync(dir, { recursive: true, force: true }); r(); };
       if (child.exitCode !== null) return done();
