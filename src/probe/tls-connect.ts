@@ -348,7 +348,12 @@ export function closeTls(attempt: TlsAttempt, waitMs = 1000): Promise<void> {
     if (socket.writableFinished) return done();
     socket.once('finish', done);
     socket.once('close', done);
+    // Out at once, not held by Nagle behind an unacknowledged segment: bytes still queued when
+    // the socket is destroyed with unread input (a late ticket) would be dropped for a reset.
+    socket.setNoDelay(true);
     socket.end();
+    // Read on meanwhile, so what the server sends is consumed rather than left unread.
+    socket.resume();
   });
 }
 
