@@ -66,6 +66,8 @@ describe('ALPN and OCSP probe', () => {
     const result = await run(loopbackCtx(port));
     expect(result).toMatchObject({ alpn: 'h2', ocspStapled: true, ocsp: { status: 'good' } });
     expect(Date.parse(result.ocsp?.nextUpdate ?? '')).toBeGreaterThan(Date.now());
+    // The handshake trusts nothing (TRUST_NOTHING), yet the issuer that signed the staple is found.
+    expect(result.ocsp).toMatchObject({ signatureValid: true, signatureProblem: null });
   });
 
   it('stapled revoked response', async () => {

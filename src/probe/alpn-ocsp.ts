@@ -11,7 +11,7 @@ import type { CheckResult, OcspResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { assessOcsp, issuerOf } from './ocsp-parse.js';
 import { catchTickets, lendTickets, type TicketLoan } from './handshake-loans.js';
-import { LEGACY_CLIENT, withTls, type TlsFailure } from './tls-connect.js';
+import { LEGACY_CLIENT, TRUST_NOTHING, withTls, type TlsFailure } from './tls-connect.js';
 import { describeAlert } from './tls-alerts.js';
 
 export const name = 'alpn-ocsp';
@@ -54,7 +54,9 @@ function attempt<T>(ctx: ProbeContext, options: Options, read: (socket: tls.TLSS
     });
     tickets?.onSocket(socket);
   };
-  return withTls(ctx, { tls: options, tap, onSocket }, async (a): Promise<Outcome<T>> => {
+  // No trust store (TRUST_NOTHING): node finds the staple's issuer (issuerCertificate) alike with
+  // or without one (checked with the intermediate served and not served).
+  return withTls(ctx, { tls: { ...options, ...TRUST_NOTHING }, tap, onSocket }, async (a): Promise<Outcome<T>> => {
     if (!a.ok) return { ok: false, failure: a.failure };
     const value = read(a.socket, seen.staple);
     // A fresh TLS 1.3 handshake to the target's name: its tickets serve the resumption probe.

@@ -6,7 +6,7 @@ import type tls from 'node:tls';
 import type { CheckResult, ProtocolMap, ProtocolName, RenegotiationResult } from '../types.js';
 import { connectionBudget, type ProbeContext } from './context.js';
 import { certificateRequest, serverHelloExtensions } from './served-chain.js';
-import { CONTENT_TYPE, LEGACY_CLIENT, withTls, type RecordInfo, type RecordTap, type TlsFailure } from './tls-connect.js';
+import { CONTENT_TYPE, LEGACY_CLIENT, TRUST_NOTHING, withTls, type RecordInfo, type RecordTap, type TlsFailure } from './tls-connect.js';
 import { alertFromOpenSslError, describeAlert } from './tls-alerts.js';
 import { plural } from '../text/plural.js';
 
@@ -27,6 +27,7 @@ const LEGACY_OPTIONS: tls.ConnectionOptions = {
   ...LEGACY_CLIENT,
   maxVersion: 'TLSv1.2',
   secureOptions: LEGACY_CLIENT.secureOptions | constants.SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION,
+  ...TRUST_NOTHING,
 };
 
 /** renegotiation_info (RFC 5746) in the ServerHello. */
@@ -166,7 +167,7 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
   }
   // The older versions were refused outright: find out whether TLS 1.3 is why.
   // Only success counts here, so no record tap (it costs a JS stream layer under the handshake).
-  const modern = await withTls(ctx, { tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, tap: false }, (a) => a.ok);
+  const modern = await withTls(ctx, { tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ...TRUST_NOTHING }, tap: false }, (a) => a.ok);
   if (modern) {
     const reason = `only TLS 1.3 completes a handshake (${describeHandshakeFailure(failure)})`;
     return { secure: null, clientInitiated: 'not-applicable', acceptedCount: 0, reason, protocol: 'TLSv1.3' };

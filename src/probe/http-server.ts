@@ -5,7 +5,7 @@ import type { CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { connectionBudget } from './context.js';
 import { lendLeaf, type LeafLoan } from './handshake-loans.js';
-import { LEGACY_CLIENT, withTls } from './tls-connect.js';
+import { LEGACY_CLIENT, TRUST_NOTHING, withTls } from './tls-connect.js';
 
 export const name = 'http-server';
 export const phase = 'address';
@@ -67,7 +67,7 @@ export async function run(ctx: ProbeContext): Promise<HttpServerResult> {
 function headRequest(ctx: ProbeContext, name: string, loan: LeafLoan | null): Promise<HttpServerResult> {
   // A failed handshake means no header, whatever the reason: no record tap needed (it costs a JS
   // stream layer under the handshake and every read).
-  return withTls(ctx, { tls: { ...LEGACY_CLIENT, ALPNProtocols: ['http/1.1'] }, tap: false }, (a) => {
+  return withTls(ctx, { tls: { ...LEGACY_CLIENT, ...TRUST_NOTHING, ALPNProtocols: ['http/1.1'] }, tap: false }, (a) => {
     if (!a.ok) return { server: null };
     const { socket } = a;
     loan?.settle({ fingerprint: socket.getPeerX509Certificate()?.fingerprint256 ?? null });

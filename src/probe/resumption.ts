@@ -18,7 +18,7 @@ import { connectionBudget, type ProbeContext } from './context.js';
 import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
 import { sendHello } from './raw-hello.js';
 import { askForTickets, catchTickets } from './handshake-loans.js';
-import { LEGACY_CLIENT, withTls } from './tls-connect.js';
+import { LEGACY_CLIENT, TRUST_NOTHING, withTls } from './tls-connect.js';
 
 export const name = 'resumption';
 export const phase = 'address';
@@ -67,10 +67,7 @@ const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
 async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism, urgent?: number): Promise<SessionFacts[] | null> {
   const spec = MECHANISMS[mechanism];
   const catcher = catchTickets();
-  // An empty trust store (tls-connect.ts shares one context per such option set): resumption never
-  // judges trust, and against a chain that does verify node would also turn the whole chain into
-  // objects for checkServerIdentity on every handshake (about a quarter of a handshake's CPU).
-  const options = { ...spec.options, ca: [] };
+  const options = { ...spec.options, ...TRUST_NOTHING };
   return withTls(ctx, { tls: options, tap: false, onSocket: catcher.onSocket, urgent }, async (a) => {
     if (!a.ok) return null;
     if (!spec.tls13) {

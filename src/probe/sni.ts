@@ -3,7 +3,7 @@
 import type { CheckResult } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { askForLeaf } from './handshake-loans.js';
-import { LEGACY_CLIENT, sniName, withTls, type TlsFailure } from './tls-connect.js';
+import { LEGACY_CLIENT, sniName, TRUST_NOTHING, withTls, type TlsFailure } from './tls-connect.js';
 import { describeAlert } from './tls-alerts.js';
 
 export const name = 'sni';
@@ -20,7 +20,7 @@ type Outcome = { ok: true; fingerprint: string | null } | { ok: false; failure: 
 
 function handshake(ctx: ProbeContext, servername: string | null | undefined): Promise<Outcome> {
   // As permissive as possible: the question is only what SNI changes.
-  return withTls(ctx, { servername, tls: LEGACY_CLIENT, tap: false }, (a): Outcome => {
+  return withTls(ctx, { servername, tls: { ...LEGACY_CLIENT, ...TRUST_NOTHING }, tap: false }, (a): Outcome => {
     if (!a.ok) return { ok: false, failure: a.failure };
     return { ok: true, fingerprint: a.socket.getPeerX509Certificate()?.fingerprint256 ?? null };
   });
