@@ -13,10 +13,18 @@
 // `--ab <dir>` alternates each check with the build in <dir> (a copy of another commit's dist/,
 // e.g. `cp -r dist /tmp/dist-base` before switching branches) in this one process, so both see
 // the same load: compare the paired difference, not two runs' medians.
+//
+// `--chain`: nginx serves a leaf + intermediate whose root this process trusts (it runs itself
+// again with NODE_EXTRA_CA_CERTS, read only at start), so every handshake's chain verifies, as a
+// public server's does. The default self-signed certificate never verifies, which spares node the
+// chain's conversion and OpenSSL its signatures: cheaper than a real server.
 import net from 'node:net';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { makeCert, nginxServer } from './servers.mjs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeCert, makeChain, nginxServer } from './servers.mjs';
 import { summarize } from './stats.mjs';
 
 const ms = (c) => (c.user + c.system) / 1000;
@@ -156,7 +164,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const ab = flag('--ab');
   const checkOnly = args.includes('--check-only');
   const runs = Number(args.find((a) => !a.startsWith('--')) ?? 15);
-  const pair = makeCert();
+  const chainDir = process.env.TLSCHECK_BENCH_CHAIN_DIR;
+  if (args.includes('--chain') && !chainDir) {
+    const chain = makeChain();
+    const bundle = join(chain.dir, 'trusted.pem');
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
+    writeFileSync(bundle, (extra && existsSync(extra) ? readFileSync(extra, 'utf8') + '\n' : '') + readFileSync(chain.rootFile, 'utf8'));
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: bundle, TLSCHECK_BENCH_CHAIN_DIR: chain.dir };
+    const r = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env });
+    chain.cleanup();
+    process.exit(r.status ?? 1);
+  }
+  const pair = chainDir ? { certFile: join(chainDir, 'chain.pem'), keyFile: join(chainDir, 'leaf.key'), cleanup: () => undefined } : makeCert();
+  if (chainDir) console.log('nginx serves leaf + intermediate; their root is trusted (NODE_EXTRA_CA_CERTS): every chain verifies');
   const nginx = await nginxServer(pair);
   try {
     if (ab) {

@@ -1,6 +1,6 @@
 // Servers the benchmark starts on 127.0.0.1 and always stops.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -14,6 +14,27 @@ export function makeCert(kind = 'rsa') {
   execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', keyFile, '-out', certFile,
     '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore', timeout: 20_000 });
   return { dir, keyFile, certFile, key: readFileSync(keyFile), cert: readFileSync(certFile), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A leaf (CN and SAN localhost) signed by an intermediate signed by a root, all RSA 2048: the
+ * shape of a public server's chain. certFile holds leaf + intermediate, as servers send them;
+ * rootFile the root, for a client that should trust it (NODE_EXTRA_CA_CERTS).
+ */
+export function makeChain(dir = mkdtempSync(join(tmpdir(), 'tlscheck-chain-'))) {
+  const f = (name) => join(dir, name);
+  const run = (args) => execFileSync('openssl', args, { stdio: 'ignore', timeout: 20_000 });
+  const ext = (name, lines) => { writeFileSync(f(name), lines.join('\n') + '\n'); return f(name); };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('root.key'), '-out', f('root.pem'), '-days', '30', '-subj', '/CN=tlscheck bench root',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  const issue = (name, subject, issuer, extFile) => {
+    run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', subject]);
+    run(['x509', '-req', '-in', f(`${name}.csr`), '-CA', f(`${issuer}.pem`), '-CAkey', f(`${issuer}.key`), '-CAcreateserial', '-out', f(`${name}.pem`), '-days', '30', '-extfile', extFile]);
+  };
+  issue('int', '/CN=tlscheck bench intermediate', 'root', ext('int.ext', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign']));
+  issue('leaf', '/CN=localhost', 'int', ext('leaf.ext', ['subjectAltName=DNS:localhost,IP:127.0.0.1', 'extendedKeyUsage=serverAuth']));
+  writeFileSync(f('chain.pem'), readFileSync(f('leaf.pem')) + readFileSync(f('int.pem')));
+  return { dir, certFile: f('chain.pem'), keyFile: f('leaf.key'), rootFile: f('root.pem'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A node:tls TLS 1.2+1.3 server that answers a tiny HTTP response, on `host` (any loopback address). */
