@@ -9,9 +9,11 @@
 // (bench/bot/slack-standin.mjs) on 127.0.0.1. Prints only.
 //
 // A/B on a shared machine: ACK_AB_DIST=<another build's dist/> (e.g. a copy of dist/ built from
-// the commit before) runs that build's app in this process too, and bursts alternate between the
-// two, so both see the same load; each build's figures are printed. CPU is user + system; the
-// system share (socket writes: on loopback, the kernel's delivery too) is printed apart.
+// the commit before, kept inside the project so that its imports find node_modules: say
+// bench/tmp/dist-base, which git and eslint ignore) runs that build's app in this process too,
+// and bursts alternate between the two, so both see the same load; each build's figures are
+// printed. CPU is user + system; the system share (socket writes: on loopback, the kernel's
+// delivery too) is printed apart.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
