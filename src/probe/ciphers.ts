@@ -4,7 +4,7 @@
 // largest subset's share rather than the whole list. Only a server that imposes its own order
 // needs more: its order is then established with a few rounds of parallel hellos.
 import type { CheckResult, ProtocolName } from '../types.js';
-import type { ProbeContext } from './context.js';
+import { CHAIN_URGENCY, type ProbeContext } from './context.js';
 import { CIPHER_SUITES, cipherName, cipherSuiteById, cipherSuiteByName, suitesForVersion } from './codec/cipher-suites.js';
 import { buildSSLv2ClientHello, type HelloVersion } from './codec/client-hello.js';
 import { ecdheCurveOf, ecdheFlight, firstPick, firstPickCurve, HELLO_VERSIONS, listingHello } from './protocols.js';
@@ -50,17 +50,11 @@ const SUBSET_SIZE = 16;
 const ORDER_WINDOW = 6;
 const MIN_ORDER_WINDOW = 2;
 
-/**
- * The chains here are the check's longest (with client renegotiation's), so their hellos go
- * ahead of the groups probe's (1) and of one-off hellos (0) in the queue for a socket.
- */
-const URGENCY = 2;
-
 /** One hello, retried once if the network (not the server's TLS stack) failed. */
 async function ask(ctx: ProbeContext, hello: () => Buffer, on?: PreparedHello | null, opts: HelloOptions = {}): Promise<HelloOutcome> {
-  const first = await (on ? on.send(hello(), opts) : sendHello(ctx, hello(), { ...opts, urgent: URGENCY }));
+  const first = await (on ? on.send(hello(), opts) : sendHello(ctx, hello(), { ...opts, urgent: CHAIN_URGENCY }));
   if (first.kind !== 'error' || ctx.signal.aborted) return first;
-  return sendHello(ctx, hello(), { ...opts, urgent: URGENCY });
+  return sendHello(ctx, hello(), { ...opts, urgent: CHAIN_URGENCY });
 }
 
 /**
@@ -71,7 +65,7 @@ async function ask(ctx: ProbeContext, hello: () => Buffer, on?: PreparedHello | 
  */
 function prepareNext(ctx: ProbeContext): PreparedHello | null {
   if ((ctx.rttMs ?? 0) < PREPARE_MIN_RTT_MS || (ctx.limit.waiting?.() ?? 0) > 0) return null;
-  return prepareHello(ctx, { urgent: URGENCY });
+  return prepareHello(ctx, { urgent: CHAIN_URGENCY });
 }
 
 /** The suite the server chose from `offered`, or null when it declined (or answered off-script). */

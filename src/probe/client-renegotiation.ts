@@ -4,7 +4,7 @@
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
 import type { CheckResult, ProtocolMap, ProtocolName, RenegotiationResult } from '../types.js';
-import { connectionBudget, type ProbeContext } from './context.js';
+import { CHAIN_URGENCY, connectionBudget, type ProbeContext } from './context.js';
 import { certificateRequest, serverHelloExtensions } from './served-chain.js';
 import { CONTENT_TYPE, LEGACY_CLIENT, TRUST_NOTHING, withTls, type RecordInfo, type RecordTap, type TlsFailure } from './tls-connect.js';
 import { alertFromOpenSslError, describeAlert } from './tls-alerts.js';
@@ -123,10 +123,10 @@ export async function run(ctx: ProbeContext): Promise<ClientRenegotiationResult>
   }
 
   type Legacy = { result: ClientRenegotiationResult } | { failure: TlsFailure; clientCertificate: boolean };
-  // Urgent (2, as the cipher chains): up to ten renegotiations in a row on one connection, two
+  // CHAIN_URGENCY: up to ten renegotiations in a row on one connection, two
   // round trips each, make this the longest chain of the check; queued behind one-off hellos it
   // would finish last.
-  const legacy = await withTls(ctx, { tls: LEGACY_OPTIONS, captureBytes: CAPTURE_BYTES, urgent: 2 }, async (attempt): Promise<Legacy> => {
+  const legacy = await withTls(ctx, { tls: LEGACY_OPTIONS, captureBytes: CAPTURE_BYTES, urgent: CHAIN_URGENCY }, async (attempt): Promise<Legacy> => {
     // The server's cleartext flight may hold a CertificateRequest: then the refusal is about the
     // missing client certificate, not about TLS ≤1.2.
     if (!attempt.ok) return { failure: attempt.failure, clientCertificate: certificateRequest(attempt.tap.capturedBuffer(), [], null, undefined) !== null };

@@ -96,6 +96,13 @@ export interface LimitOptions {
   urgent?: boolean | number;
 }
 
+/**
+ * The urgency of the check's longest chains (cipher enumeration, renegotiation rounds,
+ * resumption's session-ID chain): ahead of the groups probe's steps (true, 1) and of one-off
+ * hellos (0) in the queue for a socket.
+ */
+export const CHAIN_URGENCY = 2;
+
 export type Limit = (<T>(fn: () => Promise<T>, opts?: LimitOptions) => Promise<T>) & {
   /** Tasks waiting for a slot now (0: a slot is free or about to be). */
   waiting?: () => number;

@@ -14,7 +14,7 @@
 import { constants } from 'node:crypto';
 import type tls from 'node:tls';
 import type { CheckResult, ProtocolMap, ResumptionResult } from '../types.js';
-import { connectionBudget, type ProbeContext } from './context.js';
+import { CHAIN_URGENCY, connectionBudget, type ProbeContext } from './context.js';
 import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type OfferKind, type SessionFacts } from './codec/resumption-hello.js';
 import { sendHello } from './raw-hello.js';
 import { askForTickets, catchTickets } from './handshake-loans.js';
@@ -197,9 +197,6 @@ export function ticketKeysSeen(tls12: readonly string[], tls13: readonly string[
   return counts.length ? Math.max(...counts) : null;
 }
 
-/** As the ciphers probe's chains (ciphers.ts URGENCY): ahead of groups (1) and one-off hellos (0). */
-const LATE_CHAIN_URGENCY = 2;
-
 const NOTHING: MechanismOutcome = { supported: null, attempts: [], keyNames: [] };
 
 export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
@@ -217,7 +214,7 @@ export async function run(ctx: ProbeContext): Promise<ResumptionResult> {
   const tickets = (): Promise<Rounds> => (ticketRounds ??= freshSessions(ctx, 'tickets'));
   const fresh: Record<Mechanism, () => Promise<Rounds>> = {
     tickets,
-    sessionId: () => freshSessions(ctx, 'sessionId', tickets().then(ticketlessRounds), LATE_CHAIN_URGENCY),
+    sessionId: () => freshSessions(ctx, 'sessionId', tickets().then(ticketlessRounds), CHAIN_URGENCY),
     tls13Tickets: () => freshSessions(ctx, 'tls13Tickets', lent && lentRounds(lent)),
   };
   const probe = (m: Mechanism): Promise<MechanismOutcome> =>
