@@ -24,6 +24,17 @@ const NONE: ProtocolMap = { SSLv3: false, TLSv1: false, 'TLSv1.1': false, 'TLSv1
 const helloPeer = (onHello: (socket: net.Socket, offered: number[]) => void): Promise<Running> =>
   startHelloPeer((socket, h) => (h.kind === 'tls' ? onHello(socket, h.hello.ciphers) : socket.end()));
 
+/** The ciphers probe against `s` (stopped with the file's servers), TLS 1.2 only, as if 50 ms away. */
+async function runTls12(s: Running, budgetMs?: number): Promise<ciphers.CiphersResult> {
+  servers.push(s);
+  const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true }, rttMs: 50, ...(budgetMs === undefined ? {} : { budgetMs }) });
+  try {
+    return await ciphers.run(ctx);
+  } finally {
+    ctx.abort();
+  }
+}
+
 describe('soundOffers', () => {
   it('with no chain running ahead of the guess, every offer but the one-suite one', () => {
     expect(soundOffers([1, 2, 3, 4], new Set())).toBe(3);
@@ -80,15 +91,9 @@ describe('ciphers probe: a server\'s own order, established while a chain lags',
         for (const go of held.splice(0)) go();
       }
     });
-    servers.push(s);
-    const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true }, rttMs: 50, budgetMs: 8_000 });
-    try {
-      const r = await ciphers.run(ctx);
-      expect(released).toBe(true);
-      expectWholeServerOrder(r, preference);
-    } finally {
-      ctx.abort();
-    }
+    const r = await runTls12(s, 8_000);
+    expect(released).toBe(true);
+    expectWholeServerOrder(r, preference);
   }, 15_000);
 
   it('a chain whose hellos are never answered: the ordering waiting on it ends at the deadline, the order unknown', async () => {
@@ -103,17 +108,11 @@ describe('ciphers probe: a server\'s own order, established while a chain lags',
       if (offered.length > 1 && offered.length < stuck.length && offered.every((id) => inStuck.has(id))) return;
       socket.end(pickRecord(preference.find((id) => offered.includes(id))));
     });
-    servers.push(s);
-    const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true }, rttMs: 50, budgetMs: 1_500 });
-    try {
-      const r = await ciphers.run(ctx);
-      expect(r.partial).toEqual(['TLSv1.2']);
-      expect(r.serverOrder['TLSv1.2']).toBeNull();
-      // What was found is still listed.
-      expect(r.ciphers['TLSv1.2']?.length).toBeGreaterThanOrEqual(6);
-    } finally {
-      ctx.abort();
-    }
+    const r = await runTls12(s, 1_500);
+    expect(r.partial).toEqual(['TLSv1.2']);
+    expect(r.serverOrder['TLSv1.2']).toBeNull();
+    // What was found is still listed.
+    expect(r.ciphers['TLSv1.2']?.length).toBeGreaterThanOrEqual(6);
   }, 15_000);
 
   it('every accepted suite in one subset: that chain\'s own order is the server\'s, no ordering hello', async () => {
@@ -126,15 +125,9 @@ describe('ciphers probe: a server\'s own order, established while a chain lags',
       hellos++;
       socket.end(pickRecord(preference.find((id) => offered.includes(id))));
     });
-    servers.push(s);
-    const ctx = loopbackCtx(s.port, { protocols: { ...NONE, 'TLSv1.2': true }, rttMs: 50 });
-    try {
-      const r = await ciphers.run(ctx);
-      expectWholeServerOrder(r, preference);
-      // A hello per suite, a refusal per subset and the rare one's, the order question both ways round.
-      expect(hellos).toBe(preference.length + subsets.length + 1 + 2);
-    } finally {
-      ctx.abort();
-    }
+    const r = await runTls12(s);
+    expectWholeServerOrder(r, preference);
+    // A hello per suite, a refusal per subset and the rare one's, the order question both ways round.
+    expect(hellos).toBe(preference.length + subsets.length + 1 + 2);
   });
 });
