@@ -13,7 +13,7 @@
 // bench/tmp/dist-base, which git and eslint ignore) runs that build's app in this process too,
 // and bursts alternate between the two, so both see the same load; each build's figures are
 // printed. CPU is user + system; the system share (socket writes: on loopback, the kernel's
-// delivery too) is printed apart.
+// delivery too) is printed apart. ACK_SERIES=1 prints every counted burst.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +25,8 @@ import { quantile, summarize } from './stats.mjs';
 
 const SECRET = 'bench-signing-secret-ack';
 const BURST = 50;
+/** ACK_SERIES=1: each counted burst's CPU per command and last ack, to see how they vary together. */
+const SERIES = process.env.ACK_SERIES === '1';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The app of the build in `dist` (its own modules), on its own queue prefix; counts enqueues as they finish. */
@@ -99,6 +101,7 @@ async function main() {
         bad += results.filter((r) => !(r.status === 200 && r.text.includes('Checking'))).length;
         if (b > 0) {
           bot.perCommand.push((c.user + c.system) / 1000 / BURST);
+          if (SERIES) console.log(`${bot.label} burst ${b}: ${((c.user + c.system) / 1000 / BURST).toFixed(2)} ms CPU per command, last ack ${Math.max(...results.map((r) => r.ms)).toFixed(1)} ms`);
           bot.system.push(c.system / 1000 / BURST);
           bot.acks.push(...results.map((r) => r.ms));
         }
