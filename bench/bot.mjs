@@ -10,7 +10,8 @@
 // target, a node:tls TLS 1.2+1.3 server, run in another (bench/bot/tls-child.mjs), so neither
 // runs on the bot's event loop. Redis at 127.0.0.1:6379 under a queue prefix of its own, whose
 // keys are deleted at the end (never FLUSHALL). Loopback only; bounded in count and time;
-// everything started is stopped. BOT_BENCH_VERBOSE=1 adds per-burst figures on stderr.
+// everything started is stopped. BOT_BENCH_VERBOSE=1 adds per-burst figures on stderr, with the
+// threads of the machine that ran during each burst (bench/bot/thread-cpu.mjs).
 import { fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -29,6 +30,7 @@ import { realExplain } from '../dist/jobs/defaults.js';
 import { Worker } from 'node:worker_threads';
 import { CHECK_THREAD_NICE } from '../dist/jobs/thread-priority.js';
 import { startBenchSlack } from './bot/slack-standin.mjs';
+import { busiestThreads, threadTimes } from './bot/thread-cpu.mjs';
 import { appendWhenRunDirectly, fmt, quantile } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -329,16 +331,18 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
       });
       const loop = monitorEventLoopDelay({ resolution: 5 });
       loop.enable();
+      const threads0 = VERBOSE ? threadTimes() : null;
       const sched0 = mainThreadSched();
       const started = performance.now();
       client.child.send({ id, url, secret: SECRET, requests });
       const results = await withTimeout(reply, budget(30_000), `a burst of ${BURST}`);
       const sched1 = mainThreadSched();
+      const threads1 = VERBOSE ? threadTimes() : null;
       loop.disable();
       const waitedMs = sched0 && sched1 ? sched1.waitedMs - sched0.waitedMs : null;
       const acks = results.map((r) => r.ms).sort((x, y) => x - y);
       const loopMaxMs = loop.max / 1e6;
-      if (VERBOSE) console.error(`[bot bench] burst ${id}: min ${ms(acks[0])} p50 ${ms(quantile(acks, 0.5))} p90 ${ms(quantile(acks, 0.9))} max ${ms(acks[acks.length - 1])}; event-loop delay max ${ms(loopMaxMs)}; web thread waited for a core ${waitedMs === null ? 'n/a' : ms(waitedMs)}`);
+      if (VERBOSE) console.error(`[bot bench] burst ${id}: min ${ms(acks[0])} p50 ${ms(quantile(acks, 0.5))} p90 ${ms(quantile(acks, 0.9))} max ${ms(acks[acks.length - 1])}; event-loop delay max ${ms(loopMaxMs)}; web thread waited for a core ${waitedMs === null ? 'n/a' : ms(waitedMs)}\n${busiestThreads(threads0, threads1)}`);
       bad += results.filter((r) => !acked(r)).length;
       return { requests, acks, started, loopMaxMs, waitedMs };
     };
