@@ -14,7 +14,7 @@ const read = (path) => {
   }
 };
 
-/** Every thread's [ran ns, waited ns], keyed "pid/tid process:thread"; null where /proc has no schedstat. */
+/** Every thread's [ran ns, waited ns], keyed "pid/tid process:thread nice N"; null where /proc has no schedstat. */
 export function threadTimes() {
   let pids;
   try {
@@ -36,7 +36,10 @@ export function threadTimes() {
       if (!stat) continue;
       const [ran, waited] = stat.split(' ').map(Number);
       const name = read(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? '?';
-      times.set(`${pid}/${tid} ${comm}:${name}`, [ran, waited]);
+      // The nice value tells node's threads apart (they are all "node"): the checks' thread runs at +10.
+      const fields = read(`/proc/${pid}/task/${tid}/stat`)?.split(') ')[1]?.split(' ');
+      const nice = fields?.[16] ?? '?';
+      times.set(`${pid}/${tid} ${comm}:${name} nice ${nice}`, [ran, waited]);
     }
   }
   return times.size ? times : null;
