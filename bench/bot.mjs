@@ -5,8 +5,8 @@
 // Assembled like test/slack-e2e.test.ts: the Bolt app (createApp) and a worker (startWorker) from
 // dist/, in this process as `npm start` runs them (the worker on a thread at nice +10; every other
 // burst with checks has it at nice 0, as before, to compare under the same machine load),
-// configured through loadConfig; Slack's Web API and response_urls played by a stand-in on 127.0.0.1 (bench/bot/slack-standin.mjs, also in this
-// process); the slash commands sent from a child process (bench/bot/burst-client.mjs) and the
+// configured through loadConfig; Slack's Web API and response_urls played by a stand-in on 127.0.0.1 (bench/bot/slack-standin.mjs, in a
+// process of its own, as Slack is remote); the slash commands sent from a child process (bench/bot/burst-client.mjs) and the
 // target, a node:tls TLS 1.2+1.3 server, run in another (bench/bot/tls-child.mjs), so neither
 // runs on the bot's event loop. Redis at 127.0.0.1:6379 under a queue prefix of its own, whose
 // keys are deleted at the end (never FLUSHALL). Loopback only; bounded in count and time;
@@ -207,8 +207,9 @@ function slashOnce(url, fields) {
 }
 
 const acked = (r) => r.status === 200 && r.text.includes('Checking');
-const isThreadPost = (channel) => (c) => c.method === 'chat.postMessage' && c.args.channel === channel && typeof c.args.thread_ts === 'string' && c.args.thread_ts !== '';
-const isVerdict = (channel) => (c) => c.method === 'chat.update' && c.args.channel === channel && JSON.stringify(c.args.blocks ?? []).includes('tlscheck_rerun');
+/** Queries for the stand-in (bench/bot/slack-standin.mjs): a diagnosis threaded in `channel`; the parent message updated with the verdict (its Re-run button). */
+const threadPost = (channel, extra = {}) => ({ method: 'chat.postMessage', channel, threaded: true, ...extra });
+const verdictUpdate = (channel, extra = {}) => ({ method: 'chat.update', channel, blocksInclude: 'tlscheck_rerun', ...extra });
 
 /**
  * Runs the bot bench and returns its markdown lines (also printed through `log`, default
@@ -389,7 +390,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
         // them, as in a whole burst); the rest are dropped unrun.
         await monitor.drain(true);
       } else {
-        const threads = await Promise.allSettled(r.requests.map((q) => slack.waitFor(isThreadPost(q.channel), `the diagnosis in ${q.channel}`, budget(60_000))));
+        const threads = await Promise.allSettled(r.requests.map((q) => slack.waitFor(threadPost(q.channel), `the diagnosis in ${q.channel}`, budget(60_000))));
         missingDiagnoses += threads.filter((t) => t.status === 'rejected').length;
         arrived = threads.filter((t) => t.status === 'fulfilled').map((t) => t.value.at);
       }
@@ -424,17 +425,17 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
       if (!acked(res)) { bad++; continue; }
       let thread;
       try {
-        thread = await slack.waitFor(isThreadPost(channel), `the diagnosis in ${channel}`, budget(20_000));
+        thread = await slack.waitFor(threadPost(channel, { mark: `Diagnosis for 127.0.0.1:${tlsPort}`, preview: VERBOSE && i === 1 }), `the diagnosis in ${channel}`, budget(20_000));
       } catch {
         missingDiagnoses++;
         continue;
       }
-      const verdict = slack.calls.find(isVerdict(channel));
-      if (!`${thread.args.text ?? ''} ${JSON.stringify(thread.args.blocks ?? [])}`.includes(`Diagnosis for 127.0.0.1:${tlsPort}`)) wrongThread++;
+      const verdict = await slack.find(verdictUpdate(channel, { preview: VERBOSE && i === 1 }));
+      if (!thread.marked) wrongThread++;
       // The job is done (the rest of the thread posted) before the next command.
       const jobEnd = performance.now() + budget(20_000);
       while (finished === before && performance.now() < jobEnd) await sleep(20);
-      if (VERBOSE && i === 1) console.error(`[bot bench] verdict: ${verdict?.args.text}\n[bot bench] thread: ${JSON.stringify(thread.args.blocks ?? thread.args.text).slice(0, 1500)}`);
+      if (VERBOSE && i === 1) console.error(`[bot bench] verdict: ${verdict?.preview?.text}\n[bot bench] thread: ${thread.preview?.blocks}`);
       if (i === 0) continue;
       seqAcks.push(res.ms);
       toThread.push(thread.at - res.started);
@@ -445,8 +446,8 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     const machine1 = machineCpu();
     const self = process.cpuUsage(self0);
     const redis1 = await redisCpuMs();
-    const children = [childCpuMs(target.child.pid), childCpuMs(client.child.pid)];
-    const ours = children.includes(null) || redis0 === null || redis1 === null ? null : (self.user + self.system) / 1000 + children[0] + children[1] + (redis1 - redis0);
+    const children = [childCpuMs(target.child.pid), childCpuMs(client.child.pid), childCpuMs(slack.pid)];
+    const ours = children.includes(null) || redis0 === null || redis1 === null ? null : (self.user + self.system) / 1000 + children.reduce((x, y) => x + y, 0) + (redis1 - redis0);
     const others = ours === null ? null : Math.max(0, (machine1.busy - machine0.busy - ours) / (machine1.all - machine0.all));
 
     const sorted = (a) => [...a].sort((x, y) => x - y);
@@ -461,7 +462,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
 
     out(`## Slack bot (local stand-in), ${new Date().toISOString()}${quick ? ', --quick' : ''}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the end`);
     out();
-    out(`Bolt app (HTTP receiver) and workers in one process, the workers on a thread of their own at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with checks at nice 0 for comparison, when the bench may raise the thread's priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in the same process; Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
+    out(`Bolt app (HTTP receiver) and workers in one process, the workers on a thread of their own at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with checks at nice 0 for comparison, when the bench may raise the thread's priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
     out();
     out('| measure | figure | target | met? |');
     out('|---|---|---|---|');
