@@ -1,10 +1,10 @@
-// Work after an ack waits until no request read by the receiver still waits for its own ack
-// (handlers/ack-order.ts), then all of it resumes together; a steady stream cannot hold it past
-// the bound.
+// Work after an ack waits until no request read by the receiver has waited for its own ack for a
+// quiet gap (handlers/ack-order.ts), then all of it resumes together; a steady stream cannot hold
+// it past the bound.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { App, ReceiverEvent } from '@slack/bolt';
 import { createLogger } from '../src/log.js';
-import { createAckOrder, immediateAckOrder } from '../handlers/ack-order.js';
+import { ACK_QUIET_MS, createAckOrder, immediateAckOrder } from '../handlers/ack-order.js';
 import { SlackHttpReceiver } from '../handlers/receiver.js';
 import { sendSlashCommand } from './helpers/slack-standin.js';
 
@@ -17,7 +17,8 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 describe('ack order', () => {
   it('holds work while a request waits for its ack, then releases all of it in one callback', async () => {
-    const order = createAckOrder();
+    // No quiet gap: the release itself (the gap is below).
+    const order = createAckOrder(200, 0);
     const released: string[] = [];
     order.begin();
     order.begin();
@@ -37,8 +38,8 @@ describe('ack order', () => {
     expect(seen).toEqual(['a', 'b']);
   });
 
-  it('releases on the next check phase when no request waits for an ack', async () => {
-    for (const order of [createAckOrder(), immediateAckOrder()]) {
+  it('with no quiet gap, releases on the next check phase when no request waits for an ack', async () => {
+    for (const order of [createAckOrder(200, 0), immediateAckOrder()]) {
       let done = false;
       void order.afterAcks().then(() => (done = true));
       expect(done).toBe(false);
@@ -46,6 +47,56 @@ describe('ack order', () => {
       await nextTurn();
       expect(done).toBe(true);
     }
+  });
+
+  it('waits for a quiet gap after the last ack; a request arriving in the gap starts it again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const order = createAckOrder(200);
+    let done = false;
+    order.begin();
+    const work = order.afterAcks().then(() => (done = true));
+    order.end();
+    vi.advanceTimersByTime(ACK_QUIET_MS - 1);
+    await nextTurn();
+    expect(done).toBe(false);
+    // The burst's next request comes before the gap is over: nothing is released while it waits.
+    order.begin();
+    vi.advanceTimersByTime(ACK_QUIET_MS * 2);
+    await nextTurn();
+    expect(done).toBe(false);
+    order.end();
+    vi.advanceTimersByTime(ACK_QUIET_MS - 1);
+    await nextTurn();
+    expect(done).toBe(false);
+    vi.advanceTimersByTime(1);
+    await work;
+    expect(done).toBe(true);
+  });
+
+  it('releases work asked for with no request waiting after the quiet gap, or at the bound if requests keep coming in the gaps', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const quietOrder = createAckOrder(200);
+    let quietDone = false;
+    const quietWork = quietOrder.afterAcks().then(() => (quietDone = true));
+    vi.advanceTimersByTime(ACK_QUIET_MS - 1);
+    await nextTurn();
+    expect(quietDone).toBe(false);
+    vi.advanceTimersByTime(1);
+    await quietWork;
+
+    const order = createAckOrder(200);
+    let releasedAt: number | null = null;
+    let now = 0;
+    void order.afterAcks().then(() => (releasedAt = now));
+    // A request every half gap, each answered at once: never a whole gap without one, for 300 ms.
+    const step = ACK_QUIET_MS / 2;
+    for (now = step; now <= 300; now += step) {
+      order.begin();
+      order.end();
+      vi.advanceTimersByTime(step);
+      await nextTurn();
+    }
+    expect(releasedAt).toBe(200);
   });
 
   it('releases after the bound when requests keep arriving', async () => {
