@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startBenchSlack } from './bot/slack-standin.mjs';
+import { runWithStartFlags } from './bot/start-flags.mjs';
 import { quantile, summarize } from './stats.mjs';
 
 const SECRET = 'bench-signing-secret-ack';
@@ -130,4 +131,5 @@ async function main() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
+// Under `npm start`'s node flags (bench/bot/start-flags.mjs), as the web handler runs.
+if (process.argv[1] === fileURLToPath(import.meta.url) && runWithStartFlags()) await main();

@@ -31,6 +31,7 @@ import { Worker } from 'node:worker_threads';
 import { CHECK_THREAD_NICE } from '../dist/jobs/thread-priority.js';
 import { startBenchSlack } from './bot/slack-standin.mjs';
 import { busiestThreads, threadTimes } from './bot/thread-cpu.mjs';
+import { runWithStartFlags, startNodeFlags } from './bot/start-flags.mjs';
 import { appendWhenRunDirectly, fmt, quantile } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -468,7 +469,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
 
     out(`## Slack bot (local stand-in), ${new Date().toISOString()}${quick ? ', --quick' : ''}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the end`);
     out();
-    out(`Bolt app (HTTP receiver) and workers in one process, the workers on a thread of their own at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with checks at nice 0 for comparison, when the bench may raise the thread's priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
+    out(`Bolt app (HTTP receiver) and workers in one process (node ${process.execArgv.filter((f) => startNodeFlags().includes(f)).join(' ') || 'without npm start\'s flags'}), the workers on a thread of their own at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with checks at nice 0 for comparison, when the bench may raise the thread's priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
     out();
     out('| measure | figure | target | met? |');
     out('|---|---|---|---|');
@@ -494,10 +495,16 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
   }
 }
 
-// Run alone, it appends its section to bench/results.md (as `npm run bench` does).
-await appendWhenRunDirectly(import.meta.url, async (log) => {
-  await runBotBench({ quick: process.argv.includes('--quick'), log });
-}).catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+// Run alone, under `npm start`'s node flags (bench/bot/start-flags.mjs), it appends its section to
+// bench/results.md; with --no-append it only prints the section (how `npm run bench` runs it).
+const direct = process.argv[1] === fileURLToPath(import.meta.url);
+if (direct && runWithStartFlags()) {
+  const quick = process.argv.includes('--quick');
+  const run = process.argv.includes('--no-append')
+    ? runBotBench({ quick })
+    : appendWhenRunDirectly(import.meta.url, async (log) => { await runBotBench({ quick, log }); });
+  await run.catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

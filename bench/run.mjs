@@ -1,6 +1,7 @@
 // npm run bench: latency, throughput and memory of tlscheck against local servers, and the same
 // target checked by testssl.sh and sslscan when installed. Loopback only; every server stopped.
 import { spawn, execFileSync } from 'node:child_process';
+import { startNodeFlags } from './bot/start-flags.mjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -161,11 +162,11 @@ async function main() {
     log(`## The check on a long path\n\nNot measured: ${err instanceof Error ? err.message : String(err)}`);
   }
   // The Slack bot (bench/bot.mjs: needs Redis on 127.0.0.1:6379), once every server above is
-  // stopped. Imported here so that even a failure to load it leaves the rest of the report.
+  // stopped, in a process of its own under `npm start`'s node flags (V8 heap settings read only at
+  // start; bench/bot/start-flags.mjs), its section read from its output.
   log();
   try {
-    const { runBotBench } = await import('./bot.mjs');
-    await runBotBench({ quick: QUICK, log });
+    for (const line of await runBotChild()) log(line);
   } catch (err) {
     console.error('bot bench failed:', err);
     log('## Slack bot (local stand-in)');
@@ -178,6 +179,22 @@ async function main() {
   const scale = /<!-- scale:start -->[\s\S]*<!-- scale:end -->/.exec(previous)?.[0];
   writeFileSync(file, report.join('\n') + '\n' + (scale ? `\n${scale}\n` : ''));
   console.log('\nwritten to bench/results.md');
+}
+
+/** bench/bot.mjs --no-append in a child under `npm start`'s node flags: the lines of its section. */
+function runBotChild() {
+  return new Promise((resolve, reject) => {
+    const args = [...startNodeFlags(), join(here, 'bot.mjs'), '--no-append', ...(QUICK ? ['--quick'] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = [];
+    child.stdout.on('data', (c) => out.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const lines = Buffer.concat(out).toString('utf8').replace(/\n$/, '').split('\n');
+      if (code === 0) resolve(lines);
+      else reject(new Error(`bench/bot.mjs exited with ${code}: ${lines.slice(-3).join(' / ')}`));
+    });
+  });
 }
 
 main().catch((e) => { console.error(e); process.exitCode = 1; });

@@ -1,5 +1,6 @@
-// `npm start` as a user runs it: dist/handlers/app.js in a child process, the web handler on the
-// main thread and the workers on a thread of their own at a lower Linux priority. A signed slash
+// `npm start` as a user runs it: package.json's start command (dist/handlers/app.js with its node
+// flags) in a child process, the web handler on the main thread and the workers on a thread of
+// their own at a lower Linux priority. A signed slash
 // command is acknowledged, checked on that thread against a node:tls server on 127.0.0.1 and
 // threaded at the Slack stand-in; /metrics includes the thread's check; SIGTERM during a second
 // check lets it finish and be reported, then the process exits 0.
@@ -59,6 +60,14 @@ function niceOf(pid: number, tid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
 
+/** package.json's start script after `node` (its V8 flags and the script), so the test runs exactly what `npm start` runs. */
+function startCommand(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
+  expect(start[0]).toBe('node');
+  expect(start.at(-1)).toBe('dist/handlers/app.js');
+  return start.slice(1);
+}
+
 let slack: SlackStandin;
 let target: Running;
 let app: ChildProcess;
@@ -69,7 +78,7 @@ beforeAll(async () => {
   assertFreshBuild(['handlers/app.ts', 'handlers/create-app.ts', 'handlers/commands/tlscheck.ts', 'handlers/reply.ts', 'jobs/worker-thread.ts', 'jobs/thread-priority.ts', 'jobs/run-workers.ts', 'jobs/worker.ts']);
   slack = await startSlackStandin();
   target = await startNodeTls({ minVersion: 'TLSv1.2' });
-  app = spawn(process.execPath, ['dist/handlers/app.js'], {
+  app = spawn(process.execPath, startCommand(), {
     env: {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: 'xoxb-start',
