@@ -68,10 +68,12 @@ describe('web process', () => {
     expect((await command('two.example')).status).toBe(200);
     // The Home tab is the web process's own Slack call (checks are posted by the workers).
     expect((await sendEvent(`${base}/slack/events`, SECRET, { type: 'app_home_opened', user: 'U0OPS', channel: 'D0OPS', tab: 'home' })).status).toBe(200);
+    // The check is queued once the receiver has had no request waiting for a quiet gap (handlers/ack-order.ts).
     const text = await waitUntil(async () => {
       const t = await (await fetch(`${base}/metrics`)).text();
-      return /tlscheck_slack_api_calls_total\{method="views\.publish",outcome="ok"\} 1/.test(t) ? t : undefined;
-    }, 'the Home tab publish to be counted', 10_000);
+      const counted = /tlscheck_slack_api_calls_total\{method="views\.publish",outcome="ok"\} 1/.test(t) && /tlscheck_queue_jobs\{queue="checks",state="waiting"\} [1-9]/.test(t);
+      return counted ? t : undefined;
+    }, 'the Home tab publish and the queued check to be counted', 10_000);
     expect(text).toMatch(/# TYPE tlscheck_queue_jobs gauge/);
     expect(text).toMatch(/tlscheck_queue_jobs\{queue="checks",state="waiting"\} 1/);
     expect(text).toMatch(/tlscheck_rate_limit_refusals_total\{scope="user"\} 1/);

@@ -15,6 +15,16 @@ afterEach(() => {
 /** Resolves on the next check phase: what ran before it, ran in the turn before. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** With fake timers: `work` is still held `ms` - 1 from now, and released at `ms`. */
+async function releasedAfter(ms: number, work: Promise<unknown>, done: () => boolean): Promise<void> {
+  vi.advanceTimersByTime(ms - 1);
+  await nextTurn();
+  expect(done()).toBe(false);
+  vi.advanceTimersByTime(1);
+  await work;
+  expect(done()).toBe(true);
+}
+
 describe('ack order', () => {
   it('holds work while a request waits for its ack, then releases all of it in one callback', async () => {
     // No quiet gap: the release itself (the gap is below).
@@ -65,24 +75,14 @@ describe('ack order', () => {
     await nextTurn();
     expect(done).toBe(false);
     order.end();
-    vi.advanceTimersByTime(ACK_QUIET_MS - 1);
-    await nextTurn();
-    expect(done).toBe(false);
-    vi.advanceTimersByTime(1);
-    await work;
-    expect(done).toBe(true);
+    await releasedAfter(ACK_QUIET_MS, work, () => done);
   });
 
   it('releases work asked for with no request waiting after the quiet gap, or at the bound if requests keep coming in the gaps', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const quietOrder = createAckOrder(200);
     let quietDone = false;
-    const quietWork = quietOrder.afterAcks().then(() => (quietDone = true));
-    vi.advanceTimersByTime(ACK_QUIET_MS - 1);
-    await nextTurn();
-    expect(quietDone).toBe(false);
-    vi.advanceTimersByTime(1);
-    await quietWork;
+    await releasedAfter(ACK_QUIET_MS, quietOrder.afterAcks().then(() => (quietDone = true)), () => quietDone);
 
     const order = createAckOrder(200);
     let releasedAt: number | null = null;
@@ -104,13 +104,7 @@ describe('ack order', () => {
     const order = createAckOrder(200);
     order.begin();
     let done = false;
-    const work = order.afterAcks().then(() => (done = true));
-    vi.advanceTimersByTime(199);
-    await nextTurn();
-    expect(done).toBe(false);
-    vi.advanceTimersByTime(1);
-    await work;
-    expect(done).toBe(true);
+    await releasedAfter(200, order.afterAcks().then(() => (done = true)), () => done);
   });
 
   it('is told by the receiver of each Slack request from its arrival to its answer', async () => {

@@ -11,23 +11,7 @@
 // blocksInclude?, mark?, preview? } (see matches()); a call comes back as { method, at, marked?,
 // preview? }, small. Adapted from bench/soak/slack-standin.mjs (no fault injection here).
 import http from 'node:http';
-import { URLSearchParams } from 'node:url';
-
-function parseForm(raw) {
-  const out = {};
-  for (const [k, v] of new URLSearchParams(raw)) {
-    if (/^[[{]/.test(v)) {
-      try {
-        out[k] = JSON.parse(v);
-        continue;
-      } catch {
-        // Leave it as text.
-      }
-    }
-    out[k] = v;
-  }
-  return out;
-}
+import { parseForm } from '../soak/slack-standin.mjs';
 
 /** { method, args, at, ts? } in arrival order; method is 'response_url' for posts to one. */
 const calls = [];

@@ -7,7 +7,8 @@ import { URLSearchParams } from 'node:url';
 /** A verdict (it carries the buttons) or a notice that ends a job. */
 export const FINAL_PATTERN = /tlscheck_rerun|could not finish|Too many checks/;
 
-function parseForm(raw) {
+/** A form-encoded Web API body; JSON-looking values (blocks, attachments) parsed. */
+export function parseForm(raw) {
   const out = {};
   for (const [k, v] of new URLSearchParams(raw)) {
     if (/^[[{]/.test(v)) {
