@@ -1,7 +1,6 @@
 // npm run bench: latency, throughput and memory of tlscheck against local servers, and the same
 // target checked by testssl.sh and sslscan when installed. Loopback only; every server stopped.
 import { spawn, execFileSync } from 'node:child_process';
-import { startNodeFlags } from './bot/start-flags.mjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { makeCert, nginxServer, nodeTlsServer, sServer } from './servers.mjs';
 import { summarize, fmt, timeProcess } from './stats.mjs';
 import { evidenceCost } from './evidence.mjs';
+import { startNodeFlags } from './bot/start-flags.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
