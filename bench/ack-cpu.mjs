@@ -14,12 +14,12 @@
 // and bursts alternate between the two, so both see the same load; each build's figures are
 // printed. CPU is user + system; the system share (socket writes: on loopback, the kernel's
 // delivery too) is printed apart. ACK_SERIES=1 prints every counted burst.
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { forkChild } from './bot/child.mjs';
 import { startBenchSlack } from './bot/slack-standin.mjs';
 import { runWithStartFlags } from './bot/start-flags.mjs';
 import { quantile, summarize } from './stats.mjs';
@@ -72,7 +72,8 @@ async function main() {
   const level = process.env.LOG_LEVEL ?? 'info';
   const slack = await startBenchSlack();
   const bots = [];
-  const client = fork(join(here, 'bot', 'burst-client.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sender = forkChild('burst-client.mjs');
+  const client = sender.child;
   const send = (id, url, requests) => new Promise((resolve) => {
     const on = (m) => { if (m?.id === id) { client.off('message', on); resolve(m.results); } };
     client.on('message', on);
@@ -122,7 +123,7 @@ async function main() {
     }
     console.log(`not acked: ${bad}`);
   } finally {
-    client.disconnect();
+    await sender.stop();
     for (const bot of bots) await bot.stop();
     await slack.close();
     const redis = new Redis('redis://127.0.0.1:6379');

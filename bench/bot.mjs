@@ -12,13 +12,11 @@
 // keys are deleted at the end (never FLUSHALL). Loopback only; bounded in count and time;
 // everything started is stopped. BOT_BENCH_VERBOSE=1 adds per-burst figures on stderr, with the
 // threads of the machine that ran during each burst (bench/bot/thread-cpu.mjs).
-import { fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { dirname, join } from 'node:path';
 import { fileURLToPath, URLSearchParams } from 'node:url';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../dist/src/config.js';
@@ -29,12 +27,12 @@ import { createCheckQueue, createQueue } from '../dist/jobs/queue.js';
 import { realExplain } from '../dist/jobs/defaults.js';
 import { Worker } from 'node:worker_threads';
 import { CHECK_THREAD_NICE } from '../dist/jobs/thread-priority.js';
+import { forkChild, withTimeout } from './bot/child.mjs';
 import { startBenchSlack } from './bot/slack-standin.mjs';
 import { busiestThreads, threadTimes } from './bot/thread-cpu.mjs';
 import { runWithStartFlags, startNodeFlags } from './bot/start-flags.mjs';
 import { appendWhenRunDirectly, fmt, quantile } from './stats.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const SECRET = 'bench-signing-secret-5d2e';
 const BOT_TOKEN = 'xoxb-bench-bot-token-81a4';
@@ -54,40 +52,6 @@ const ACKS_ONLY = process.env.BOT_BENCH_ACKS_ONLY === '1';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const ms = (v) => (Number.isFinite(v) ? fmt(v) : 'n/a');
-
-function withTimeout(promise, timeoutMs, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`bot bench: ${what} took over ${timeoutMs / 1000} s`)), timeoutMs); }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** A child process over IPC; `first` resolves with its first message (children that announce themselves). */
-function forkChild(file, { announces = false, firstMessageMs = 20_000 } = {}) {
-  const child = fork(join(here, 'bot', file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise((r) => child.once('exit', () => r()));
-  const first = announces
-    ? withTimeout(new Promise((resolve, reject) => {
-        child.once('message', resolve);
-        child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready`)));
-      }), firstMessageMs, `starting ${file}`)
-    : null;
-  return {
-    child,
-    exited,
-    first,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      if (child.connected) child.disconnect();
-      await Promise.race([exited, sleep(5_000)]);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-}
 
 /** Deletes every key under `prefix` (this run's own; never FLUSHDB/FLUSHALL). */
 async function deleteKeys(prefix) {
@@ -463,13 +427,15 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     const s = sorted(seqAcks);
     const met = (ok) => (ok ? 'yes' : 'no');
     const maxOf = (x) => x[x.length - 1];
-    // The acks of a burst come out nearly together, so a p99 over a few bursts is the slowest burst's: each burst's last ack shows whether one burst or all are slow.
-    const perBurst = (x) => x.map((v) => fmt(v)).join(', ');
+    // Figures per counted burst. The acks of a burst come out nearly together, so a p99 over a few
+    // bursts is the slowest burst's: each burst's last ack shows whether one burst or all are slow.
+    const perBurst = (x) => (x.length ? x.map((v) => ms(v)).join(', ') : 'n/a');
+    const startFlags = startNodeFlags();
     const cpu = os.cpus();
 
     out(`## Slack bot (local stand-in), ${new Date().toISOString()}${quick ? ', --quick' : ''}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the end`);
     out();
-    out(`Bolt app (HTTP receiver) and workers in one process (node ${process.execArgv.filter((f) => startNodeFlags().includes(f)).join(' ') || 'without npm start\'s flags'}), the workers on a thread of their own at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with checks at nice 0 for comparison, when the bench may raise the thread's priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
+    out(`Bolt app (HTTP receiver) and workers in one process (node ${process.execArgv.filter((f) => startFlags.includes(f)).join(' ') || 'without npm start\'s flags'}), the workers on a thread of their own at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with checks at nice 0 for comparison, when the bench may raise the thread's priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
     out();
     out('| measure | figure | target | met? |');
     out('|---|---|---|---|');
@@ -480,13 +446,12 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     out(`| warm-up bursts, not counted above: max ack, app cold / worker's first checks | ${ms(maxOf(alone.warm.acks))} / ${ms(maxOf(shared.warm.acks))} | | |`);
     const cpuPer = quantile(sorted(alone.cpuPerCommand), 0.5);
     out(`| CPU time of the bot process per slash command (ack and enqueue), app alone, median of the counted bursts | ${cpuPer.toFixed(2)} ms (× ${BURST} = ${ms(cpuPer * BURST)} of one core per burst) | | |`);
-    const waited = (x) => (x.length ? x.map((v) => ms(v)).join(', ') : 'n/a');
-    out(`| time the web handler's thread spent runnable but waiting for a core during a burst's acks (Linux schedstat), per counted burst: checks at nice +${CHECK_THREAD_NICE} / at nice 0 | ${waited(shared.waited)} / ${waited(samePriority.waited)} | | |`);
+    out(`| time the web handler's thread spent runnable but waiting for a core during a burst's acks (Linux schedstat), per counted burst: checks at nice +${CHECK_THREAD_NICE} / at nice 0 | ${perBurst(shared.waited)} / ${perBurst(samePriority.waited)} | | |`);
     out(`| longest event-loop stall of the bot process during the counted bursts: app alone / worker running at nice +${CHECK_THREAD_NICE} / at nice 0 | ${ms(alone.loopMax)} / ${ms(shared.loopMax)} / ${samePriority.bursts ? ms(samePriority.loopMax) : 'n/a'} | | |`);
     out(`| slash command → first threaded diagnosis message at Slack, ${t.length} sequential commands, idle worker: median | ${ms(quantile(t, 0.5))} (p95 ${ms(quantile(t, 0.95))}, max ${ms(maxOf(t))}) | median under ${fmt(THREAD_TARGET_MS)} | ${met(quantile(t, 0.5) < THREAD_TARGET_MS)} |`);
     out(`| slash command → verdict (parent message updated), same runs: median | ${ms(quantile(v, 0.5))} (p95 ${ms(quantile(v, 0.95))}) | | |`);
     out(`| ack of those sequential commands: median | ${ms(quantile(s, 0.5))} (max ${ms(maxOf(s))}) | | |`);
-    if (!ACKS_ONLY) out(`| ${BURST} at once, worker running: from the burst to the last of its ${BURST} threaded diagnoses, per counted burst | ${shared.lastDiagnosis.map((x) => ms(x)).join(', ') || 'n/a'} | | |`);
+    if (!ACKS_ONLY) out(`| ${BURST} at once, worker running: from the burst to the last of its ${BURST} threaded diagnoses, per counted burst | ${perBurst(shared.lastDiagnosis)} | | |`);
     else out(`| (BOT_BENCH_ACKS_ONLY=1: each burst's jobs not started by the end of its acks were dropped; no burst-to-last-diagnosis figure) | | | |`);
     out(`| commands not acknowledged with "Checking…" / diagnoses missing / threads without the diagnosis | ${bad} / ${missingDiagnoses} / ${wrongThread} | 0 | ${met(bad + missingDiagnoses + wrongThread === 0)} |`);
     return lines;
