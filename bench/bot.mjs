@@ -26,7 +26,7 @@ import { createApp } from '../dist/handlers/create-app.js';
 import { createCheckQueue, createQueue } from '../dist/jobs/queue.js';
 import { realExplain } from '../dist/jobs/defaults.js';
 import { Worker } from 'node:worker_threads';
-import { CHECK_THREAD_NICE } from '../dist/jobs/thread-priority.js';
+import { CHECK_THREAD_NICE, lowerHelperThreads } from '../dist/jobs/thread-priority.js';
 import { forkChild, withTimeout } from './bot/child.mjs';
 import { startBenchSlack } from './bot/slack-standin.mjs';
 import { busiestThreads, threadTimes } from './bot/thread-cpu.mjs';
@@ -243,7 +243,9 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     const { port: appPort } = await app.start({ port: 0, host: '127.0.0.1' });
     stops.push(() => app.stop());
     const url = `http://127.0.0.1:${appPort}/slack/events`;
-    // The workers on their own thread, as `npm start` runs them (handlers/app.ts).
+    // The workers on their own thread, as `npm start` runs them (handlers/app.ts), node's helper
+    // threads first lowered to the checks' priority, as there.
+    const helpers = lowerHelperThreads() ?? [];
     const thread = new Worker(new URL('./bot/worker-thread.mjs', import.meta.url), { workerData: { env } });
     const replies = [];
     let finished = 0;
@@ -258,8 +260,13 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     while (!replies.includes('ready') && performance.now() < untilReady) await sleep(10);
     stops.push(async () => { await ask('close', 'closed'); await thread.terminate(); });
     const worker = { worker: { pause: () => ask('pause', 'paused'), resume: () => ask('resume', 'resumed') } };
-    /** The checks' thread's nice for the next burst; false when it cannot be set (0 again needs root). */
+    /** The checks' thread's and node's helper threads' nice for the next burst; false when it cannot be set (0 again needs root). */
     const setNice = async (value) => {
+      try {
+        for (const tid of helpers) os.setPriority(tid, value);
+      } catch {
+        return false;
+      }
       thread.postMessage({ type: 'nice', value });
       const until = performance.now() + 15_000;
       while (!replies.includes('niced') && !replies.includes('not-niced') && performance.now() < until) await sleep(5);
@@ -435,13 +442,13 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
 
     out(`## Slack bot (local stand-in), ${new Date().toISOString()}${quick ? ', --quick' : ''}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the end`);
     out();
-    out(`Bolt app (HTTP receiver) and workers in one process (node ${process.execArgv.filter((f) => startFlags.includes(f)).join(' ') || 'without npm start\'s flags'}), the workers on a thread of their own at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with checks at nice 0 for comparison, when the bench may raise the thread's priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
+    out(`Bolt app (HTTP receiver) and workers in one process (node ${process.execArgv.filter((f) => startFlags.includes(f)).join(' ') || 'without npm start\'s flags'}), the workers on a thread of their own and node's helper threads (V8's compiler) at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with both at nice 0 for comparison, when the bench may raise their priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
     out();
     out('| measure | figure | target | met? |');
     out('|---|---|---|---|');
     out(`| ack of ${BURST} slash commands sent at once, worker running and checking them at nice +${CHECK_THREAD_NICE} (${w.length / BURST} bursts, ${w.length} acks): p99 | ${ms(quantile(w, 0.99))} (p50 ${ms(quantile(w, 0.5))}, max ${ms(maxOf(w))}; last ack of each burst ${perBurst(shared.lastAcks)}) | p99 under ${ACK_TARGET_MS} ms | ${met(quantile(w, 0.99) < ACK_TARGET_MS)} |`);
     const z = sorted(samePriority.acks);
-    if (z.length) out(`| the same with the checks' thread at nice 0 (the web handler's priority, as before; ${samePriority.bursts} bursts in between the above, ${z.length} acks): p99 | ${ms(quantile(z, 0.99))} (p50 ${ms(quantile(z, 0.5))}, max ${ms(maxOf(z))}; last ack of each burst ${perBurst(samePriority.lastAcks)}) | | |`);
+    if (z.length) out(`| the same with the checks' thread and node's helper threads at nice 0 (the web handler's priority, as before; ${samePriority.bursts} bursts in between the above, ${z.length} acks): p99 | ${ms(quantile(z, 0.99))} (p50 ${ms(quantile(z, 0.5))}, max ${ms(maxOf(z))}; last ack of each burst ${perBurst(samePriority.lastAcks)}) | | |`);
     out(`| the same, app alone (worker paused, as with separate \`npm run worker\` processes; ${a.length} acks): p99 | ${ms(quantile(a, 0.99))} (p50 ${ms(quantile(a, 0.5))}, max ${ms(maxOf(a))}; last ack of each burst ${perBurst(alone.lastAcks)}) | p99 under ${ACK_TARGET_MS} ms | ${met(quantile(a, 0.99) < ACK_TARGET_MS)} |`);
     out(`| warm-up bursts, not counted above: max ack, app cold / worker's first checks | ${ms(maxOf(alone.warm.acks))} / ${ms(maxOf(shared.warm.acks))} | | |`);
     const cpuPer = quantile(sorted(alone.cpuPerCommand), 0.5);

@@ -9,6 +9,7 @@ import { createCheckQueue } from '../jobs/queue.js';
 import { realExplain } from '../jobs/defaults.js';
 import { closeOnSignals, isMain } from '../jobs/shutdown.js';
 import type { FromWorkerThread, ToWorkerThread } from '../jobs/worker-thread.js';
+import { lowerHelperThreads } from '../jobs/thread-priority.js';
 import type { Logger } from '../src/log.js';
 import type { MetricJson } from '../jobs/metrics.js';
 import { createApp } from './create-app.js';
@@ -68,6 +69,9 @@ function startWorkerThread(logger: Logger): Promise<WorkerThread> {
 async function main(): Promise<void> {
   const config = loadConfig({ role: 'app' });
   const logger = createLogger(config.logLevel);
+  // Before the checks' thread starts: node's helper threads serve it too (thread-priority.ts).
+  const helpers = lowerHelperThreads();
+  if (helpers) logger.info({ tids: helpers }, 'node\'s helper threads run at the checks\' priority');
   const queue = createCheckQueue(config, logger);
   const workers = await startWorkerThread(logger);
   const deps = { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: realExplain, logger, workerMetrics: workers.metrics };

@@ -1,6 +1,6 @@
 // `npm start` as a user runs it: package.json's start command (dist/handlers/app.js with its node
 // flags) in a child process, the web handler on the main thread and the workers on a thread of
-// their own at a lower Linux priority. A signed slash
+// their own at a lower Linux priority, with node's helper threads. A signed slash
 // command is acknowledged, checked on that thread against a node:tls server on 127.0.0.1 and
 // threaded at the Slack stand-in; /metrics includes the thread's check; SIGTERM during a second
 // check lets it finish and be reported, then the process exits 0.
@@ -119,6 +119,12 @@ describe('npm start (dist/handlers/app.js)', () => {
       expect(niceOf(app.pid!, Number(lowered.tid))).toBe(10);
       // The process's main thread (the web handler) keeps its priority.
       expect(niceOf(app.pid!, app.pid!)).toBe(0);
+      // node's helper threads (V8's compiler among them) serve the checks too: lowered with them.
+      const helpers = await log.line((l) => l.msg === 'node\'s helper threads run at the checks\' priority', 'the helper threads lowered');
+      const tids = helpers.tids as number[];
+      expect(tids.length).toBeGreaterThan(0);
+      expect(tids).not.toContain(app.pid);
+      for (const tid of tids) expect(niceOf(app.pid!, tid)).toBe(10);
     }
 
     const first = `127.0.0.1:${target.port}`;
