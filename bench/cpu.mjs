@@ -76,6 +76,15 @@ export async function cpuPerCheck(port, runs, warmup = DEFAULT_WARMUP) {
 /** Checks a JIT-warm process's figures need first (see the top of the file). */
 export const DEFAULT_WARMUP = 30;
 
+/**
+ * Checks before a process stands for a worker that has run a while. V8 goes on compiling the
+ * probes' code on its background threads well past DEFAULT_WARMUP: its optimizing compiler alone
+ * took 6.5 ms per check over checks 91-210 (--trace-opt), and those threads, garbage collection
+ * included, 9 ms per check over checks 31-90 and 4-5 ms past the 270th (per-thread CPU). Figures
+ * judged against the per-check CPU goal are taken past this many checks.
+ */
+export const WORKER_WARM_CHECKS = 300;
+
 /** The mean of the middle half: steadier than the median on a few dozen noisy samples. */
 export function trimmedMean(samples) {
   const s = [...samples].sort((a, b) => a - b);

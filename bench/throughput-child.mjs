@@ -1,6 +1,7 @@
 // Runs full checks against the given ports at a fixed concurrency; prints one JSON line with the
 // wall time and this process's CPU time.
 import { runCheck } from '../dist/src/check.js';
+import { WORKER_WARM_CHECKS } from './cpu.mjs';
 
 const concurrency = Number(process.argv[2]);
 const ports = process.argv[3].split(',').map(Number);
@@ -8,9 +9,17 @@ let peakRss = 0;
 const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);
 let next = 0;
 let errors = 0;
-// A worker that has run a while: V8 compiles the probes during a fresh process's first dozens of
-// checks (on threads process.cpuUsage counts), which no long-running worker pays per check.
-for (let i = 0; i < 30; i++) await runCheck(`127.0.0.1:${ports[i % ports.length]}`, { timeoutMs: 20_000 });
+// A worker that has run a while: V8 compiles the probes during a fresh process's first few
+// hundred checks (on threads process.cpuUsage counts), which no long-running worker pays per check
+// (bench/cpu.mjs, WORKER_WARM_CHECKS). Ten at a time: the compiler counts calls, not time.
+let warmed = 0;
+const warm = async () => {
+  while (warmed < WORKER_WARM_CHECKS) {
+    const i = warmed++;
+    await runCheck(`127.0.0.1:${ports[i % ports.length]}`, { timeoutMs: 20_000 });
+  }
+};
+await Promise.all(Array.from({ length: 10 }, warm));
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 async function lane() {
