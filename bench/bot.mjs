@@ -2,9 +2,10 @@
 // `npm run build`, appending its section to bench/results.md): how fast the HTTP handler acknowledges 50 slash commands sent at once, and how
 // long a slash command takes to become a threaded diagnosis of a local server.
 //
-// Assembled like test/slack-e2e.test.ts: the Bolt app (createApp) and a worker (startWorker) from
-// dist/, in this process as `npm start` runs them (the worker on a thread at nice +10; every other
-// burst with checks has it at nice 0, as before, to compare under the same machine load),
+// Assembled like test/slack-e2e.test.ts: the Bolt app (createApp) in this process and a worker
+// (startWorker) in a process of its own, from dist/, as `npm start` runs them (the workers at
+// nice +10; every other burst with checks has them at nice 0, as before, to compare under the
+// same machine load),
 // configured through loadConfig; Slack's Web API and response_urls played by a stand-in on 127.0.0.1 (bench/bot/slack-standin.mjs, in a
 // process of its own, as Slack is remote); the slash commands sent from a child process (bench/bot/burst-client.mjs) and the
 // target, a node:tls TLS 1.2+1.3 server, run in another (bench/bot/tls-child.mjs), so neither
@@ -25,8 +26,7 @@ import { createAddressPolicy, parseTarget } from '../dist/src/target/index.js';
 import { createApp } from '../dist/handlers/create-app.js';
 import { createCheckQueue, createQueue } from '../dist/jobs/queue.js';
 import { realExplain } from '../dist/jobs/defaults.js';
-import { Worker } from 'node:worker_threads';
-import { CHECK_THREAD_NICE, lowerHelperThreads } from '../dist/jobs/thread-priority.js';
+import { CHECKS_NICE } from '../dist/jobs/thread-priority.js';
 import { forkChild, withTimeout } from './bot/child.mjs';
 import { startBenchSlack } from './bot/slack-standin.mjs';
 import { busiestThreads, threadTimes } from './bot/thread-cpu.mjs';
@@ -104,11 +104,12 @@ async function cpuBusy(ms = 1_000) {
 }
 
 /** CPU milliseconds a child has used (Linux /proc; null elsewhere). Clock ticks taken as 100 Hz. */
-function childCpuMs(pid) {
+function childCpuMs(pid, { withChildren = false } = {}) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    // utime, stime; then cutime, cstime: its own children's, once reaped (the workers' openssl).
+    return (Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0)) * 10;
   } catch {
     return null;
   }
@@ -243,31 +244,27 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     const { port: appPort } = await app.start({ port: 0, host: '127.0.0.1' });
     stops.push(() => app.stop());
     const url = `http://127.0.0.1:${appPort}/slack/events`;
-    // The workers on their own thread, as `npm start` runs them (handlers/app.ts), node's helper
-    // threads first lowered to the checks' priority, as there.
-    const helpers = lowerHelperThreads() ?? [];
-    const thread = new Worker(new URL('./bot/worker-thread.mjs', import.meta.url), { workerData: { env } });
+    // The workers in a process of their own at nice +10, as `npm start` runs them (handlers/app.ts).
+    const workers = forkChild('worker-process.mjs');
+    stops.push(workers.stop);
     const replies = [];
     let finished = 0;
-    thread.on('message', (m) => { if (m.type === 'done') finished++; else replies.push(m.type); });
+    workers.child.on('message', (m) => { if (m.type === 'done') finished++; else replies.push(m.type); });
     const ask = async (type, answer) => {
-      thread.postMessage({ type });
+      workers.child.send({ type });
       const until = performance.now() + 15_000;
       while (!replies.includes(answer) && performance.now() < until) await sleep(5);
       replies.splice(replies.indexOf(answer), 1);
     };
+    workers.child.send({ type: 'start', env });
     const untilReady = performance.now() + 15_000;
     while (!replies.includes('ready') && performance.now() < untilReady) await sleep(10);
-    stops.push(async () => { await ask('close', 'closed'); await thread.terminate(); });
+    if (VERBOSE) console.error(`[bot bench] workers' process ${workers.child.pid}`);
+    stops.push(() => ask('close', 'closed'));
     const worker = { worker: { pause: () => ask('pause', 'paused'), resume: () => ask('resume', 'resumed') } };
-    /** The checks' thread's and node's helper threads' nice for the next burst; false when it cannot be set (0 again needs root). */
+    /** The workers' process's nice (every thread of it) for the next burst; false when it cannot be set (0 again needs root). */
     const setNice = async (value) => {
-      try {
-        for (const tid of helpers) os.setPriority(tid, value);
-      } catch {
-        return false;
-      }
-      thread.postMessage({ type: 'nice', value });
+      workers.child.send({ type: 'nice', value });
       const until = performance.now() + 15_000;
       while (!replies.includes('niced') && !replies.includes('not-niced') && performance.now() < until) await sleep(5);
       const i = replies.findIndex((x) => x === 'niced' || x === 'not-niced');
@@ -345,18 +342,18 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
       }
       await sleep(300);
     }
-    // App and workers in one process, the workers on their own thread, as `npm start` runs them: a burst's checks start while its
-    // later commands are still being acknowledged. Each burst starts with the worker idle and
-    // ends when its 50 diagnoses are threaded. The first (the engine's first checks) is not counted.
-    // Bursts alternate the checks' thread between nice +10 (as \`npm start\` runs it) and 0 (the
-    // web handler's priority, as before jobs/thread-priority.ts): both under the same machine load.
+    // The app and its workers' process, as `npm start` runs them: a burst's checks start right
+    // after its acks. Each burst starts with the worker idle and ends when its 50 diagnoses are
+    // threaded. The first (the engine's first checks) is not counted. Bursts alternate the
+    // workers between nice +10 (as \`npm start\` runs them) and 0 (the web handler's priority, as
+    // before jobs/thread-priority.ts): both under the same machine load.
     const shared = { acks: [], lastAcks: [], loopMax: 0, warm: null, lastDiagnosis: [], waited: [] };
     const samePriority = { acks: [], lastAcks: [], loopMax: 0, bursts: 0, waited: [] };
     await worker.worker.resume();
     for (let b = 0; b <= 2 * bursts; b++) {
       checkTime();
       const atZero = b % 2 === 0 && b > 0 && (await setNice(0));
-      if (!atZero) await setNice(CHECK_THREAD_NICE);
+      if (!atZero) await setNice(CHECKS_NICE);
       const r = await burst(atZero ? 'worker-nice0' : 'worker');
       let arrived = [];
       if (ACKS_ONLY) {
@@ -386,7 +383,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
       await sleep(300);
     }
 
-    await setNice(CHECK_THREAD_NICE);
+    await setNice(CHECKS_NICE);
     // Slash command → threaded diagnosis, one at a time with the worker idle; run 0 warms up.
     const toThread = [];
     const toVerdict = [];
@@ -422,7 +419,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     const machine1 = machineCpu();
     const self = process.cpuUsage(self0);
     const redis1 = await redisCpuMs();
-    const children = [childCpuMs(target.child.pid), childCpuMs(client.child.pid), childCpuMs(slack.pid)];
+    const children = [childCpuMs(target.child.pid), childCpuMs(client.child.pid), childCpuMs(slack.pid), childCpuMs(workers.child.pid, { withChildren: true })];
     const ours = children.includes(null) || redis0 === null || redis1 === null ? null : (self.user + self.system) / 1000 + children.reduce((x, y) => x + y, 0) + (redis1 - redis0);
     const others = ours === null ? null : Math.max(0, (machine1.busy - machine0.busy - ours) / (machine1.all - machine0.all));
 
@@ -442,19 +439,19 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
 
     out(`## Slack bot (local stand-in), ${new Date().toISOString()}${quick ? ', --quick' : ''}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the end`);
     out();
-    out(`Bolt app (HTTP receiver) and workers in one process (node ${process.execArgv.filter((f) => startFlags.includes(f)).join(' ') || 'without npm start\'s flags'}), the workers on a thread of their own and node's helper threads (V8's compiler) at nice +${CHECK_THREAD_NICE} as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with both at nice 0 for comparison, when the bench may raise their priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
+    out(`Bolt app (HTTP receiver) in this process (node ${process.execArgv.filter((f) => startFlags.includes(f)).join(' ') || 'without npm start\'s flags'}), the workers in a process of their own at nice +${CHECKS_NICE} (every thread of it) as \`npm start\` runs them (jobs/thread-priority.ts; every other burst with them at nice 0 for comparison, when the bench may raise their priority again) (worker concurrency ${config.concurrency}; host concurrency and per-user/channel rate limits raised out of the way, since every command targets 127.0.0.1). Slack's Web API played by a stand-in in a process of its own (Slack is remote; its CPU counted with the bench's own); Redis at 127.0.0.1:6379; the slash commands (signed, form-encoded, each from its own channel and user) sent from a child process on fresh connections; the target, node:tls TLS 1.2+1.3 (RSA 2048), in another. ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; other processes' share of the machine's CPU just before the bench ${(busyBefore * 100).toFixed(0)} %, during it ${others === null ? 'n/a' : `${(others * 100).toFixed(0)} %`} (the ack figures are CPU-bound: read them with that).`);
     out();
     out('| measure | figure | target | met? |');
     out('|---|---|---|---|');
-    out(`| ack of ${BURST} slash commands sent at once, worker running and checking them at nice +${CHECK_THREAD_NICE} (${w.length / BURST} bursts, ${w.length} acks): p99 | ${ms(quantile(w, 0.99))} (p50 ${ms(quantile(w, 0.5))}, max ${ms(maxOf(w))}; last ack of each burst ${perBurst(shared.lastAcks)}) | p99 under ${ACK_TARGET_MS} ms | ${met(quantile(w, 0.99) < ACK_TARGET_MS)} |`);
+    out(`| ack of ${BURST} slash commands sent at once, worker running and checking them at nice +${CHECKS_NICE} (${w.length / BURST} bursts, ${w.length} acks): p99 | ${ms(quantile(w, 0.99))} (p50 ${ms(quantile(w, 0.5))}, max ${ms(maxOf(w))}; last ack of each burst ${perBurst(shared.lastAcks)}) | p99 under ${ACK_TARGET_MS} ms | ${met(quantile(w, 0.99) < ACK_TARGET_MS)} |`);
     const z = sorted(samePriority.acks);
-    if (z.length) out(`| the same with the checks' thread and node's helper threads at nice 0 (the web handler's priority, as before; ${samePriority.bursts} bursts in between the above, ${z.length} acks): p99 | ${ms(quantile(z, 0.99))} (p50 ${ms(quantile(z, 0.5))}, max ${ms(maxOf(z))}; last ack of each burst ${perBurst(samePriority.lastAcks)}) | | |`);
+    if (z.length) out(`| the same with the workers' process at nice 0 (the web handler's priority, as before; ${samePriority.bursts} bursts in between the above, ${z.length} acks): p99 | ${ms(quantile(z, 0.99))} (p50 ${ms(quantile(z, 0.5))}, max ${ms(maxOf(z))}; last ack of each burst ${perBurst(samePriority.lastAcks)}) | | |`);
     out(`| the same, app alone (worker paused, as with separate \`npm run worker\` processes; ${a.length} acks): p99 | ${ms(quantile(a, 0.99))} (p50 ${ms(quantile(a, 0.5))}, max ${ms(maxOf(a))}; last ack of each burst ${perBurst(alone.lastAcks)}) | p99 under ${ACK_TARGET_MS} ms | ${met(quantile(a, 0.99) < ACK_TARGET_MS)} |`);
     out(`| warm-up bursts, not counted above: max ack, app cold / worker's first checks | ${ms(maxOf(alone.warm.acks))} / ${ms(maxOf(shared.warm.acks))} | | |`);
     const cpuPer = quantile(sorted(alone.cpuPerCommand), 0.5);
     out(`| CPU time of the bot process per slash command (ack and enqueue), app alone, median of the counted bursts | ${cpuPer.toFixed(2)} ms (× ${BURST} = ${ms(cpuPer * BURST)} of one core per burst) | | |`);
-    out(`| time the web handler's thread spent runnable but waiting for a core during a burst's acks (Linux schedstat), per counted burst: checks at nice +${CHECK_THREAD_NICE} / at nice 0 | ${perBurst(shared.waited)} / ${perBurst(samePriority.waited)} | | |`);
-    out(`| longest event-loop stall of the bot process during the counted bursts: app alone / worker running at nice +${CHECK_THREAD_NICE} / at nice 0 | ${ms(alone.loopMax)} / ${ms(shared.loopMax)} / ${samePriority.bursts ? ms(samePriority.loopMax) : 'n/a'} | | |`);
+    out(`| time the web handler's thread spent runnable but waiting for a core during a burst's acks (Linux schedstat), per counted burst: checks at nice +${CHECKS_NICE} / at nice 0 | ${perBurst(shared.waited)} / ${perBurst(samePriority.waited)} | | |`);
+    out(`| longest event-loop stall of the bot process during the counted bursts: app alone / worker running at nice +${CHECKS_NICE} / at nice 0 | ${ms(alone.loopMax)} / ${ms(shared.loopMax)} / ${samePriority.bursts ? ms(samePriority.loopMax) : 'n/a'} | | |`);
     out(`| slash command → first threaded diagnosis message at Slack, ${t.length} sequential commands, idle worker: median | ${ms(quantile(t, 0.5))} (p95 ${ms(quantile(t, 0.95))}, max ${ms(maxOf(t))}) | median under ${fmt(THREAD_TARGET_MS)} | ${met(quantile(t, 0.5) < THREAD_TARGET_MS)} |`);
     out(`| slash command → verdict (parent message updated), same runs: median | ${ms(quantile(v, 0.5))} (p95 ${ms(quantile(v, 0.95))}) | | |`);
     out(`| ack of those sequential commands: median | ${ms(quantile(s, 0.5))} (max ${ms(maxOf(s))}) | | |`);

@@ -8,7 +8,7 @@
 //
 // A burst does not arrive in one turn of the event loop: its requests come over some ms, and the
 // receiver catches up between them. Released at the first moment none waited, the enqueues of the
-// early ones ran between later acks, and their checks could start (the workers' thread, Redis,
+// early ones ran between later acks, and their checks could start (the workers, Redis,
 // the sockets' kernel work) while later commands still waited. In the bot bench with checks
 // running (bursts alternating between the two in the same runs, 15 each), 6 bursts released that
 // way had a last ack of 95-165 ms; with a quiet gap, none was over 88 ms. So work waits for a gap

@@ -1,62 +1,62 @@
-// `npm start`: the web handler and workers in one process (small installs), the workers on a
-// thread of their own so checks never delay an ack. Bigger installs add `npm run worker`
-// processes on other machines; they share the queue through Redis.
-import { Worker } from 'node:worker_threads';
+// `npm start`: the web handler, and the workers in a process of their own at a lower priority
+// (jobs/worker-process.ts says why not a thread), so checks never delay an ack. Bigger installs
+// add `npm run worker` processes on other machines; they share the queue through Redis.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createAddressPolicy, parseTarget } from '../src/target/index.js';
 import { createCheckQueue } from '../jobs/queue.js';
 import { realExplain } from '../jobs/defaults.js';
 import { closeOnSignals, isMain } from '../jobs/shutdown.js';
-import type { FromWorkerThread, ToWorkerThread } from '../jobs/worker-thread.js';
-import { lowerHelperThreads } from '../jobs/thread-priority.js';
+import type { FromWorkerProcess, ToWorkerProcess } from '../jobs/worker-process.js';
 import type { Logger } from '../src/log.js';
 import type { MetricJson } from '../jobs/metrics.js';
 import { createApp } from './create-app.js';
 
 export { createApp } from './create-app.js';
 
-interface WorkerThread {
+interface WorkerProcess {
   close: () => Promise<void>;
-  /** The thread's own metrics (checks it ran, its Slack calls), for the web process's /metrics. */
+  /** The process's own metrics (checks it ran, its Slack calls), for the web handler's /metrics. */
   metrics: () => Promise<MetricJson>;
 }
 
-/** Starts the workers' thread; resolves once they take jobs. A thread that dies ends the process. */
-function startWorkerThread(logger: Logger): Promise<WorkerThread> {
-  const thread = new Worker(new URL('../jobs/worker-thread.js', import.meta.url));
+/** Starts the workers' process; resolves once they take jobs. A workers' process that dies ends this one. */
+function startWorkerProcess(logger: Logger): Promise<WorkerProcess> {
+  // No node flags of the web handler's (they tune its idle heap); the workers run as `npm run worker` does.
+  const child = fork(fileURLToPath(new URL('../jobs/worker-process.js', import.meta.url)), [], { execArgv: [] });
   let closing = false;
-  thread.on('error', (err) => logger.error({ err: err.message }, 'worker thread failed'));
-  thread.on('exit', (code) => {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.on('error', (err) => logger.error({ err: err.message }, 'workers\' process failed'));
+  child.on('exit', (code, signal) => {
     if (closing) return;
-    logger.error({ code }, 'worker thread exited; stopping so that the supervisor restarts the app');
+    logger.error({ code, signal }, 'workers\' process exited; stopping so that the supervisor restarts the app');
     process.exit(1);
   });
-  const close = (): Promise<void> => {
+  const send = (msg: ToWorkerProcess): void => {
+    if (child.connected) child.send(msg);
+  };
+  const close = async (): Promise<void> => {
     closing = true;
-    return new Promise((resolve) => {
-      thread.once('exit', () => resolve());
-      thread.on('message', (msg: FromWorkerThread) => {
-        if (msg.type === 'closed') void thread.terminate();
-      });
-      thread.postMessage({ type: 'close' } satisfies ToWorkerThread);
-    });
+    send({ type: 'close' });
+    await exited;
   };
   let nextId = 0;
   const waiting = new Map<number, (m: MetricJson) => void>();
   const metrics = (): Promise<MetricJson> =>
     new Promise((resolve) => {
       const id = ++nextId;
-      // A thread busy past a scrape's patience answers nothing rather than holding the scrape.
+      // A process busy past a scrape's patience answers nothing rather than holding the scrape.
       const timer = setTimeout(() => waiting.delete(id) && resolve([]), 2_000);
       waiting.set(id, (m) => {
         clearTimeout(timer);
         resolve(m);
       });
-      thread.postMessage({ type: 'metrics', id } satisfies ToWorkerThread);
+      send({ type: 'metrics', id });
     });
   return new Promise((resolve) => {
-    thread.on('message', (msg: FromWorkerThread) => {
+    child.on('message', (msg: FromWorkerProcess) => {
       if (msg.type === 'ready') resolve({ close, metrics });
       if (msg.type === 'metrics') {
         waiting.get(msg.id)?.(msg.metrics);
@@ -69,11 +69,8 @@ function startWorkerThread(logger: Logger): Promise<WorkerThread> {
 async function main(): Promise<void> {
   const config = loadConfig({ role: 'app' });
   const logger = createLogger(config.logLevel);
-  // Before the checks' thread starts: node's helper threads serve it too (thread-priority.ts).
-  const helpers = lowerHelperThreads();
-  if (helpers) logger.info({ tids: helpers }, 'node\'s helper threads run at the checks\' priority');
   const queue = createCheckQueue(config, logger);
-  const workers = await startWorkerThread(logger);
+  const workers = await startWorkerProcess(logger);
   const deps = { queue, parseTarget, policy: createAddressPolicy(config.allowCidrs), explain: realExplain, logger, workerMetrics: workers.metrics };
   const app = createApp(config, deps);
   // start() reconciles the schedulers with the store once, then takes requests.

@@ -19,7 +19,7 @@ export interface AppDeps {
   scheduling?: ScheduleServices;
   /** Hardening: rate limits; createApp builds them when the config has limits. (Undelivered results come with `scheduling`.) */
   limits?: SlashLimits;
-  /** `npm start`: the workers' thread's metrics, added to this process's /metrics. */
+  /** `npm start`: the workers' process's metrics, added to this process's /metrics. */
   workerMetrics?: () => Promise<MetricJson>;
 }
 

@@ -23,7 +23,7 @@ export type JobCounts = Record<'waiting' | 'active' | 'delayed' | 'failed', numb
 export interface FleetSources {
   queues?: Record<string, () => Promise<Partial<JobCounts>>>;
   schedules?: () => Promise<readonly Schedule[]>;
-  /** Metrics of another registry to add in (`npm start`: its workers' thread). */
+  /** Metrics of another registry to add in (`npm start`: its workers' process). */
   also?: () => Promise<MetricJson>;
 }
 

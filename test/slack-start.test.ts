@@ -1,12 +1,11 @@
 // `npm start` as a user runs it: package.json's start command (dist/handlers/app.js with its node
-// flags) in a child process, the web handler on the main thread and the workers on a thread of
-// their own at a lower Linux priority, with node's helper threads. A signed slash
-// command is acknowledged, checked on that thread against a node:tls server on 127.0.0.1 and
-// threaded at the Slack stand-in; /metrics includes the thread's check; SIGTERM during a second
-// check lets it finish and be reported, then the process exits 0.
+// flags) in a child process: the web handler, and the workers in a process it forks, every thread
+// of it at a lower Linux priority. A signed slash command is acknowledged, checked by that process
+// against a node:tls server on 127.0.0.1 and threaded at the Slack stand-in; /metrics includes
+// its check; SIGTERM during a second check lets it finish and be reported, then both exit, 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeTls, type Running } from './helpers/servers.js';
@@ -60,6 +59,27 @@ function niceOf(pid: number, tid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
 
+/** Every thread of a process, by kernel id. */
+const threadsOf = (pid: number): number[] => readdirSync(`/proc/${pid}/task`).map(Number);
+
+/** Alive: a process that exited but is not reaped yet (a zombie, state Z) counts as gone. */
+const running = (pid: number): boolean => {
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** package.json's start script after `node` (its V8 flags and the script), so the test runs exactly what `npm start` runs. */
 function startCommand(): string[] {
   const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
@@ -73,9 +93,10 @@ let target: Running;
 let app: ChildProcess;
 let log: ReturnType<typeof watchLog>;
 let exit: Promise<number | null>;
+let workersPid = 0;
 
 beforeAll(async () => {
-  assertFreshBuild(['handlers/app.ts', 'handlers/create-app.ts', 'handlers/commands/tlscheck.ts', 'handlers/reply.ts', 'jobs/worker-thread.ts', 'jobs/thread-priority.ts', 'jobs/run-workers.ts', 'jobs/worker.ts']);
+  assertFreshBuild(['handlers/app.ts', 'handlers/create-app.ts', 'handlers/commands/tlscheck.ts', 'handlers/reply.ts', 'jobs/worker-process.ts', 'jobs/thread-priority.ts', 'jobs/run-workers.ts', 'jobs/worker.ts']);
   slack = await startSlackStandin();
   target = await startNodeTls({ minVersion: 'TLSv1.2' });
   app = spawn(process.execPath, startCommand(), {
@@ -101,6 +122,7 @@ afterAll(async () => {
     app.kill('SIGKILL');
     await exit;
   }
+  if (workersPid && running(workersPid)) process.kill(workersPid, 'SIGKILL');
   await target?.stop();
   await slack?.close();
   await deleteKeysAt(REDIS_URL, `${PREFIX}:`);
@@ -111,20 +133,19 @@ const verdictIn = (channel: string): RecordedCall | undefined =>
   slack.callsOf('chat.update').find((c) => c.args.channel === channel && text(c).includes('tlscheck_rerun'));
 
 describe('npm start (dist/handlers/app.js)', () => {
-  it('checks on its workers thread, below the web handler\'s priority, and drains on SIGTERM', async () => {
+  it('checks in its workers\' process, below the web handler\'s priority, and drains on SIGTERM', async () => {
     const listening = await log.line((l) => l.msg === 'listening for Slack requests', 'the web handler listening');
     const url = `http://127.0.0.1:${String(listening.port)}/slack/events`;
-    const lowered = await log.line((l) => l.msg === 'checks run at a lower priority than the web handler', 'the workers thread');
+    const lowered = await log.line((l) => l.msg === 'checks run at a lower priority than the web handler', 'the workers\' process');
+    workersPid = Number(lowered.pid);
+    expect(workersPid).not.toBe(app.pid);
     if (process.platform === 'linux') {
-      expect(niceOf(app.pid!, Number(lowered.tid))).toBe(10);
-      // The process's main thread (the web handler) keeps its priority.
-      expect(niceOf(app.pid!, app.pid!)).toBe(0);
-      // node's helper threads (V8's compiler among them) serve the checks too: lowered with them.
-      const helpers = await log.line((l) => l.msg === 'node\'s helper threads run at the checks\' priority', 'the helper threads lowered');
-      const tids = helpers.tids as number[];
-      expect(tids.length).toBeGreaterThan(0);
-      expect(tids).not.toContain(app.pid);
-      for (const tid of tids) expect(niceOf(app.pid!, tid)).toBe(10);
+      // Every thread of the workers' process (its event loop, V8's and libuv's helpers)...
+      const threads = threadsOf(workersPid);
+      expect(threads.length).toBeGreaterThan(1);
+      for (const tid of threads) expect(niceOf(workersPid, tid)).toBe(10);
+      // ...and none of the web handler's.
+      for (const tid of threadsOf(app.pid!)) expect(niceOf(app.pid!, tid)).toBe(0);
     }
 
     const first = `127.0.0.1:${target.port}`;
@@ -138,7 +159,7 @@ describe('npm start (dist/handlers/app.js)', () => {
     }, 'the diagnosis in its thread', 20_000);
     expect(thread.map(text).join('')).toContain(`Diagnosis for ${first}`);
 
-    // The thread's counters reach the web process's /metrics.
+    // The workers' process's counters reach the web handler's /metrics.
     const metrics = await (await fetch(`http://127.0.0.1:${String(listening.port)}/metrics`)).text();
     expect(metrics).toMatch(/^tlscheck_checks_total\{[^}]*\} [1-9]/m);
 
@@ -148,8 +169,42 @@ describe('npm start (dist/handlers/app.js)', () => {
     await slack.waitFor(() => slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'C0START2' && !c.args.thread_ts), 'the second check starting', 20_000);
     app.kill('SIGTERM');
     expect(await exit).toBe(0);
+    // The web handler exits after its workers' process, never leaving it behind.
+    expect(running(workersPid)).toBe(false);
     expect(verdictIn('C0START2')).toBeDefined();
     expect(log.lines.some((l) => l.msg === 'shutting down')).toBe(true);
     expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
   }, 150_000);
+});
+
+describe('npm start\'s workers\' process when the web handler is killed', () => {
+  it('finishes and exits instead of running on alone', async () => {
+    const killed = spawn(process.execPath, startCommand(), {
+      env: {
+        PATH: process.env.PATH,
+        SLACK_BOT_TOKEN: 'xoxb-start',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        REDIS_URL,
+        TLSCHECK_QUEUE_PREFIX: PREFIX,
+        TLSCHECK_ALLOW_CIDRS: '127.0.0.0/8',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = watchLog(killed);
+    // The workers' process writes to the same stdout: the pipe ends only when both have exited.
+    const ended = new Promise<void>((resolve) => killed.stdout.once('end', () => resolve()));
+    const lowered = await lines.line((l) => l.msg === 'checks run at a lower priority than the web handler', 'the workers\' process');
+    await lines.line((l) => l.msg === 'listening for Slack requests', 'the web handler listening');
+    const pid = Number(lowered.pid);
+    try {
+      killed.kill('SIGKILL');
+      await ended;
+      expect(running(pid)).toBe(false);
+    } finally {
+      if (running(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 60_000);
 });
