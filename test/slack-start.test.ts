@@ -3,7 +3,8 @@
 // of it at a lower Linux priority. A signed slash command is acknowledged, checked by that process
 // against a node:tls server on 127.0.0.1 and threaded at the Slack stand-in; /metrics includes
 // its check; SIGTERM during a second check lets it finish and be reported, then both exit, 0.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -95,11 +96,9 @@ let log: ReturnType<typeof watchLog>;
 let exit: Promise<number | null>;
 let workersPid = 0;
 
-beforeAll(async () => {
-  assertFreshBuild(['handlers/app.ts', 'handlers/create-app.ts', 'handlers/commands/tlscheck.ts', 'handlers/reply.ts', 'jobs/worker-process.ts', 'jobs/thread-priority.ts', 'jobs/run-workers.ts', 'jobs/worker.ts']);
-  slack = await startSlackStandin();
-  target = await startNodeTls({ minVersion: 'TLSv1.2' });
-  app = spawn(process.execPath, startCommand(), {
+/** `npm start`'s command with this test's Slack stand-in, Redis prefix and a free port; its logs on a pipe. */
+const startApp = (): ChildProcessByStdio<null, Readable, null> =>
+  spawn(process.execPath, startCommand(), {
     env: {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: 'xoxb-start',
@@ -113,6 +112,12 @@ beforeAll(async () => {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+
+beforeAll(async () => {
+  assertFreshBuild(['handlers/app.ts', 'handlers/create-app.ts', 'handlers/commands/tlscheck.ts', 'handlers/reply.ts', 'jobs/worker-process.ts', 'jobs/thread-priority.ts', 'jobs/run-workers.ts', 'jobs/worker.ts']);
+  slack = await startSlackStandin();
+  target = await startNodeTls({ minVersion: 'TLSv1.2' });
+  app = startApp();
   exit = new Promise((resolve) => app.once('exit', (code) => resolve(code)));
   log = watchLog(app);
 }, 30_000);
@@ -179,20 +184,7 @@ describe('npm start (dist/handlers/app.js)', () => {
 
 describe('npm start\'s workers\' process when the web handler is killed', () => {
   it('finishes and exits instead of running on alone', async () => {
-    const killed = spawn(process.execPath, startCommand(), {
-      env: {
-        PATH: process.env.PATH,
-        SLACK_BOT_TOKEN: 'xoxb-start',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        REDIS_URL,
-        TLSCHECK_QUEUE_PREFIX: PREFIX,
-        TLSCHECK_ALLOW_CIDRS: '127.0.0.0/8',
-        PORT: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const killed = startApp();
     const lines = watchLog(killed);
     // The workers' process writes to the same stdout: the pipe ends only when both have exited.
     const ended = new Promise<void>((resolve) => killed.stdout.once('end', () => resolve()));
