@@ -103,6 +103,18 @@ async function cpuBusy(ms = 1_000) {
   return b.all > a.all ? (b.busy - a.busy) / (b.all - a.all) : 0;
 }
 
+/** A child's resident memory in bytes (Linux /proc; null elsewhere). */
+function rssOf(pid) {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+const mb = (bytes) => `${Math.round(bytes / 2 ** 20)} MB`;
+
 /** CPU milliseconds a child has used (Linux /proc; null elsewhere). Clock ticks taken as 100 Hz. */
 function childCpuMs(pid, { withChildren = false } = {}) {
   try {
@@ -418,6 +430,8 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
 
     const machine1 = machineCpu();
     const self = process.cpuUsage(self0);
+    // Both processes' memory as the bench leaves them (idle, after every burst and check above).
+    const rss = { web: process.memoryUsage().rss, workers: rssOf(workers.child.pid) };
     const redis1 = await redisCpuMs();
     const children = [childCpuMs(target.child.pid), childCpuMs(client.child.pid), childCpuMs(slack.pid), childCpuMs(workers.child.pid, { withChildren: true })];
     const ours = children.includes(null) || redis0 === null || redis1 === null ? null : (self.user + self.system) / 1000 + children.reduce((x, y) => x + y, 0) + (redis1 - redis0);
@@ -457,6 +471,7 @@ export async function runBotBench({ quick = false, log = (line) => console.log(l
     out(`| ack of those sequential commands: median | ${ms(quantile(s, 0.5))} (max ${ms(maxOf(s))}) | | |`);
     if (!ACKS_ONLY) out(`| ${BURST} at once, worker running: from the burst to the last of its ${BURST} threaded diagnoses, per counted burst | ${perBurst(shared.lastDiagnosis)} | | |`);
     else out(`| (BOT_BENCH_ACKS_ONLY=1: each burst's jobs not started by the end of its acks were dropped; no burst-to-last-diagnosis figure) | | | |`);
+    out(`| resident memory at the end (idle, after all of the above): web handler / workers' process | ${mb(rss.web)} / ${rss.workers === null ? 'n/a' : mb(rss.workers)} | | |`);
     out(`| commands not acknowledged with "Checking…" / diagnoses missing / threads without the diagnosis | ${bad} / ${missingDiagnoses} / ${wrongThread} | 0 | ${met(bad + missingDiagnoses + wrongThread === 0)} |`);
     return lines;
   } finally {
