@@ -36,7 +36,7 @@ export function threadTimes() {
       if (!stat) continue;
       const [ran, waited] = stat.split(' ').map(Number);
       const name = read(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? '?';
-      // The nice value tells node's threads apart (they are all "node"): the checks' thread runs at +10.
+      // The nice value tells node's processes apart (they are all "node"): the workers' runs at +10.
       const fields = read(`/proc/${pid}/task/${tid}/stat`)?.split(') ')[1]?.split(' ');
       const nice = fields?.[16] ?? '?';
       times.set(`${pid}/${tid} ${comm}:${name} nice ${nice}`, [ran, waited]);
