@@ -29,7 +29,7 @@ import { realExplain } from '../dist/jobs/defaults.js';
 import { CHECKS_NICE } from '../dist/jobs/thread-priority.js';
 import { forkChild, withTimeout } from './bot/child.mjs';
 import { startBenchSlack } from './bot/slack-standin.mjs';
-import { busiestThreads, threadTimes } from './bot/thread-cpu.mjs';
+import { busiestThreads, statFields, threadTimes } from './bot/thread-cpu.mjs';
 import { runWithStartFlags, startNodeFlags } from './bot/start-flags.mjs';
 import { appendWhenRunDirectly, fmt, quantile } from './stats.mjs';
 
@@ -117,14 +117,10 @@ const mb = (bytes) => `${Math.round(bytes / 2 ** 20)} MB`;
 
 /** CPU milliseconds a child has used (Linux /proc; null elsewhere). Clock ticks taken as 100 Hz. */
 function childCpuMs(pid, { withChildren = false } = {}) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime; then cutime, cstime: its own children's, once reaped (the workers' openssl).
-    return (Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0)) * 10;
-  } catch {
-    return null;
-  }
+  const fields = statFields(`/proc/${pid}/stat`);
+  if (!fields) return null;
+  // utime, stime; then cutime, cstime: its own children's, once reaped (the workers' openssl).
+  return (Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0)) * 10;
 }
 
 /**

@@ -70,7 +70,8 @@ export async function cpuPerCheck(port, runs, warmup = DEFAULT_WARMUP) {
   }
   // One more check, counted apart so the counting wrappers cost the timed ones nothing.
   const counts = await counting(() => runCheck(`127.0.0.1:${port}`, { sni: 'localhost' }));
-  return { ...summarize(samples), trimmed: trimmedMean(samples), user: summarize(user), system: summarize(system), ...counts };
+  // ran: every check of this call (warm-up, timed, counted), for a caller that goes on in this process.
+  return { ...summarize(samples), trimmed: trimmedMean(samples), user: summarize(user), system: summarize(system), ...counts, ran: warmup + runs + 1 };
 }
 
 /** Checks a JIT-warm process's figures need first (see the top of the file). */

@@ -54,11 +54,14 @@ function watchLog(child: ChildProcess): { lines: LogLine[]; line(match: (l: LogL
   };
 }
 
-/** A thread's nice value (field 19 of /proc/<pid>/task/<tid>/stat). */
-function niceOf(pid: number, tid: number): number {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+/** The fields of a /proc stat file after the command name (split after its last ')'): [0] state, [16] nice. */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
+
+/** A thread's nice value (field 19 of /proc/<pid>/task/<tid>/stat). */
+const niceOf = (pid: number, tid: number): number => Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]);
 
 /** Every thread of a process, by kernel id. */
 const threadsOf = (pid: number): number[] => readdirSync(`/proc/${pid}/task`).map(Number);
@@ -67,8 +70,7 @@ const threadsOf = (pid: number): number[] => readdirSync(`/proc/${pid}/task`).ma
 const running = (pid: number): boolean => {
   if (process.platform === 'linux') {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+      return statFields(`/proc/${pid}/stat`)[0] !== 'Z';
     } catch {
       return false;
     }

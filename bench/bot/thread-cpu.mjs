@@ -14,6 +14,15 @@ const read = (path) => {
   }
 };
 
+/**
+ * The fields of a /proc/<pid>[/task/<tid>]/stat after the command name, which may hold spaces and
+ * parentheses (so split after its last ')'): [0] is the state, [11] utime, [16] nice. Null if gone.
+ */
+export function statFields(path) {
+  const stat = read(path);
+  return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Every thread's [ran ns, waited ns], keyed "pid/tid process:thread nice N"; null where /proc has no schedstat. */
 export function threadTimes() {
   let pids;
@@ -37,8 +46,7 @@ export function threadTimes() {
       const [ran, waited] = stat.split(' ').map(Number);
       const name = read(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? '?';
       // The nice value tells node's processes apart (they are all "node"): the workers' runs at +10.
-      const fields = read(`/proc/${pid}/task/${tid}/stat`)?.split(') ')[1]?.split(' ');
-      const nice = fields?.[16] ?? '?';
+      const nice = statFields(`/proc/${pid}/task/${tid}/stat`)?.[16] ?? '?';
       times.set(`${pid}/${tid} ${comm}:${name} nice ${nice}`, [ran, waited]);
     }
   }
