@@ -12,6 +12,7 @@ import { startCaddy, startHaproxy, startNginx } from './helpers/stacks.js';
 import { startProxy } from './helpers/tcp-proxy.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 import { sendHello } from '../src/probe/raw-hello.js';
+import { Tls12Handshake } from '../src/probe/codec/tls12-handshake.js';
 
 const keep = keepServers();
 /** Reusable sessions are offered OFFERS_PER_SESSION times each. */
@@ -57,18 +58,41 @@ describe('resumption verdicts (pure)', () => {
   });
 });
 
-/** Resumption alone, counting node:tls handshakes by whether they refuse tickets (SSL_OP_NO_TICKET). */
-async function countedRun(port: number): Promise<{ result: Awaited<ReturnType<typeof run>>; noTicket: number; all: number }> {
+interface Counted {
+  /** Full handshakes by node:tls and by our own TLS 1.2 handshake (those the server answered). */
+  all: number;
+  /** Those that refused tickets (SSL_OP_NO_TICKET; ours without session_ticket). */
+  noTicket: number;
+  /** node:tls handshakes that allowed TLS 1.2: none where our own handshake could be made. */
+  tls12ByNode: number;
+  /** node:tls handshakes pinned to TLS 1.3. */
+  tls13Only: number;
+}
+
+/** Counts the full handshakes made while `fn` runs. */
+async function counting<T>(fn: () => Promise<T>): Promise<Counted & { result: T }> {
   const connect = vi.spyOn(tls, 'connect');
+  const feed = vi.spyOn(Tls12Handshake.prototype, 'feed');
   try {
-    const result = await run(loopbackCtx(port));
+    const result = await fn();
     const options = connect.mock.calls.map((c) => c[0] as tls.ConnectionOptions);
-    const noTicket = options.filter((o) => ((o.secureOptions ?? 0) & constants.SSL_OP_NO_TICKET) !== 0).length;
-    return { result, noTicket, all: options.length };
+    const own = [...new Set(feed.mock.contexts as Tls12Handshake[])];
+    const tls13Only = options.filter((o) => o.minVersion === 'TLSv1.3' && o.maxVersion === 'TLSv1.3').length;
+    return {
+      result,
+      all: options.length + own.length,
+      noTicket: options.filter((o) => ((o.secureOptions ?? 0) & constants.SSL_OP_NO_TICKET) !== 0).length + own.filter((h) => !h.withTicket).length,
+      tls12ByNode: options.length - tls13Only,
+      tls13Only,
+    };
   } finally {
     connect.mockRestore();
+    feed.mockRestore();
   }
 }
+
+/** Resumption alone. */
+const countedRun = (port: number): ReturnType<typeof counting<Awaited<ReturnType<typeof run>>>> => counting(() => run(loopbackCtx(port)));
 
 describe('resumption hellos (pure)', () => {
   const hello = (over: Partial<ServerHello>): ServerHello => ({ ...(parseServerResponse(Buffer.alloc(0)) as unknown as ServerHello), kind: 'server-hello', helloRetryRequest: false, version: 0x0303, sessionId: Buffer.alloc(0), extensions: [], ...over });
@@ -142,9 +166,11 @@ describe('resumption probe', () => {
 
   it('s_server with its session cache and tickets: every mechanism resumes every time', async () => {
     const srv = await keep(startSServer());
-    const { result, noTicket } = await countedRun(srv.port);
+    const { result, noTicket, tls12ByNode } = await countedRun(srv.port);
     // Tickets were issued, so the session-ID mechanism made its own ticketless handshakes.
     expect(noTicket).toBe(FULL_HANDSHAKES);
+    // Every TLS 1.2 one was ours (codec/tls12-handshake.ts), not node:tls's.
+    expect(tls12ByNode).toBe(0);
     expect(result).toMatchObject({ sessionId: true, tickets: true, tls13Tickets: true, consistent: true, ticketKeys: 1 });
     expect(result.attempts?.sessionId).toEqual(reusable(true));
     expect(result.attempts?.tickets).toEqual(reusable(true));
@@ -216,15 +242,10 @@ describe('TLS 1.3 tickets lent by the ALPN/OCSP probe (as in a check: resumption
     vi.restoreAllMocks();
   });
 
-  /** Resumption and alpn-ocsp on one context, started in the same turn, counting node:tls handshakes. */
-  async function together(port: number): Promise<{ result: Awaited<ReturnType<typeof run>>; tls13Only: number; all: number }> {
-    const connect = vi.spyOn(tls, 'connect');
+  /** Resumption and alpn-ocsp on one context, started in the same turn; resumption's own TLS 1.3 handshakes are the only ones pinned to TLS 1.3. */
+  async function together(port: number): Promise<Counted & { result: Awaited<ReturnType<typeof run>> }> {
     const ctx = loopbackCtx(port);
-    const [result] = await Promise.all([run(ctx), alpnOcsp(ctx)]);
-    const options = connect.mock.calls.map((c) => c[0] as tls.ConnectionOptions);
-    // Resumption's own TLS 1.3 handshakes are the only ones pinned to TLS 1.3 here.
-    const tls13Only = options.filter((o) => o.minVersion === 'TLSv1.3' && o.maxVersion === 'TLSv1.3').length;
-    return { result, tls13Only, all: options.length };
+    return counting(async () => (await Promise.all([run(ctx), alpnOcsp(ctx)]))[0]);
   }
 
   it('loans are promised only when asked first, and at most as many as asked', async () => {

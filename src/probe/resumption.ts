@@ -19,6 +19,8 @@ import { canOffer, parseSession, resumedBy, resumptionOffer, ticketKeyName, type
 import { sendHello } from './raw-hello.js';
 import { askForTickets, catchTickets } from './handshake-loans.js';
 import { LEGACY_CLIENT, TRUST_NOTHING, withTls } from './tls-connect.js';
+import { ownTls12Session } from './tls12-session.js';
+import type { Tls12Session } from './codec/tls12-handshake.js';
 
 export const name = 'resumption';
 export const phase = 'address';
@@ -66,6 +68,10 @@ const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
 /** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
 async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism, urgent?: number): Promise<SessionFacts[] | null> {
   const spec = MECHANISMS[mechanism];
+  if (!spec.tls13) {
+    const own = await ownTls12Session(ctx, spec.offer === 'ticket', urgent);
+    if (own !== 'unsupported') return own && [ownSessionFacts(own)];
+  }
   const catcher = catchTickets();
   const options = { ...spec.options, ...TRUST_NOTHING };
   return withTls(ctx, { tls: options, tap: false, onSocket: catcher.onSocket, urgent }, async (a) => {
@@ -77,6 +83,11 @@ async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism, urgent?: n
     }
     return parsedSessions(await catcher.sessions(ctx, a));
   });
+}
+
+/** Our own handshake's session, as node's would read (parseSession). */
+function ownSessionFacts(s: Tls12Session): SessionFacts {
+  return { version: 0x0303, cipher: s.cipher, sessionId: s.sessionId, masterKey: s.masterSecret, time: Math.floor(Date.now() / 1000), ticket: s.ticket, ticketAgeAdd: 0, extendedMasterSecret: s.extendedMasterSecret };
 }
 
 const parsedSessions = (sessions: Buffer[] | null): SessionFacts[] | null =>
