@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { prf, Tls12Handshake, type Tls12Session } from '../src/probe/codec/tls12-handshake.js';
 import { resumedBy, resumptionOffer, type OfferKind } from '../src/probe/codec/resumption-hello.js';
 import { ownTls12Session } from '../src/probe/tls12-session.js';
@@ -107,6 +107,18 @@ describe('what it leaves to node:tls', () => {
   it('the resumption probe still reads a CBC-only server, through node:tls', async () => {
     const srv = await keep(startSServer(['-no_tls1_3', '-cipher', 'AES128-SHA']));
     expect(await resumption(loopbackCtx(srv.port))).toMatchObject({ sessionId: true, tickets: true, consistent: true });
+  });
+
+  it('a server the version probe found without TLS 1.2: straight to node:tls, the verdict as before', async () => {
+    const srv = await keep(startSServer(['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0']));
+    const feed = vi.spyOn(Tls12Handshake.prototype, 'feed');
+    try {
+      const protocols = { SSLv2: false, SSLv3: false, TLSv1: true, 'TLSv1.1': false, 'TLSv1.2': false, 'TLSv1.3': false };
+      expect(await resumption(loopbackCtx(srv.port, { protocols }))).toMatchObject({ sessionId: true, tickets: true, tls13Tickets: null });
+      expect(feed).not.toHaveBeenCalled();
+    } finally {
+      feed.mockRestore();
+    }
   });
 
   it('nothing listening: no session, and nothing for node:tls to retry', async () => {

@@ -1,7 +1,8 @@
 // Session resumption per mechanism, and whether it works on every backend behind the address.
 //
-// Two rounds. First a few fresh full handshakes per mechanism (node:tls) leave sessions behind
-// (in a check, the TLS 1.3 ones are the ALPN and OCSP probes' handshakes, lent:
+// Two rounds. First a few fresh full handshakes per mechanism leave sessions behind (TLS 1.2: a
+// handshake of our own, tls12-session.ts, or node:tls's where ours does not reach; TLS 1.3:
+// node:tls, and in a check the ALPN and OCSP probes' handshakes, lent:
 // handshake-loans.ts; where no TLS 1.2 ticket comes, the ticket handshakes' sessions serve the
 // session-ID mechanism too, see ticketlessRounds); then every session is offered again on fresh
 // connections as a hand-built ClientHello, and the ServerHello alone says whether the server
@@ -68,7 +69,9 @@ const MECHANISMS: Readonly<Record<Mechanism, MechanismSpec>> = {
 /** The sessions one full handshake left behind (TLS 1.3 servers may issue several tickets). */
 async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism, urgent?: number): Promise<SessionFacts[] | null> {
   const spec = MECHANISMS[mechanism];
-  if (!spec.tls13) {
+  // Ours speaks TLS 1.2 only: a server known to lack it goes straight to node:tls, sparing the
+  // round trips of a refusal.
+  if (!spec.tls13 && ctx.protocols?.['TLSv1.2'] !== false) {
     const own = await ownTls12Session(ctx, spec.offer === 'ticket', urgent);
     if (own !== 'unsupported') return own && [ownSessionFacts(own)];
   }
