@@ -8,6 +8,7 @@ import { CIPHERS_PROBE, PROBES, VERSIONS_PROBE } from './probe/registry.js';
 import type { ProtocolsResult } from './probe/protocols.js';
 import type { CiphersResult } from './probe/ciphers.js';
 import type { EvidenceOptions, SocketSlot } from './evidence/index.js';
+import { createEvidenceRuns } from './evidence/runs.js';
 
 /** The check's deadline until the round trip is measured, and its floor after. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -161,7 +162,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Prom
  * Runs every probe against an already resolved target. `started` is when the check began (before
  * DNS): without opts.timeoutMs, the adaptive deadline counts from there.
  */
-export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {}, started = performance.now()): Promise<CheckResult> {
+export async function probeTarget(target: ResolvedTarget, given: CheckOptions = {}, started = performance.now()): Promise<CheckResult> {
+  const opts = withEarlyEvidence(given);
   const adaptive = opts.timeoutMs === undefined;
   const checkStart = Date.now() - (performance.now() - started);
   const controller = new AbortController();
@@ -217,6 +219,29 @@ export async function probeTarget(target: ResolvedTarget, opts: CheckOptions = {
     controller.abort();
   }
   return finish(result, started, opts, ctx.deadline);
+}
+
+/**
+ * With evidence asked for, its s_client runs start as soon as the probes they rest on settle
+ * (startEarlyEvidence), whoever asked (the CLI, a slash command, a schedule): they then overlap
+ * the rest of the check instead of following it. The final result's diagnoses still decide which
+ * runs count (attachEvidence), so an early run only ever saves waiting.
+ */
+function withEarlyEvidence(opts: CheckOptions): CheckOptions {
+  const base = opts.evidence;
+  if (!base) return opts;
+  const runs = base.runs ?? createEvidenceRuns();
+  const caller = opts.onPartialResult;
+  let evidence: Promise<typeof import('./evidence/index.js')> | undefined;
+  return {
+    ...opts,
+    evidence: { ...base, runs },
+    onPartialResult: (partial, progress) => {
+      caller?.(partial, progress);
+      // Only a head start: whatever goes wrong here, the check's own evidence step still runs.
+      (evidence ??= import('./evidence/index.js')).then((m) => m.startEarlyEvidence(partial, progress, { ...base, symptom: opts.symptom, runs })).catch(() => undefined);
+    },
+  };
 }
 
 function progressReporter(onProgress: CheckOptions['onProgress'], total: number) {

@@ -65,24 +65,6 @@ function checkOptions(cmd: Extract<CliCommand, { kind: 'check' | 'explain' }>): 
   return opts;
 }
 
-/**
- * OpenSSL evidence started while the probes run: as each probe settles, the diagnoses of what is
- * known so far pick s_client runs, and the check's own evidence step (on the final result) uses
- * those that ran the command it picks, and stops the rest.
- */
-function earlyEvidence(opts: CheckOptions, symptom: string | undefined): Pick<CheckOptions, 'onPartialResult'> {
-  const base = opts.evidence;
-  const runs = base?.runs;
-  if (!base || !runs) return {};
-  let evidence: Promise<typeof import('../evidence/index.js')> | undefined;
-  return {
-    onPartialResult: (partial, progress) => {
-      // Only a head start: whatever goes wrong here, the check's own evidence step still runs.
-      (evidence ??= import('../evidence/index.js')).then((m) => m.startEarlyEvidence(partial, progress, { ...base, symptom, runs })).catch(() => undefined);
-    },
-  };
-}
-
 const importOutput = () =>
   Promise.all([import('../diagnose/index.js'), import('../evidence/index.js'), import('../format/cli-text.js'), import('../format/cli-explain.js')]);
 let output: ReturnType<typeof importOutput> | undefined;
@@ -127,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
     void loadOutput();
     progress.update(e);
   };
-  const checking = runCheck(target, { ...opts, ...earlyEvidence(opts, symptom), onProgress, symptom, ...(lookup ? { lookup } : {}) });
+  const checking = runCheck(target, { ...opts, onProgress, symptom, ...(lookup ? { lookup } : {}) });
   let result;
   try {
     result = await checking;
