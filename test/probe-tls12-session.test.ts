@@ -5,12 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { prf, Tls12Handshake, type Tls12Session } from '../src/probe/codec/tls12-handshake.js';
+import { MAX_HANDSHAKE_BYTES, prf, Tls12Handshake, type Tls12Session } from '../src/probe/codec/tls12-handshake.js';
 import { resumedBy, resumptionOffer, type OfferKind } from '../src/probe/codec/resumption-hello.js';
 import { ownTls12Session } from '../src/probe/tls12-session.js';
 import { sendHello } from '../src/probe/raw-hello.js';
 import { run as resumption } from '../src/probe/resumption.js';
-import { keepServers, startGnutlsServ, startNodeTls, startSServer, tempDir, type KeyPair } from './helpers/servers.js';
+import { keepServers, startGnutlsServ, startNodeTls, startRawPeer, startSServer, tempDir, type KeyPair } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 
 const keep = keepServers();
@@ -22,6 +22,15 @@ function ecdsaCert(): KeyPair {
   const certFile = join(dir, 'ec-cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '30', '-subj', '/CN=localhost'], { stdio: 'ignore', timeout: 20_000 });
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
+}
+
+/** A TLS 1.2 ServerHello record choosing ECDHE-RSA-AES128-GCM-SHA256, no extensions. */
+function serverHelloRecord(): Buffer {
+  const body = Buffer.alloc(2 + 32 + 1 + 2 + 1);
+  body.writeUInt16BE(0x0303, 0);
+  body.writeUInt16BE(0xc02f, 35);
+  const message = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body]);
+  return Buffer.concat([Buffer.from([22, 3, 3, 0, message.length]), message]);
 }
 
 /** Whether the server resumes `session` when it is offered again as a hand-built hello. */
@@ -121,6 +130,26 @@ describe('what it leaves to node:tls', () => {
     }
   });
 
+  it('a server whose flight never ends (an endless certificate): given up at 256 KiB, not buffered on', async () => {
+    let written = 0;
+    const peer = await keep(startRawPeer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        // A ServerHello, then a Certificate message that claims 16 MB, fed in 16 KiB records until the client hangs up.
+        socket.write(Buffer.concat([serverHelloRecord(), Buffer.from([22, 3, 3, 0x40, 0x00, 11, 0xff, 0xff, 0xff]), Buffer.alloc(0x4000 - 4)]));
+        const more = (): void => {
+          while (!socket.destroyed && written < 4 * MAX_HANDSHAKE_BYTES) {
+            written += 0x4005;
+            if (!socket.write(Buffer.concat([Buffer.from([22, 3, 3, 0x40, 0x00]), Buffer.alloc(0x4000)]))) return void socket.once('drain', more);
+          }
+        };
+        more();
+      });
+    }));
+    // Without the cap it would wait on the 16 MB message until the deadline (null).
+    expect(await ownTls12Session(loopbackCtx(peer.port), true)).toBe('unsupported');
+  });
+
   it('nothing listening: no session, and nothing for node:tls to retry', async () => {
     const srv = await startNodeTls();
     await srv.stop();
@@ -162,6 +191,16 @@ describe('hostile or broken answers (pure)', () => {
       for (let at = 0; at < bytes.length && last.kind === 'need-more'; at += 7) last = h.feed(bytes.subarray(at, at + 7));
       expect(['need-more', 'unsupported']).toContain(last.kind);
     }
+  });
+
+  it('a flight past MAX_HANDSHAKE_BYTES ends the handshake, whatever it claims to be', () => {
+    const h = hs();
+    expect(h.feed(serverHello(0x0303, 0xc02f)).kind).toBe('need-more');
+    // A Certificate message that claims 16 MB, in full 16 KiB records.
+    expect(h.feed(Buffer.concat([Buffer.from([22, 3, 3, 0x40, 0x00, 11, 0xff, 0xff, 0xff]), Buffer.alloc(0x4000 - 4)])).kind).toBe('need-more');
+    let last: ReturnType<Tls12Handshake['feed']> = { kind: 'need-more' };
+    for (let i = 0; i < 100 && last.kind === 'need-more'; i++) last = h.feed(Buffer.concat([Buffer.from([22, 3, 3, 0x40, 0x00]), Buffer.alloc(0x4000)]));
+    expect(last).toMatchObject({ kind: 'unsupported', why: `more than ${MAX_HANDSHAKE_BYTES} bytes without finishing the handshake` });
   });
 
   it('a ServerHello whose lengths point past its end: unsupported, never a throw', () => {

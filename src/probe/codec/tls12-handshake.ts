@@ -38,6 +38,8 @@ export const SUITES: Readonly<Record<number, Suite>> = {
   0xcca9: CHACHA, // ECDHE-ECDSA-CHACHA20-POLY1305
   0xcca8: CHACHA, // ECDHE-RSA-CHACHA20-POLY1305
 };
+/** As raw-hello's MAX_FLIGHT_BYTES: room for a large certificate chain, and no more. */
+export const MAX_HANDSHAKE_BYTES = 256 * 1024;
 const SUITE_IDS = Object.keys(SUITES).map(Number);
 const CURVES = [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1];
 const OPENSSL_CURVES: Readonly<Record<number, string>> = { [GROUP.secp256r1]: 'prime256v1', [GROUP.secp384r1]: 'secp384r1', [GROUP.secp521r1]: 'secp521r1' };
@@ -166,6 +168,7 @@ export class Tls12Handshake {
   private readonly clientRandom: Buffer;
   private readonly transcript: Buffer[] = [];
   private pending: Buffer = Buffer.alloc(0);
+  private received = 0;
   private fragments: Buffer = Buffer.alloc(0);
   private phase: 'server-hello' | 'server-finish' | 'encrypted' | 'over' = 'server-hello';
   private serverHello: { random: Buffer; sessionId: Buffer; cipher: number; ems: boolean; ticketPromised: boolean } | null = null;
@@ -195,6 +198,10 @@ export class Tls12Handshake {
   }
 
   private consume(chunk: Buffer): Tls12Step {
+    // Every handshake message is kept for the transcript: a server that never ends its flight
+    // (a certificate chain without end) must not grow it without bound.
+    this.received += chunk.length;
+    if (this.received > MAX_HANDSHAKE_BYTES) return this.stop(`more than ${MAX_HANDSHAKE_BYTES} bytes without finishing the handshake`);
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let toSend: Buffer | null = null;
     while (this.pending.length >= 5) {
