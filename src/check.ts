@@ -239,7 +239,7 @@ function withEarlyEvidence(opts: CheckOptions): CheckOptions {
     onPartialResult: (partial, progress) => {
       caller?.(partial, progress);
       // Only a head start: whatever goes wrong here, the check's own evidence step still runs.
-      (evidence ??= import('./evidence/index.js')).then((m) => m.startEarlyEvidence(partial, progress, { ...base, symptom: opts.symptom, runs })).catch(() => undefined);
+      (evidence ??= import('./evidence/index.js')).then((m) => m.startEarlyEvidence(partial, progress, { ...base, symptom: opts.symptom, signal: opts.signal, runs })).catch(() => undefined);
     },
   };
 }
