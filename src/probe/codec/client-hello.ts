@@ -113,7 +113,7 @@ function u8(n: number): Buffer {
   return Buffer.from([n & 0xff]);
 }
 
-function u16(n: number): Buffer {
+export function u16(n: number): Buffer {
   const b = Buffer.allocUnsafe(2);
   b.writeUInt16BE(n & 0xffff);
   return b;
@@ -124,14 +124,14 @@ function u24(n: number): Buffer {
 }
 
 /** A vector with a 1- or 2-byte length prefix. */
-function vec8(data: Buffer): Buffer {
+export function vec8(data: Buffer): Buffer {
   const out = Buffer.allocUnsafe(1 + data.length);
   out[0] = data.length & 0xff;
   data.copy(out, 1);
   return out;
 }
 
-function vec16(data: Buffer): Buffer {
+export function vec16(data: Buffer): Buffer {
   const out = Buffer.allocUnsafe(2 + data.length);
   out.writeUInt16BE(data.length & 0xffff, 0);
   data.copy(out, 2);

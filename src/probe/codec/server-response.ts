@@ -218,7 +218,8 @@ function parseExtensions(buf: Buffer): ParsedExtension[] | null {
   return out;
 }
 
-function parseServerHello(body: Buffer, recordVersion: number): ServerHello | NotTls {
+/** A ServerHello message's body (after the handshake header); malformed ones are NotTls. */
+export function parseServerHello(body: Buffer, recordVersion: number): ServerHello | NotTls {
   const bad = (why: string): NotTls => notTls('unknown', `malformed ServerHello: ${why}`);
   if (body.length < 38) return bad('too short');
   const legacyVersion = body.readUInt16BE(0);

@@ -1,17 +1,18 @@
-// A TLS 1.2 full handshake of our own (RFC 5246, ECDHE with AES-GCM: RFC 5289, RFC 8422, RFC
-// 7627's extended master secret), for one purpose: to leave a session (an ID in the server's
+// A TLS 1.2 full handshake of our own (RFC 5246; ECDHE, RFC 8422, with AES-GCM, RFC 5289, or
+// ChaCha20-Poly1305, RFC 7905; RFC 7627's extended master secret), for one purpose: to leave a session (an ID in the server's
 // cache, or a ticket) that the resumption probe then offers again. node:tls costs ~2 ms of CPU per
 // handshake (a TLSSocket, its streams, OpenSSL's state machine, the certificate turned into
-// objects); this costs one key agreement, a few HMACs and two AES-GCM records. Nothing is trusted
+// objects); this costs one key agreement, a few HMACs and two AEAD records. Nothing is trusted
 // or verified beyond what proves the handshake completed: the server's Finished. Anything it does
-// not cover (another version, a CBC or RSA-key-exchange suite, another curve, a certificate
-// request) is `unsupported`, and the caller makes the handshake with node:tls instead.
+// not cover (another version, a CBC or RSA-key-exchange suite, another curve, a server that
+// refuses the empty Certificate we answer a certificate request with) is `unsupported`, and the
+// caller makes the handshake with node:tls instead.
 //
 // Pure: a state machine fed the server's bytes, answering with bytes to send; no sockets.
 import { createCipheriv, createDecipheriv, type CipherChaCha20Poly1305, type CipherGCM, type DecipherChaCha20Poly1305, type DecipherGCM, createECDH, createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
-import { buildClientHello, EXT, helloRandom } from './client-hello.js';
+import { buildClientHello, EXT, helloRandom, u16 } from './client-hello.js';
 import { GROUP } from './groups.js';
-import { HANDSHAKE, MAX_RECORD_LENGTH } from './server-response.js';
+import { HANDSHAKE, MAX_RECORD_LENGTH, parseServerHello } from './server-response.js';
 
 const TLS12 = 0x0303;
 const RECORD = { changeCipherSpec: 20, alert: 21, handshake: 22 } as const;
@@ -30,7 +31,7 @@ const AES256: Suite = { hash: 'sha384', aead: 'aes-256-gcm', keyLength: 32, ivLe
 const CHACHA: Suite = { hash: 'sha256', aead: 'chacha20-poly1305', keyLength: 32, ivLength: 12 };
 
 /** ECDHE with an AEAD, which every TLS 1.2 stack of the last decade has; ECDSA and RSA certificates alike. */
-export const SUITES: Readonly<Record<number, Suite>> = {
+const SUITES: Readonly<Record<number, Suite>> = {
   0xc02b: AES128, // ECDHE-ECDSA-AES128-GCM-SHA256
   0xc02f: AES128, // ECDHE-RSA-AES128-GCM-SHA256
   0xc02c: AES256, // ECDHE-ECDSA-AES256-GCM-SHA384
@@ -44,7 +45,6 @@ const SUITE_IDS = Object.keys(SUITES).map(Number);
 const CURVES = [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1];
 const OPENSSL_CURVES: Readonly<Record<number, string>> = { [GROUP.secp256r1]: 'prime256v1', [GROUP.secp384r1]: 'secp384r1', [GROUP.secp521r1]: 'secp521r1' };
 
-const u16 = (n: number): Buffer => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
 const u64 = (n: number): Buffer => {
   const b = Buffer.alloc(8);
   b.writeUInt32BE(n >>> 0, 4);
@@ -175,7 +175,6 @@ export class Tls12Handshake {
   private serverKeyExchange: { curve: number; point: Buffer } | null = null;
   private keys: Keys | null = null;
   private ticket: Buffer | null = null;
-  private clientFinished: Buffer | null = null;
   /** The server asked for a certificate: we answer with none, as node:tls does without one. */
   private certificateRequested = false;
 
@@ -278,27 +277,12 @@ export class Tls12Handshake {
   }
 
   private readServerHello(body: Buffer): Tls12Step | null {
-    if (body.length < 38 || body.readUInt16BE(0) !== TLS12) return this.stop('not TLS 1.2');
-    const random = body.subarray(2, 34);
-    const idLength = body[34] as number;
-    const sessionId = body.subarray(35, 35 + idLength);
-    let at = 35 + idLength;
-    const cipher = body.readUInt16BE(at);
-    if (!SUITES[cipher]) return this.stop(`suite 0x${cipher.toString(16)}`);
-    at += 3; // cipher suite, compression method
-    let ems = false;
-    let ticketPromised = false;
-    if (at + 2 <= body.length) {
-      const end = Math.min(body.length, at + 2 + body.readUInt16BE(at));
-      at += 2;
-      while (at + 4 <= end) {
-        const extType = body.readUInt16BE(at);
-        if (extType === EXT.extendedMasterSecret) ems = true;
-        if (extType === EXT.sessionTicket) ticketPromised = true;
-        at += 4 + body.readUInt16BE(at + 2);
-      }
-    }
-    this.serverHello = { random: Buffer.from(random), sessionId: Buffer.from(sessionId), cipher, ems, ticketPromised };
+    const hello = parseServerHello(body, TLS12);
+    if (hello.kind !== 'server-hello') return this.stop(hello.detail);
+    if (hello.version !== TLS12) return this.stop('not TLS 1.2');
+    if (!SUITES[hello.cipher]) return this.stop(`suite 0x${hello.cipher.toString(16)}`);
+    const has = (type: number): boolean => hello.extensions.some((e) => e.type === type);
+    this.serverHello = { random: hello.random, sessionId: hello.sessionId, cipher: hello.cipher, ems: has(EXT.extendedMasterSecret), ticketPromised: has(EXT.sessionTicket) };
     return null;
   }
 
@@ -342,7 +326,6 @@ export class Tls12Handshake {
     };
     const finished = handshakeMessage(MSG.finished, prf(suite.hash, masterSecret, 'client finished', this.transcriptHash(suite), 12));
     this.transcript.push(finished);
-    this.clientFinished = finished;
     this.phase = 'server-finish';
     return {
       kind: 'send',
@@ -353,7 +336,7 @@ export class Tls12Handshake {
   private serverFinished(body: Buffer): Tls12Step {
     const keys = this.keys;
     const hello = this.serverHello;
-    if (!keys || !hello || !this.clientFinished) return this.stop('encrypted record before our Finished');
+    if (!keys || !hello) return this.stop('encrypted record before our Finished');
     const plain = open(keys, 0, RECORD.handshake, body);
     if (!plain) return this.stop('the server\'s Finished does not authenticate');
     const expected = handshakeMessage(MSG.finished, prf(keys.suite.hash, keys.masterSecret, 'server finished', this.transcriptHash(keys.suite), 12));
