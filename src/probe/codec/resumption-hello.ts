@@ -5,7 +5,7 @@
 // No handshake is completed, so an attempt costs one round trip and almost no CPU.
 import { createHash, createHmac } from 'node:crypto';
 import { children, readDer, TAG } from '../der.js';
-import { buildClientHello, EXT, helloRandom, VERSION_CODES, x25519PublicKey, type HelloVersion } from './client-hello.js';
+import { buildClientHello, EXT, helloRandom, u16, vec16, vec8, VERSION_CODES, x25519PublicKey, type HelloVersion } from './client-hello.js';
 import type { ServerHello } from './server-response.js';
 
 /** What a resumption needs from OpenSSL's SSL_SESSION ASN.1 (ssl/ssl_asn1.c). */
@@ -94,10 +94,7 @@ function legacyOffer(kind: 'sessionId' | 'ticket', s: SessionFacts, sni: string 
   return { kind, hello, echo };
 }
 
-const u16 = (n: number): Buffer => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
 const u32 = (n: number): Buffer => Buffer.from([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-const vec8 = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length]), b]);
-const vec16 = (b: Buffer): Buffer => Buffer.concat([u16(b.length), b]);
 const extension = (type: number, data: Buffer): Buffer => Buffer.concat([u16(type), vec16(data)]);
 
 const TLS13_HASH: Readonly<Record<number, 'sha256' | 'sha384'>> = { 0x1301: 'sha256', 0x1302: 'sha384', 0x1303: 'sha256', 0x1304: 'sha256', 0x1305: 'sha256' };
