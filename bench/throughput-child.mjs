@@ -7,29 +7,27 @@ const concurrency = Number(process.argv[2]);
 const ports = process.argv[3].split(',').map(Number);
 let peakRss = 0;
 const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);
-let next = 0;
 let errors = 0;
+
+/** Runs fn(0) … fn(count - 1), `width` at a time. */
+async function inLanes(width, count, fn) {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: width }, lane));
+}
+
 // A worker that has run a while: V8 compiles the probes during a fresh process's first few
 // hundred checks (on threads process.cpuUsage counts), which no long-running worker pays per check
 // (bench/cpu.mjs, WORKER_WARM_CHECKS). Ten at a time: the compiler counts calls, not time.
-let warmed = 0;
-const warm = async () => {
-  while (warmed < WORKER_WARM_CHECKS) {
-    const i = warmed++;
-    await runCheck(`127.0.0.1:${ports[i % ports.length]}`, { timeoutMs: 20_000 });
-  }
-};
-await Promise.all(Array.from({ length: 10 }, warm));
+await inLanes(10, WORKER_WARM_CHECKS, (i) => runCheck(`127.0.0.1:${ports[i % ports.length]}`, { timeoutMs: 20_000 }));
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-async function lane() {
-  while (next < ports.length) {
-    const port = ports[next++];
-    const r = await runCheck(`127.0.0.1:${port}`, { timeoutMs: 20_000 });
-    if (r.error || r.probeErrors) errors++;
-  }
-}
-await Promise.all(Array.from({ length: concurrency }, lane));
+await inLanes(concurrency, ports.length, async (i) => {
+  const r = await runCheck(`127.0.0.1:${ports[i]}`, { timeoutMs: 20_000 });
+  if (r.error || r.probeErrors) errors++;
+});
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 clearInterval(sampler);
