@@ -9,7 +9,7 @@
 // caller makes the handshake with node:tls instead.
 //
 // Pure: a state machine fed the server's bytes, answering with bytes to send; no sockets.
-import { createCipheriv, createDecipheriv, type CipherChaCha20Poly1305, type CipherGCM, type DecipherChaCha20Poly1305, type DecipherGCM, createECDH, createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type CipherChaCha20Poly1305, type CipherGCM, type DecipherChaCha20Poly1305, type DecipherGCM, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { buildClientHello, EXT, helloRandom, u16 } from './client-hello.js';
 import { GROUP } from './groups.js';
 import { HANDSHAKE, MAX_RECORD_LENGTH, parseServerHello } from './server-response.js';
@@ -68,8 +68,21 @@ export function prf(hash: Suite['hash'], secret: Buffer, label: string, seed: Bu
   return Buffer.concat(out).subarray(0, length);
 }
 
-/** The client's half of an ECDHE exchange on the server's curve, or null for a curve not covered. */
-function keyAgreement(curve: number, serverPoint: Buffer): { publicKey: Buffer; secret: Buffer } | null {
+/**
+ * The client's half of an ECDHE exchange on the server's curve, or null for a curve not covered.
+ *
+ * The x25519 pair comes back from generateKeyPairSync already encoded as JWK, and the private key
+ * is imported again for the agreement. Exporting the generated KeyObject as JWK instead (what this
+ * did first) can hang Node 20 for good: ExportJWKEdKey holds the key's mutex while it allocates
+ * the "x" string, a garbage collection inside that allocation destroys the finished KeyGenJob of
+ * the same key, and its destructor waits on that mutex (seen here: futex wait under
+ * KeyGenJob::~KeyGenJob, ExportJWKEdKey; test/tls12-key-agreement.test.ts). The worker's event
+ * loop would stop with it, every check and timer too.
+ */
+/** generateKeyPairSync with JWK output, which @types/node has no overload for (Node returns plain JWK objects). */
+const generateJwkPair = generateKeyPairSync as unknown as (type: 'x25519', options: { publicKeyEncoding: { format: 'jwk' }; privateKeyEncoding: { format: 'jwk' } }) => { publicKey: JsonWebKey; privateKey: JsonWebKey };
+
+export function keyAgreement(curve: number, serverPoint: Buffer): { publicKey: Buffer; secret: Buffer } | null {
   const named = OPENSSL_CURVES[curve];
   if (named) {
     const ecdh = createECDH(named);
@@ -77,10 +90,10 @@ function keyAgreement(curve: number, serverPoint: Buffer): { publicKey: Buffer; 
     return { publicKey, secret: ecdh.computeSecret(serverPoint) };
   }
   if (curve === GROUP.x25519 && serverPoint.length === 32) {
-    const { publicKey, privateKey } = generateKeyPairSync('x25519');
+    const { privateKey: jwk } = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } });
+    const privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
     const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: serverPoint.toString('base64url') }, format: 'jwk' });
-    const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
-    return { publicKey: raw, secret: diffieHellman({ privateKey, publicKey: peer }) };
+    return { publicKey: Buffer.from(jwk.x ?? '', 'base64url'), secret: diffieHellman({ privateKey, publicKey: peer }) };
   }
   return null;
 }
