@@ -13,6 +13,7 @@ import { startNodeTls, type Running } from './helpers/servers.js';
 import { sendSlashCommand, startSlackStandin, type RecordedCall, type SlackStandin } from './helpers/slack-standin.js';
 import { deleteKeysAt } from './helpers/redis-keys.js';
 import { assertFreshBuild } from './hardening-stack.js';
+import { startCommand } from '../bench/bot/start-flags.mjs';
 
 const SECRET = 'start-signing-secret';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -84,11 +85,10 @@ const running = (pid: number): boolean => {
 };
 
 /** package.json's start script after `node` (its V8 flags and the script), so the test runs exactly what `npm start` runs. */
-function startCommand(): string[] {
-  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
-  expect(start[0]).toBe('node');
-  expect(start.at(-1)).toBe('dist/handlers/app.js');
-  return start.slice(1);
+function startArgs(): string[] {
+  const { flags, script } = startCommand();
+  expect(script).toEqual(['dist/handlers/app.js']);
+  return [...flags, ...script];
 }
 
 let slack: SlackStandin;
@@ -100,7 +100,7 @@ let workersPid = 0;
 
 /** `npm start`'s command with this test's Slack stand-in, Redis prefix and a free port; its logs on a pipe. */
 const startApp = (): ChildProcessByStdio<null, Readable, null> =>
-  spawn(process.execPath, startCommand(), {
+  spawn(process.execPath, startArgs(), {
     env: {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: 'xoxb-start',

@@ -9,17 +9,24 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The `--flag[=value]` words between `node` and the script in package.json's start script. */
-export function startNodeFlags() {
+/**
+ * package.json's start script split as node runs it: the `--flag[=value]` words between `node` and
+ * the script, and the script with its arguments. The bot benches and test/slack-start.test.ts read
+ * it here, so both run exactly what `npm start` runs.
+ */
+export function startCommand() {
   const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
   const words = start.trim().split(/\s+/);
   if (words[0] !== 'node') throw new Error(`package.json's start script does not run node: ${start}`);
-  const flags = [];
-  for (const w of words.slice(1)) {
-    if (!w.startsWith('--')) break;
-    flags.push(w);
-  }
-  return flags;
+  const rest = words.slice(1);
+  const firstArg = rest.findIndex((w) => !w.startsWith('--'));
+  const split = firstArg < 0 ? rest.length : firstArg;
+  return { flags: rest.slice(0, split), script: rest.slice(split) };
+}
+
+/** The `--flag[=value]` words between `node` and the script in package.json's start script. */
+export function startNodeFlags() {
+  return startCommand().flags;
 }
 
 /**
