@@ -168,11 +168,12 @@ describe('hostile or broken answers (pure)', () => {
     return rec(22, hsMsg(2, body));
   };
 
-  it('a fatal alert, an old version, a suite we did not offer, an oversized record: unsupported, never a throw', () => {
+  it('a fatal alert, an old version, a suite we did not offer, an oversized record, an HTTP answer: unsupported, never a throw', () => {
     expect(hs().feed(rec(21, Buffer.from([2, 40]))).kind).toBe('unsupported');
     expect(hs().feed(serverHello(0x0301, 0xc02f))).toMatchObject({ kind: 'unsupported', why: 'not TLS 1.2' });
     expect(hs().feed(serverHello(0x0303, 0x002f))).toMatchObject({ kind: 'unsupported', why: 'suite 0x2f' });
-    expect(hs().feed(Buffer.from([22, 3, 3, 0xff, 0xff]))).toMatchObject({ kind: 'unsupported', why: 'oversized record' });
+    expect(hs().feed(Buffer.from([22, 3, 3, 0xff, 0xff]))).toMatchObject({ kind: 'unsupported', why: 'record length 65535 exceeds the TLS maximum' });
+    expect(hs().feed(Buffer.from('HTTP/1.1 400 Bad Request\r\n'))).toMatchObject({ kind: 'unsupported', why: expect.stringMatching(/^not a TLS record header/) as unknown });
   });
 
   it('a warning before the flight ends is not a refusal; ServerHelloDone without a key exchange is', () => {

@@ -182,26 +182,28 @@ function matchBanner(buf: Buffer, eof: boolean): NotTls | 'need-more' | null {
 /**
  * Visits the complete records at the front of `buf`, in order, until `visit` returns true (a
  * decision: the records after it are not read at all, e.g. a TLS 1.3 server's encrypted ones) or
- * an incomplete or malformed record. `error` says why reading stopped at a malformed one.
+ * an incomplete or malformed record. `error` says why reading stopped at a malformed one;
+ * `consumed` counts the bytes of the records visited, so a reader fed in pieces keeps the rest.
  */
-function eachRecord(buf: Buffer, visit: (type: number, version: number, body: Buffer) => boolean): { count: number; error: string | null } {
+export function eachRecord(buf: Buffer, visit: (type: number, version: number, body: Buffer) => boolean): { count: number; consumed: number; error: string | null } {
   let count = 0;
   let off = 0;
   while (off < buf.length) {
-    if (buf.length - off < 5) return { count, error: null };
+    if (buf.length - off < 5) return { count, consumed: off, error: null };
     const type = buf[off] as number;
     const version = buf.readUInt16BE(off + 1);
     const length = buf.readUInt16BE(off + 3);
     if (!RECORD_TYPES.has(type) || buf[off + 1] !== 3) {
-      return { count, error: `not a TLS record header (bytes ${buf.subarray(off, off + 5).toString('hex')})` };
+      return { count, consumed: off, error: `not a TLS record header (bytes ${buf.subarray(off, off + 5).toString('hex')})` };
     }
-    if (length > MAX_RECORD_LENGTH) return { count, error: `record length ${length} exceeds the TLS maximum` };
-    if (buf.length - off - 5 < length) return { count, error: null };
+    if (length > MAX_RECORD_LENGTH) return { count, consumed: off, error: `record length ${length} exceeds the TLS maximum` };
+    if (buf.length - off - 5 < length) return { count, consumed: off, error: null };
     count++;
-    if (visit(type, version, buf.subarray(off + 5, off + 5 + length))) return { count, error: null };
+    const decided = visit(type, version, buf.subarray(off + 5, off + 5 + length));
     off += 5 + length;
+    if (decided) return { count, consumed: off, error: null };
   }
-  return { count, error: null };
+  return { count, consumed: off, error: null };
 }
 
 function parseExtensions(buf: Buffer): ParsedExtension[] | null {

@@ -12,7 +12,7 @@
 import { createCipheriv, createDecipheriv, type CipherChaCha20Poly1305, type CipherGCM, type DecipherChaCha20Poly1305, type DecipherGCM, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { buildClientHello, EXT, helloRandom, u16 } from './client-hello.js';
 import { GROUP } from './groups.js';
-import { HANDSHAKE, MAX_RECORD_LENGTH, parseServerHello } from './server-response.js';
+import { eachRecord, HANDSHAKE, parseServerHello } from './server-response.js';
 
 const TLS12 = 0x0303;
 const RECORD = { changeCipherSpec: 20, alert: 21, handshake: 22 } as const;
@@ -216,17 +216,16 @@ export class Tls12Handshake {
     if (this.received > MAX_HANDSHAKE_BYTES) return this.stop(`more than ${MAX_HANDSHAKE_BYTES} bytes without finishing the handshake`);
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let toSend: Buffer | null = null;
-    while (this.pending.length >= 5) {
-      const type = this.pending[0] as number;
-      const length = this.pending.readUInt16BE(3);
-      if (length > MAX_RECORD_LENGTH) return this.stop('oversized record');
-      if (this.pending.length < 5 + length) break;
-      const body = this.pending.subarray(5, 5 + length);
-      this.pending = this.pending.subarray(5 + length);
+    let decided: Tls12Step | null = null;
+    const { consumed, error } = eachRecord(this.pending, (type, _version, body) => {
       const step = this.record(type, body);
       if (step?.kind === 'send') toSend = toSend ? Buffer.concat([toSend, step.bytes]) : step.bytes;
-      else if (step) return step;
-    }
+      else if (step) decided = step;
+      return decided !== null;
+    });
+    if (decided) return decided;
+    if (error) return this.stop(error);
+    this.pending = this.pending.subarray(consumed);
     return toSend ? { kind: 'send', bytes: toSend } : { kind: 'need-more' };
   }
 
