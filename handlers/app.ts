@@ -9,6 +9,7 @@ import { createAddressPolicy, parseTarget } from '../src/target/index.js';
 import { createCheckQueue } from '../jobs/queue.js';
 import { realExplain } from '../jobs/defaults.js';
 import { closeOnSignals, isMain } from '../jobs/shutdown.js';
+import { watchLiveness } from '../jobs/liveness.js';
 import type { FromWorkerProcess, ToWorkerProcess } from '../jobs/worker-process.js';
 import type { Logger } from '../src/log.js';
 import type { MetricJson } from '../jobs/metrics.js';
@@ -29,14 +30,24 @@ function startWorkerProcess(logger: Logger): Promise<WorkerProcess> {
   let closing = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('error', (err) => logger.error({ err: err.message }, 'workers\' process failed'));
+  const send = (msg: ToWorkerProcess): void => {
+    if (child.connected) child.send(msg);
+  };
+  // A workers' process whose event loop is stuck never exits by itself: kill it, and the exit
+  // below stops the app too (jobs/liveness.ts).
+  const liveness = watchLiveness({
+    ping: (id) => send({ type: 'ping', id }),
+    onStuck: (silentMs) => {
+      logger.error({ pid: child.pid, silentMs }, 'workers\' process stopped answering (its event loop is blocked); killing it');
+      child.kill('SIGKILL');
+    },
+  });
   child.on('exit', (code, signal) => {
+    liveness.stop();
     if (closing) return;
     logger.error({ code, signal }, 'workers\' process exited; stopping so that the supervisor restarts the app');
     process.exit(1);
   });
-  const send = (msg: ToWorkerProcess): void => {
-    if (child.connected) child.send(msg);
-  };
   const close = async (): Promise<void> => {
     closing = true;
     send({ type: 'close' });
@@ -58,6 +69,7 @@ function startWorkerProcess(logger: Logger): Promise<WorkerProcess> {
   return new Promise((resolve) => {
     child.on('message', (msg: FromWorkerProcess) => {
       if (msg.type === 'ready') resolve({ close, metrics });
+      if (msg.type === 'pong') liveness.answered(msg.id);
       if (msg.type === 'metrics') {
         waiting.get(msg.id)?.(msg.metrics);
         waiting.delete(msg.id);

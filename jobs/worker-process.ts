@@ -12,8 +12,8 @@ import { startWorkers, type RunningWorkers } from './run-workers.js';
 import { lowerProcessPriority } from './thread-priority.js';
 import type { MetricJson } from './metrics.js';
 
-export type ToWorkerProcess = { type: 'close' } | { type: 'metrics'; id: number };
-export type FromWorkerProcess = { type: 'ready' } | { type: 'closed' } | { type: 'metrics'; id: number; metrics: MetricJson };
+export type ToWorkerProcess = { type: 'close' } | { type: 'metrics'; id: number } | { type: 'ping'; id: number };
+export type FromWorkerProcess = { type: 'ready' } | { type: 'closed' } | { type: 'metrics'; id: number; metrics: MetricJson } | { type: 'pong'; id: number };
 
 if (!process.send) throw new Error('jobs/worker-process.js runs as the workers of handlers/app.js (npm start); `npm run worker` runs workers alone');
 const tell = (msg: FromWorkerProcess, then?: () => void): void => {
@@ -49,6 +49,8 @@ const close = (): void => {
 // Listening before the workers start: a close asked for meanwhile (a SIGTERM at start) is kept.
 process.on('message', (msg: ToWorkerProcess) => {
   if (msg.type === 'close') return close();
+  // The web handler's liveness watch (jobs/liveness.ts): answering at all is the point.
+  if (msg.type === 'ping') return tell({ type: 'pong', id: msg.id });
   const answer = workers ? workers.metrics.registry.getMetricsAsJSON() : Promise.resolve([]);
   void answer.then((metrics) => tell({ type: 'metrics', id: msg.id, metrics }));
 });
