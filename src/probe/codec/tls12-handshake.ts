@@ -68,6 +68,9 @@ export function prf(hash: Suite['hash'], secret: Buffer, label: string, seed: Bu
   return Buffer.concat(out).subarray(0, length);
 }
 
+/** generateKeyPairSync with JWK output, which @types/node has no overload for (Node returns plain JWK objects). */
+const generateJwkPair = generateKeyPairSync as unknown as (type: 'x25519', options: { publicKeyEncoding: { format: 'jwk' }; privateKeyEncoding: { format: 'jwk' } }) => { publicKey: JsonWebKey; privateKey: JsonWebKey };
+
 /**
  * The client's half of an ECDHE exchange on the server's curve, or null for a curve not covered.
  *
@@ -79,9 +82,6 @@ export function prf(hash: Suite['hash'], secret: Buffer, label: string, seed: Bu
  * KeyGenJob::~KeyGenJob, ExportJWKEdKey; test/tls12-key-agreement.test.ts). The worker's event
  * loop would stop with it, every check and timer too.
  */
-/** generateKeyPairSync with JWK output, which @types/node has no overload for (Node returns plain JWK objects). */
-const generateJwkPair = generateKeyPairSync as unknown as (type: 'x25519', options: { publicKeyEncoding: { format: 'jwk' }; privateKeyEncoding: { format: 'jwk' } }) => { publicKey: JsonWebKey; privateKey: JsonWebKey };
-
 export function keyAgreement(curve: number, serverPoint: Buffer): { publicKey: Buffer; secret: Buffer } | null {
   const named = OPENSSL_CURVES[curve];
   if (named) {
