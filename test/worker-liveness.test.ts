@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { watchLiveness } from '../jobs/liveness.js';
 import type { FromWorkerProcess } from '../jobs/worker-process.js';
 import { assertFreshBuild, REDIS_URL } from './hardening-stack.js';
@@ -40,6 +40,69 @@ const messageOf = <T>(c: ChildProcess, pred: (m: T) => boolean): Promise<T> =>
     };
     c.on('message', on);
   });
+
+describe('watchLiveness (fake timers, a clock of its own)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A watch whose clock moves only when `tick` says, with what it pinged and reported. */
+  function harness() {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    let clock = 0;
+    const pings: number[] = [];
+    const stuck: number[] = [];
+    const live = watchLiveness({ ping: (id) => pings.push(id), onStuck: (ms) => stuck.push(ms), intervalMs: 10, deadMs: 60, now: () => clock });
+    const tick = (ms = 10): void => {
+      clock += ms;
+      vi.advanceTimersByTime(10);
+    };
+    return { live, pings, stuck, tick };
+  }
+
+  it('keeps quiet while answers come, pinging every interval', () => {
+    const { live, pings, stuck, tick } = harness();
+    for (let i = 0; i < 20; i++) {
+      tick();
+      live.answered(pings.at(-1) ?? 0);
+    }
+    expect(pings).toHaveLength(20);
+    expect(stuck).toEqual([]);
+  });
+
+  it('reports a silence of deadMs once, and stops pinging', () => {
+    const { live, pings, stuck, tick } = harness();
+    tick();
+    live.answered(1);
+    for (let i = 0; i < 12; i++) tick();
+    expect(stuck).toEqual([60]);
+    const sent = pings.length;
+    tick();
+    tick();
+    expect(pings).toHaveLength(sent);
+    expect(stuck).toEqual([60]);
+  });
+
+  it('does not count its own stall as the other side\'s silence, and still reports a silence after it', () => {
+    const { pings, stuck, tick } = harness();
+    tick();
+    // This process held up for 5 minutes: its timer fires late, the answers would be unread.
+    tick(300_000);
+    expect(stuck).toEqual([]);
+    for (let i = 0; i < 6; i++) tick();
+    expect(stuck).toEqual([60]);
+    expect(pings.length).toBeGreaterThan(2);
+  });
+
+  it('ignores answers to pings it never sent', () => {
+    const { live, stuck, tick } = harness();
+    for (let i = 0; i < 7; i++) {
+      tick();
+      live.answered(999);
+    }
+    expect(stuck).toEqual([60]);
+  });
+});
 
 describe('watchLiveness', () => {
   it('leaves a child that answers alone and reports one whose event loop blocked', async () => {
