@@ -5,10 +5,12 @@ import { createLogger } from '../src/log.js';
 import { closeOnSignals } from './shutdown.js';
 import { startWorkers } from './run-workers.js';
 import { startOpsServer } from './health.js';
+import { startLoopWatch } from './loop-watch.js';
 
 async function main(): Promise<void> {
   const config = loadConfig({ role: 'worker' });
   const logger = createLogger(config.logLevel);
+  const watch = startLoopWatch({ logger });
   const workers = await startWorkers(config, logger);
   const ops = config.healthPort === undefined ? null : await startOpsServer(workers.routes, { port: config.healthPort });
   if (ops) logger.info({ port: (ops.address() as { port: number }).port }, 'serving /healthz and /metrics');
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
     ops?.close();
     ops?.closeAllConnections();
     await workers.close();
+    await watch.stop();
   });
 }
 

@@ -10,6 +10,7 @@ import { createLogger } from '../src/log.js';
 import { errorSummary } from '../src/errors.js';
 import { startWorkers, type RunningWorkers } from './run-workers.js';
 import { lowerProcessPriority } from './thread-priority.js';
+import { startLoopWatch } from './loop-watch.js';
 import type { MetricJson } from './metrics.js';
 
 export type ToWorkerProcess = { type: 'close' } | { type: 'metrics'; id: number } | { type: 'ping'; id: number };
@@ -27,6 +28,8 @@ const logger = createLogger(config.logLevel).child({ process: 'workers' });
 const lowered = lowerProcessPriority();
 if (lowered) logger.info({ pid: process.pid, tids: lowered.tids, nice: lowered.nice }, 'checks run at a lower priority than the web handler');
 else logger.warn('could not lower the checks\' priority; acks may wait for checks on a busy machine');
+// After the priority: its thread inherits the lowered one. It dies with the process at exit.
+startLoopWatch({ logger });
 // A signal to the whole process group (a terminal's Ctrl-C, systemd's stop) reaches this process
 // too: the web handler's close decides when the checks stop.
 process.on('SIGTERM', () => undefined);
