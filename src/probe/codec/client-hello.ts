@@ -119,7 +119,7 @@ export function u16(n: number): Buffer {
   return b;
 }
 
-function u24(n: number): Buffer {
+export function u24(n: number): Buffer {
   return Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
 }
 

@@ -319,8 +319,20 @@ function toAlert(bytes: Buffer, recordVersion: number): Alert {
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /** `more` after `bytes`: a view of `more` alone when nothing came before (a message in one record, the usual case), else a copy. */
-function append(bytes: Buffer, more: Buffer): Buffer {
+export function append(bytes: Buffer, more: Buffer): Buffer {
   return bytes.length === 0 ? more : Buffer.concat([bytes, more]);
+}
+
+/**
+ * The complete handshake message at the front of `buf` (records' bodies joined): its type, its
+ * body, the whole of it with its 4-byte header (for a transcript), and what follows; null while
+ * it is still incomplete.
+ */
+export function nextHandshakeMessage(buf: Buffer): { type: number; body: Buffer; whole: Buffer; rest: Buffer } | null {
+  if (buf.length < 4) return null;
+  const length = buf.readUIntBE(1, 3);
+  if (buf.length < 4 + length) return null;
+  return { type: buf[0] as number, body: buf.subarray(4, 4 + length), whole: buf.subarray(0, 4 + length), rest: buf.subarray(4 + length) };
 }
 
 function parse(buf: Buffer, eof: boolean): ParseResult {
@@ -414,12 +426,10 @@ export function parseFlight(buf: Buffer): Flight {
         return false;
       }
       handshake = append(handshake, body);
-      while (handshake.length >= 4 && handshake.length >= 4 + handshake.readUIntBE(1, 3)) {
-        const len = handshake.readUIntBE(1, 3);
-        const msgType = handshake[0] as number;
-        messages.push({ type: msgType, body: Buffer.from(handshake.subarray(4, 4 + len)) });
-        handshake = handshake.subarray(4 + len);
-        if (msgType === HANDSHAKE.serverHelloDone) return (done = true);
+      for (let m = nextHandshakeMessage(handshake); m; m = nextHandshakeMessage(handshake)) {
+        messages.push({ type: m.type, body: Buffer.from(m.body) });
+        handshake = m.rest;
+        if (m.type === HANDSHAKE.serverHelloDone) return (done = true);
       }
       return false;
     });

@@ -10,9 +10,9 @@
 //
 // Pure: a state machine fed the server's bytes, answering with bytes to send; no sockets.
 import { createCipheriv, createDecipheriv, type CipherChaCha20Poly1305, type CipherGCM, type DecipherChaCha20Poly1305, type DecipherGCM, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
-import { buildClientHello, EXT, helloRandom, u16 } from './client-hello.js';
+import { buildClientHello, EXT, helloRandom, u16, u24 } from './client-hello.js';
 import { GROUP } from './groups.js';
-import { eachRecord, HANDSHAKE, parseServerHello } from './server-response.js';
+import { append, eachRecord, HANDSHAKE, nextHandshakeMessage, parseServerHello } from './server-response.js';
 
 const TLS12 = 0x0303;
 const RECORD = { changeCipherSpec: 20, alert: 21, handshake: 22 } as const;
@@ -50,7 +50,7 @@ const u64 = (n: number): Buffer => {
   b.writeUInt32BE(n >>> 0, 4);
   return b;
 };
-const handshakeMessage = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type, (body.length >> 16) & 0xff, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
+const handshakeMessage = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type]), u24(body.length), body]);
 const record = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type]), u16(TLS12), u16(body.length), body]);
 
 /** RFC 5246 §5: PRF(secret, label, seed) = P_hash(secret, label + seed), cut to `length`. */
@@ -214,7 +214,7 @@ export class Tls12Handshake {
     // (a certificate chain without end) must not grow it without bound.
     this.received += chunk.length;
     if (this.received > MAX_HANDSHAKE_BYTES) return this.stop(`more than ${MAX_HANDSHAKE_BYTES} bytes without finishing the handshake`);
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = append(this.pending, chunk);
     let toSend: Buffer | null = null;
     let decided: Tls12Step | null = null;
     const { consumed, error } = eachRecord(this.pending, (type, _version, body) => {
@@ -246,14 +246,12 @@ export class Tls12Handshake {
     }
     if (type !== RECORD.handshake) return this.stop(`unexpected record type ${type}`);
     if (this.phase === 'encrypted') return this.serverFinished(body);
-    this.fragments = this.fragments.length ? Buffer.concat([this.fragments, body]) : body;
+    this.fragments = append(this.fragments, body);
     let toSend: Tls12Step | null = null;
-    while (this.fragments.length >= 4) {
-      const length = this.fragments.readUIntBE(1, 3);
-      if (this.fragments.length < 4 + length) break;
-      const message = Buffer.from(this.fragments.subarray(0, 4 + length));
-      this.fragments = this.fragments.subarray(4 + length);
-      const step = this.message(message[0] as number, message.subarray(4), message);
+    for (let m = nextHandshakeMessage(this.fragments); m; m = nextHandshakeMessage(this.fragments)) {
+      this.fragments = m.rest;
+      const message = Buffer.from(m.whole);
+      const step = this.message(m.type, message.subarray(4), message);
       if (step?.kind === 'unsupported') return step;
       if (step) toSend = step;
     }
