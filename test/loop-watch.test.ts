@@ -2,31 +2,18 @@
 // running the built module: a loop blocked for good (as Node's native deadlock left one) gets the
 // process killed with a line saying why; a loop that keeps turning is left alone; and the watch
 // keeps no process alive that has nothing else to do. Waits are on the children's exits, bounded.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assertFreshBuild } from './hardening-stack.js';
+import { runNodeScript, type ScriptExit } from './helpers/node-script.js';
 
 const BUILT = fileURLToPath(new URL('../dist/jobs/loop-watch.js', import.meta.url));
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-}
-
 /** Runs `body` (an ES module with startLoopWatch in scope) in a child; resolves at its exit. */
-function runChild(body: string): Promise<Exit> {
+function runChild(body: string): Promise<ScriptExit> {
   assertFreshBuild(['jobs/loop-watch.ts']);
-  const script = `const { startLoopWatch } = await import(${JSON.stringify(BUILT)});\n${body}`;
   // The bound only ends a child the watch failed to end.
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal, out, err })));
+  return runNodeScript(`const { startLoopWatch } = await import(${JSON.stringify(BUILT)});\n${body}`, { timeoutMs: 60_000 });
 }
 
 describe('startLoopWatch', () => {

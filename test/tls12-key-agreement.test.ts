@@ -6,13 +6,13 @@
 // A child process with a 1 MB young generation collects every few hundred agreements, so a
 // collection lands inside each step in turn; the old code hung within 15,000 in about half the
 // runs, so a spy also checks that no generated key is exported as JWK at all.
-import { spawn } from 'node:child_process';
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { keyAgreement } from '../src/probe/codec/tls12-handshake.js';
 import { GROUP } from '../src/probe/codec/groups.js';
 import { assertFreshBuild } from './hardening-stack.js';
+import { runNodeScript } from './helpers/node-script.js';
 
 const BUILT = fileURLToPath(new URL('../dist/src/probe/codec/tls12-handshake.js', import.meta.url));
 const AGREEMENTS = 15_000;
@@ -68,12 +68,7 @@ describe('keyAgreement', () => {
       process.stdout.write('done');
     `;
     // The bound only ends a hung child: a healthy run takes a few seconds even on a busy machine.
-    const child = spawn(process.execPath, ['--max-semi-space-size=1', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
+    const { code, signal, out, err } = await runNodeScript(script, { nodeArgs: ['--max-semi-space-size=1'], timeoutMs: 90_000 });
     expect({ code, signal, out, err: err.slice(-500) }).toEqual({ code: 0, signal: null, out: 'done', err: '' });
   }, 120_000);
 });
