@@ -9,7 +9,7 @@ import { MAX_HANDSHAKE_BYTES, prf, Tls12Handshake, type Tls12Session } from '../
 import { resumedBy, resumptionOffer, type OfferKind } from '../src/probe/codec/resumption-hello.js';
 import { ownTls12Session } from '../src/probe/tls12-session.js';
 import { sendHello } from '../src/probe/raw-hello.js';
-import { run as resumption } from '../src/probe/resumption.js';
+import { ownSessionFacts, run as resumption } from '../src/probe/resumption.js';
 import { keepServers, startGnutlsServ, startNodeTls, startRawPeer, startSServer, tempDir, type KeyPair } from './helpers/servers.js';
 import { loopbackCtx } from './helpers/probe-ctx.js';
 
@@ -24,19 +24,21 @@ function ecdsaCert(): KeyPair {
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
 }
 
-/** A TLS 1.2 ServerHello record choosing ECDHE-RSA-AES128-GCM-SHA256, no extensions. */
-function serverHelloRecord(): Buffer {
+/** A record of `type` around `body`. */
+const rec = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type, 3, 3, body.length >> 8, body.length & 0xff]), body]);
+/** A handshake message of `type` around `body` (under 64 KiB). */
+const hsMsg = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type, 0, body.length >> 8, body.length & 0xff]), body]);
+/** A ServerHello record of `version` choosing `cipher`, no extensions. */
+const serverHello = (version: number, cipher: number): Buffer => {
   const body = Buffer.alloc(2 + 32 + 1 + 2 + 1);
-  body.writeUInt16BE(0x0303, 0);
-  body.writeUInt16BE(0xc02f, 35);
-  const message = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body]);
-  return Buffer.concat([Buffer.from([22, 3, 3, 0, message.length]), message]);
-}
+  body.writeUInt16BE(version, 0);
+  body.writeUInt16BE(cipher, 35);
+  return rec(22, hsMsg(2, body));
+};
 
 /** Whether the server resumes `session` when it is offered again as a hand-built hello. */
 async function resumes(port: number, kind: OfferKind, session: Tls12Session): Promise<boolean | null> {
-  const facts = { version: 0x0303, cipher: session.cipher, sessionId: session.sessionId, masterKey: session.masterSecret, time: 0, ticket: session.ticket, ticketAgeAdd: 0, extendedMasterSecret: session.extendedMasterSecret };
-  const offer = resumptionOffer(kind, facts, 'localhost');
+  const offer = resumptionOffer(kind, ownSessionFacts(session), 'localhost');
   if (!offer) return null;
   const answer = await sendHello(loopbackCtx(port), offer.hello);
   return answer.kind === 'server-hello' ? resumedBy(offer, answer) : null;
@@ -136,7 +138,7 @@ describe('what it leaves to node:tls', () => {
       socket.on('error', () => undefined);
       socket.once('data', () => {
         // A ServerHello, then a Certificate message that claims 16 MB, fed in 16 KiB records until the client hangs up.
-        socket.write(Buffer.concat([serverHelloRecord(), Buffer.from([22, 3, 3, 0x40, 0x00, 11, 0xff, 0xff, 0xff]), Buffer.alloc(0x4000 - 4)]));
+        socket.write(Buffer.concat([serverHello(0x0303, 0xc02f), Buffer.from([22, 3, 3, 0x40, 0x00, 11, 0xff, 0xff, 0xff]), Buffer.alloc(0x4000 - 4)]));
         const more = (): void => {
           while (!socket.destroyed && written < 4 * MAX_HANDSHAKE_BYTES) {
             written += 0x4005;
@@ -159,14 +161,6 @@ describe('what it leaves to node:tls', () => {
 
 describe('hostile or broken answers (pure)', () => {
   const hs = (): Tls12Handshake => new Tls12Handshake('localhost', true);
-  const rec = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type, 3, 3, body.length >> 8, body.length & 0xff]), body]);
-  const hsMsg = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type, 0, body.length >> 8, body.length & 0xff]), body]);
-  const serverHello = (version: number, cipher: number): Buffer => {
-    const body = Buffer.alloc(2 + 32 + 1 + 2 + 1);
-    body.writeUInt16BE(version, 0);
-    body.writeUInt16BE(cipher, 35);
-    return rec(22, hsMsg(2, body));
-  };
 
   it('a fatal alert, an old version, a suite we did not offer, an oversized record, an HTTP answer: unsupported, never a throw', () => {
     expect(hs().feed(rec(21, Buffer.from([2, 40]))).kind).toBe('unsupported');

@@ -89,7 +89,7 @@ async function fullHandshake(ctx: ProbeContext, mechanism: Mechanism, urgent?: n
 }
 
 /** Our own handshake's session, as node's would read (parseSession). */
-function ownSessionFacts(s: Tls12Session): SessionFacts {
+export function ownSessionFacts(s: Tls12Session): SessionFacts {
   return { version: 0x0303, cipher: s.cipher, sessionId: s.sessionId, masterKey: s.masterSecret, time: Math.floor(Date.now() / 1000), ticket: s.ticket, ticketAgeAdd: 0, extendedMasterSecret: s.extendedMasterSecret };
 }
 
